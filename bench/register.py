@@ -1,0 +1,144 @@
+"""Benchmark the Learner Register: bulk import, ULN look-up and demographic search.
+
+    .venv/bin/python bench/register.py --learners 100000 [--searches 1000]
+        [--database-url postgres://postgres@127.0.0.1:5432/lrs_bench]
+
+Builds a fresh database (a temporary SQLite file, or the PostgreSQL database named, dropped and
+re-created), writes N synthetic learners to a CSV file, loads them with `lrs import-learners`
+(timed, as a user would run it), then times `find_learner_by_uln` and `search_learners`
+through the service layer, and prints p50/p95 latencies and the search outcome mix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _reset_postgres(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--searches", type=int, default=1000)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="lrs-bench-"))
+    os.environ["LRS_DATA_DIR"] = str(workdir)
+    if args.database_url:
+        _reset_postgres(args.database_url)
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "lrs.settings"
+    lrs = [sys.executable, "-m", "lrs.cli"]
+
+    from lrs.synthetic import generate_queries, generate_register, write_register_csv
+
+    started = time.perf_counter()
+    register = list(generate_register(args.learners, seed=args.seed))
+    csv_path = workdir / "learners.csv"
+    with csv_path.open("w", newline="", encoding="utf-8") as fh:
+        write_register_csv(register, fh)
+    print(f"generated {len(register):,} learners in {time.perf_counter() - started:.1f} s")
+
+    subprocess.run([*lrs, "migrate", "-v", "0"], check=True)
+    started = time.perf_counter()
+    subprocess.run([*lrs, "import-learners", str(csv_path), "--quiet"], check=True)
+    import_seconds = time.perf_counter() - started
+
+    import django
+
+    django.setup()
+    from lrs.core.actor import Actor, Channel
+    from lrs.learners.details import SearchDetails
+    from lrs.learners.selectors import find_learner_by_uln, search_learners
+    from lrs.organisations.services import create_organisation, create_user
+
+    organisation = create_organisation(
+        ukprn="10077777", name="Bench College", organisation_type="college", granted_roles=["view"]
+    )
+    user = create_user(organisation=organisation, username="bench", roles=["view"], password=None)
+    actor = Actor(user=user, channel=Channel.API)
+
+    rng = random.Random(args.seed)
+    sample = rng.sample(register, min(args.searches, len(register)))
+    uln_times = []
+    for person in sample:
+        t0 = time.perf_counter()
+        find_learner_by_uln(
+            uln=person.uln,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            actor=actor,
+        )
+        uln_times.append(time.perf_counter() - t0)
+
+    queries = generate_queries(register, args.searches, seed=args.seed + 1)
+    search_times = []
+    outcomes: Counter[str] = Counter()
+    for query in queries:
+        details = SearchDetails(
+            given_name=query.given_name,
+            family_name=query.family_name,
+            date_of_birth=query.date_of_birth,
+            gender=query.gender,
+            last_known_postcode=query.last_known_postcode,
+            middle_other_name=query.middle_other_name,
+            preferred_given_name=query.preferred_given_name,
+            previous_family_name=query.previous_family_name,
+            email_address=query.email_address,
+        )
+        t0 = time.perf_counter()
+        outcome = search_learners(details=details, actor=actor)
+        search_times.append(time.perf_counter() - t0)
+        outcomes[outcome.kind.value] += 1
+
+    from django.db import connection
+
+    print(f"database: {connection.vendor}, learners: {len(register):,}")
+    print(
+        f"import: {import_seconds:.1f} s ({len(register) / import_seconds:,.0f} rows/s, "
+        "including process start and migrations check)"
+    )
+    print(
+        f"find_learner_by_uln x{len(uln_times)}: p50 {_percentile(uln_times, 0.5) * 1000:.2f} ms, "
+        f"p95 {_percentile(uln_times, 0.95) * 1000:.2f} ms"
+    )
+    print(
+        f"search_learners x{len(search_times)}: p50 {_percentile(search_times, 0.5) * 1000:.2f} ms, "
+        f"p95 {_percentile(search_times, 0.95) * 1000:.2f} ms, "
+        f"mean {statistics.mean(search_times) * 1000:.2f} ms "
+        f"({len(search_times) / sum(search_times):.0f} searches/s)"
+    )
+    print("search outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+
+
+if __name__ == "__main__":
+    main()

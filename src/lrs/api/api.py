@@ -1,0 +1,22 @@
+"""The JSON web services under /api/v1/, documented by OpenAPI at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from lrs import __version__
+from lrs.api.auth import TokenAuth
+from lrs.api.errors import install_error_handlers
+from lrs.api.routers.learners import router as learners_router
+
+api = NinjaAPI(
+    title="Learning Records Service",
+    version=__version__,
+    description=(
+        "Find, register and update learners on the Learner Register. Authenticate with "
+        "`Authorization: Bearer <token>` (`lrs token USERNAME` prints one). Outcomes carry the "
+        "real service's response codes (WSRC0001 no match ... WSRC0022 master substituted)."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api-v1",
+)
+install_error_handlers(api)
+api.add_router("/", learners_router)

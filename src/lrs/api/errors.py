@@ -1,0 +1,65 @@
+"""One mapping from errors to HTTP responses: JSON with a code and a human message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from lrs.core.errors import DomainError
+
+
+def error_body(code: str, message: str, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _field_name(location: list[Any] | tuple[Any, ...]) -> str:
+    # Ninja reports ("body", "payload", "date_of_birth"); the caller knows only the field.
+    parts = [str(part) for part in location if part not in ("body", "payload", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return api.create_response(
+            request, error_body(exc.code, exc.message, exc.field_errors), status=exc.status
+        )
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors:
+            errors.setdefault(_field_name(error.get("loc", ())), []).append(str(error.get("msg")))
+        return api.create_response(
+            request,
+            error_body(
+                "validation_failed",
+                _("The request is not valid: %(fields)s.") % {"fields": ", ".join(errors)},
+                errors,
+            ),
+            status=422,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return api.create_response(
+            request,
+            error_body(
+                "not_authenticated",
+                _("Send a valid API token: 'Authorization: Bearer <token>'."),
+            ),
+            status=401,
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return api.create_response(
+            request, error_body("http_error", str(exc)), status=exc.status_code
+        )

@@ -1,0 +1,154 @@
+"""Learner Register web services: find, register, view, update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from lrs.api import response_codes as rc
+from lrs.api.auth import actor_for
+from lrs.api.schemas.learners import (
+    ErrorOut,
+    FindByUlnIn,
+    FindByUlnOut,
+    HistoryEntryOut,
+    LearnerOut,
+    LearnerResponseOut,
+    MatchedLearnerOut,
+    RegisterIn,
+    SearchIn,
+    SearchOut,
+    UpdateIn,
+)
+from lrs.learners.errors import NoChanges
+from lrs.learners.matching_adapter import SearchOutcome
+from lrs.learners.selectors import (
+    find_learner_by_uln,
+    get_learner,
+    list_learner_history,
+    search_learners,
+)
+from lrs.learners.services import RegistrationStatus, register_learner, update_learner
+
+router = Router(tags=["Learners"])
+ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+def _search_body(outcome: SearchOutcome, code: str | None = None, message: str = "") -> SearchOut:
+    code = code or rc.FOR_MATCH_KIND[outcome.kind]
+    return SearchOut(
+        response_code=code,
+        message=message or rc.message_for(code),
+        learners=[MatchedLearnerOut.of_match(match) for match in outcome.matches],
+    )
+
+
+@router.post("/learners/search", response={200: SearchOut, **ERRORS})
+def search(request: HttpRequest, payload: SearchIn) -> SearchOut:
+    """Find a learner by personal details: exact, possible (1-10), none, or too many (no data)."""
+    outcome = search_learners(details=payload.to_details(), actor=actor_for(request))
+    return _search_body(outcome)
+
+
+@router.post("/learners/find-by-uln", response={200: FindByUlnOut, **ERRORS})
+def find_by_uln(request: HttpRequest, payload: FindByUlnIn) -> FindByUlnOut:
+    """Find a learner by ULN, given name and family name; a linked ULN returns its master."""
+    found = find_learner_by_uln(
+        uln=payload.uln,
+        given_name=payload.given_name,
+        family_name=payload.family_name,
+        actor=actor_for(request),
+    )
+    code = rc.MASTER_SUBSTITUTED if found.master_substituted else rc.EXACT_MATCH
+    return FindByUlnOut(
+        response_code=code,
+        message=rc.message_for(code),
+        searched_uln=found.searched_uln,
+        master_substituted=found.master_substituted,
+        learner=LearnerOut.of(found.learner),
+    )
+
+
+@router.post(
+    "/learners",
+    response={201: LearnerResponseOut, 409: SearchOut | ErrorOut, **{k: v for k, v in ERRORS.items() if k != 409}},
+)
+def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, Any]:
+    """Register a learner for a new ULN; searches first (409 with the matches if it finds any)."""
+    result = register_learner(
+        details=payload.to_details(),
+        actor=actor_for(request),
+        confirm_not_possible_match=payload.confirm_not_possible_match,
+    )
+    if result.status is RegistrationStatus.REGISTERED:
+        assert result.learner is not None
+        return 201, LearnerResponseOut(
+            response_code=rc.REGISTERED,
+            message=rc.message_for(rc.REGISTERED),
+            learner=LearnerOut.of(result.learner),
+        )
+    if result.status is RegistrationStatus.ALREADY_REGISTERED:
+        return 409, _search_body(
+            result.search,
+            rc.EXACT_MATCH,
+            str(
+                "The learner is already registered: use the ULN returned. No new ULN was issued."
+            ),
+        )
+    return 409, _search_body(result.search, message=str(rc.REGISTER_WARNING))
+
+
+@router.get("/learners/{uln}", response={200: LearnerOut, **ERRORS})
+def view(request: HttpRequest, uln: str) -> LearnerOut:
+    """A learner's full record, once your organisation has found or registered the learner."""
+    return LearnerOut.of(get_learner(uln=uln, actor=actor_for(request)))
+
+
+@router.patch("/learners/{uln}", response={200: LearnerResponseOut, **ERRORS})
+def update(request: HttpRequest, uln: str, payload: UpdateIn) -> LearnerResponseOut:
+    """Update a learner; send the version_number you read (a stale one is refused, WSRC0013)."""
+    actor = actor_for(request)
+    try:
+        learner = update_learner(
+            uln=uln,
+            version_number=payload.version_number,
+            changes=payload.changes(),
+            actor=actor,
+        )
+    except NoChanges:
+        return LearnerResponseOut(
+            response_code=rc.NO_CHANGES,
+            message=rc.message_for(rc.NO_CHANGES),
+            learner=LearnerOut.of(get_learner(uln=uln, actor=actor)),
+        )
+    return LearnerResponseOut(
+        response_code=rc.UPDATED, message=rc.message_for(rc.UPDATED), learner=LearnerOut.of(learner)
+    )
+
+
+@router.get("/learners/{uln}/history", response={200: list[HistoryEntryOut], **ERRORS})
+def history(request: HttpRequest, uln: str) -> list[HistoryEntryOut]:
+    """Every version of the learner: who changed what, for which organisation, when, how."""
+    actor = actor_for(request)
+    learner = get_learner(uln=uln, actor=actor)
+    return [
+        HistoryEntryOut(
+            occurred_at=event.occurred_at,
+            action=event.action,
+            username=event.username,
+            organisation=event.organisation_name,
+            channel=event.channel,
+            version_number=event.version_number,
+            changes=event.changes,
+        )
+        for event in list_learner_history(learner=learner, actor=actor)
+    ]

@@ -1,0 +1,52 @@
+"""The `lrs` command: a thin front to the project's management commands.
+
+`lrs demo` starts from a fresh SQLite database under ./var/ with demo data and serves it.
+Other sub-commands run the management command of the same name (dashes become underscores),
+so `lrs import-learners FILE` is `django-admin import_learners FILE` with our settings.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+USAGE = """usage: lrs COMMAND [ARGS]
+
+commands:
+  demo [--port N] [--no-serve]        fresh SQLite database with demo data; serve it
+  serve [--host H] [--port N]         serve the web service and API
+  migrate                             create or upgrade the database tables
+  createorg UKPRN NAME [--type T] [--roles r1,r2]
+  createuser UKPRN USERNAME --roles online,view,batch,plr,vld,super [--password P]
+  token USERNAME                      print a new API token for the user (only the token)
+  import-learners FILE.csv            bulk load learners that already have ULNs
+  generate N [--out FILE.csv] [--queries Q --queries-out FILE.csv]
+                                      synthetic learners (and test queries) as CSV
+  check                               Django's system checks
+
+Set DATABASE_URL (sqlite:///path or postgres://user@host:5432/name) to choose the database.
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        sys.stdout.write(USAGE)
+        return
+    command, rest = argv[0], argv[1:]
+    if command == "demo":
+        demo_db = Path.cwd() / "var" / "demo.sqlite3"
+        demo_db.parent.mkdir(parents=True, exist_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{demo_db}"
+        os.environ.setdefault("LRS_DATA_DIR", str(demo_db.parent))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lrs.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["lrs", command.replace("-", "_"), *rest])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Write audit rows; callers do it inside the transaction of the change they record."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lrs.core.actor import Actor
+from lrs.core.models import AuditEvent
+
+if TYPE_CHECKING:
+    from lrs.learners.models import Learner
+
+
+class AuditAction:
+    LEARNER_SEARCHED = "learner.searched"
+    LEARNER_SEARCHED_RESULT = "learner.search_result"
+    LEARNER_FOUND_BY_ULN = "learner.found_by_uln"
+    LEARNER_VIEWED = "learner.viewed"
+    LEARNER_REGISTERED = "learner.registered"
+    LEARNER_IMPORTED = "learner.imported"
+    LEARNER_UPDATED = "learner.updated"
+    LEARNER_REGISTRATION_REFUSED = "learner.registration_refused"
+    ORGANISATION_CREATED = "organisation.created"
+    USER_CREATED = "user.created"
+    TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
+
+
+def record_audit(
+    *,
+    actor: Actor,
+    action: str,
+    learner: Learner | None = None,
+    changes: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record one action by the actor."""
+    organisation = actor.user.organisation
+    return AuditEvent.objects.create(
+        user=actor.user,
+        username=actor.user.username,
+        organisation=organisation,
+        organisation_name=organisation.name if organisation else "",
+        channel=actor.channel,
+        action=action,
+        learner=learner,
+        version_number=learner.version_number if learner is not None else None,
+        changes=changes or {},
+        details=details or {},
+    )

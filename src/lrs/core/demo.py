@@ -1,0 +1,115 @@
+"""Demo organisations, users, tokens and learners for `lrs demo`."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from lrs.core.actor import Channel
+from lrs.learners.imports import import_learners
+from lrs.learners.models import Learner
+from lrs.organisations.models import OrganisationType
+from lrs.organisations.services import (
+    create_organisation,
+    create_user,
+    issue_api_token,
+    service_desk_system_actor,
+)
+from lrs.synthetic import generate_register
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    roles: str
+    organisation: str
+    token: str
+
+
+@dataclass(frozen=True)
+class DemoData:
+    logins: list[DemoLogin]
+    learner_count: int
+    sample_search: str
+
+
+_ORGANISATIONS = [
+    ("10034567", "Riverside College", OrganisationType.COLLEGE, "super,batch,online,view,plr,vld"),
+    ("10045678", "Ysgol Gyfun Glan Afon", OrganisationType.SCHOOL, "super,batch,online,view"),
+]
+_USERS = [
+    ("10034567", "rcollege.online", "online,plr"),
+    ("10034567", "rcollege.viewer", "view"),
+    ("10034567", "rcollege.super", "super"),
+    ("10045678", "ysgol.online", "online"),
+]
+
+
+def _password() -> str:
+    return "Demo-" + secrets.token_hex(4) + "x"
+
+
+@transaction.atomic
+def load_demo_data(*, learners: int = 5000) -> DemoData:
+    """Create the demo organisations and users and load synthetic learners."""
+    organisations = {
+        ukprn: create_organisation(
+            ukprn=ukprn, name=name, organisation_type=kind, granted_roles=roles.split(",")
+        )
+        for ukprn, name, kind, roles in _ORGANISATIONS
+    }
+    logins = []
+    for ukprn, username, roles in _USERS:
+        password = _password()
+        user = create_user(
+            organisation=organisations[ukprn],
+            username=username,
+            roles=roles.split(","),
+            password=password,
+        )
+        logins.append(
+            DemoLogin(
+                username=username,
+                password=password,
+                roles=roles,
+                organisation=str(organisations[ukprn]),
+                token=issue_api_token(user=user, name="demo").raw,
+            )
+        )
+    actor = service_desk_system_actor(channel=Channel.CLI)
+    rows = (
+        {
+            "ULN": person.uln,
+            "GivenName": person.given_name,
+            "MiddleOtherName": person.middle_other_name,
+            "FamilyName": person.family_name,
+            "PreferredGivenName": person.preferred_given_name,
+            "PreviousFamilyName": person.previous_family_name,
+            "DateOfBirth": person.date_of_birth.isoformat(),
+            "Gender": person.gender,
+            "LastKnownPostCode": person.last_known_postcode,
+            "PlaceOfBirth": person.place_of_birth,
+            "EmailAddress": person.email_address,
+            "VerificationType": "1",
+            "AbilityToShare": "1",
+        }
+        for person in generate_register(learners, seed=2026)
+    )
+    import_learners(rows=rows, actor=actor)
+    sample = Learner.objects.order_by("id").first()
+    sample_search = json.dumps(
+        {
+            "given_name": sample.given_name if sample else "Megan",
+            "family_name": sample.family_name if sample else "Jones",
+            "date_of_birth": sample.date_of_birth.isoformat() if sample else "2009-04-12",
+            "gender": sample.gender if sample else "2",
+            "last_known_postcode": sample.last_known_postcode if sample else "CF10 1AA",
+        }
+    )
+    return DemoData(
+        logins=logins, learner_count=Learner.objects.count(), sample_search=sample_search
+    )

@@ -1,0 +1,53 @@
+"""Errors a caller can act on. Each has a stable code; views and the API translate them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """A rule of the service refused the request."""
+
+    code: str = "error"
+    status: int = 400
+    default_message = _("The request could not be completed.")
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        field_errors: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        self.message = str(message if message is not None else self.default_message)
+        if code is not None:
+            self.code = code
+        self.field_errors: dict[str, list[str]] = {
+            name: [str(m) for m in messages] for name, messages in (field_errors or {}).items()
+        }
+        super().__init__(self.message)
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+    status = 422
+    default_message = _("Some of the details are missing or not valid.")
+
+
+class PermissionDenied(DomainError):
+    code = "permission_denied"
+    status = 403
+    default_message = _("You do not have permission to do this.")
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    default_message = _("Not found.")
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from lrs.core.demo import load_demo_data
+
+
+class Command(BaseCommand):
+    help = "Load demo organisations, users, tokens and learners into a new database, then serve."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--learners", type=int, default=5000)
+        parser.add_argument("--no-serve", action="store_true", help="load the data and stop")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", verbosity=0)
+        demo = load_demo_data(learners=options["learners"])
+        base = f"http://{options['host']}:{options['port']}"
+        lines = [
+            "",
+            "Learning Records Service demo",
+            f"  Web service:  {base}/",
+            f"  API docs:     {base}/api/v1/docs  (click Authorize, paste a token)",
+            f"  Learners on the register: {demo.learner_count}",
+            "",
+            "Demo logins (username / password / API token):",
+        ]
+        for login in demo.logins:
+            lines.append(f"  {login.username:<22} {login.password:<18} roles={login.roles}")
+            lines.append(f"      organisation: {login.organisation}")
+            lines.append(f"      token: {login.token}")
+        lines += [
+            "",
+            "Try it:",
+            f"  curl -s -H 'Authorization: Bearer {demo.logins[0].token}' \\",
+            "       -H 'Content-Type: application/json' \\",
+            f"       -d '{demo.sample_search}' {base}/api/v1/learners/search",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
+        if not options["no_serve"]:
+            call_command("serve", host=options["host"], port=options["port"])

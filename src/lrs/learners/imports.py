@@ -1,0 +1,193 @@
+"""Bulk load of an existing register (learners that already have ULNs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from lrs.core.actor import Actor, ensure_can
+from lrs.core.audit import AuditAction
+from lrs.core.errors import ValidationFailed
+from lrs.core.models import AuditEvent
+from lrs.core.roles import Permission
+from lrs.identifiers import IdentifierError, validate_uln
+from lrs.learners import matching_adapter
+from lrs.learners.columns import COLUMN_TO_FIELD, parse_date
+from lrs.learners.details import DATE_FIELDS, LearnerDetails
+from lrs.learners.models import Learner, LearnerMatchKey
+from lrs.learners.validation import validate_learner_details
+
+REQUIRED_COLUMNS = ("ULN", "GivenName", "FamilyName", "DateOfBirth", "Gender", "LastKnownPostCode")
+CHUNK_SIZE = 2000
+MAX_REPORTED_REJECTIONS = 1000
+
+
+@dataclass
+class Rejection:
+    row_number: int
+    uln: str
+    errors: dict[str, list[str]]
+
+
+@dataclass
+class ImportReport:
+    loaded: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+    def reject(self, row_number: int, uln: str, errors: dict[str, list[str]]) -> None:
+        self.rejected += 1
+        if len(self.rejections) < MAX_REPORTED_REJECTIONS:
+            self.rejections.append(Rejection(row_number, uln, errors))
+
+
+def check_columns(columns: Iterable[str]) -> None:
+    """Refuse a file whose header lacks a required column or has an unknown one."""
+    present = {column.strip() for column in columns}
+    missing = [column for column in REQUIRED_COLUMNS if column not in present]
+    unknown = sorted(present - set(COLUMN_TO_FIELD) - {"ULN"})
+    problems = []
+    if missing:
+        problems.append(_("missing column(s): %(cols)s") % {"cols": ", ".join(missing)})
+    if unknown:
+        problems.append(_("unknown column(s): %(cols)s") % {"cols": ", ".join(unknown)})
+    if problems:
+        raise ValidationFailed(_("The file's header is not usable: %s.") % "; ".join(problems))
+
+
+def _details_from_row(row: Mapping[str, str]) -> tuple[LearnerDetails, dict[str, list[str]]]:
+    values: dict[str, object] = {}
+    errors: dict[str, list[str]] = {}
+    for column, raw in row.items():
+        name = COLUMN_TO_FIELD.get(column)
+        if name is None or raw is None:
+            continue
+        if name in DATE_FIELDS:
+            parsed = parse_date(raw)
+            if raw.strip() and parsed is None:
+                errors[name] = [_("Write dates as YYYY-MM-DD or DD/MM/YYYY.")]
+            values[name] = parsed
+        else:
+            values[name] = raw
+    # An existing register may not say how identity was checked or whether the privacy
+    # notice was seen; the safe reading is "none provided" and "not seen".
+    values.setdefault("verification_type", "0")
+    if not values.get("verification_type"):
+        values["verification_type"] = "0"
+    if not values.get("ability_to_share"):
+        values["ability_to_share"] = "0"
+    return LearnerDetails.from_mapping(values), errors
+
+
+def import_learners(
+    *,
+    rows: Iterable[Mapping[str, str]],
+    actor: Actor,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Load learners with their existing ULNs; bad rows are reported, good ones loaded.
+
+    Rows are validated like a registration, except that the register's own ULN is kept and
+    no search is made (the source register is taken as already de-duplicated; rows whose ULN
+    or key information is already present are rejected).
+    """
+    ensure_can(actor, Permission.IMPORT_LEARNERS)
+    report = ImportReport()
+    pending: list[tuple[int, Learner]] = []
+    seen_ulns: set[str] = set()
+    seen_identities: set[str] = set()
+    for row_number, row in enumerate(rows, start=2):
+        raw_uln = (row.get("ULN") or "").strip()
+        details, errors = _details_from_row(row)
+        try:
+            uln = validate_uln(raw_uln)
+        except IdentifierError as exc:
+            errors.setdefault("uln", []).append(exc.message)
+            uln = raw_uln
+        try:
+            details = validate_learner_details(details)
+        except ValidationFailed as exc:
+            for name, messages in exc.field_errors.items():
+                errors.setdefault(name, []).extend(messages)
+        if not errors:
+            identity = matching_adapter.identity_key_of(details)
+            if uln in seen_ulns:
+                errors["uln"] = [_("This ULN appears more than once in the file.")]
+            elif identity in seen_identities:
+                errors["identity"] = [_("Key information identical to an earlier row.")]
+            else:
+                seen_ulns.add(uln)
+                seen_identities.add(identity)
+                learner = Learner(
+                    uln=uln, identity_key=identity, created_by_organisation=actor.organisation
+                )
+                for name, value in details.as_model_fields().items():
+                    setattr(learner, name, value)
+                pending.append((row_number, learner))
+        if errors:
+            report.reject(row_number, uln, errors)
+        if len(pending) >= CHUNK_SIZE:
+            _flush(pending, report, actor)
+            pending = []
+            if progress:
+                progress(report.loaded, report.rejected)
+    if pending:
+        _flush(pending, report, actor)
+    if progress:
+        progress(report.loaded, report.rejected)
+    return report
+
+
+def _flush(pending: list[tuple[int, Learner]], report: ImportReport, actor: Actor) -> None:
+    """Insert one chunk in one transaction, skipping rows already on the register."""
+    ulns = [learner.uln for _row, learner in pending]
+    identities = [learner.identity_key for _row, learner in pending]
+    with transaction.atomic():
+        taken_ulns = set(Learner.objects.filter(uln__in=ulns).values_list("uln", flat=True))
+        taken_ids = set(
+            Learner.objects.filter(identity_key__in=identities).values_list(
+                "identity_key", flat=True
+            )
+        )
+        fresh: list[Learner] = []
+        for row_number, learner in pending:
+            if learner.uln in taken_ulns:
+                report.reject(row_number, learner.uln, {"uln": [_("ULN already on the register.")]})
+            elif learner.identity_key in taken_ids:
+                report.reject(
+                    row_number,
+                    learner.uln,
+                    {"identity": [_("Key information identical to a registered learner.")]},
+                )
+            else:
+                fresh.append(learner)
+        created = Learner.objects.bulk_create(fresh, batch_size=500)
+        LearnerMatchKey.objects.bulk_create(
+            (
+                LearnerMatchKey(learner_id=learner.pk, key=key)
+                for learner in created
+                for key in matching_adapter.keys_for(learner)
+            ),
+            batch_size=2000,
+        )
+        organisation = actor.organisation
+        AuditEvent.objects.bulk_create(
+            (
+                AuditEvent(
+                    user=actor.user,
+                    username=actor.user.username,
+                    organisation=organisation,
+                    organisation_name=organisation.name,
+                    channel=actor.channel,
+                    action=AuditAction.LEARNER_IMPORTED,
+                    learner_id=learner.pk,
+                    version_number=learner.version_number,
+                )
+                for learner in created
+            ),
+            batch_size=1000,
+        )
+    report.loaded += len(created)

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import csv
+import io
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from lrs.core.actor import Channel
+from lrs.core.errors import DomainError
+from lrs.learners.imports import check_columns, import_learners
+from lrs.organisations.services import service_desk_system_actor
+
+
+class Command(BaseCommand):
+    help = (
+        "Bulk load learners that already have ULNs from a CSV file whose header uses the real "
+        "service's field names (ULN,GivenName,MiddleOtherName,FamilyName,...,DateOfBirth,Gender,"
+        "LastKnownPostCode,...). Bad rows are reported and skipped."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="CSV file (UTF-8 or Windows-1252); '-' for stdin")
+        parser.add_argument("--rejects", help="write rejected rows and reasons to this CSV file")
+        parser.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = options["file"]
+        started = time.perf_counter()
+        try:
+            if path == "-":
+                report = self._load(sys.stdin, options)
+            else:
+                if not Path(path).is_file():
+                    raise CommandError(f"No such file: {path}")
+                report = self._load_file(Path(path), options)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Loaded {report.loaded} learners, rejected {report.rejected}, in {elapsed:.1f} s "
+            f"({report.loaded / elapsed if elapsed else 0:.0f} rows/s)."
+        )
+        for rejection in report.rejections[:10]:
+            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in rejection.errors.items())
+            self.stdout.write(f"  row {rejection.row_number} (ULN {rejection.uln}): {problems}")
+        if options["rejects"] and report.rejections:
+            with open(options["rejects"], "w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["Row", "ULN", "Field", "Problem"])
+                for rejection in report.rejections:
+                    for field, messages in rejection.errors.items():
+                        writer.writerow([rejection.row_number, rejection.uln, field, " ".join(messages)])
+
+    def _load_file(self, path: Path, options: dict[str, Any]) -> Any:
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError as exc:
+                raise CommandError(
+                    f"{path} is neither UTF-8 nor Windows-1252 text (byte {exc.start})."
+                ) from exc
+        return self._load(io.StringIO(text, newline=""), options)
+
+    def _load(self, stream: Any, options: dict[str, Any]) -> Any:
+        reader = csv.DictReader(stream)
+        if reader.fieldnames is None:
+            raise CommandError("The file is empty.")
+        check_columns(reader.fieldnames)
+        actor = service_desk_system_actor(channel=Channel.CLI)
+        started = time.perf_counter()
+
+        def progress(loaded: int, rejected: int) -> None:
+            if not options["quiet"]:
+                rate = loaded / max(time.perf_counter() - started, 1e-9)
+                self.stderr.write(f"  {loaded} loaded, {rejected} rejected ({rate:.0f} rows/s)")
+
+        return import_learners(rows=reader, actor=actor, progress=progress)

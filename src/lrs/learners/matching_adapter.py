@@ -1,0 +1,157 @@
+"""The only bridge between learner rows and the pure `lrs.matching` engine."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+
+from lrs.learners.details import LearnerDetails, SearchDetails
+from lrs.learners.models import Learner, LearnerMatchKey
+from lrs.matching import (
+    Candidate,
+    MatchConfig,
+    MatchKind,
+    MatchOutcome,
+    PersonDetails,
+    ScoredCandidate,
+    decide,
+    identity_key,
+    learner_keys,
+    query_keys,
+)
+
+# Candidates scored per search at most. Blocking keys are chosen so that a bucket holds a few
+# dozen learners even at a million; this only bounds the work if a key turns out too common.
+MAX_CANDIDATES = 2000
+
+MATCH_CONFIG = MatchConfig()
+
+_PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "last_known_postcode",
+    "middle_other_name",
+    "preferred_given_name",
+    "previous_family_name",
+    "place_of_birth",
+    "email_address",
+    "upn",
+    "uci",
+)
+
+
+def person_from(details: LearnerDetails | SearchDetails | Learner) -> PersonDetails:
+    """The matching engine's view of a learner or of a search."""
+    return PersonDetails(
+        given_name=details.given_name,
+        family_name=details.family_name,
+        date_of_birth=details.date_of_birth,  # type: ignore[arg-type]
+        gender=details.gender or "0",
+        postcode=details.last_known_postcode,
+        middle_names=details.middle_other_name,
+        preferred_given_name=details.preferred_given_name,
+        previous_family_name=details.previous_family_name,
+        place_of_birth=details.place_of_birth,
+        email=details.email_address,
+        upn=details.upn,
+        uci=details.uci,
+    )
+
+
+def identity_key_of(details: LearnerDetails | Learner) -> str:
+    return identity_key(person_from(details))
+
+
+def keys_for(details: LearnerDetails | Learner) -> frozenset[str]:
+    return learner_keys(person_from(details))
+
+
+def store_keys(learner: Learner) -> None:
+    """Replace the learner's stored blocking keys with those of its current details."""
+    LearnerMatchKey.objects.filter(learner=learner).delete()
+    LearnerMatchKey.objects.bulk_create(
+        LearnerMatchKey(learner=learner, key=key) for key in sorted(keys_for(learner))
+    )
+
+
+def _candidate_learners(person: PersonDetails) -> list[Learner]:
+    keys = sorted(query_keys(person))
+    ids = (
+        LearnerMatchKey.objects.filter(key__in=keys)
+        .values_list("learner_id", flat=True)
+        .distinct()[:MAX_CANDIDATES]
+    )
+    # Merged duplicates are represented by their master, which is a candidate of its own.
+    return list(
+        Learner.objects.filter(id__in=list(ids), master__isnull=True).only(
+            "id", "uln", *_PERSON_FIELDS
+        )
+    )
+
+
+@dataclass(frozen=True)
+class LearnerMatch:
+    learner: Learner
+    scored: ScoredCandidate
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    kind: MatchKind
+    matches: tuple[LearnerMatch, ...]
+    considered: int
+
+    @property
+    def learners(self) -> list[Learner]:
+        return [match.learner for match in self.matches]
+
+
+def find_matches(person: PersonDetails, *, exclude_ids: Iterable[int] = ()) -> SearchOutcome:
+    """Retrieve candidates by blocking keys and let the engine decide."""
+    excluded = set(exclude_ids)
+    learners = {
+        learner.id: learner for learner in _candidate_learners(person) if learner.id not in excluded
+    }
+    candidates = [
+        Candidate(key=learner_id, details=person_from(learner))
+        for learner_id, learner in learners.items()
+    ]
+    outcome: MatchOutcome = decide(person, candidates, MATCH_CONFIG)
+    return SearchOutcome(
+        kind=outcome.kind,
+        matches=tuple(
+            LearnerMatch(learner=learners[scored.key], scored=scored)
+            for scored in outcome.candidates
+        ),
+        considered=outcome.considered,
+    )
+
+
+def lock_for_registration(details: LearnerDetails) -> None:
+    """Serialise registrations that could find each other (PostgreSQL advisory locks).
+
+    Two learners that a search would match share a blocking key: locking every key a
+    registration would store or look up makes such registrations take turns, so the second
+    one's search sees the first one's learner. SQLite needs nothing: its IMMEDIATE
+    transactions already serialise every writer.
+    """
+    if connection.vendor != "postgresql":
+        return
+    person = person_from(details)
+    keys = learner_keys(person) | query_keys(person)
+    lock_ids = sorted({_lock_id(key) for key in keys})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k",
+            [lock_ids],
+        )
+
+
+def _lock_id(key: str) -> int:
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lrs.learners.choices import AbilityToShare, Gender, LearnerStatus, VerificationType
+
+
+class Learner(models.Model):
+    """One learner on the register, identified for life by a ULN.
+
+    Field names are snake_case forms of the real service's names (`GivenName` -> given_name).
+    """
+
+    uln = models.CharField(_("ULN"), max_length=10, unique=True)
+    title = models.CharField(_("title"), max_length=35, blank=True)
+    given_name = models.CharField(_("given name"), max_length=35)
+    middle_other_name = models.CharField(_("middle names"), max_length=35, blank=True)
+    family_name = models.CharField(_("family name"), max_length=35)
+    preferred_given_name = models.CharField(_("preferred given name"), max_length=35, blank=True)
+    previous_family_name = models.CharField(_("previous family name"), max_length=35, blank=True)
+    family_name_at_16 = models.CharField(_("family name at 16"), max_length=35, blank=True)
+    school_at_16 = models.CharField(_("school at 16"), max_length=254, blank=True)
+    last_known_address_line1 = models.CharField(_("address line 1"), max_length=50, blank=True)
+    last_known_address_line2 = models.CharField(_("address line 2"), max_length=50, blank=True)
+    last_known_address_town = models.CharField(_("town"), max_length=50, blank=True)
+    last_known_address_county_or_city = models.CharField(
+        _("county or city"), max_length=50, blank=True
+    )
+    last_known_postcode = models.CharField(_("last known postcode"), max_length=9)
+    date_of_address_capture = models.DateField(_("date of address capture"), null=True, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    place_of_birth = models.CharField(_("place of birth"), max_length=35, blank=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    email_address = models.CharField(_("email address"), max_length=254, blank=True)
+    nationality = models.CharField(_("nationality"), max_length=3, blank=True)
+    scottish_candidate_number = models.CharField(
+        _("Scottish candidate number"), max_length=9, blank=True
+    )
+    upn = models.CharField(_("UPN"), max_length=13, blank=True)
+    uci = models.CharField(_("UCI"), max_length=13, blank=True)
+    verification_type = models.CharField(
+        _("verification type"), max_length=3, choices=VerificationType.choices
+    )
+    other_verification_description = models.CharField(
+        _("other verification description"), max_length=50, blank=True
+    )
+    ability_to_share = models.CharField(
+        _("ability to share"), max_length=1, choices=AbilityToShare.choices
+    )
+    notes = models.TextField(_("notes"), max_length=1000, blank=True)
+    learner_status = models.CharField(
+        _("status"), max_length=1, choices=LearnerStatus.choices, default=LearnerStatus.ACTIVE
+    )
+    # A merged duplicate points at its master; finding it by ULN returns the master.
+    master = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="linked_learners",
+        verbose_name=_("master learner"),
+    )
+    version_number = models.PositiveIntegerField(_("version number"), default=1)
+    # Canonical key fields (lrs.matching.identity_key); unique, so the database itself refuses
+    # a second learner with identical key information, however many requests race.
+    identity_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+    created_by_organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["uln"]
+
+    def __str__(self) -> str:
+        return f"{self.uln} {self.given_name} {self.family_name}"
+
+    @property
+    def is_linked(self) -> bool:
+        return self.master_id is not None
+
+
+class LearnerMatchKey(models.Model):
+    """A blocking key of a learner (lrs.matching.learner_keys), indexed for candidate retrieval."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="match_keys")
+    key = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "learner"], name="learner_match_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,144 @@
+"""Reads of the learner register that apply the service's rules (permissions, the 10-result cap)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from lrs.core.actor import Actor, ensure_can
+from lrs.core.audit import AuditAction, record_audit
+from lrs.core.errors import ValidationFailed
+from lrs.core.models import AuditEvent
+from lrs.core.roles import Permission
+from lrs.identifiers import IdentifierError, validate_uln
+from lrs.learners import matching_adapter
+from lrs.learners.details import SearchDetails
+from lrs.learners.errors import LearnerNotFound
+from lrs.learners.matching_adapter import SearchOutcome
+from lrs.learners.models import Learner
+from lrs.learners.validation import validate_search_details
+from lrs.matching import are_name_variants, normalise_name
+
+
+@dataclass(frozen=True)
+class UlnLookup:
+    learner: Learner
+    searched_uln: str
+    master_substituted: bool
+
+
+def _names_agree(learner: Learner, given_name: str, family_name: str) -> bool:
+    """The names given with a ULN must be the learner's (allowing known variants)."""
+    given = normalise_name(given_name)
+    family = normalise_name(family_name)
+    family_ok = family in {
+        normalise_name(learner.family_name),
+        normalise_name(learner.previous_family_name),
+    }
+    given_ok = given in {
+        normalise_name(learner.given_name),
+        normalise_name(learner.preferred_given_name),
+    } or are_name_variants(given_name, learner.given_name)
+    return bool(family) and bool(given) and family_ok and given_ok
+
+
+def find_learner_by_uln(*, uln: str, given_name: str, family_name: str, actor: Actor) -> UlnLookup:
+    """The learner with this ULN and these names; a linked ULN gives its master (WSRC0022)."""
+    ensure_can(actor, Permission.FIND_LEARNER)
+    try:
+        uln = validate_uln(uln)
+    except IdentifierError as exc:
+        raise ValidationFailed(exc.message, field_errors={"uln": [exc.message]}) from exc
+    learner = Learner.objects.select_related("master").filter(uln=uln).first()
+    # The same answer for an unknown ULN and for wrong names, so ULNs can't be mined.
+    if learner is None or not _names_agree(learner, given_name, family_name):
+        record_audit(
+            actor=actor, action=AuditAction.LEARNER_FOUND_BY_ULN, details={"outcome": "none"}
+        )
+        raise LearnerNotFound()
+    substituted = learner.master is not None
+    while learner.master is not None:
+        learner = Learner.objects.select_related("master").get(pk=learner.master_id)
+    record_audit(
+        actor=actor,
+        action=AuditAction.LEARNER_FOUND_BY_ULN,
+        learner=learner,
+        details={"searched_uln": uln, "master_substituted": substituted},
+    )
+    return UlnLookup(learner=learner, searched_uln=uln, master_substituted=substituted)
+
+
+def search_learners(*, details: SearchDetails, actor: Actor) -> SearchOutcome:
+    """Find by personal details: exact, possible (1-10, ranked), none, or too many (no data)."""
+    ensure_can(actor, Permission.FIND_LEARNER)
+    details = validate_search_details(details)
+    outcome = matching_adapter.find_matches(matching_adapter.person_from(details))
+    record_audit(
+        actor=actor,
+        action=AuditAction.LEARNER_SEARCHED,
+        details={"outcome": outcome.kind.value, "returned": len(outcome.matches)},
+    )
+    for match in outcome.matches:
+        record_audit(
+            actor=actor,
+            action=AuditAction.LEARNER_SEARCHED_RESULT,
+            learner=match.learner,
+            details={"outcome": outcome.kind.value, "score": round(match.scored.score, 2)},
+        )
+    return outcome
+
+
+# Actions by which an organisation comes to know a learner: after one of these, its users may
+# open the learner's record by ULN alone.
+_INTRODUCING_ACTIONS = (
+    AuditAction.LEARNER_REGISTERED,
+    AuditAction.LEARNER_IMPORTED,
+    AuditAction.LEARNER_FOUND_BY_ULN,
+    AuditAction.LEARNER_SEARCHED_RESULT,
+    AuditAction.LEARNER_UPDATED,
+)
+
+
+def is_known_to_organisation(*, learner: Learner, actor: Actor) -> bool:
+    """Whether the actor's organisation has found, registered or updated this learner.
+
+    A ULN alone must not open a record (ULNs could be guessed); the organisation first finds
+    the learner by ULN and names or by personal details, as in the real portal.
+    """
+    if actor.can(Permission.MANAGE_ORGANISATIONS):
+        return True
+    return AuditEvent.objects.filter(
+        learner=learner, organisation=actor.organisation, action__in=_INTRODUCING_ACTIONS
+    ).exists()
+
+
+def get_learner(*, uln: str, actor: Actor) -> Learner:
+    """The full record of a learner the actor's organisation already knows, by ULN."""
+    ensure_can(actor, Permission.FIND_LEARNER)
+    learner = Learner.objects.select_related("master").filter(uln=uln).first()
+    if learner is None or not is_known_to_organisation(learner=learner, actor=actor):
+        raise LearnerNotFound(
+            _("No learner with this ULN has been found by your organisation. Find the learner "
+              "by ULN and names, or by personal details, first.")
+        )
+    record_audit(actor=actor, action=AuditAction.LEARNER_VIEWED, learner=learner)
+    return learner
+
+
+def list_linked_ulns(learner: Learner) -> list[str]:
+    return list(learner.linked_learners.order_by("uln").values_list("uln", flat=True))
+
+
+def list_learner_history(*, learner: Learner, actor: Actor) -> QuerySet[AuditEvent]:
+    """Every registration and change of the learner: who, organisation, channel, when, values."""
+    ensure_can(actor, Permission.VIEW_LEARNER_HISTORY)
+    return AuditEvent.objects.filter(
+        learner=learner,
+        action__in=[
+            AuditAction.LEARNER_REGISTERED,
+            AuditAction.LEARNER_IMPORTED,
+            AuditAction.LEARNER_UPDATED,
+        ],
+    ).order_by("occurred_at", "id")

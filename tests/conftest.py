@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from lrs.core.actor import Actor, Channel
+from lrs.learners.details import LearnerDetails
+from lrs.organisations.models import Organisation, User
+from lrs.organisations.services import create_organisation, create_user, issue_api_token
+
+ALL_ROLES = ["super", "batch", "online", "view", "plr", "vld"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Fast hashing in tests only; production keeps Django's PBKDF2 default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def college(db: None) -> Organisation:
+    return create_organisation(
+        ukprn="10034567", name="Riverside College", organisation_type="college", granted_roles=ALL_ROLES
+    )
+
+
+@pytest.fixture
+def school(db: None) -> Organisation:
+    return create_organisation(
+        ukprn="10045678", name="Ysgol Glan Afon", organisation_type="school", granted_roles=ALL_ROLES
+    )
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    counter = {"n": 0}
+
+    def _make(organisation: Organisation, roles: list[str]) -> User:
+        counter["n"] += 1
+        return create_user(
+            organisation=organisation,
+            username=f"user{counter['n']}.{'-'.join(roles) or 'none'}",
+            roles=roles,
+            password="Secret-pass-1",
+        )
+
+    return _make
+
+
+@pytest.fixture
+def online_actor(college: Organisation, make_user: Callable[..., User]) -> Actor:
+    return Actor(user=make_user(college, ["online"]), channel=Channel.PORTAL)
+
+
+@pytest.fixture
+def view_actor(college: Organisation, make_user: Callable[..., User]) -> Actor:
+    return Actor(user=make_user(college, ["view"]), channel=Channel.PORTAL)
+
+
+@pytest.fixture
+def school_actor(school: Organisation, make_user: Callable[..., User]) -> Actor:
+    return Actor(user=make_user(school, ["online"]), channel=Channel.PORTAL)
+
+
+def learner_details(**overrides: Any) -> LearnerDetails:
+    values: dict[str, Any] = {
+        "given_name": "Megan",
+        "family_name": "Pritchard",
+        "date_of_birth": datetime.date(2009, 4, 12),
+        "gender": "2",
+        "last_known_postcode": "CF10 3AT",
+        "middle_other_name": "Eleri",
+        "verification_type": "1",
+        "ability_to_share": "1",
+    }
+    values.update(overrides)
+    return LearnerDetails(**values)
+
+
+@pytest.fixture
+def details() -> Callable[..., LearnerDetails]:
+    return learner_details
+
+
+class ApiClient:
+    """Calls the API over HTTP (Django's test client) with a bearer token."""
+
+    def __init__(self, token: str) -> None:
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.client.post(
+            path, data=body, content_type="application/json", headers=self.headers
+        )
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.client.patch(
+            path, data=body, content_type="application/json", headers=self.headers
+        )
+
+    def get(self, path: str) -> Any:
+        return self.client.get(path, headers=self.headers)
+
+
+@pytest.fixture
+def api_as(make_user: Callable[..., User]) -> Callable[..., ApiClient]:
+    def _api(organisation: Organisation, roles: list[str]) -> ApiClient:
+        user = make_user(organisation, roles)
+        return ApiClient(issue_api_token(user=user).raw)
+
+    return _api
