@@ -10,7 +10,7 @@ from lrs.learners.details import SearchDetails
 from lrs.learners.errors import LearnerNotFound
 from lrs.learners.models import Learner
 from lrs.learners.selectors import find_learner_by_uln, get_learner, search_learners
-from lrs.learners.services import register_learner
+from lrs.learners.services import RegistrationStatus, register_learner
 from lrs.matching import MatchKind
 from tests.conftest import learner_details
 
@@ -62,11 +62,18 @@ class TestFindByUln:
         assert "uln" in refused.value.field_errors
 
     def test_a_linked_uln_returns_its_master(self, megan, online_actor):
-        duplicate = register_learner(
-            details=learner_details(given_name="Meg", last_known_postcode="SA1 1NW"),
+        result = register_learner(
+            details=learner_details(
+                given_name="Meg",
+                middle_other_name="",
+                date_of_birth=datetime.date(2009, 5, 12),
+                last_known_postcode="SA1 1NW",
+            ),
             actor=online_actor,
             confirm_not_possible_match=True,
-        ).learner
+        )
+        assert result.status is RegistrationStatus.REGISTERED
+        duplicate = result.learner
         Learner.objects.filter(pk=duplicate.pk).update(master=megan, learner_status="2")
 
         found = find_learner_by_uln(

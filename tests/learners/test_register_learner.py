@@ -129,7 +129,7 @@ def test_a_user_whose_role_the_organisation_lost_cannot_register(online_actor):
 @pytest.mark.parametrize(
     ("overrides", "field", "fragment"),
     [
-        ({"given_name": "   "}, "given_name", "at least one letter"),
+        ({"given_name": "   "}, "given_name", "given name"),
         ({"family_name": ""}, "family_name", "family name"),
         ({"family_name": "Prisoner"}, "family_name", "not allowed"),
         ({"given_name": "Megan2"}, "given_name", "only contain letters"),

@@ -44,6 +44,15 @@ def _names_agree(learner: Learner, given_name: str, family_name: str) -> bool:
     return bool(family) and bool(given) and family_ok and given_ok
 
 
+def _master_of(learner: Learner) -> Learner:
+    """Follow links to the master; a merge never links a master, but guard against cycles."""
+    seen = {learner.pk}
+    while learner.master_id is not None and learner.master_id not in seen:
+        seen.add(learner.master_id)
+        learner = Learner.objects.select_related("master").get(pk=learner.master_id)
+    return learner
+
+
 def find_learner_by_uln(*, uln: str, given_name: str, family_name: str, actor: Actor) -> UlnLookup:
     """The learner with this ULN and these names; a linked ULN gives its master (WSRC0022)."""
     ensure_can(actor, Permission.FIND_LEARNER)
@@ -59,8 +68,8 @@ def find_learner_by_uln(*, uln: str, given_name: str, family_name: str, actor: A
         )
         raise LearnerNotFound()
     substituted = learner.master is not None
-    while learner.master is not None:
-        learner = Learner.objects.select_related("master").get(pk=learner.master_id)
+    if substituted:
+        learner = _master_of(learner)
     record_audit(
         actor=actor,
         action=AuditAction.LEARNER_FOUND_BY_ULN,

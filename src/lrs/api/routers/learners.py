@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.responses import Status
 
 from lrs.api import response_codes as rc
 from lrs.api.auth import actor_for
@@ -80,9 +81,9 @@ def find_by_uln(request: HttpRequest, payload: FindByUlnIn) -> FindByUlnOut:
 
 @router.post(
     "/learners",
-    response={201: LearnerResponseOut, 409: SearchOut | ErrorOut, **{k: v for k, v in ERRORS.items() if k != 409}},
+    response={**ERRORS, 201: LearnerResponseOut, 409: SearchOut | ErrorOut},
 )
-def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, Any]:
+def register(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
     """Register a learner for a new ULN; searches first (409 with the matches if it finds any)."""
     result = register_learner(
         details=payload.to_details(),
@@ -91,20 +92,19 @@ def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, Any]:
     )
     if result.status is RegistrationStatus.REGISTERED:
         assert result.learner is not None
-        return 201, LearnerResponseOut(
+        return Status(
+            201,
+            LearnerResponseOut(
             response_code=rc.REGISTERED,
             message=rc.message_for(rc.REGISTERED),
-            learner=LearnerOut.of(result.learner),
-        )
-    if result.status is RegistrationStatus.ALREADY_REGISTERED:
-        return 409, _search_body(
-            result.search,
-            rc.EXACT_MATCH,
-            str(
-                "The learner is already registered: use the ULN returned. No new ULN was issued."
+                learner=LearnerOut.of(result.learner),
             ),
         )
-    return 409, _search_body(result.search, message=str(rc.REGISTER_WARNING))
+    if result.status is RegistrationStatus.ALREADY_REGISTERED:
+        return Status(
+            409, _search_body(result.search, rc.EXACT_MATCH, str(rc.ALREADY_REGISTERED_MESSAGE))
+        )
+    return Status(409, _search_body(result.search, message=str(rc.REGISTER_WARNING)))
 
 
 @router.get("/learners/{uln}", response={200: LearnerOut, **ERRORS})
