@@ -42,7 +42,9 @@ def _reset_postgres(url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--database-url", default="")
@@ -132,7 +134,8 @@ def main() -> None:
         f"p95 {_percentile(uln_times, 0.95) * 1000:.2f} ms"
     )
     print(
-        f"search_learners x{len(search_times)}: p50 {_percentile(search_times, 0.5) * 1000:.2f} ms, "
+        f"search_learners x{len(search_times)}: "
+        f"p50 {_percentile(search_times, 0.5) * 1000:.2f} ms, "
         f"p95 {_percentile(search_times, 0.95) * 1000:.2f} ms, "
         f"mean {statistics.mean(search_times) * 1000:.2f} ms "
         f"({len(search_times) / sum(search_times):.0f} searches/s)"

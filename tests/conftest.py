@@ -25,14 +25,20 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def college(db: None) -> Organisation:
     return create_organisation(
-        ukprn="10034567", name="Riverside College", organisation_type="college", granted_roles=ALL_ROLES
+        ukprn="10034567",
+        name="Riverside College",
+        organisation_type="college",
+        granted_roles=ALL_ROLES,
     )
 
 
 @pytest.fixture
 def school(db: None) -> Organisation:
     return create_organisation(
-        ukprn="10045678", name="Ysgol Glan Afon", organisation_type="school", granted_roles=ALL_ROLES
+        ukprn="10045678",
+        name="Ysgol Glan Afon",
+        organisation_type="school",
+        granted_roles=ALL_ROLES,
     )
 
 

@@ -41,7 +41,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("LRS_DEBUG", "") == "1"
-ALLOWED_HOSTS = os.environ.get("LRS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
+ALLOWED_HOSTS = os.environ.get("LRS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(
+    ","
+)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

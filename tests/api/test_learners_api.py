@@ -15,7 +15,12 @@ MEGAN = {
     "gender": "2",
     "last_known_postcode": "CF10 3AT",
 }
-REGISTER = {**MEGAN, "verification_type": "1", "ability_to_share": "1", "middle_other_name": "Eleri"}
+REGISTER = {
+    **MEGAN,
+    "verification_type": "1",
+    "ability_to_share": "1",
+    "middle_other_name": "Eleri",
+}
 
 
 @pytest.fixture
@@ -218,7 +223,10 @@ class TestViewAndUpdate:
         uln = register(online).json()["learner"]["uln"]
         other = api_as(school, ["online"])
         assert other.get(f"/api/v1/learners/{uln}").status_code == 404
-        assert other.patch(f"/api/v1/learners/{uln}", {"version_number": 1, "notes": "x"}).status_code == 404
+        assert (
+            other.patch(f"/api/v1/learners/{uln}", {"version_number": 1, "notes": "x"}).status_code
+            == 404
+        )
 
 
 def test_openapi_document_lists_every_route():

@@ -75,7 +75,9 @@ def test_import_learners_loads_good_rows_and_reports_bad_ones(tmp_path: Path):
 
 def test_import_reads_windows_1252(tmp_path: Path):
     csv_file = tmp_path / "learners.csv"
-    csv_file.write_bytes((HEADER + "1000000043,Siân,,Jones,,,2009-04-12,2,CF10 3AT\n").encode("cp1252"))
+    csv_file.write_bytes(
+        (HEADER + "1000000043,Siân,,Jones,,,2009-04-12,2,CF10 3AT\n").encode("cp1252")
+    )
     run("import_learners", str(csv_file), "--quiet")
     assert Learner.objects.get(uln="1000000043").given_name == "Siân"
 

@@ -182,20 +182,14 @@ class TestFindByPersonalDetails:
 
     def test_each_search_is_audited(self, megan, view_actor):
         search_learners(details=search(), actor=view_actor)
-        assert AuditEvent.objects.filter(
-            action="learner.searched", user=view_actor.user
-        ).exists()
+        assert AuditEvent.objects.filter(action="learner.searched", user=view_actor.user).exists()
 
 
 class TestViewLearner:
-    def test_an_organisation_that_found_the_learner_can_open_the_record(
-        self, megan, school_actor
-    ):
+    def test_an_organisation_that_found_the_learner_can_open_the_record(self, megan, school_actor):
         search_learners(details=search(), actor=school_actor)
         assert get_learner(uln=megan.uln, actor=school_actor) == megan
 
-    def test_a_uln_alone_does_not_open_a_record_for_another_organisation(
-        self, megan, school_actor
-    ):
+    def test_a_uln_alone_does_not_open_a_record_for_another_organisation(self, megan, school_actor):
         with pytest.raises(LearnerNotFound):
             get_learner(uln=megan.uln, actor=school_actor)

@@ -82,9 +82,7 @@ def test_the_learner_is_still_found_under_the_old_family_name(learner, online_ac
     assert learner.uln in [m.learner.uln for m in outcome.matches]
 
 
-def test_update_to_key_information_identical_to_another_learner_is_refused(
-    learner, online_actor
-):
+def test_update_to_key_information_identical_to_another_learner_is_refused(learner, online_actor):
     other = register_learner(
         details=learner_details(given_name="Gethin", gender="1", middle_other_name=""),
         actor=online_actor,
@@ -143,9 +141,7 @@ def test_unknown_fields_are_refused(learner, online_actor):
 
 def test_view_only_users_cannot_update(learner, view_actor):
     with pytest.raises(PermissionDenied):
-        update_learner(
-            uln=learner.uln, version_number=1, changes={"notes": "x"}, actor=view_actor
-        )
+        update_learner(uln=learner.uln, version_number=1, changes={"notes": "x"}, actor=view_actor)
 
 
 def test_an_organisation_cannot_update_a_learner_it_has_never_found(learner, school_actor):

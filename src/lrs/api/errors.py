@@ -12,7 +12,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from lrs.core.errors import DomainError
 
 
-def error_body(code: str, message: str, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if errors:
         body["errors"] = errors

@@ -52,6 +52,7 @@ REGISTER_WARNING = _(
 def message_for(code: str) -> str:
     return str(MESSAGES.get(code, ""))
 
+
 ALREADY_REGISTERED_MESSAGE = _(
     "The learner is already registered: use the ULN returned. No new ULN was issued."
 )

@@ -12,7 +12,7 @@ class Gender(models.TextChoices):
 
 
 class VerificationType(models.TextChoices):
-    """User guide, Appendix D. The real service's numeric codes are not published; these are ours."""
+    """User guide, Appendix D. The real service's numeric codes are unpublished; these are ours."""
 
     NONE_PROVIDED = "0", _("None provided")
     RELATIONSHIP_WITH_SCHOOL = "1", _("Relationship with school")

@@ -129,8 +129,10 @@ def get_learner(*, uln: str, actor: Actor) -> Learner:
     learner = Learner.objects.select_related("master").filter(uln=uln).first()
     if learner is None or not is_known_to_organisation(learner=learner, actor=actor):
         raise LearnerNotFound(
-            _("No learner with this ULN has been found by your organisation. Find the learner "
-              "by ULN and names, or by personal details, first.")
+            _(
+                "No learner with this ULN has been found by your organisation. Find the learner "
+                "by ULN and names, or by personal details, first."
+            )
         )
     record_audit(actor=actor, action=AuditAction.LEARNER_VIEWED, learner=learner)
     return learner

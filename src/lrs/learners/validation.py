@@ -162,7 +162,10 @@ def _check_date_of_birth(
     if not MIN_AGE <= age <= MAX_AGE:
         errors.add(
             "date_of_birth",
-            _("The learner must be aged between %(min)d and %(max)d (this date makes them %(age)d).")
+            _(
+                "The learner must be aged between %(min)d and %(max)d "
+                "(this date makes them %(age)d)."
+            )
             % {"min": MIN_AGE, "max": MAX_AGE, "age": age},
         )
     return age
@@ -236,7 +239,7 @@ def _clean_values(details: LearnerDetails | SearchDetails) -> dict[str, Any]:
 def validate_learner_details(
     details: LearnerDetails, *, today: datetime.date | None = None
 ) -> LearnerDetails:
-    """The details cleaned (trimmed, postcode normalised), or ValidationFailed listing every problem."""
+    """The details cleaned (trimmed, postcode normalised); else ValidationFailed listing all."""
     today = today or datetime.date.today()  # noqa: DTZ011 - a calendar date in local time
     values = _clean_values(details)
     errors = _Collector()
@@ -267,7 +270,9 @@ def validate_learner_details(
         )
     capture = values.get("date_of_address_capture")
     if capture is not None and capture > today:
-        errors.add("date_of_address_capture", _("Date of address capture must not be in the future."))
+        errors.add(
+            "date_of_address_capture", _("Date of address capture must not be in the future.")
+        )
     errors.raise_if_any()
     return LearnerDetails(**values)
 

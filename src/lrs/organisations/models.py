@@ -28,9 +28,7 @@ class Organisation(models.Model):
 
     ukprn = models.CharField(_("UKPRN"), max_length=8, unique=True)
     name = models.CharField(_("name"), max_length=255)
-    organisation_type = models.CharField(
-        _("type"), max_length=32, choices=OrganisationType.choices
-    )
+    organisation_type = models.CharField(_("type"), max_length=32, choices=OrganisationType.choices)
     status = models.CharField(
         _("status"),
         max_length=16,

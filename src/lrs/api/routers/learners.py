@@ -95,8 +95,8 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
         return Status(
             201,
             LearnerResponseOut(
-            response_code=rc.REGISTERED,
-            message=rc.message_for(rc.REGISTERED),
+                response_code=rc.REGISTERED,
+                message=rc.message_for(rc.REGISTERED),
                 learner=LearnerOut.of(result.learner),
             ),
         )

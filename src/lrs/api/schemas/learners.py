@@ -1,4 +1,7 @@
-"""Input and output shapes of the learner web services (field names: the real service's, snake_case)."""
+"""Input and output shapes of the learner web services.
+
+Field names are the real service's, in snake_case.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +22,12 @@ class SearchIn(Schema):
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100)
     date_of_birth: datetime.date
-    gender: str = Field(max_length=1, description='"0" not known, "1" male, "2" female, "9" not specified')
-    last_known_postcode: str = Field(max_length=20, description="Use ZZ99 9ZZ only as a last resort")
+    gender: str = Field(
+        max_length=1, description='"0" not known, "1" male, "2" female, "9" not specified'
+    )
+    last_known_postcode: str = Field(
+        max_length=20, description="Use ZZ99 9ZZ only as a last resort"
+    )
     middle_other_name: str = _NAME
     preferred_given_name: str = _NAME
     previous_family_name: str = _NAME

@@ -53,7 +53,9 @@ class Command(BaseCommand):
                 writer.writerow(["Row", "ULN", "Field", "Problem"])
                 for rejection in report.rejections:
                     for field, messages in rejection.errors.items():
-                        writer.writerow([rejection.row_number, rejection.uln, field, " ".join(messages)])
+                        writer.writerow(
+                            [rejection.row_number, rejection.uln, field, " ".join(messages)]
+                        )
 
     def _load_file(self, path: Path, options: dict[str, Any]) -> Any:
         raw = path.read_bytes()

@@ -35,5 +35,6 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(describe_error(exc)) from exc
-        self.stdout.write(f"Created {organisation} with roles {','.join(organisation.granted_roles)}")
-
+        self.stdout.write(
+            f"Created {organisation} with roles {','.join(organisation.granted_roles)}"
+        )

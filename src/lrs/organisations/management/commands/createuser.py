@@ -40,7 +40,9 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(describe_error(exc)) from exc
-        self.stdout.write(f"Created user {user.username} of {organisation} ({','.join(user.roles)})")
+        self.stdout.write(
+            f"Created user {user.username} of {organisation} ({','.join(user.roles)})"
+        )
         if not options["password"]:
             self.stdout.write(f"One-time password: {password}")
 
