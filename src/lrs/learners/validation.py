@@ -21,6 +21,11 @@ MIN_AGE = 13
 MAX_AGE = 110
 UPN_MAX_AGE = 16  # a UPN is recorded only for learners under 16
 
+_GENDERS = frozenset(Gender.values)
+_VERIFICATION_TYPES = frozenset(VerificationType.values)
+_ABILITY_TO_SHARE = frozenset(AbilityToShare.values)
+_EMAIL_VALIDATOR = EmailValidator()
+
 NAME_FIELDS = (
     "given_name",
     "family_name",
@@ -189,7 +194,7 @@ def _check_postcode(values: dict[str, Any], errors: _Collector) -> None:
 
 
 def _check_gender(values: dict[str, Any], errors: _Collector) -> None:
-    if values.get("gender") not in Gender.values:
+    if values.get("gender") not in _GENDERS:
         errors.add(
             "gender",
             _("Choose a gender: 0 not known, 1 male, 2 female or 9 not specified."),
@@ -223,7 +228,7 @@ def _check_email(values: dict[str, Any], errors: _Collector) -> None:
         )
         return
     try:
-        EmailValidator()(email)
+        _EMAIL_VALIDATOR(email)
     except ValidationError:
         errors.add("email_address", _("Enter an email address like name@example.com."))
 
@@ -250,7 +255,7 @@ def validate_learner_details(
     _check_postcode(values, errors)
     _check_identifiers(values, errors, age)
     _check_email(values, errors)
-    if values.get("verification_type") not in VerificationType.values:
+    if values.get("verification_type") not in _VERIFICATION_TYPES:
         errors.add("verification_type", _("Choose how the learner's identity was verified."))
     elif values["verification_type"] == VerificationType.OTHER:
         if not values.get("other_verification_description"):
@@ -263,7 +268,7 @@ def validate_learner_details(
             "other_verification_description",
             _("Only give a verification description when the verification type is Other."),
         )
-    if values.get("ability_to_share") not in AbilityToShare.values:
+    if values.get("ability_to_share") not in _ABILITY_TO_SHARE:
         errors.add(
             "ability_to_share",
             _("Say whether the learner has seen the privacy notice: 1 yes or 0 no."),
