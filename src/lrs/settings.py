@@ -97,7 +97,10 @@ def _databases() -> dict[str, dict[str, object]]:
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+            ),
         }
         # A file (not shared memory) so that tests with threads see one database.
         config["TEST"] = {"NAME": str(DATA_DIR / "test-lrs.sqlite3")}

@@ -44,6 +44,10 @@ def parse_date(value: str) -> datetime.date | None:
     value = value.strip()
     if not value:
         return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        pass
     for fmt in _DATE_FORMATS:
         try:
             return datetime.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a date only

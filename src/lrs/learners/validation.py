@@ -233,10 +233,16 @@ def _check_email(values: dict[str, Any], errors: _Collector) -> None:
         errors.add("email_address", _("Enter an email address like name@example.com."))
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {
+    kind: tuple(f.name for f in dataclasses.fields(kind))
+    for kind in (LearnerDetails, SearchDetails)
+}
+
+
 def _clean_values(details: LearnerDetails | SearchDetails) -> dict[str, Any]:
-    values = {f.name: getattr(details, f.name) for f in dataclasses.fields(details)}
+    values = {name: getattr(details, name) for name in _FIELD_NAMES[type(details)]}
     for name, value in values.items():
-        if isinstance(value, str):
+        if isinstance(value, str) and value:
             values[name] = value.strip() if name == "notes" else _clean_text(value)
     return values
 
