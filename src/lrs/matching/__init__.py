@@ -1,0 +1,94 @@
+"""Finding a learner on the register from personal details: a pure-Python package.
+
+No Django here: the learners app feeds plain ``PersonDetails`` in (``learners.matching_adapter``)
+and renders the ``MatchOutcome`` that comes out. Modules:
+
+* ``types``: the data going in and out;
+* ``normalise`` and ``nicknames``: names, postcodes and dates put into comparable form;
+* ``blocking``: keys stored per learner and looked up per search (candidate retrieval);
+* ``compare``: one comparator per field, with the cross-field search tips;
+* ``model``: the Fellegi-Sunter weights, in one place;
+* ``decide``: scoring and the exact / possible / none / too-many decision.
+"""
+
+from lrs.matching.blocking import MAX_QUERY_KEYS, learner_keys, query_keys
+from lrs.matching.compare import (
+    compare,
+    compare_date_of_birth,
+    compare_email,
+    compare_family_name,
+    compare_gender,
+    compare_given_name,
+    compare_middle_names,
+    compare_place_of_birth,
+    compare_postcode,
+    compare_previous_family_name,
+    compare_uci,
+    compare_upn,
+    compare_verdicts,
+)
+from lrs.matching.decide import DEFAULT_CONFIG, decide, identity_key, score_candidate
+from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters, estimate_parameters
+from lrs.matching.nicknames import NICKNAME_GROUPS, are_name_variants, given_name_keys
+from lrs.matching.normalise import (
+    canonical_mac,
+    dob_variants,
+    is_default_postcode,
+    name_tokens,
+    normalise_name,
+    normalise_postcode,
+)
+from lrs.matching.prepare import Prepared, prepared
+from lrs.matching.types import (
+    Candidate,
+    FieldEvidence,
+    MatchConfig,
+    MatchKind,
+    MatchOutcome,
+    PersonDetails,
+    ScoredCandidate,
+)
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "DEFAULT_PARAMETERS",
+    "MAX_QUERY_KEYS",
+    "NICKNAME_GROUPS",
+    "Candidate",
+    "FieldEvidence",
+    "MatchConfig",
+    "MatchKind",
+    "MatchOutcome",
+    "ModelParameters",
+    "PersonDetails",
+    "Prepared",
+    "ScoredCandidate",
+    "are_name_variants",
+    "canonical_mac",
+    "compare",
+    "compare_date_of_birth",
+    "compare_email",
+    "compare_family_name",
+    "compare_gender",
+    "compare_given_name",
+    "compare_middle_names",
+    "compare_place_of_birth",
+    "compare_postcode",
+    "compare_previous_family_name",
+    "compare_uci",
+    "compare_upn",
+    "compare_verdicts",
+    "decide",
+    "dob_variants",
+    "estimate_parameters",
+    "given_name_keys",
+    "identity_key",
+    "is_default_postcode",
+    "learner_keys",
+    "name_tokens",
+    "normalise_name",
+    "normalise_postcode",
+    "prepared",
+    "query_keys",
+    "score_candidate",
+]

@@ -1,0 +1,202 @@
+"""Blocking keys: which registered learners are worth scoring for a search.
+
+Each registered learner stores a handful of short keys (one database row per key). A search
+computes its own keys and retrieves every learner sharing at least one. Recall comes from two
+things: the query generates the variants the search tips ask a person to try by hand (user
+guide, Appendix B), and no key needs every field, so a learner is found when any one of several
+combinations survives. Selectivity comes from every key pairing a name-like part with a
+date-like or place-like part.
+
+Key kinds. Bucket sizes were measured on the project's synthetic register (``lrs.synthetic``)
+at 1,000,000 learners: Welsh-heavy surnames (Jones, Williams, Davies each about 1.4%) and births
+bunched at about 240 a day, so denser than the 183 a day of a million spread over 15 years.
+"Mean" is the size-biased mean, the bucket a random learner's key lands in.
+
+``D:<dob>|<family code head>``
+    Date of birth and the first two characters of the Metaphone code of the family name (Mac/Mc
+    unified), stored for the whole family name, each part of a double-barrelled one and the
+    previous family name. Finds a learner whatever happened to the given name: nicknames,
+    typos, middle name used as given name, missing middle names. Two code characters rather
+    than one letter divide the bucket by about three and survive the commonest family-name
+    slips (vowels, doubled letters, ph/f: Stephenson/Stevenson). Mean 4.9, largest 30.
+``G:<dob>|<given phonetic>``
+    Date of birth and Metaphone code of the first given name (and of the preferred given name).
+    Finds a learner whatever happened to the family name: a name change without the previous
+    name, a prefix dropped (O'Brien/Brien), typos in the family name. Mean 2.7, largest 20.
+``N:<dob>|<nickname group>``
+    Date of birth and a nickname group id (Bob and Robert share "robert"). Finds a learner known
+    by a nickname whose family name also changed. Mean 3.4, largest 19.
+``F:<family phonetic>|<yyyy-mm>|<given initial>``
+    Metaphone code of the family name (or a part, or the previous name), birth month, and a
+    nickname-proof initial of the given name: its own first letter and the first letter of each
+    nickname group it belongs to (Bob is stored under "b" and "r", as Robert is under "r").
+    Finds a learner whose recorded day of birth differs, in particular a search on the first of
+    the month for a learner recorded on the true day (the reverse of the "first of the month"
+    tip, which the date variants cover), and a day mistyped. Without the initial a bucket would
+    hold every Jones born in a month (about 250); with it, mean 3.2, largest 26.
+``P:<postcode>|<dob>``
+    Postcode and date of birth. Finds a learner whose names were both recorded differently; also
+    brings twins into view so that the decision step can keep them apart. Mean 1.0, largest 3.
+``Q:<postcode>|<family phonetic>``
+    Postcode and family name code: the household. Finds a learner whose date of birth was
+    recorded wrongly beyond the swaps above (for example a 1 January stand-in for an unknown
+    date). Mean 1.8, largest 8. Never made for a missing or ZZ99 default postcode, whose bucket
+    would be huge; a search by the default postcode ("default postcode" tip) relies on the
+    other kinds.
+``U:<upn>``, ``C:<uci>``, ``E:<email digest>``
+    Identifiers given by the learner; a bucket holds one learner, or a family sharing an email
+    (mean 1.1, largest 7). The email is stored as a short digest: the key column holds 64
+    characters.
+
+A learner stores about 6 keys. A search of that register retrieved a median of 24 candidates
+(90th percentile 51, largest 104) across all its keys.
+
+Query-side variants (tips served): dates of birth with day and month swapped and the first of
+the month ("swap month and day", "first of the month"); family names from the previous family
+name ("swap previous name") and from the given name, with given names from the family name
+("swap given name and family name"); given names from the preferred name and middle names
+("preferred name", "middle name as given name"); each part of a double-barrelled name; Mac/Mc,
+accents, apostrophes, hyphens and spaces are normalised away ("prefix", "double-barrelled").
+Every variant list is capped and built in priority order, so a query never produces more than
+``MAX_QUERY_KEYS`` keys and always includes the keys of the details exactly as given.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+from lrs.matching.normalise import dob_variants
+from lrs.matching.prepare import Prepared, phonetic, prepared
+from lrs.matching.types import PersonDetails
+
+__all__ = ["MAX_QUERY_KEYS", "learner_keys", "query_keys"]
+
+MAX_QUERY_KEYS = 60
+
+# Keys are stored in a 64-character column; name codes are cut to this length so that even a
+# long name in a script Metaphone does not code (kept as written) fits.
+_MAX_CODE_LENGTH = 20
+
+# Caps on the variant lists of a query. With three dates of birth, two birth months and at most
+# three given-name initials the count can reach D 3*5 + G 3*4 + N 3*3 + F 2*2*3 + P 3 + Q 5 +
+# U, C, E 3 = 59; the final cut at MAX_QUERY_KEYS only ever drops trailing variants.
+_MAX_FAMILY_FORMS = 5
+_MAX_MONTH_FAMILY_FORMS = 2
+_MAX_GIVEN_FORMS = 4
+_MAX_GROUPS = 3
+
+
+def _code(name: str) -> str:
+    return phonetic(name)[:_MAX_CODE_LENGTH]
+
+
+def _email_digest(email: str) -> str:
+    # Addresses can be longer than the key column; a digest keeps the key short and keeps the
+    # address itself out of the index.
+    return hashlib.blake2b(email.encode(), digest_size=10).hexdigest()
+
+
+def _first_unique(items: list[str], limit: int) -> list[str]:
+    return list(dict.fromkeys(item for item in items if item))[:limit]
+
+
+def _build(
+    person: Prepared,
+    dates: tuple[datetime.date, ...],
+    family_forms: list[str],
+    given_forms: list[str],
+    groups: list[str],
+    month_family_limit: int,
+) -> list[str]:
+    """Return keys in priority order, so that truncating the list loses only rare variants.
+
+    First the keys of the details as given (first date), then identifiers, then the month keys,
+    then the keys of the other dates and the household keys.
+    """
+    iso_dates = [date.isoformat() for date in dates]
+    months = list(dict.fromkeys(date[:7] for date in iso_dates))
+    family_codes = _first_unique([_code(form) for form in family_forms], _MAX_FAMILY_FORMS)
+    # The month keys pair the person's own family names with their own given-name initials only
+    # (not the swapped-name variants), which keeps their number down; D and G cover a swap.
+    own_family_codes = _first_unique(
+        [_code(form) for form in [*person.family_parts, *person.previous_parts]],
+        month_family_limit,
+    )
+    # Two characters of the family name's code: vowel slips, Mac/Mc, ph/f and th/t all keep them.
+    family_heads = list(dict.fromkeys(_code(form)[:2] for form in family_forms))
+    postcode = person.postcode.replace(" ", "")[:_MAX_CODE_LENGTH]
+    usable_postcode = bool(postcode) and not person.postcode_default
+
+    def date_keys(date: str) -> list[str]:
+        keys = [f"D:{date}|{head}" for head in family_heads]
+        keys.extend(f"G:{date}|{_code(form)}" for form in given_forms)
+        keys.extend(f"N:{date}|{group}" for group in groups)
+        if usable_postcode:
+            keys.append(f"P:{postcode}|{date}")
+        return keys
+
+    keys = date_keys(iso_dates[0])
+    if person.upn:
+        keys.append(f"U:{person.upn[:_MAX_CODE_LENGTH]}")
+    if person.uci:
+        keys.append(f"C:{person.uci[:_MAX_CODE_LENGTH]}")
+    if person.email:
+        keys.append(f"E:{_email_digest(person.email)}")
+    if not person.given and not person.family and not person.preferred:
+        # Given, family and preferred names normalised to nothing (punctuation only): fall back
+        # to the birth date so the learner can still be found, at the cost of a broad bucket
+        # for such rare records.
+        keys.extend(f"X:{date}" for date in iso_dates)
+    for month in months:
+        keys.extend(
+            f"F:{code}|{month}|{initial}"
+            for code in own_family_codes
+            for initial in person.given_initials
+        )
+    for date in iso_dates[1:]:
+        keys.extend(date_keys(date))
+    if usable_postcode:
+        keys.extend(f"Q:{postcode}|{code}" for code in family_codes)
+    return keys
+
+
+def learner_keys(details: PersonDetails) -> frozenset[str]:
+    """Return the keys to store for a registered learner."""
+    person = prepared(details)
+    family_forms = _first_unique(
+        [*person.family_parts, *person.previous_parts], 2 * _MAX_FAMILY_FORMS
+    )
+    given_forms = _first_unique([person.given_first, person.preferred], _MAX_GIVEN_FORMS)
+    groups = sorted(person.given_groups | person.preferred_groups)
+    keys = _build(
+        person, (person.date_of_birth,), family_forms, given_forms, groups, 2 * _MAX_FAMILY_FORMS
+    )
+    return frozenset(keys)
+
+
+def query_keys(details: PersonDetails) -> frozenset[str]:
+    """Return the keys to look up for a search, including the search-tip variants."""
+    person = prepared(details)
+    family_forms = _first_unique(
+        [*person.family_parts, *person.previous_parts, person.given_first, person.given],
+        _MAX_FAMILY_FORMS,
+    )
+    swapped_given = person.family_parts[0] if person.family_parts else ""
+    given_forms = _first_unique(
+        [person.given_first, person.preferred, swapped_given, *person.middle_words],
+        _MAX_GIVEN_FORMS,
+    )
+    groups = [
+        *sorted(person.given_groups),
+        *sorted(person.preferred_groups - person.given_groups),
+    ][:_MAX_GROUPS]
+    keys = _build(
+        person,
+        dob_variants(person.date_of_birth),
+        family_forms,
+        given_forms,
+        groups,
+        _MAX_MONTH_FAMILY_FORMS,
+    )
+    return frozenset(list(dict.fromkeys(keys))[:MAX_QUERY_KEYS])

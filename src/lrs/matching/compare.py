@@ -1,0 +1,362 @@
+"""Field comparators: each turns a pair of values into a verdict and its weight.
+
+The per-field functions take ``Prepared`` forms (see ``prepare.prepared``) so the normalising
+work is done once per person, not once per pair. Names are compared together because some tips
+cross fields: given and family names swapped, a middle or preferred name used as the given name,
+a previous family name used as the family name.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from lrs.matching.model import DEFAULT_PARAMETERS, MISSING, ModelParameters
+from lrs.matching.normalise import canonical_mac
+from lrs.matching.prepare import Prepared, prepared
+from lrs.matching.types import FieldEvidence, PersonDetails
+
+__all__ = [
+    "compare",
+    "compare_date_of_birth",
+    "compare_email",
+    "compare_family_name",
+    "compare_gender",
+    "compare_given_name",
+    "compare_middle_names",
+    "compare_place_of_birth",
+    "compare_postcode",
+    "compare_previous_family_name",
+    "compare_uci",
+    "compare_upn",
+    "compare_verdicts",
+    "date_of_birth_verdict",
+    "name_verdicts",
+    "prepared_verdicts",
+]
+
+# Verdicts after which swapped given and family names are not even considered.
+_GIVEN_AGREES = frozenset(
+    {"exact", "preferred_name", "nickname", "part", "middle_as_given", "typo", "initial"}
+)
+_FAMILY_AGREES = frozenset(
+    {"exact", "prefix", "without_prefix", "part", "previous_family_name", "phonetic", "typo"}
+)
+# Family verdicts that make two people look like relatives, whose postcodes and birthdays agree
+# far more often than those of strangers.
+_FAMILY_SHARED = frozenset(
+    {"exact", "prefix", "without_prefix", "part", "previous_family_name", "swapped_names"}
+)
+
+
+def _is_typo(first: str, second: str) -> bool:
+    """One edit apart (two for long names), with the same first letter.
+
+    The first letter must agree because names that differ only there (Mason/Jason, Ella/Bella)
+    are typically different names, often given to twins, not slips of the keyboard.
+    """
+    if not first or not second or first[0] != second[0]:
+        return False
+    shortest = min(len(first), len(second))
+    if shortest < 5:
+        return False
+    limit = 2 if shortest >= 8 else 1
+    return OSA.distance(first, second, score_cutoff=limit) <= limit
+
+
+def _given_straight(query: Prepared, record: Prepared) -> str:
+    if not query.given or not record.given:
+        return MISSING
+    if query.given == record.given:
+        return "exact"
+    if (query.preferred and query.preferred in (record.given, record.preferred)) or (
+        record.preferred and record.preferred == query.given
+    ):
+        return "preferred_name"
+    if query.given_first == record.given_first:
+        return "part"
+    if (query.given_groups | query.preferred_groups) & (
+        record.given_groups | record.preferred_groups
+    ):
+        return "nickname"
+    if (
+        query.given_first in record.middle_words
+        or record.given_first in query.middle_words
+        or query.given_first in record.given_words[1:]
+        or record.given_first in query.given_words[1:]
+    ):
+        return "middle_as_given"
+    if _is_typo(query.given_first, record.given_first) or _is_typo(query.given, record.given):
+        return "typo"
+    if query.given_phonetic == record.given_phonetic:
+        return "phonetic"
+    if (len(query.given_first) == 1 or len(record.given_first) == 1) and (
+        query.given_first[0] == record.given_first[0]
+    ):
+        return "initial"
+    if JaroWinkler.similarity(query.given, record.given) >= 0.85:
+        return "similar"
+    return "different"
+
+
+def _family_straight(query: Prepared, record: Prepared) -> str:
+    if not query.family or not record.family:
+        return MISSING
+    if query.family_plain == record.family_plain:
+        return "exact"
+    if query.family == record.family:
+        return "prefix"
+    if query.family_stripped == record.family_stripped:
+        return "without_prefix"
+    if set(query.family_parts) & set(record.family_parts):
+        return "part"
+    if (record.previous_parts and set(query.family_parts) & set(record.previous_parts)) or (
+        query.previous_parts and set(query.previous_parts) & set(record.family_parts)
+    ):
+        return "previous_family_name"
+    if query.family_phonetic == record.family_phonetic:
+        return "phonetic"
+    if _is_typo(query.family, record.family) or (
+        len(query.family) >= 4
+        and len(record.family) >= 4
+        and OSA.distance(query.family, record.family, score_cutoff=1) <= 1
+    ):
+        return "typo"
+    return "different"
+
+
+def name_verdicts(query: Prepared, record: Prepared) -> tuple[str, str]:
+    """Return the (given name, family name) verdicts, detecting names entered the wrong way round.
+
+    Swapped names need both crossings to agree (query given = record family and query family =
+    record given, allowing one keying error on one side), so one coincidence is not enough.
+    """
+    given = _given_straight(query, record)
+    family = _family_straight(query, record)
+    if given in _GIVEN_AGREES or family in _FAMILY_AGREES:
+        return given, family
+    if not (query.given and query.family and record.given and record.family):
+        return given, family
+    given_as_family = (
+        canonical_mac(query.given) in record.family_parts
+        or canonical_mac(query.given_first) in record.family_parts
+    )
+    family_as_given = any(part in (record.given, record.given_first) for part in query.family_parts)
+    if given_as_family and family_as_given:
+        return "swapped_names", "swapped_names"
+    nearly = (given_as_family and _is_typo(query.family, record.given)) or (
+        family_as_given and _is_typo(canonical_mac(query.given), record.family)
+    )
+    if nearly:
+        return "swapped_names", "swapped_names"
+    return given, family
+
+
+def date_of_birth_verdict(query: Prepared, record: Prepared) -> str:
+    """Compare dates of birth, recognising the slips listed in the search tips."""
+    q, r = query.date_of_birth, record.date_of_birth
+    if q == r:
+        return "exact"
+    if q.day == r.month and q.month == r.day and q.year == r.year:
+        return "swapped_day_month"
+    if q.year == r.year and q.month == r.month:
+        return "first_of_month" if 1 in (q.day, r.day) else "same_month_year"
+    if q.day == r.day and q.month == r.month and abs(q.year - r.year) == 1:
+        return "year_off_by_one"
+    return "different"
+
+
+def _gender_verdict(query: Prepared, record: Prepared) -> str:
+    # "0" (not known) and "9" (not specified) carry no information.
+    if query.gender in {"0", "9"} or record.gender in {"0", "9"}:
+        return MISSING
+    return "agree" if query.gender == record.gender else "disagree"
+
+
+def _postcode_verdict(query: Prepared, record: Prepared) -> str:
+    if not query.postcode or not record.postcode:
+        return MISSING
+    if query.postcode_default or record.postcode_default:
+        return "default_postcode"
+    if query.postcode == record.postcode:
+        return "exact"
+    sector = query.postcode_sector
+    if sector and sector == record.postcode_sector:
+        return "same_sector"
+    if query.postcode_district == record.postcode_district:
+        return "same_district"
+    return "different"
+
+
+def _middle_verdict(query: Prepared, record: Prepared) -> str:
+    if not query.middle or not record.middle:
+        return MISSING
+    if query.middle == record.middle:
+        return "exact"
+    if {*query.given_words, *query.middle_words} == {*record.given_words, *record.middle_words}:
+        return "reordered"
+    if set(query.middle_words) & set(record.middle_words):
+        return "part"
+    query_initials = [word[0] for word in query.middle_words]
+    record_initials = [word[0] for word in record.middle_words]
+    one_side_initials = all(len(w) == 1 for w in query.middle_words) or all(
+        len(w) == 1 for w in record.middle_words
+    )
+    if one_side_initials and query_initials == record_initials:
+        return "part"
+    return "different"
+
+
+def _equal_verdict(first: str, second: str) -> str:
+    if not first or not second:
+        return MISSING
+    return "exact" if first == second else "different"
+
+
+def _place_verdict(query: Prepared, record: Prepared) -> str:
+    first, second = query.place_of_birth, record.place_of_birth
+    if not first or not second:
+        return MISSING
+    if first == second:
+        return "exact"
+    if JaroWinkler.similarity(first, second) >= 0.9:
+        return "similar"
+    return "different"
+
+
+def compare_given_name(
+    query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> FieldEvidence:
+    """Given names: exact, nickname, preferred or middle name, typo, phonetic, swapped..."""
+    return params.evidence("given_name", name_verdicts(query, record)[0])
+
+
+def compare_family_name(
+    query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> FieldEvidence:
+    """Family names: exact, Mac/Mc, prefix, double-barrelled part, previous name, typo..."""
+    return params.evidence("family_name", name_verdicts(query, record)[1])
+
+
+def compare_date_of_birth(
+    query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> FieldEvidence:
+    """Dates of birth: exact, day/month swapped, first of month, near, different."""
+    return _evidence_of(query, record, params, "date_of_birth")
+
+
+def compare_gender(
+    query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> FieldEvidence:
+    """Gender: agree, disagree, or missing when either side is not known or not specified."""
+    return params.evidence("gender", _gender_verdict(query, record))
+
+
+def compare_postcode(
+    query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> FieldEvidence:
+    """Postcodes: exact, same sector, same district, default ZZ99, different."""
+    return _evidence_of(query, record, params, "postcode")
+
+
+def compare_middle_names(
+    query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> FieldEvidence:
+    """Middle names, when both sides have them: exact, reordered, partly, different."""
+    return params.evidence("middle_names", _middle_verdict(query, record))
+
+
+def compare_previous_family_name(
+    query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> FieldEvidence:
+    """Previous family names, when both sides have them."""
+    return params.evidence("previous_family_name", _equal_verdict(query.previous, record.previous))
+
+
+def compare_place_of_birth(
+    query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> FieldEvidence:
+    """Places of birth, when both sides have them."""
+    return params.evidence("place_of_birth", _place_verdict(query, record))
+
+
+def compare_email(
+    query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> FieldEvidence:
+    """Email addresses, case-insensitively, when both sides have them."""
+    return params.evidence("email", _equal_verdict(query.email, record.email))
+
+
+def compare_upn(
+    query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> FieldEvidence:
+    """Unique Pupil Numbers: agreement is near proof, disagreement strong evidence against."""
+    return params.evidence("upn", _equal_verdict(query.upn, record.upn))
+
+
+def compare_uci(
+    query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> FieldEvidence:
+    """Unique Candidate Identifiers, as for UPNs."""
+    return params.evidence("uci", _equal_verdict(query.uci, record.uci))
+
+
+def prepared_verdicts(query: Prepared, record: Prepared) -> list[tuple[str, str, str]]:
+    """Return (field, verdict, model row) for two prepared people.
+
+    The model row is the field name, or for a field whose evidence depends on another one,
+    ``field|context``: a shared postcode says less between people who share a family name
+    (siblings live together), and a shared birthday says less within one household (twins).
+    """
+    given, family = name_verdicts(query, record)
+    postcode = _postcode_verdict(query, record)
+    same_family = family in _FAMILY_SHARED
+    same_household = same_family and postcode == "exact"
+    verdicts = [
+        ("given_name", given, "given_name"),
+        ("family_name", family, "family_name"),
+        (
+            "date_of_birth",
+            date_of_birth_verdict(query, record),
+            "date_of_birth|same_household" if same_household else "date_of_birth",
+        ),
+        ("gender", _gender_verdict(query, record), "gender"),
+        ("postcode", postcode, "postcode|same_family" if same_family else "postcode"),
+    ]
+    # Optional fields count only when both sides have them.
+    optional = (
+        ("middle_names", _middle_verdict(query, record)),
+        ("previous_family_name", _equal_verdict(query.previous, record.previous)),
+        ("place_of_birth", _place_verdict(query, record)),
+        ("email", _equal_verdict(query.email, record.email)),
+        ("upn", _equal_verdict(query.upn, record.upn)),
+        ("uci", _equal_verdict(query.uci, record.uci)),
+    )
+    verdicts.extend((name, verdict, name) for name, verdict in optional if verdict != MISSING)
+    return verdicts
+
+
+def _evidence_of(
+    query: Prepared, record: Prepared, params: ModelParameters, field: str
+) -> FieldEvidence:
+    for name, verdict, row in prepared_verdicts(query, record):
+        if name == field:
+            return params.evidence(row, verdict, field)
+    return FieldEvidence(field, MISSING, 0.0)
+
+
+def compare_verdicts(query: PersonDetails, record: PersonDetails) -> list[tuple[str, str]]:
+    """Return (field, verdict) for the five key fields and every optional field both sides have."""
+    return [
+        (field, verdict)
+        for field, verdict, _ in prepared_verdicts(prepared(query), prepared(record))
+    ]
+
+
+def compare(
+    query: PersonDetails, record: PersonDetails, params: ModelParameters = DEFAULT_PARAMETERS
+) -> tuple[FieldEvidence, ...]:
+    """Return the weighted evidence for every compared field."""
+    return tuple(
+        params.evidence(row, verdict, field)
+        for field, verdict, row in prepared_verdicts(prepared(query), prepared(record))
+    )

@@ -1,0 +1,226 @@
+"""Normalised forms of a person's details, computed once and shared by blocking and comparison.
+
+A search scores up to a few hundred candidates, so every string operation that does not depend
+on the other side of a comparison is done here, once per ``PersonDetails``, and cached.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from typing import NamedTuple
+
+import jellyfish
+
+from lrs.matching.nicknames import given_name_keys
+from lrs.matching.normalise import (
+    NAME_PARTICLES,
+    canonical_mac,
+    is_default_postcode,
+    normalise_gender,
+    normalise_name,
+    normalise_postcode,
+    strip_prefix,
+)
+from lrs.matching.types import PersonDetails
+
+__all__ = ["Prepared", "phonetic", "prepared"]
+
+
+@functools.lru_cache(maxsize=65536)
+def phonetic(name: str) -> str:
+    """Return the Metaphone code of a compact normalised name, or the name if it has none.
+
+    Metaphone is used rather than Soundex or NYSIIS because it codes sounds, not first letters:
+    Catherine/Kathryn, Philip/Filip, Stephenson/Stevenson and David/Dafydd share a code, where
+    Soundex keeps the first letter and NYSIIS keeps "ph" apart from "v". Names in scripts it
+    does not code (Greek, Cyrillic, Chinese) fall back to the name itself.
+    """
+    code = jellyfish.metaphone(name) if name.isascii() else ""
+    return code or name
+
+
+def _surname_parts(normalised: str) -> tuple[str, ...]:
+    """Return the compact whole surname and its words, Mac/Mc unified, particles dropped.
+
+    "O Brien-Smith" -> ("obriensmith", "brien", "smith"); the parts serve the tip about
+    double-barrelled names, where either part may have been recorded alone.
+    """
+    words = normalised.split()
+    if not words:
+        return ()
+    parts = [canonical_mac("".join(words))]
+    if len(words) > 1:
+        parts.extend(
+            canonical_mac(word) for word in words if len(word) >= 2 and word not in NAME_PARTICLES
+        )
+    return tuple(dict.fromkeys(parts))
+
+
+def _initials(given_first: str, groups: frozenset[str]) -> tuple[str, ...]:
+    """Return at most three initials that survive a nickname: the name's own and its groups'.
+
+    Bob gives ("b", "r"), Robert ("r",), Nell ("n", "e", "h") for Eleanor and Helen; beyond
+    three the first in alphabetical order are kept, so queries and records agree on the choice.
+    """
+    if not given_first:
+        return ()
+    initials = [given_first[0], *sorted({group[0] for group in groups})]
+    return tuple(dict.fromkeys(initials))[:3]
+
+
+class _Given(NamedTuple):
+    compact: str
+    words: tuple[str, ...]
+    first: str
+    phonetic: str
+    groups: frozenset[str]
+    initials: tuple[str, ...]
+
+
+class _Family(NamedTuple):
+    plain: str  # compact as written
+    canonical: str  # compact, Mac/Mc unified
+    parts: tuple[str, ...]
+    phonetic: str
+    stripped: str  # canonical without a leading prefix
+
+
+class _Postcode(NamedTuple):
+    normalised: str
+    default: bool
+    sector: str
+    district: str
+
+
+@functools.lru_cache(maxsize=65536)
+def _given(name: str) -> _Given:
+    words = tuple(normalise_name(name).split())
+    first = words[0] if words else ""
+    groups = given_name_keys(name) if words else frozenset()
+    return _Given(
+        compact="".join(words),
+        words=words,
+        first=first,
+        phonetic=phonetic(first) if first else "",
+        groups=groups,
+        initials=_initials(first, groups),
+    )
+
+
+@functools.lru_cache(maxsize=65536)
+def _family(name: str) -> _Family:
+    normalised = normalise_name(name)
+    plain = normalised.replace(" ", "")
+    canonical = canonical_mac(plain)
+    return _Family(
+        plain=plain,
+        canonical=canonical,
+        parts=_surname_parts(normalised),
+        phonetic=phonetic(canonical) if canonical else "",
+        stripped=strip_prefix(canonical),
+    )
+
+
+@functools.lru_cache(maxsize=65536)
+def _postcode(raw: str) -> _Postcode:
+    normalised = normalise_postcode(raw)
+    spaced = " " in normalised
+    return _Postcode(
+        normalised=normalised,
+        default=bool(normalised) and is_default_postcode(normalised),
+        sector=normalised[:-2] if spaced else "",
+        district=normalised.partition(" ")[0],
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _compact(text: str) -> str:
+    return normalise_name(text).replace(" ", "")
+
+
+@functools.lru_cache(maxsize=256)
+def _identifier(text: str) -> str:
+    return text.strip().upper().replace(" ", "")
+
+
+class Prepared(NamedTuple):
+    """Precomputed, normalised view of one ``PersonDetails``.
+
+    A named tuple rather than a frozen dataclass: it is built for every candidate of every
+    search, and tuples are the cheapest immutable objects to build.
+    """
+
+    details: PersonDetails
+    given: str  # compact normalised given name ("marysue" for "Mary-Sue")
+    given_words: tuple[str, ...]  # its words ("mary", "sue")
+    given_first: str  # first word, the name a person is usually called by
+    given_phonetic: str
+    given_groups: frozenset[str]  # nickname group ids
+    given_initials: tuple[str, ...]  # first letters of the given name and of its groups
+    preferred: str
+    preferred_groups: frozenset[str]
+    middle: str  # compact middle names
+    middle_words: tuple[str, ...]
+    family: str  # compact, Mac/Mc unified ("mcdonald")
+    family_plain: str  # compact as written ("macdonald"), for telling exact from prefix
+    family_parts: tuple[str, ...]  # whole and each part of a double-barrelled name
+    family_phonetic: str
+    family_stripped: str  # without a leading prefix such as O' or Mac
+    previous: str  # previous family name, compact, Mac/Mc unified
+    previous_parts: tuple[str, ...]
+    date_of_birth: datetime.date
+    gender: str  # "0", "1", "2" or "9"
+    postcode: str  # normalised, with one space; "" when absent
+    postcode_default: bool  # a ZZ99 pseudo-postcode
+    postcode_sector: str  # outward code and first inward character ("SW1A 1")
+    postcode_district: str  # outward code ("SW1A")
+    place_of_birth: str
+    email: str
+    upn: str
+    uci: str
+
+
+def _prepare(details: PersonDetails) -> Prepared:
+    given = _given(details.given_name)
+    preferred = _given(details.preferred_given_name) if details.preferred_given_name else None
+    family = _family(details.family_name)
+    previous = _family(details.previous_family_name) if details.previous_family_name else None
+    middle_words = tuple(normalise_name(details.middle_names).split())
+    postcode = _postcode(details.postcode)
+    return Prepared(
+        details=details,
+        given=given.compact,
+        given_words=given.words,
+        given_first=given.first,
+        given_phonetic=given.phonetic,
+        given_groups=given.groups,
+        given_initials=given.initials,
+        preferred=preferred.compact if preferred else "",
+        preferred_groups=preferred.groups if preferred else frozenset(),
+        middle="".join(middle_words),
+        middle_words=middle_words,
+        family=family.canonical,
+        family_plain=family.plain,
+        family_parts=family.parts,
+        family_phonetic=family.phonetic,
+        family_stripped=family.stripped,
+        previous=previous.canonical if previous else "",
+        previous_parts=previous.parts if previous else (),
+        date_of_birth=details.date_of_birth,
+        gender=normalise_gender(details.gender),
+        postcode=postcode.normalised,
+        postcode_default=postcode.default,
+        postcode_sector=postcode.sector,
+        postcode_district=postcode.district,
+        place_of_birth=_compact(details.place_of_birth) if details.place_of_birth else "",
+        email=details.email.strip().casefold(),
+        upn=_identifier(details.upn) if details.upn else "",
+        uci=_identifier(details.uci) if details.uci else "",
+    )
+
+
+@functools.lru_cache(maxsize=16384)
+def prepared(details: PersonDetails) -> Prepared:
+    """Return the cached ``Prepared`` form of ``details``."""
+    return _prepare(details)

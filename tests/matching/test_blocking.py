@@ -1,0 +1,231 @@
+import dataclasses
+import datetime
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lrs.matching.blocking import MAX_QUERY_KEYS, learner_keys, query_keys
+from lrs.matching.types import PersonDetails
+
+LEARNER = PersonDetails(
+    given_name="Robert",
+    family_name="McDonald-Jones",
+    date_of_birth=datetime.date(2008, 3, 5),
+    gender="1",
+    postcode="CF10 1AA",
+    middle_names="James Owen",
+    previous_family_name="Price",
+)
+
+
+def retrieved(query: PersonDetails, learner: PersonDetails) -> bool:
+    return bool(query_keys(query) & learner_keys(learner))
+
+
+def vary(**changes: object) -> PersonDetails:
+    return dataclasses.replace(LEARNER, **changes)  # type: ignore[arg-type]
+
+
+# Each search differs from LEARNER the way a search tip, a data-entry slip or a life event
+# makes it differ; each must still retrieve LEARNER.
+VARIATIONS: dict[str, PersonDetails] = {
+    "as registered": LEARNER,
+    "typo in given name": vary(given_name="Rboert"),
+    "typo in first letter of given name": vary(given_name="Tobert"),
+    "typo in family name": vary(family_name="McDonlad-Jones"),
+    "typo in first letter of family name": vary(family_name="NcDonald-Jones"),
+    "nickname": vary(given_name="Bob"),
+    "swapped given and family": vary(given_name="McDonald-Jones", family_name="Robert"),
+    "middle name as given": vary(given_name="James", middle_names=""),
+    "new family name, no previous": vary(family_name="Williams", previous_family_name=""),
+    "new family name with previous": vary(
+        family_name="Williams", previous_family_name="McDonald-Jones"
+    ),
+    "search by previous family name": vary(family_name="Price", previous_family_name=""),
+    "moved house": vary(postcode="LL57 2DG"),
+    "default postcode": vary(postcode="ZZ99 9ZZ"),
+    "no postcode": vary(postcode=""),
+    "day and month swapped": vary(date_of_birth=datetime.date(2008, 5, 3)),
+    "accents and case": vary(given_name="RÓBERT", family_name="mcdonald-jones"),
+    "apostrophes and spaces": vary(family_name="Mc Donald Jones"),
+    "mac for mc": vary(family_name="MacDonald-Jones"),
+    "first part of double-barrelled only": vary(family_name="McDonald"),
+    "second part of double-barrelled only": vary(family_name="Jones"),
+    "no hyphen": vary(family_name="McDonaldJones"),
+    "missing middle names": vary(middle_names=""),
+    "unknown gender": vary(gender="0"),
+    "nickname and moved house": vary(given_name="Bob", postcode="LL57 2DG"),
+    "typo and swapped day and month": vary(
+        given_name="Robret", date_of_birth=datetime.date(2008, 5, 3)
+    ),
+    "nickname and swapped day and month": vary(
+        given_name="Bobby", date_of_birth=datetime.date(2008, 5, 3)
+    ),
+    "name change and moved house": vary(
+        family_name="Williams", previous_family_name="", postcode="LL57 2DG"
+    ),
+    "phonetic family name and moved house": vary(
+        family_name="MacDonnald-Joanes", postcode="SA1 1AA"
+    ),
+    "preferred name as given, default postcode": vary(given_name="Robbie", postcode="ZZ99 9ZZ"),
+    "day typo, same household": vary(date_of_birth=datetime.date(2008, 3, 15)),
+}
+
+
+@pytest.mark.parametrize("query", VARIATIONS.values(), ids=VARIATIONS.keys())
+def test_learner_is_retrieved_despite(query: PersonDetails) -> None:
+    assert retrieved(query, LEARNER)
+
+
+def test_search_by_true_date_finds_a_learner_recorded_on_the_first_of_the_month() -> None:
+    recorded = vary(date_of_birth=datetime.date(2008, 3, 1), postcode="SA1 1AA")
+    assert retrieved(vary(date_of_birth=datetime.date(2008, 3, 17)), recorded)
+
+
+def test_search_on_the_first_of_the_month_finds_the_true_date() -> None:
+    recorded = vary(date_of_birth=datetime.date(2008, 3, 17))
+    assert retrieved(vary(date_of_birth=datetime.date(2008, 3, 1), postcode="SA1 1AA"), recorded)
+
+
+def test_preferred_name_recorded_on_the_learner_is_indexed() -> None:
+    recorded = vary(given_name="Llewellyn", preferred_given_name="Llew")
+    query = vary(given_name="Llew", family_name="Pritchard", previous_family_name="")
+    assert retrieved(query, recorded)
+
+
+def test_unrelated_person_is_not_retrieved() -> None:
+    stranger = PersonDetails(
+        "Sian", "Hughes", datetime.date(1999, 11, 23), "2", "LL57 2DG", middle_names="Mair"
+    )
+    assert not retrieved(stranger, LEARNER)
+
+
+def test_no_key_is_a_bare_date_of_birth() -> None:
+    """A birth date alone would hold about 180 learners at a million."""
+    for key in learner_keys(LEARNER) | query_keys(LEARNER):
+        kind, _, value = key.partition(":")
+        assert kind in {"D", "G", "N", "F", "P", "Q", "U", "C", "E"}
+        if kind in {"D", "G", "N", "P"}:
+            assert re.search(r"\d{4}-\d{2}-\d{2}", value)
+            assert "|" in value
+        if kind == "F":
+            assert re.fullmatch(r"[A-Z0-9]+\|\d{4}-\d{2}\|[a-z]", value), key
+
+
+def test_default_postcode_makes_no_postcode_keys() -> None:
+    """ZZ99 9ZZ is shared by everyone without a postcode; a key on it would be huge."""
+    for details in (vary(postcode="ZZ99 9ZZ"), vary(postcode="zz993vz"), vary(postcode="")):
+        keys = learner_keys(details) | query_keys(details)
+        assert not [key for key in keys if key[0] in {"P", "Q"}]
+
+
+def test_identifiers_make_their_own_keys() -> None:
+    details = vary(upn="A123456789012", uci="1234567890ABC", email="Rob@Example.org")
+    keys = learner_keys(details)
+    assert "U:A123456789012" in keys
+    assert "C:1234567890ABC" in keys
+    assert learner_keys(vary(email="rob@example.org")) & keys
+
+
+def test_keys_fit_the_64_character_column() -> None:
+    details = vary(
+        given_name="Ω" * 80,
+        family_name="Щ" * 80,
+        postcode="X" * 40,
+        email="a" * 200 + "@example.org",
+        upn="U" * 40,
+        uci="C" * 40,
+    )
+    assert max(len(key) for key in learner_keys(details) | query_keys(details)) <= 64
+
+
+def test_query_with_every_variant_stays_within_the_key_budget() -> None:
+    busy = PersonDetails(
+        given_name="Mary-Jane Elizabeth",
+        family_name="Ap Rhys-Fitzgerald Smith",
+        date_of_birth=datetime.date(2008, 3, 5),
+        gender="2",
+        postcode="CF10 1AA",
+        middle_names="Alexandra Catherine Margaret",
+        preferred_given_name="Lizzie",
+        previous_family_name="MacDonald-Jones Evans",
+        email="m@example.org",
+        upn="A123456789012",
+        uci="1234567890ABC",
+    )
+    assert len(query_keys(busy)) <= MAX_QUERY_KEYS
+
+
+names = st.text(
+    alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZâéïôŵŷ' -"),
+    min_size=0,
+    max_size=30,
+)
+people = st.builds(
+    PersonDetails,
+    given_name=names,
+    family_name=names,
+    date_of_birth=st.dates(datetime.date(1900, 1, 1), datetime.date(2020, 12, 31)),
+    gender=st.sampled_from(["0", "1", "2", "9"]),
+    postcode=st.sampled_from(["", "ZZ99 9ZZ", "CF10 1AA", "sw1a1aa", "M1 1AE"]),
+    middle_names=names,
+    preferred_given_name=names,
+    previous_family_name=names,
+    email=st.sampled_from(["", "x@example.org"]),
+    upn=st.sampled_from(["", "A123456789012"]),
+    uci=st.sampled_from(["", "1234567890ABC"]),
+)
+
+
+@given(people)
+def test_a_learner_is_always_retrieved_by_their_own_details(details: PersonDetails) -> None:
+    assert learner_keys(details) & query_keys(details)
+
+
+@given(people)
+def test_query_keys_are_bounded(details: PersonDetails) -> None:
+    assert len(query_keys(details)) <= MAX_QUERY_KEYS
+
+
+@pytest.mark.parametrize(
+    ("searched", "recorded"),
+    [
+        ("Bob", "Robert"),
+        ("Nell", "Helen"),
+        ("Nell", "Eleanor"),
+        ("Ted", "Edward"),
+        ("Sandy", "Alexandra"),
+    ],
+)
+def test_first_of_the_month_search_survives_a_nickname(searched: str, recorded: str) -> None:
+    learner = vary(
+        given_name=recorded, date_of_birth=datetime.date(2008, 3, 17), postcode="SA1 1AA"
+    )
+    query = vary(given_name=searched, date_of_birth=datetime.date(2008, 3, 1))
+    assert retrieved(query, learner)
+
+
+def test_first_of_the_month_search_by_one_part_of_a_double_barrelled_name() -> None:
+    learner = vary(date_of_birth=datetime.date(2008, 3, 17), postcode="SA1 1AA")
+    query = vary(family_name="Jones", date_of_birth=datetime.date(2008, 3, 1))
+    assert retrieved(query, learner)
+
+
+@pytest.mark.parametrize(
+    ("searched", "recorded"),
+    [
+        ("Stevenson", "Stephenson"),
+        ("Jnoes", "Jones"),
+        ("Thomson", "Thompson"),
+        ("MacKay", "McKay"),
+        ("Smyth", "Smith"),
+    ],
+)
+def test_family_name_slips_keep_the_date_and_family_key(searched: str, recorded: str) -> None:
+    """The D key survives common family-name slips even when the given name differs too."""
+    learner = vary(given_name="Robert", family_name=recorded)
+    query = vary(given_name="Bob", family_name=searched, preferred_given_name="")
+    shared = query_keys(query) & learner_keys(learner)
+    assert any(key.startswith("D:") for key in shared)

@@ -1,0 +1,506 @@
+import dataclasses
+import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lrs.matching.blocking import learner_keys, query_keys
+from lrs.matching.decide import decide, identity_key, score_candidate
+from lrs.matching.model import DEFAULT_PARAMETERS, FIELD_VERDICTS, estimate_parameters
+from lrs.matching.types import (
+    Candidate,
+    MatchConfig,
+    MatchKind,
+    MatchOutcome,
+    PersonDetails,
+)
+
+BIRTHDAY = datetime.date(2008, 3, 5)
+HOME = "CF10 1AA"
+
+LEARNER = PersonDetails(
+    given_name="Robert",
+    family_name="McDonald",
+    date_of_birth=BIRTHDAY,
+    gender="1",
+    postcode=HOME,
+    middle_names="James",
+)
+TRUE_KEY = 1
+
+# People a search for LEARNER can retrieve, none of whom is LEARNER.
+DECOYS: tuple[PersonDetails, ...] = (
+    # Twin brother: same family name, birthday and postcode.
+    PersonDetails("Thomas", "McDonald", BIRTHDAY, "1", HOME, middle_names="Owen"),
+    # Younger sister at the same address.
+    PersonDetails("Megan", "McDonald", datetime.date(2010, 7, 14), "2", HOME),
+    # A namesake born on another day elsewhere.
+    PersonDetails("Robert", "McDonald", datetime.date(2007, 11, 22), "1", "LL57 2DG"),
+    # A neighbour born the same day.
+    PersonDetails("Robert", "Evans", BIRTHDAY, "1", "CF10 1AB"),
+    # Born on the swapped date.
+    PersonDetails("Sian", "Jones", datetime.date(2008, 5, 3), "2", "SA1 1AA"),
+    # Born on the first of the month, similar family name.
+    PersonDetails("Rhys", "MacDonald", datetime.date(2008, 3, 1), "1", "EH1 1AA"),
+    # Same given name, same birthday, different family.
+    PersonDetails("Robert", "Stephenson", BIRTHDAY, "1", "M1 1AE"),
+)
+
+
+def vary(details: PersonDetails = LEARNER, **changes: object) -> PersonDetails:
+    return dataclasses.replace(details, **changes)  # type: ignore[arg-type]
+
+
+def search(
+    query: PersonDetails, learner: PersonDetails = LEARNER, *, must_retrieve: bool = True
+) -> MatchOutcome:
+    """Retrieve from a small register by blocking keys, as the adapter does, then decide."""
+    register = [Candidate(TRUE_KEY, learner)] + [
+        Candidate(index, decoy) for index, decoy in enumerate(DECOYS, start=100)
+    ]
+    wanted = query_keys(query)
+    retrieved = [c for c in register if wanted & learner_keys(c.details)]
+    if must_retrieve:
+        assert TRUE_KEY in {c.key for c in retrieved}, "blocking lost the learner"
+    return decide(query, retrieved)
+
+
+def assert_exact(outcome: MatchOutcome) -> None:
+    assert outcome.kind is MatchKind.EXACT, outcome
+    assert [c.key for c in outcome.candidates] == [TRUE_KEY]
+
+
+def assert_possible_first(outcome: MatchOutcome) -> None:
+    assert outcome.kind is MatchKind.POSSIBLE, outcome
+    assert outcome.candidates[0].key == TRUE_KEY, outcome
+
+
+# Appendix B: tips for searching ---------------------------------------------------------------
+
+
+def test_tip_swap_previous_name_search_by_old_family_name() -> None:
+    married = vary(family_name="Price", previous_family_name="McDonald")
+    assert_exact(search(LEARNER, learner=married))
+
+
+def test_tip_swap_previous_name_given_in_the_search() -> None:
+    query = vary(family_name="Price", previous_family_name="McDonald")
+    assert_exact(search(query))
+
+
+def test_tip_swap_previous_name_not_recorded_anywhere() -> None:
+    assert_possible_first(search(vary(family_name="Price")))
+
+
+def test_tip_swap_given_and_family_name() -> None:
+    assert_possible_first(search(vary(given_name="McDonald", family_name="Robert")))
+
+
+def test_tip_middle_name_as_given_name() -> None:
+    assert_possible_first(search(vary(given_name="James", middle_names="")))
+
+
+@pytest.mark.parametrize("spelling", ["MacDonald", "Mac Donald", "MCDONALD", "Mc Donald"])
+def test_tip_mc_mac_prefix(spelling: str) -> None:
+    assert_exact(search(vary(family_name=spelling)))
+
+
+@pytest.mark.parametrize("spelling", ["O'Brien", "O Brien", "OBrien", "o’brien"])
+def test_tip_o_prefix_with_apostrophe_or_space(spelling: str) -> None:
+    learner = vary(family_name="O'Brien")
+    assert_exact(search(vary(learner, family_name=spelling), learner=learner))
+
+
+def test_tip_prefix_dropped_is_possible() -> None:
+    learner = vary(family_name="O'Brien")
+    assert_possible_first(search(vary(learner, family_name="Brien"), learner=learner))
+
+
+def test_tip_preferred_name_recorded_on_the_learner() -> None:
+    learner = vary(preferred_given_name="Bobby")
+    assert_exact(search(vary(given_name="Bobby"), learner=learner))
+
+
+def test_tip_nickname_as_given_name() -> None:
+    outcome = search(vary(given_name="Bob"))
+    assert_exact(outcome)
+    assert "Given name is a known nickname (Bob/Robert)" in outcome.candidates[0].reasons
+
+
+def test_tip_phonetic_spelling_stephenson_stevenson() -> None:
+    learner = vary(family_name="Stephenson")
+    outcome = search(vary(family_name="Stevenson"), learner=learner)
+    assert_possible_first(outcome)
+    assert outcome.candidates[0].evidence[1].verdict == "phonetic"
+
+
+def test_tip_phonetic_spelling_czaja_chiah_is_found_by_the_other_fields_only() -> None:
+    """Metaphone does not equate Czaja and Chiah; the learner is still offered, as possible."""
+    learner = vary(given_name="Anna", family_name="Czaja", gender="2")
+    outcome = search(vary(learner, family_name="Chiah"), learner=learner)
+    assert_possible_first(outcome)
+    assert outcome.candidates[0].evidence[1].verdict == "different"
+
+
+@pytest.mark.parametrize("spelling", ["Smith-Jones", "Smith Jones", "SmithJones", "smith - jones"])
+def test_tip_double_barrelled_with_and_without_hyphen(spelling: str) -> None:
+    learner = vary(family_name="Smith-Jones")
+    assert_exact(search(vary(learner, family_name=spelling), learner=learner))
+
+
+@pytest.mark.parametrize("part", ["Smith", "Jones"])
+def test_tip_double_barrelled_one_part_only(part: str) -> None:
+    learner = vary(family_name="Smith-Jones")
+    assert_exact(search(vary(learner, family_name=part), learner=learner))
+
+
+def test_tip_double_barrelled_search_for_single_name_record() -> None:
+    assert_exact(search(vary(family_name="McDonald-Smith")))
+
+
+def test_tip_swap_month_and_day() -> None:
+    outcome = search(vary(date_of_birth=datetime.date(2008, 5, 3)))
+    assert_exact(outcome)
+    assert "Day and month of birth swapped" in outcome.candidates[0].reasons
+
+
+def test_tip_swap_month_and_day_with_weaker_evidence_is_possible() -> None:
+    query = vary(given_name="Bob", date_of_birth=datetime.date(2008, 5, 3))
+    assert_possible_first(search(query))
+
+
+def test_tip_first_of_the_month_recorded() -> None:
+    learner = vary(date_of_birth=datetime.date(2008, 3, 1))
+    assert_possible_first(search(vary(date_of_birth=datetime.date(2008, 3, 17)), learner=learner))
+
+
+def test_tip_first_of_the_month_searched() -> None:
+    learner = vary(date_of_birth=datetime.date(2008, 3, 17))
+    assert_possible_first(search(vary(date_of_birth=datetime.date(2008, 3, 1)), learner=learner))
+
+
+def test_tip_previous_postcode() -> None:
+    """The register holds the old address; the search gives the new one."""
+    assert_possible_first(search(vary(postcode="LL57 2DG", middle_names="")))
+
+
+def test_tip_previous_postcode_searched_finds_exactly() -> None:
+    moved = vary(postcode="LL57 2DG")
+    assert_possible_first(search(vary(middle_names=""), learner=moved))
+    assert_exact(search(vary(postcode="LL57 2DG"), learner=moved))
+
+
+def test_tip_default_postcode_searched() -> None:
+    assert_possible_first(search(vary(postcode="ZZ99 9ZZ", middle_names="")))
+
+
+def test_tip_default_postcode_recorded() -> None:
+    learner = vary(postcode="ZZ99 9ZZ")
+    assert_possible_first(search(vary(middle_names=""), learner=learner))
+
+
+# Other honest variations --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        vary(given_name="ROBERT", family_name="MCDONALD"),
+        vary(gender="0"),
+        vary(gender="9"),
+        vary(middle_names=""),
+        vary(given_name="Robret"),
+        vary(postcode="cf101aa"),
+    ],
+    ids=[
+        "upper case",
+        "gender not known",
+        "gender not specified",
+        "no middle names",
+        "typo",
+        "postcode",
+    ],
+)
+def test_small_differences_still_match_exactly(query: PersonDetails) -> None:
+    assert_exact(search(query))
+
+
+def test_accents_are_ignored() -> None:
+    learner = vary(given_name="Siân", family_name="Llŷr", gender="2", middle_names="")
+    assert_exact(search(vary(learner, given_name="Sian", family_name="LLYR"), learner=learner))
+
+
+def test_moved_house_with_middle_names_agreeing_is_exact() -> None:
+    assert_exact(search(vary(postcode="LL57 2DG", middle_names="James")))
+
+
+def test_nickname_and_moved_house_is_possible() -> None:
+    assert_possible_first(search(vary(given_name="Bob", postcode="LL57 2DG", middle_names="")))
+
+
+def test_upn_agreement_supports_an_exact_match_after_a_move() -> None:
+    learner = vary(upn="A123456789012")
+    query = vary(postcode="LL57 2DG", middle_names="", upn="A123456789012")
+    assert_exact(search(query, learner=learner))
+
+
+def test_upn_disagreement_prevents_an_exact_match() -> None:
+    learner = vary(upn="A123456789012")
+    outcome = search(vary(upn="B999999999999"), learner=learner)
+    assert outcome.kind is not MatchKind.EXACT
+
+
+def test_no_match() -> None:
+    stranger = PersonDetails("Ffion", "Pritchard", datetime.date(1999, 11, 23), "2", "SA1 1AA")
+    outcome = search(stranger, must_retrieve=False)
+    assert outcome.kind is MatchKind.NONE
+    assert outcome.candidates == ()
+
+
+# Never the wrong person ---------------------------------------------------------------------
+
+TWIN_NAMES = [
+    ("Oliver", "1", "Harry", "1"),
+    ("Mason", "1", "Jason", "1"),
+    ("Ella", "2", "Bella", "2"),
+    ("Ava", "2", "Eva", "2"),
+    ("Lily", "2", "Lucy", "2"),
+    ("Jon", "1", "Joan", "2"),
+    ("Alexander", "1", "Alexandra", "2"),
+    ("Alexander", "0", "Alexandra", "0"),
+    ("Sian", "2", "Shaun", "1"),
+    ("Tom", "1", "Thomas", "1"),
+    ("Alex", "1", "Alexander", "1"),
+    ("Albie", "1", "Alfie", "1"),
+    ("Jack", "1", "John", "1"),
+]
+
+
+@pytest.mark.parametrize(("first", "first_gender", "second", "second_gender"), TWIN_NAMES)
+def test_twins_are_never_exact_for_each_other(
+    first: str, first_gender: str, second: str, second_gender: str
+) -> None:
+    twin = vary(given_name=first, gender=first_gender, middle_names="")
+    other = vary(given_name=second, gender=second_gender, middle_names="")
+    # Only one twin registered: the other's search must not take it.
+    outcome = decide(other, [Candidate(7, twin)])
+    assert outcome.kind is not MatchKind.EXACT
+    # Both registered: each search finds its own twin, never the other.
+    both = [Candidate(7, twin), Candidate(8, other)]
+    for query, key in ((twin, 7), (other, 8)):
+        outcome = decide(query, both)
+        assert outcome.candidates[0].key == key
+        if outcome.kind is MatchKind.EXACT:
+            assert [c.key for c in outcome.candidates] == [key]
+
+
+def test_twins_searched_by_a_shared_nickname_are_both_possible() -> None:
+    brother = vary(given_name="Alexander", middle_names="")
+    sister = vary(given_name="Alexandra", gender="2", middle_names="")
+    outcome = decide(
+        vary(given_name="Alex", gender="0"), [Candidate(7, brother), Candidate(8, sister)]
+    )
+    assert outcome.kind is MatchKind.POSSIBLE
+    assert {c.key for c in outcome.candidates} == {7, 8}
+
+
+def test_twin_is_listed_as_possible_when_the_searched_twin_is_not_registered() -> None:
+    twin = DECOYS[0]
+    outcome = decide(LEARNER, [Candidate(7, twin)])
+    assert outcome.kind is MatchKind.POSSIBLE
+    assert outcome.candidates[0].key == 7
+
+
+def test_namesake_born_the_same_day_elsewhere_is_not_exact() -> None:
+    namesake = vary(postcode="LL57 2DG", middle_names="Gareth")
+    outcome = decide(LEARNER, [Candidate(7, namesake)])
+    assert outcome.kind is MatchKind.POSSIBLE
+
+
+def test_namesake_without_other_support_is_not_exact() -> None:
+    namesake = vary(postcode="LL57 2DG", middle_names="")
+    assert decide(LEARNER, [Candidate(7, namesake)]).kind is MatchKind.POSSIBLE
+
+
+def test_sibling_born_another_day_is_not_exact() -> None:
+    sibling = vary(given_name="Rob", date_of_birth=datetime.date(2010, 3, 5), middle_names="")
+    assert decide(LEARNER, [Candidate(7, sibling)]).kind is not MatchKind.EXACT
+
+
+def test_gender_disagreement_prevents_an_exact_match() -> None:
+    assert decide(vary(gender="2"), [Candidate(7, LEARNER)]).kind is MatchKind.POSSIBLE
+
+
+def test_two_candidates_close_in_score_are_possible() -> None:
+    duplicate = vary(gender="0")
+    outcome = decide(LEARNER, [Candidate(7, LEARNER), Candidate(8, duplicate)])
+    assert outcome.kind is MatchKind.POSSIBLE
+    assert [c.key for c in outcome.candidates] == [7, 8]
+
+
+def test_margin_is_taken_from_the_config() -> None:
+    duplicate = vary(gender="0")
+    candidates = [Candidate(7, LEARNER), Candidate(8, duplicate)]
+    assert decide(LEARNER, candidates, MatchConfig(margin=0.0)).kind is MatchKind.EXACT
+
+
+def test_more_than_ten_plausible_is_too_many_without_candidates() -> None:
+    query = vary(postcode="ZZ99 9ZZ", middle_names="")
+    namesakes = [
+        Candidate(index, vary(postcode=f"LL{index} 2DG", middle_names="")) for index in range(11)
+    ]
+    outcome = decide(query, namesakes)
+    assert outcome.kind is MatchKind.TOO_MANY
+    assert outcome.candidates == ()
+    assert outcome.considered == 11
+
+
+def test_ten_plausible_are_all_shown() -> None:
+    query = vary(postcode="ZZ99 9ZZ", middle_names="")
+    namesakes = [
+        Candidate(index, vary(postcode=f"LL{index} 2DG", middle_names="")) for index in range(10)
+    ]
+    outcome = decide(query, namesakes)
+    assert outcome.kind is MatchKind.POSSIBLE
+    assert len(outcome.candidates) == 10
+
+
+def test_repeated_candidates_are_scored_once() -> None:
+    outcome = decide(LEARNER, [Candidate(7, LEARNER), Candidate(7, LEARNER)])
+    assert outcome.kind is MatchKind.EXACT
+    assert outcome.considered == 1
+
+
+# Scores, reasons, identity ------------------------------------------------------------------
+
+
+def test_scored_candidate_explains_itself() -> None:
+    scored = score_candidate(vary(given_name="Bob"), Candidate(7, LEARNER))
+    assert scored.key == 7
+    assert 0.0 <= scored.probability <= 1.0
+    assert scored.score == pytest.approx(sum(item.weight for item in scored.evidence))
+    assert [item.field for item in scored.evidence][:5] == [
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "gender",
+        "postcode",
+    ]
+    assert len(scored.reasons) >= 5
+
+
+def test_identity_key_ignores_case_accents_and_punctuation() -> None:
+    first = PersonDetails("Siân", "O'Brien-Smith", BIRTHDAY, "2", "cf101aa")
+    second = PersonDetails("SIAN", "O Brien Smith", BIRTHDAY, "2", "CF10 1AA")
+    assert identity_key(first) == identity_key(second)
+    assert identity_key(first) == "sian|obriensmith|2008-03-05|2|CF101AA"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"given_name": "Bob"},
+        {"family_name": "MacDonald"},
+        {"date_of_birth": datetime.date(2008, 5, 3)},
+        {"gender": "0"},
+        {"postcode": "CF10 1AB"},
+    ],
+)
+def test_identity_key_changes_with_each_key_field(change: dict[str, object]) -> None:
+    assert identity_key(vary(**change)) != identity_key(LEARNER)
+
+
+def test_identity_key_ignores_optional_fields() -> None:
+    assert identity_key(vary(middle_names="", email="x@example.org")) == identity_key(LEARNER)
+
+
+def test_estimate_parameters_from_labelled_pairs() -> None:
+    pairs = [(vary(postcode=postcode), LEARNER, True) for postcode in ("CF10 1AA", "SA1 1AA")]
+    pairs += [(vary(given_name=name), LEARNER, True) for name in ("Robert", "Bob", "Rob")]
+    strangers = [vary(decoy, given_name=name) for decoy in DECOYS for name in ("Ann", "Huw")]
+    pairs += [(LEARNER, stranger, False) for stranger in strangers]
+    params = estimate_parameters(pairs)
+    assert params.prior == pytest.approx(6 / 21)
+    for field, verdicts in FIELD_VERDICTS.items():
+        assert set(params.m[field]) == set(verdicts)
+        assert sum(params.m[field].values()) == pytest.approx(1.0)
+        assert sum(params.u[field].values()) == pytest.approx(1.0)
+    assert params.weight("given_name", "exact") > 0
+    assert params.weight("date_of_birth", "different") < 0
+
+
+def test_default_weights_are_finite_and_signed_sensibly() -> None:
+    for field, verdicts in FIELD_VERDICTS.items():
+        for verdict in verdicts:
+            weight = DEFAULT_PARAMETERS.weight(field, verdict)
+            assert -30 < weight < 30
+        if "exact" in verdicts:
+            assert DEFAULT_PARAMETERS.weight(field, "exact") > 0
+        if "different" in verdicts:
+            assert DEFAULT_PARAMETERS.weight(field, "different") < 0
+
+
+# Properties ---------------------------------------------------------------------------------
+
+name_text = st.text(
+    alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZâéïôŵŷ' -"),
+    max_size=25,
+).filter(lambda text: any(ch.isalpha() for ch in text))
+postcodes = st.sampled_from(["CF10 1AA", "sw1a1aa", "M1 1AE", "LL57 2DG", "EH1 1AA"])
+people = st.builds(
+    PersonDetails,
+    given_name=name_text,
+    family_name=name_text,
+    date_of_birth=st.dates(datetime.date(1910, 1, 1), datetime.date(2015, 12, 31)),
+    gender=st.sampled_from(["0", "1", "2", "9"]),
+    postcode=postcodes,
+    middle_names=st.one_of(st.just(""), name_text),
+    preferred_given_name=st.one_of(st.just(""), name_text),
+    previous_family_name=st.one_of(st.just(""), name_text),
+    place_of_birth=st.sampled_from(["", "Cardiff"]),
+    email=st.sampled_from(["", "x@example.org"]),
+    upn=st.sampled_from(["", "A123456789012"]),
+    uci=st.sampled_from(["", "1234567890ABC"]),
+)
+
+
+@settings(max_examples=200)
+@given(people)
+def test_a_person_alone_is_an_exact_match_for_themselves(details: PersonDetails) -> None:
+    """Real postcodes only: a ZZ99 search is never exact without other support, by design."""
+    outcome = decide(details, [Candidate(1, details)])
+    assert outcome.kind is MatchKind.EXACT
+    assert outcome.candidates[0].key == 1
+
+
+def test_nickname_alone_is_possible_because_twins_can_have_variant_names() -> None:
+    """Twins called Tom and Thomas exist; without a middle name or identifier, a person decides."""
+    learner = vary(middle_names="")
+    assert_possible_first(search(vary(given_name="Bob", middle_names=""), learner=learner))
+
+
+def test_nickname_with_the_same_upn_is_exact() -> None:
+    learner = vary(middle_names="", upn="A123456789012")
+    query = vary(given_name="Bob", middle_names="", upn="A123456789012")
+    assert_exact(search(query, learner=learner))
+
+
+def test_different_middle_names_prevent_an_exact_match() -> None:
+    """Twins where one goes by the other's name as her preferred name are told apart this way."""
+    grace = PersonDetails("Grace", "Shaw", BIRTHDAY, "2", HOME, middle_names="Nicola")
+    gemma = PersonDetails(
+        "Gemma", "Shaw", BIRTHDAY, "2", HOME, middle_names="Grace", preferred_given_name="Grace"
+    )
+    assert decide(gemma, [Candidate(7, grace)]).kind is MatchKind.POSSIBLE
+    assert decide(grace, [Candidate(8, gemma)]).kind is MatchKind.POSSIBLE
+
+
+def test_twin_going_by_her_sisters_name_is_not_exact() -> None:
+    """Amelia, known as Amy, and her twin Amy share a middle name; neither takes the other."""
+    amelia = PersonDetails(
+        "Amelia", "Smith", BIRTHDAY, "2", HOME, middle_names="Grace", preferred_given_name="Amy"
+    )
+    amy = PersonDetails("Amy", "Smith", BIRTHDAY, "2", "LL57 2DG", middle_names="Grace")
+    assert decide(amelia, [Candidate(7, amy)]).kind is MatchKind.POSSIBLE
+    assert decide(amy, [Candidate(8, amelia)]).kind is MatchKind.POSSIBLE
