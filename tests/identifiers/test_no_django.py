@@ -23,7 +23,7 @@ def test_importing_lrs_identifiers_does_not_import_django() -> None:
         part for part in (str(package_root), env.get("PYTHONPATH", "")) if part
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+    result = subprocess.run(
         [sys.executable, "-c", CHECK], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr

@@ -22,7 +22,7 @@ def test_matching_package_never_imports_django() -> None:
     """The engine stays pure Python: every module imports without pulling in Django."""
     env = {**os.environ, "PYTHONPATH": str(SOURCE_ROOT)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    result = subprocess.run(  # noqa: S603 - fixed program, current interpreter
+    result = subprocess.run(
         [sys.executable, "-c", PROGRAM],
         capture_output=True,
         text=True,
