@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+
 from lrs.core.actor import Actor
 from lrs.core.models import AuditEvent
 
@@ -25,7 +27,7 @@ class AuditAction:
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
 
 
-def record_audit(
+def audit_event(
     *,
     actor: Actor,
     action: str,
@@ -33,9 +35,9 @@ def record_audit(
     changes: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Record one action by the actor."""
+    """An unsaved audit row, for callers that write several at once (`record_audits`)."""
     organisation = actor.user.organisation
-    return AuditEvent.objects.create(
+    return AuditEvent(
         user=actor.user,
         username=actor.user.username,
         organisation=organisation,
@@ -47,3 +49,25 @@ def record_audit(
         changes=changes or {},
         details=details or {},
     )
+
+
+def record_audits(events: list[AuditEvent]) -> None:
+    """Write several audit rows in one statement and one transaction."""
+    with transaction.atomic():
+        AuditEvent.objects.bulk_create(events)
+
+
+def record_audit(
+    *,
+    actor: Actor,
+    action: str,
+    learner: Learner | None = None,
+    changes: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record one action by the actor."""
+    event = audit_event(
+        actor=actor, action=action, learner=learner, changes=changes, details=details
+    )
+    event.save()
+    return event

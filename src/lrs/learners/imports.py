@@ -136,6 +136,7 @@ def import_learners(
                 progress(report.loaded, report.rejected)
     if pending:
         _flush(pending, report, actor)
+    _refresh_statistics()
     if progress:
         progress(report.loaded, report.rejected)
     return report
@@ -254,6 +255,15 @@ def _insert_learners(rows: list[_Pending], actor: Actor, now: datetime.datetime)
         ]
         values.append((row.uln, *fields, row.identity_key, *tail))
     _execute_many(Learner, _LEARNER_COLUMNS, values)
+
+
+def _refresh_statistics() -> None:
+    """Let the query planner see the new rows: after a bulk load its statistics are stale and
+    it may scan instead of using the blocking-key index."""
+    tables = [model._meta.db_table for model in (Learner, LearnerMatchKey, AuditEvent)]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def _execute_many(model: type[Model], columns: tuple[str, ...], rows: list[Any]) -> None:

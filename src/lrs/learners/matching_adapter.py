@@ -79,19 +79,38 @@ def store_keys(learner: Learner) -> None:
     )
 
 
-def _candidate_learners(person: PersonDetails) -> list[Learner]:
+def _candidates(person: PersonDetails) -> list[Candidate]:
+    """Learners sharing a blocking key with the search: one indexed query, plain tuples."""
     keys = sorted(query_keys(person))
-    ids = (
-        LearnerMatchKey.objects.filter(key__in=keys)
-        .values_list("learner_id", flat=True)
-        .distinct()[:MAX_CANDIDATES]
-    )
+    learner_ids = (LearnerMatchKey.objects.filter(key__in=keys).values("learner_id").distinct())[
+        :MAX_CANDIDATES
+    ]
     # Merged duplicates are represented by their master, which is a candidate of its own.
-    return list(
-        Learner.objects.filter(id__in=list(ids), master__isnull=True).only(
-            "id", "uln", *_PERSON_FIELDS
-        )
+    rows = (
+        Learner.objects.filter(id__in=learner_ids, master__isnull=True)
+        .order_by()
+        .values_list("id", *_PERSON_FIELDS)
     )
+    return [
+        Candidate(
+            key=row[0],
+            details=PersonDetails(
+                given_name=row[1],
+                family_name=row[2],
+                date_of_birth=row[3],
+                gender=row[4] or "0",
+                postcode=row[5],
+                middle_names=row[6],
+                preferred_given_name=row[7],
+                previous_family_name=row[8],
+                place_of_birth=row[9],
+                email=row[10],
+                upn=row[11],
+                uci=row[12],
+            ),
+        )
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -112,16 +131,11 @@ class SearchOutcome:
 
 
 def find_matches(person: PersonDetails, *, exclude_ids: Iterable[int] = ()) -> SearchOutcome:
-    """Retrieve candidates by blocking keys and let the engine decide."""
+    """Retrieve candidates by blocking keys, let the engine decide, load the chosen learners."""
     excluded = set(exclude_ids)
-    learners = {
-        learner.id: learner for learner in _candidate_learners(person) if learner.id not in excluded
-    }
-    candidates = [
-        Candidate(key=learner_id, details=person_from(learner))
-        for learner_id, learner in learners.items()
-    ]
+    candidates = [c for c in _candidates(person) if c.key not in excluded]
     outcome: MatchOutcome = decide(person, candidates, MATCH_CONFIG)
+    learners = Learner.objects.in_bulk([scored.key for scored in outcome.candidates])
     return SearchOutcome(
         kind=outcome.kind,
         matches=tuple(

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor, ensure_can
-from lrs.core.audit import AuditAction, record_audit
+from lrs.core.audit import AuditAction, audit_event, record_audit, record_audits
 from lrs.core.errors import ValidationFailed
 from lrs.core.models import AuditEvent
 from lrs.core.roles import Permission
@@ -84,18 +84,23 @@ def search_learners(*, details: SearchDetails, actor: Actor) -> SearchOutcome:
     ensure_can(actor, Permission.FIND_LEARNER)
     details = validate_search_details(details)
     outcome = matching_adapter.find_matches(matching_adapter.person_from(details))
-    record_audit(
-        actor=actor,
-        action=AuditAction.LEARNER_SEARCHED,
-        details={"outcome": outcome.kind.value, "returned": len(outcome.matches)},
-    )
-    for match in outcome.matches:
-        record_audit(
+    events = [
+        audit_event(
+            actor=actor,
+            action=AuditAction.LEARNER_SEARCHED,
+            details={"outcome": outcome.kind.value, "returned": len(outcome.matches)},
+        )
+    ]
+    events += [
+        audit_event(
             actor=actor,
             action=AuditAction.LEARNER_SEARCHED_RESULT,
             learner=match.learner,
             details={"outcome": outcome.kind.value, "score": round(match.scored.score, 2)},
         )
+        for match in outcome.matches
+    ]
+    record_audits(events)
     return outcome
 
 
