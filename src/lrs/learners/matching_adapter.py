@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -79,25 +81,41 @@ def store_keys(learner: Learner) -> None:
     )
 
 
-def _candidates(person: PersonDetails) -> list[Candidate]:
-    """Learners sharing a blocking key with the search: one indexed query, plain tuples."""
-    keys = sorted(query_keys(person))
-    learner_ids = (LearnerMatchKey.objects.filter(key__in=keys).values("learner_id").distinct())[
-        :MAX_CANDIDATES
-    ]
-    # Merged duplicates are represented by their master, which is a candidate of its own.
-    rows = (
-        Learner.objects.filter(id__in=learner_ids, master__isnull=True)
-        .order_by()
-        .values_list("id", *_PERSON_FIELDS)
+def _candidate_sql(key_count: int) -> str:
+    """One statement: learners (not merged away) that share any of the keys.
+
+    Plain SQL because this runs for every search and every batch row; building it through
+    the ORM cost more than executing it.
+    """
+    quote = connection.ops.quote_name
+    learner = quote(Learner._meta.db_table)
+    keys = quote(LearnerMatchKey._meta.db_table)
+    columns = ", ".join(quote(name) for name in ("id", *_PERSON_FIELDS))
+    placeholders = ", ".join(["%s"] * key_count)
+    learner_id, key, master_id, id_ = (quote(n) for n in ("learner_id", "key", "master_id", "id"))
+    return (
+        f"SELECT {columns} FROM {learner} WHERE {master_id} IS NULL AND {id_} IN ("  # noqa: S608
+        f"SELECT DISTINCT {learner_id} FROM {keys} WHERE {key} IN ({placeholders}) "
+        f"LIMIT {MAX_CANDIDATES})"
     )
+
+
+def _candidates(person: PersonDetails) -> list[Candidate]:
+    """Learners sharing a blocking key with the search, as the engine's plain values."""
+    keys = sorted(query_keys(person))
+    if not keys:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_candidate_sql(len(keys)), keys)
+        rows = cursor.fetchall()
+    convert_date = _date_converter()
     return [
         Candidate(
             key=row[0],
             details=PersonDetails(
                 given_name=row[1],
                 family_name=row[2],
-                date_of_birth=row[3],
+                date_of_birth=convert_date(row[3]),
                 gender=row[4] or "0",
                 postcode=row[5],
                 middle_names=row[6],
@@ -111,6 +129,13 @@ def _candidates(person: PersonDetails) -> list[Candidate]:
         )
         for row in rows
     ]
+
+
+def _date_converter() -> Callable[[Any], datetime.date]:
+    # PostgreSQL returns dates; SQLite returns ISO strings to a raw cursor.
+    if connection.vendor == "sqlite":
+        return lambda value: datetime.date.fromisoformat(value) if isinstance(value, str) else value
+    return lambda value: value
 
 
 @dataclass(frozen=True)
