@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 
@@ -49,12 +50,26 @@ def main() -> None:
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--workdir", help="keep the SQLite database and CSV here (default: a new temporary folder)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the database loaded by an earlier run with the same --workdir/--database-url "
+        "and --learners/--seed (skips the import)",
+    )
+    parser.add_argument(
+        "--batch", type=int, default=0, help="also time a batch of N searches run back to back"
+    )
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="lrs-bench-"))
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="lrs-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     os.environ["LRS_DATA_DIR"] = str(workdir)
     if args.database_url:
-        _reset_postgres(args.database_url)
+        if not args.reuse:
+            _reset_postgres(args.database_url)
         os.environ["DATABASE_URL"] = args.database_url
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -66,14 +81,17 @@ def main() -> None:
     started = time.perf_counter()
     register = list(generate_register(args.learners, seed=args.seed))
     csv_path = workdir / "learners.csv"
-    with csv_path.open("w", newline="", encoding="utf-8") as fh:
-        write_register_csv(register, fh)
+    if not args.reuse:
+        with csv_path.open("w", newline="", encoding="utf-8") as fh:
+            write_register_csv(register, fh)
     print(f"generated {len(register):,} learners in {time.perf_counter() - started:.1f} s")
 
-    subprocess.run([*lrs, "migrate", "-v", "0"], check=True)
-    started = time.perf_counter()
-    subprocess.run([*lrs, "import-learners", str(csv_path), "--quiet"], check=True)
-    import_seconds = time.perf_counter() - started
+    import_seconds = 0.0
+    if not args.reuse:
+        subprocess.run([*lrs, "migrate", "-v", "0"], check=True)
+        started = time.perf_counter()
+        subprocess.run([*lrs, "import-learners", str(csv_path), "--quiet"], check=True)
+        import_seconds = time.perf_counter() - started
 
     import django
 
@@ -81,12 +99,15 @@ def main() -> None:
     from lrs.core.actor import Actor, Channel
     from lrs.learners.details import SearchDetails
     from lrs.learners.selectors import find_learner_by_uln, search_learners
+    from lrs.organisations.models import Organisation, User
     from lrs.organisations.services import create_organisation, create_user
 
-    organisation = create_organisation(
+    organisation = Organisation.objects.filter(ukprn="10077777").first() or create_organisation(
         ukprn="10077777", name="Bench College", organisation_type="college", granted_roles=["view"]
     )
-    user = create_user(organisation=organisation, username="bench", roles=["view"], password=None)
+    user = User.objects.filter(username="bench").first() or create_user(
+        organisation=organisation, username="bench", roles=["view"], password=None
+    )
     actor = Actor(user=user, channel=Channel.API)
 
     rng = random.Random(args.seed)
@@ -102,11 +123,8 @@ def main() -> None:
         )
         uln_times.append(time.perf_counter() - t0)
 
-    queries = generate_queries(register, args.searches, seed=args.seed + 1)
-    search_times = []
-    outcomes: Counter[str] = Counter()
-    for query in queries:
-        details = SearchDetails(
+    def as_search(query: Any) -> SearchDetails:
+        return SearchDetails(
             given_name=query.given_name,
             family_name=query.family_name,
             date_of_birth=query.date_of_birth,
@@ -117,18 +135,33 @@ def main() -> None:
             previous_family_name=query.previous_family_name,
             email_address=query.email_address,
         )
+
+    queries = generate_queries(register, args.searches, seed=args.seed + 1)
+    search_times = []
+    outcomes: Counter[str] = Counter()
+    for query in queries:
+        details = as_search(query)
         t0 = time.perf_counter()
         outcome = search_learners(details=details, actor=actor)
         search_times.append(time.perf_counter() - t0)
         outcomes[outcome.kind.value] += 1
 
+    batch_rate = 0.0
+    if args.batch:
+        batch = [as_search(q) for q in generate_queries(register, args.batch, seed=args.seed + 2)]
+        t0 = time.perf_counter()
+        for details in batch:
+            search_learners(details=details, actor=actor)
+        batch_rate = len(batch) / (time.perf_counter() - t0)
+
     from django.db import connection
 
     print(f"database: {connection.vendor}, learners: {len(register):,}")
-    print(
-        f"import: {import_seconds:.1f} s ({len(register) / import_seconds:,.0f} rows/s, "
-        "including process start and migrations check)"
-    )
+    if import_seconds:
+        print(
+            f"import: {import_seconds:.1f} s ({len(register) / import_seconds:,.0f} rows/s, "
+            "including process start)"
+        )
     print(
         f"find_learner_by_uln x{len(uln_times)}: p50 {_percentile(uln_times, 0.5) * 1000:.2f} ms, "
         f"p95 {_percentile(uln_times, 0.95) * 1000:.2f} ms"
@@ -141,6 +174,8 @@ def main() -> None:
         f"({len(search_times) / sum(search_times):.0f} searches/s)"
     )
     print("search outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    if args.batch:
+        print(f"batch of {args.batch} searches back to back: {batch_rate:,.0f} rows/s")
 
 
 if __name__ == "__main__":

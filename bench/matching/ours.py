@@ -1,0 +1,145 @@
+"""Our engine in pure Python, without the database: an in-memory blocking index and ``decide``.
+
+The index maps every key of :func:`lrs.matching.learner_keys` to the register positions that
+store it, as the ``learner_search_key`` table does in the service. A query looks up each of its
+:func:`lrs.matching.query_keys`, and the union of the learners found is scored by
+:func:`lrs.matching.decide` with the default configuration and parameters. Retrieval and
+decision are timed separately. (``bench/register.py`` times the real database path.)
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+
+from bench.matching.data import Case, Record
+from bench.matching.metrics import Decision, Outcome, SystemResult
+from lrs.matching import (
+    DEFAULT_CONFIG,
+    Candidate,
+    MatchKind,
+    PersonDetails,
+    decide,
+    learner_keys,
+    query_keys,
+)
+
+__all__ = ["BlockingIndex", "person_details", "run_ours"]
+
+_OUTCOMES = {
+    MatchKind.EXACT: Outcome.EXACT,
+    MatchKind.POSSIBLE: Outcome.POSSIBLE,
+    MatchKind.NONE: Outcome.NONE,
+    MatchKind.TOO_MANY: Outcome.TOO_MANY,
+}
+
+
+def person_details(record: Record) -> PersonDetails:
+    """Return a record as the matching package's input, as the learners app would build it."""
+    return PersonDetails(
+        given_name=record.given_name,
+        family_name=record.family_name,
+        date_of_birth=record.date_of_birth,
+        gender=record.gender or "0",
+        postcode=record.postcode,
+        middle_names=record.middle_names,
+        preferred_given_name=record.preferred_given_name,
+        previous_family_name=record.previous_family_name,
+        place_of_birth=record.place_of_birth,
+        email=record.email,
+    )
+
+
+class BlockingIndex:
+    """An inverted index from blocking key to register positions, built once."""
+
+    def __init__(self, register: Sequence[Record]) -> None:
+        self.ids = [record.record_id for record in register]
+        self.details = [person_details(record) for record in register]
+        index: defaultdict[str, list[int]] = defaultdict(list)
+        for position, details in enumerate(self.details):
+            for key in learner_keys(details):
+                index[key].append(position)
+        self.index = dict(index)
+
+    @property
+    def key_count(self) -> int:
+        """Number of distinct keys."""
+        return len(self.index)
+
+    @property
+    def entry_count(self) -> int:
+        """Number of (key, learner) entries: rows of the key table in the service."""
+        return sum(len(positions) for positions in self.index.values())
+
+    def candidates(self, query: PersonDetails) -> list[Candidate]:
+        """Return every registered learner sharing a key with the query, each once."""
+        positions: set[int] = set()
+        for key in query_keys(query):
+            found = self.index.get(key)
+            if found:
+                positions.update(found)
+        return [Candidate(key=position, details=self.details[position]) for position in positions]
+
+
+def _decision(
+    index: BlockingIndex,
+    case: Case,
+    candidates: list[Candidate],
+    kind: MatchKind,
+    shown: Sequence[int],
+) -> Decision:
+    retrieved = None
+    if case.true_id is not None:
+        retrieved = any(index.ids[candidate.key] == case.true_id for candidate in candidates)
+    return Decision(
+        outcome=_OUTCOMES[kind],
+        ids=tuple(index.ids[position] for position in shown),
+        retrieved_truth=retrieved,
+    )
+
+
+def run_ours(register: Sequence[Record], cases: Sequence[Case]) -> SystemResult:
+    """Index the register, then retrieve candidates for and decide every query."""
+    started = time.perf_counter()
+    index = BlockingIndex(register)
+    index_seconds = time.perf_counter() - started
+
+    retrieval_seconds = 0.0
+    decide_seconds = 0.0
+    considered = 0
+    decisions: list[Decision] = []
+    for case in cases:
+        query = person_details(case.record)
+        t0 = time.perf_counter()
+        candidates = index.candidates(query)
+        t1 = time.perf_counter()
+        outcome = decide(query, candidates, DEFAULT_CONFIG)
+        t2 = time.perf_counter()
+        retrieval_seconds += t1 - t0
+        decide_seconds += t2 - t1
+        considered += outcome.considered
+        shown = [candidate.key for candidate in outcome.candidates]
+        decisions.append(_decision(index, case, candidates, outcome.kind, shown))
+
+    mean_candidates = considered / len(cases) if cases else 0.0
+    return SystemResult(
+        name="Ours",
+        decisions=decisions,
+        timings={
+            "index build (learner_keys for the register)": index_seconds,
+            "candidate retrieval (query_keys + look-ups)": retrieval_seconds,
+            "scoring and decision (decide)": decide_seconds,
+        },
+        match_seconds=decide_seconds,
+        end_to_end_seconds=retrieval_seconds + decide_seconds,
+        notes=[
+            f"index: {index.key_count:,} keys, {index.entry_count:,} entries; "
+            f"mean candidates scored per query: {mean_candidates:.1f}",
+            f"thresholds: exact >= {DEFAULT_CONFIG.exact_probability}, margin "
+            f"{DEFAULT_CONFIG.margin} bits and the safety rules of decide; possible >= "
+            f"{DEFAULT_CONFIG.possible_probability}; more than {DEFAULT_CONFIG.max_results} "
+            "-> too many",
+        ],
+    )
