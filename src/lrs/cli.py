@@ -44,8 +44,26 @@ def main(argv: list[str] | None = None) -> None:
             Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lrs.settings")
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
-    execute_from_command_line(["lrs", command.replace("-", "_"), *rest])
+    try:
+        execute_from_command_line(["lrs", command.replace("-", "_"), *rest])
+    except DatabaseError as exc:
+        sys.stderr.write(f"lrs {command}: database error: {exc}\n")
+        if _unapplied_migrations():
+            sys.stderr.write("The database is not set up: run `lrs migrate` first.\n")
+        sys.exit(1)
+
+
+def _unapplied_migrations() -> bool:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except Exception:  # only deciding which hint to print
+        return True
 
 
 if __name__ == "__main__":
