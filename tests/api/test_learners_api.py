@@ -244,3 +244,22 @@ def test_openapi_document_lists_every_route():
 
 def test_docs_page_is_served():
     assert Client().get("/api/v1/docs").status_code == 200
+
+
+def test_an_oversized_body_is_refused_with_json(online):
+    huge = '{"given_name": "' + "a" * (11 * 1024 * 1024) + '"}'
+    response = online.client.post(
+        "/api/v1/learners/search",
+        data=huge,
+        content_type="application/json",
+        headers=online.headers,
+    )
+    assert response.status_code in {400, 413}
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "request_too_large"
+
+
+def test_a_json_array_instead_of_an_object_is_a_422(online):
+    response = online.post("/api/v1/learners/search", [1, 2, 3])
+    assert response.status_code in {400, 422}
+    assert "code" in response.json()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -58,6 +60,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 _("Send a valid API token: 'Authorization: Bearer <token>'."),
             ),
             status=401,
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return api.create_response(
+            request,
+            error_body(
+                "request_too_large",
+                _("The request is larger than the service accepts (%(limit)d MB).")
+                % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)},
+            ),
+            status=413,
         )
 
     @api.exception_handler(HttpError)
