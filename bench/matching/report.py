@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import os
 import platform
 from collections.abc import Callable, Sequence
 from importlib import metadata
+from pathlib import Path
 
 from bench.matching.data import BenchData
 from bench.matching.metrics import Summary, SystemResult, by_label, summarise
 
-__all__ = ["environment_lines", "format_dataset", "rate"]
+__all__ = ["engine_fingerprint", "environment_lines", "format_dataset", "rate"]
 
 _LABEL_WIDTH = 46
 _CELL_WIDTH = 24
@@ -35,6 +38,25 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def engine_fingerprint() -> str:
+    """Return a digest of the ``lrs.matching`` sources and their latest modification time.
+
+    Results belong to one version of the engine; the digest ties a report to it without asking
+    version control, and comparing it before and after a run shows an edit made meanwhile.
+    """
+    import lrs.matching
+
+    package = Path(lrs.matching.__file__).parent
+    digest = hashlib.sha256()
+    latest = 0.0
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+        latest = max(latest, path.stat().st_mtime)
+    modified = datetime.datetime.fromtimestamp(latest, tz=datetime.UTC)
+    return f"sha256 {digest.hexdigest()[:12]}, last modified {modified:%Y-%m-%d %H:%M:%S} UTC"
+
+
 def environment_lines() -> list[str]:
     """Return what the numbers were measured on."""
     packages = ", ".join(
@@ -44,6 +66,7 @@ def environment_lines() -> list[str]:
         f"machine: {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
         f"Python {platform.python_version()}",
         f"packages: {packages}",
+        f"engine: lrs.matching sources {engine_fingerprint()}",
     ]
 
 

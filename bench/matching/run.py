@@ -1,7 +1,7 @@
 """Compare our matching engine with Splink on a synthetic register and on FEBRL4.
 
     .venv/bin/python -m bench.matching [--learners 100000] [--queries 5000] [--seed 7]
-        [--skip-splink] [--skip-febrl] [--splink-max-pairs 1e7]
+        [--skip-splink] [--skip-febrl] [--splink-max-pairs 1e8]
     .venv/bin/python bench/matching/run.py ...   (the same)
 
 Builds a synthetic register and queries with known truth (20% people not on the register,
@@ -28,7 +28,7 @@ if __package__ in (None, ""):
 from bench.matching.data import BenchData, synthetic_data
 from bench.matching.metrics import SystemResult
 from bench.matching.ours import run_ours
-from bench.matching.report import environment_lines, format_dataset
+from bench.matching.report import engine_fingerprint, environment_lines, format_dataset
 from bench.matching.splink_runner import SplinkOptions, run_splink
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
@@ -52,8 +52,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--splink-max-pairs",
         type=float,
-        default=1e7,
-        help="pairs sampled by Splink's estimate_u_using_random_sampling (default 1e7)",
+        default=1e8,
+        help="pairs sampled by Splink's estimate_u_using_random_sampling (default 1e8, the "
+        "size its documentation suggests for a final model)",
     )
     args = parser.parse_args(argv)
     if args.learners < 1 or args.queries < 1:
@@ -111,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     _check_bench_extra(febrl=not args.skip_febrl, splink=not args.skip_splink)
     started = datetime.datetime.now(tz=datetime.UTC)
     clock = time.perf_counter()
+    fingerprint = engine_fingerprint()
 
     _progress(f"generating {args.learners:,} learners and {args.queries:,} queries")
     sections = [_header(args, started)]
@@ -121,6 +123,12 @@ def main(argv: list[str] | None = None) -> None:
         _progress("loading FEBRL4")
         sections.append(_compare(febrl4_data(), args))
     sections.append(f"total run time: {time.perf_counter() - clock:.1f} s\n")
+    if engine_fingerprint() != fingerprint:
+        sections.append(
+            "NOTE: the lrs.matching sources changed while this run went on (now "
+            f"{engine_fingerprint()}); the figures are for the version fingerprinted above, "
+            "loaded at start.\n"
+        )
 
     report = "\n".join(sections)
     print(report)

@@ -22,7 +22,9 @@ Splink scores pairs; the service must give one of four answers per search. For e
 pairs at or above ``POSSIBLE_PROBABILITY`` are its candidates, best first: none is NONE, more
 than ``MAX_RESULTS`` is TOO_MANY, a best at or above ``EXACT_PROBABILITY`` with no runner-up at
 or above ``RUNNER_UP_PROBABILITY`` is EXACT, anything else POSSIBLE. The exact and possible
-thresholds are our engine's defaults; the runner-up rule stands in for our 6-bit margin.
+thresholds are our engine's defaults; the runner-up rule stands in for our 6-bit margin. The
+report also shows Splink's auto-matches and false auto-matches at stricter exact thresholds
+(``SWEEP_THRESHOLDS``), so it can be compared with our engine at a similar auto-match rate.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = [
     "MAX_RESULTS",
     "POSSIBLE_PROBABILITY",
     "RUNNER_UP_PROBABILITY",
+    "SWEEP_THRESHOLDS",
     "SplinkOptions",
     "classify",
     "run_splink",
@@ -53,6 +56,7 @@ __all__ = [
 EXACT_PROBABILITY = DEFAULT_CONFIG.exact_probability
 POSSIBLE_PROBABILITY = DEFAULT_CONFIG.possible_probability
 RUNNER_UP_PROBABILITY = 0.5
+SWEEP_THRESHOLDS = (0.99, 0.999, 0.9999, 0.99999, 0.999999)
 MAX_RESULTS = DEFAULT_CONFIG.max_results
 
 REGISTER = "register"
@@ -77,7 +81,7 @@ _BLOCKING_COLUMNS: tuple[tuple[str, ...], ...] = (
 class SplinkOptions:
     """Training choices: u sample size, the recall assumed for the prior, the sampling seed."""
 
-    max_pairs: float = 1e7
+    max_pairs: float = 1e8
     prior_recall: float = 0.7
     seed: int = 7
 
@@ -247,11 +251,14 @@ def _train(linker: Any, options: SplinkOptions) -> dict[str, float]:
 # -- Outcomes ------------------------------------------------------------------------------------
 
 
-def classify(scored: Sequence[tuple[float, str]]) -> tuple[Outcome, tuple[str, ...]]:
+def classify(
+    scored: Sequence[tuple[float, str]], *, exact_probability: float = EXACT_PROBABILITY
+) -> tuple[Outcome, tuple[str, ...]]:
     """Map one query's ``(match_probability, record_id)`` pairs onto the four outcomes.
 
     Pairs below ``POSSIBLE_PROBABILITY`` are ignored. Returns the outcome and the ids shown:
-    the best for EXACT, all kept best first for POSSIBLE, none otherwise.
+    the best for EXACT, all kept best first for POSSIBLE, none otherwise. ``exact_probability``
+    is varied only for the threshold sweep of the report.
     """
     kept = sorted(
         (
@@ -267,7 +274,7 @@ def classify(scored: Sequence[tuple[float, str]]) -> tuple[Outcome, tuple[str, .
         return Outcome.TOO_MANY, ()
     best = kept[0]
     runner_up = kept[1][0] if len(kept) > 1 else 0.0
-    if best[0] >= EXACT_PROBABILITY and runner_up < RUNNER_UP_PROBABILITY:
+    if best[0] >= exact_probability and runner_up < RUNNER_UP_PROBABILITY:
         return Outcome.EXACT, (best[1],)
     return Outcome.POSSIBLE, tuple(record_id for _, record_id in kept)
 
@@ -363,8 +370,36 @@ def run_splink(data: BenchData, options: SplinkOptions) -> SystemResult:
             f"{MAX_RESULTS} -> too many",
             "comparisons: " + ", ".join(_comparison_names(uk=data.uk_postcodes, columns=columns)),
             "blocking: " + "; ".join(" + ".join(rule) for rule in _blocking_columns(columns)),
+            *_sweep_lines(data, scored),
         ],
     )
+
+
+def _sweep_lines(data: BenchData, scored: dict[str, list[tuple[float, str]]]) -> list[str]:
+    """Return how a stricter exact threshold trades Splink's auto-matches for safety."""
+    lines = [
+        "stricter exact thresholds (runner-up < 0.5 kept): right auto-matches of existing "
+        "learners; false auto-matches"
+    ]
+    existing = data.existing
+    for threshold in SWEEP_THRESHOLDS:
+        right = wrong = 0
+        for case in data.cases:
+            outcome, ids = classify(
+                scored.get(case.record.record_id, ()), exact_probability=threshold
+            )
+            if outcome is not Outcome.EXACT:
+                continue
+            if case.true_id is not None and ids[0] == case.true_id:
+                right += 1
+            else:
+                wrong += 1
+        share = 100 * right / existing if existing else 0.0
+        lines.append(
+            f"  exact >= {threshold:<9} auto-match {share:5.1f}% ({right:,}/{existing:,}); "
+            f"false auto-matches {wrong:,}"
+        )
+    return lines
 
 
 def _comparison_names(*, uk: bool, columns: _Columns) -> list[str]:
