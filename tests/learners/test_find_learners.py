@@ -9,7 +9,12 @@ from lrs.core.models import AuditEvent
 from lrs.learners.details import SearchDetails
 from lrs.learners.errors import LearnerNotFound
 from lrs.learners.models import Learner
-from lrs.learners.selectors import find_learner_by_uln, get_learner, search_learners
+from lrs.learners.selectors import (
+    find_learner_by_uln,
+    get_learner,
+    search_learners,
+    search_learners_many,
+)
 from lrs.learners.services import RegistrationStatus, register_learner
 from lrs.matching import MatchKind
 from tests.conftest import learner_details
@@ -193,3 +198,26 @@ class TestViewLearner:
     def test_a_uln_alone_does_not_open_a_record_for_another_organisation(self, megan, school_actor):
         with pytest.raises(LearnerNotFound):
             get_learner(uln=megan.uln, actor=school_actor)
+
+
+class TestSearchMany:
+    def test_each_search_gets_its_own_outcome_and_bad_rows_do_not_stop_the_rest(
+        self, megan, view_actor
+    ):
+        results = search_learners_many(
+            searches=[search(), search(given_name=""), search(given_name="Oliver", gender="1")],
+            actor=view_actor,
+        )
+
+        assert results[0].kind is MatchKind.EXACT
+        assert isinstance(results[1], ValidationFailed)
+        assert "given_name" in results[1].field_errors
+        assert results[2].kind is MatchKind.NONE
+        assert AuditEvent.objects.filter(action="learner.searched").count() == 2
+
+    def test_a_batch_only_user_cannot_search_many(self, college, make_user):
+        from lrs.core.actor import Actor
+
+        actor = Actor(user=make_user(college, ["batch"]), channel="batch")
+        with pytest.raises(PermissionDenied):
+            search_learners_many(searches=[search()], actor=actor)

@@ -53,8 +53,10 @@ def audit_event(
 
 def record_audits(events: list[AuditEvent]) -> None:
     """Write several audit rows in one statement and one transaction."""
+    if not events:
+        return
     with transaction.atomic():
-        AuditEvent.objects.bulk_create(events)
+        AuditEvent.objects.bulk_create(events, batch_size=500)
 
 
 def record_audit(

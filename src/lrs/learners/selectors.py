@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -81,27 +82,49 @@ def find_learner_by_uln(*, uln: str, given_name: str, family_name: str, actor: A
 
 def search_learners(*, details: SearchDetails, actor: Actor) -> SearchOutcome:
     """Find by personal details: exact, possible (1-10, ranked), none, or too many (no data)."""
+    result = search_learners_many(searches=[details], actor=actor)[0]
+    if isinstance(result, ValidationFailed):
+        raise result
+    return result
+
+
+def search_learners_many(
+    *, searches: Sequence[SearchDetails], actor: Actor
+) -> list[SearchOutcome | ValidationFailed]:
+    """Run many searches (a batch file's rows) with one permission check and one audit write.
+
+    Each search is validated on its own: a bad row gets its ValidationFailed in its place and
+    the others go on.
+    """
     ensure_can(actor, Permission.FIND_LEARNER)
-    details = validate_search_details(details)
-    outcome = matching_adapter.find_matches(matching_adapter.person_from(details))
-    events = [
-        audit_event(
-            actor=actor,
-            action=AuditAction.LEARNER_SEARCHED,
-            details={"outcome": outcome.kind.value, "returned": len(outcome.matches)},
+    results: list[SearchOutcome | ValidationFailed] = []
+    events = []
+    for details in searches:
+        try:
+            cleaned = validate_search_details(details)
+        except ValidationFailed as exc:
+            results.append(exc)
+            continue
+        outcome = matching_adapter.find_matches(matching_adapter.person_from(cleaned))
+        results.append(outcome)
+        events.append(
+            audit_event(
+                actor=actor,
+                action=AuditAction.LEARNER_SEARCHED,
+                details={"outcome": outcome.kind.value, "returned": len(outcome.matches)},
+            )
         )
-    ]
-    events += [
-        audit_event(
-            actor=actor,
-            action=AuditAction.LEARNER_SEARCHED_RESULT,
-            learner=match.learner,
-            details={"outcome": outcome.kind.value, "score": round(match.scored.score, 2)},
-        )
-        for match in outcome.matches
-    ]
+        events += [
+            audit_event(
+                actor=actor,
+                action=AuditAction.LEARNER_SEARCHED_RESULT,
+                learner=match.learner,
+                details={"outcome": outcome.kind.value, "score": round(match.scored.score, 2)},
+            )
+            for match in outcome.matches
+        ]
     record_audits(events)
-    return outcome
+    return results
 
 
 # Actions by which an organisation comes to know a learner: after one of these, its users may
