@@ -7,7 +7,7 @@ and renders the ``MatchOutcome`` that comes out. Modules:
 * ``normalise`` and ``nicknames``: names, postcodes and dates put into comparable form;
 * ``blocking``: keys stored per learner and looked up per search (candidate retrieval);
 * ``compare``: one comparator per field, with the cross-field search tips;
-* ``model``: the Fellegi-Sunter weights, in one place;
+* ``model``: the Fellegi-Sunter weights, in one place (fitted by ``fit``);
 * ``decide``: scoring and the exact / possible / none / too-many decision.
 """
 
@@ -27,7 +27,13 @@ from lrs.matching.compare import (
     compare_upn,
     compare_verdicts,
 )
-from lrs.matching.decide import DEFAULT_CONFIG, decide, identity_key, score_candidate
+from lrs.matching.decide import (
+    DEFAULT_CONFIG,
+    decide,
+    identity_key,
+    posterior_of_best,
+    score_candidate,
+)
 from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters, estimate_parameters
 from lrs.matching.nicknames import NICKNAME_GROUPS, are_name_variants, given_name_keys
 from lrs.matching.normalise import (
@@ -88,6 +94,7 @@ __all__ = [
     "name_tokens",
     "normalise_name",
     "normalise_postcode",
+    "posterior_of_best",
     "prepared",
     "query_keys",
     "score_candidate",

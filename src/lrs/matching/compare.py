@@ -283,7 +283,7 @@ def compare_email(
     query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
 ) -> FieldEvidence:
     """Email addresses, case-insensitively, when both sides have them."""
-    return params.evidence("email", _equal_verdict(query.email, record.email))
+    return _evidence_of(query, record, params, "email")
 
 
 def compare_upn(
@@ -300,23 +300,52 @@ def compare_uci(
     return params.evidence("uci", _equal_verdict(query.uci, record.uci))
 
 
+def _given_row(given: str, postcode: str, date_of_birth: str, *, same_family: bool) -> str:
+    """Return the model row of the given name, by who else shares the birthday.
+
+    Born the same day and sharing the family name and address: a twin, whose given name is
+    almost never the same and sometimes near (Albie/Alfie). Sharing family name and birthday
+    elsewhere: a namesake or a stranger with a common surname. Sharing address and birthday
+    under another family name: a neighbour, rarely of the same given name, or the learner
+    after a name change. Swapped names are weighed as one event in the plain row.
+    """
+    if given == "swapped_names" or date_of_birth != "exact":
+        return "given_name"
+    if same_family:
+        if postcode == "exact":
+            return "given_name|same_household_birthday"
+        return "given_name|same_family_birthday"
+    if postcode == "exact":
+        return "given_name|same_address_birthday"
+    return "given_name"
+
+
 def prepared_verdicts(query: Prepared, record: Prepared) -> list[tuple[str, str, str]]:
     """Return (field, verdict, model row) for two prepared people.
 
-    The model row is the field name, or for a field whose evidence depends on another one,
-    ``field|context``: a shared postcode says less between people who share a family name
-    (siblings live together), and a shared birthday says less within one household (twins).
+    The model row is the field name, or for a field whose evidence depends on others,
+    ``field|context`` (see ``model``). The order is family name, postcode given the family
+    name, date of birth given both, given name given all three, so no field's weight depends
+    on a field that depends on it.
     """
     given, family = name_verdicts(query, record)
     postcode = _postcode_verdict(query, record)
     same_family = family in _FAMILY_SHARED
     same_household = same_family and postcode == "exact"
+    date_of_birth = date_of_birth_verdict(query, record)
+    given_row = _given_row(given, postcode, date_of_birth, same_family=same_family)
     verdicts = [
-        ("given_name", given, "given_name"),
-        ("family_name", family, "family_name"),
+        ("given_name", given, given_row),
+        # Swapped names are one event seen from both fields: the given-name row weighs it, and
+        # the family row, certain to say the same once the given name has, weighs nothing.
+        (
+            "family_name",
+            family,
+            "family_name|names_swapped" if given == "swapped_names" else "family_name",
+        ),
         (
             "date_of_birth",
-            date_of_birth_verdict(query, record),
+            date_of_birth,
             "date_of_birth|same_household" if same_household else "date_of_birth",
         ),
         ("gender", _gender_verdict(query, record), "gender"),
@@ -327,12 +356,29 @@ def prepared_verdicts(query: Prepared, record: Prepared) -> list[tuple[str, str,
         ("middle_names", _middle_verdict(query, record)),
         ("previous_family_name", _equal_verdict(query.previous, record.previous)),
         ("place_of_birth", _place_verdict(query, record)),
-        ("email", _equal_verdict(query.email, record.email)),
         ("upn", _equal_verdict(query.upn, record.upn)),
         ("uci", _equal_verdict(query.uci, record.uci)),
     )
     verdicts.extend((name, verdict, name) for name, verdict in optional if verdict != MISSING)
+    email = _equal_verdict(query.email, record.email)
+    if email != MISSING:
+        verdicts.append(("email", email, _email_row(query)))
     return verdicts
+
+
+def _email_row(person: Prepared) -> str:
+    """Return the model row of an email address: made of the person's names only, or not.
+
+    ``robert.jones@...`` says little beyond the names themselves: a namesake at the same
+    provider may well have chosen it too. Anything else (digits, initials, nicknames) is
+    personal. Judged on the searched side; an equal address is the same on both.
+    """
+    local = person.email.partition("@")[0]
+    if not local or any(character.isdigit() for character in local):
+        return "email"
+    letters = "".join(character for character in local if character.isalpha())
+    first, family = person.given_first, person.family_plain
+    return "email|from_names" if letters in {first + family, family + first} else "email"
 
 
 def _evidence_of(

@@ -1,24 +1,26 @@
 """Scoring candidates and deciding the outcome of a search.
 
-The model gives every candidate a probability; the decision adds rules that no probability may
-override, because a false exact match discloses another learner's record. A candidate is only
-ever an automatic (exact) match when:
+Every candidate is scored by the Fellegi-Sunter model (``model``). The decision rests on one
+calibrated quantity, the posterior that the best candidate is the learner searched for with
+every other candidate considered: at most one of them is that learner, so with prior odds r
+per candidate and likelihood ratios L_j the best one's posterior is r L_b / (1 + r sum_j L_j).
+A runner-up that is itself plausible (a duplicate record, a twin searched by a shared nickname)
+takes its share and leaves the decision to a person. The best candidate is an automatic (exact)
+match when
 
-* its posterior probability reaches ``MatchConfig.exact_probability``;
-* no other candidate worth showing comes within ``MatchConfig.margin`` bits of it;
-* its given name is the same; or the preferred name of one side, with the same postcode; or
-  a known variant or one keying error away (gender known and agreeing), with the same postcode
-  and the same middle names; a UPN or UCI in common stands in for either. So a twin, a sibling
-  or anyone else with a different given name never qualifies, nor do twins whose names are
-  variants of each other (Tom and Thomas) or who go by each other's names;
-* its family name is the same, the Mac/Mc form, one part of a double-barrelled name, or the
-  previous family name;
-* its date of birth is the same, or has day and month swapped with everything else agreeing
-  exactly (postcode included);
-* something beyond name and birth date supports it: the same postcode, UPN, UCI, email or middle
-  names for an exact given name, as above otherwise (so a namesake born the same day elsewhere
-  never qualifies);
-* neither gender, UPN, UCI nor (when both sides have them) middle names disagree.
+* that posterior reaches ``MatchConfig.exact_probability``;
+* no other candidate worth showing comes within ``MatchConfig.margin`` bits of it; and
+* no hard rule blocks it. Each rule stands for a risk that no weight of other evidence may
+  outvote, because a false exact match discloses another learner's record:
+
+  - gender known on both sides and different;
+  - a UPN or UCI on both sides and different;
+  - twins: family name shared, same date of birth and postcode, and a given name that is not
+    the same name (exact, the preferred name, names swapped, or a keying slip with the gender
+    agreeing that does not turn one recognised name into another), unless middle names,
+    email, UPN or UCI agree. Twins called Tom and Thomas, Harry and Harrison, or one named
+    after the other's middle name exist; the generated data shows such twins scoring above
+    the threshold, and nothing but a personal field tells them apart.
 
 Anything else worth showing is a possible match: a person then checks it with the learner.
 """
@@ -42,34 +44,19 @@ from lrs.matching.types import (
     ScoredCandidate,
 )
 
-__all__ = ["DEFAULT_CONFIG", "decide", "identity_key", "score_candidate"]
+__all__ = ["DEFAULT_CONFIG", "decide", "identity_key", "posterior_of_best", "score_candidate"]
 
 DEFAULT_CONFIG = MatchConfig()
 
-_EXACT_GIVEN = frozenset({"exact", "nickname", "preferred_name", "typo"})
-_EXACT_FAMILY = frozenset({"exact", "prefix", "part", "previous_family_name"})
-_SUPPORT = frozenset(
-    {
-        ("postcode", "exact"),
-        ("upn", "exact"),
-        ("uci", "exact"),
-        ("email", "exact"),
-        ("middle_names", "exact"),
-    }
+# Family verdicts of relatives (as in ``compare``): with the same birthday and postcode, twins.
+_FAMILY_SHARED = frozenset(
+    {"exact", "prefix", "without_prefix", "part", "previous_family_name", "swapped_names"}
 )
-# Identifiers that belong to one person: enough support on their own.
-_IDENTIFIERS = frozenset({("upn", "exact"), ("uci", "exact")})
-_POSTCODE = ("postcode", "exact")
-_MIDDLE = ("middle_names", "exact")
-# Explicit disagreement in a personal field: never automatic, whatever else agrees.
-_VETO = frozenset(
-    {
-        ("gender", "disagree"),
-        ("upn", "different"),
-        ("uci", "different"),
-        ("middle_names", "different"),
-    }
-)
+# Given-name verdicts that name the same person even within a household.
+_SAME_GIVEN = frozenset({"exact", "preferred_name", "swapped_names"})
+# Fields personal to one learner, which twins do not usually share.
+_PERSONAL = ("middle_names", "email", "upn", "uci")
+_PERSONAL_AGREES = frozenset({"exact", "reordered"})
 
 # One short sentence per verdict worth telling a person; {q} and {r} are the searched and the
 # recorded value of the field.
@@ -181,47 +168,52 @@ def _with_reasons(
     return dataclasses.replace(scored, reasons=_reasons(scored.evidence, query, record))
 
 
-def _supported(given: str, verdicts: dict[str, str]) -> bool:
-    """Whether something beyond name and birth date backs the candidate, by given-name verdict.
+def posterior_of_best(
+    best: ScoredCandidate, scored: Iterable[ScoredCandidate], prior_bits: float
+) -> float:
+    """Return the posterior that ``best`` is the learner searched for, ``scored`` considered.
 
-    Twins share family name, birthday, address, often a middle name and a parent's email; some
-    are called Tom and Thomas, or one goes by the other's name. So the nearer the given name is
-    to merely similar, the more personal the support must be.
+    ``scored`` holds every candidate of the search (``best`` included); ``prior_bits`` is
+    log2 of the prior odds per candidate. Likelihood ratios are taken relative to the best
+    one, so no score is too large to exponentiate.
     """
-    items = set(verdicts.items())
-    if items & _IDENTIFIERS:
-        return True
-    if given == "exact":
-        return bool(items & _SUPPORT)
-    if given == "preferred_name":
-        return _POSTCODE in items
-    # A nickname or a keying slip: the household and the middle names must both agree.
-    return _POSTCODE in items and _MIDDLE in items
+    total = 2.0 ** max(-1000.0, min(1000.0, -(best.score + prior_bits)))
+    for item in scored:
+        gap = item.score - best.score
+        if gap > -100.0:
+            total += 2.0**gap
+    return 1.0 / total
 
 
-def _safe_for_exact(candidate: ScoredCandidate) -> bool:
-    """Apply the rules of the module docstring that do not depend on other candidates."""
+def _blocked(candidate: ScoredCandidate, query: Prepared, record: Prepared) -> bool:
+    """Apply the hard rules of the module docstring."""
     verdicts = {item.field: item.verdict for item in candidate.evidence}
-    if any((field, verdict) in _VETO for field, verdict in verdicts.items()):
-        return False
-    given = verdicts.get("given_name")
-    family = verdicts.get("family_name")
-    if given not in _EXACT_GIVEN or family not in _EXACT_FAMILY:
-        return False
-    if given == "typo" and verdicts.get("gender") != "agree":
-        return False
-    if not _supported(given, verdicts):
-        return False
-    date_of_birth = verdicts.get("date_of_birth")
-    if date_of_birth == "exact":
+    if verdicts.get("gender") == "disagree":
         return True
-    if date_of_birth == "swapped_day_month":
-        return (
-            given == "exact"
-            and family in {"exact", "prefix"}
-            and verdicts.get("postcode") == "exact"
-        )
-    return False
+    if "different" in (verdicts.get("upn"), verdicts.get("uci")):
+        return True
+    twin_shaped = (
+        verdicts.get("family_name") in _FAMILY_SHARED
+        and verdicts.get("date_of_birth") == "exact"
+        and verdicts.get("postcode") == "exact"
+    )
+    if not twin_shaped or _same_given_name(verdicts, query, record):
+        return False
+    return not any(verdicts.get(name) in _PERSONAL_AGREES for name in _PERSONAL)
+
+
+def _same_given_name(verdicts: dict[str, str], query: Prepared, record: Prepared) -> bool:
+    """Whether the given names name one person even between twins.
+
+    A keying slip counts only with the gender known and agreeing, and only when the two
+    spellings are not two recognised names (Albie and Alfie, Alexander and Alexandra are
+    twins' names, not slips).
+    """
+    given = verdicts.get("given_name")
+    if given != "typo":
+        return given in _SAME_GIVEN
+    two_names = bool(query.given_groups) and bool(record.given_groups)
+    return verdicts.get("gender") == "agree" and not two_names
 
 
 def decide(
@@ -253,7 +245,11 @@ def decide(
         return MatchOutcome(MatchKind.TOO_MANY, (), considered)
     best = kept[0]
     clear_lead = len(kept) == 1 or best.score - kept[1].score > config.margin
-    if best.probability >= config.exact_probability and clear_lead and _safe_for_exact(best):
+    if (
+        clear_lead
+        and posterior_of_best(best, scored, params.prior_bits) >= config.exact_probability
+        and not _blocked(best, query_prepared, prepared(unique[best.key].details))
+    ):
         kept = [best]
         kind = MatchKind.EXACT
     else:

@@ -8,16 +8,30 @@ Fellegi-Sunter record linkage: every field comparison ends in a verdict, and eac
 Its weight is log2(m / u) bits; the weights of all compared fields add up to the score, and the
 posterior probability of a match is the logistic function of score + log2(prior odds).
 
-The u values here are for two learners drawn at random from the register, so the prior is the
-chance that a random learner is the one searched for: one in the register's size. Conditioning
-on "retrieved by blocking" instead would count the same agreement twice, because the blocking
-keys are built from the very fields that are scored. ``estimate_parameters`` can refit all of
-it from labelled pairs; pairs sampled from blocking output then give within-block u values and a
-within-block prior, which is equally consistent.
+Two tables live here:
 
-The default values are judgement from published British frequencies, for a register of about a
-million learners born over about 15 years, and from typical data-entry error rates. Each row
-says where its numbers come from. A verdict of "missing" always weighs nothing.
+* ``_JUDGEMENT_TABLE``: judgement from published British frequencies and typical data-entry
+  error rates, for two learners drawn at random from a register of about a million (prior: one
+  in the register's size). Each row says where its numbers come from. It is the starting point
+  of fitting and keeps the rows that data cannot exercise (UPN, UCI, place of birth).
+* ``_FITTED_TABLE``: the defaults. ``python -m lrs.matching.fit`` counts verdicts among labelled
+  candidate pairs retrieved by blocking on a generated register (the true learner of each
+  search is a match, every other candidate retrieved a non-match), so its u values and its
+  prior are conditioned on "retrieved by the blocking keys", which is exactly what ``decide``
+  weighs: within one search, the prior odds per candidate and the likelihood ratios are of the
+  same population, and the agreement the keys guarantee is not counted twice.
+
+Fields are not independent, least of all among candidates that blocking retrieved because they
+share some of them. Where that matters a field has context rows, "field|context", chosen by
+the verdicts of fields earlier in a fixed order, so the factorisation stays a valid chain rule:
+the family name first, then the postcode ("postcode|same_family": siblings share an address),
+then the date of birth ("date_of_birth|same_household": within a household a shared birthday
+is a twin's), then the given name by who shares the birthday ("given_name|..._birthday": a
+twin, a namesake elsewhere, a neighbour under another family name), so no weight depends on
+a field that depends on it. The family name of swapped names weighs nothing
+("family_name|names_swapped"): the given name already told that story. An email address made
+of the names alone ("email|from_names") says less than another, for the same reason.
+A verdict of "missing" always weighs nothing.
 """
 
 from __future__ import annotations
@@ -29,9 +43,12 @@ from dataclasses import dataclass, field
 from lrs.matching.types import FieldEvidence, PersonDetails
 
 __all__ = [
+    "CAPPED_ROWS",
     "DEFAULT_PARAMETERS",
     "FIELD_VERDICTS",
+    "JUDGEMENT_PARAMETERS",
     "MISSING",
+    "PRIOR_SHARE",
     "ModelParameters",
     "estimate_parameters",
     "probability_from_score",
@@ -40,7 +57,7 @@ __all__ = [
 MISSING = "missing"
 
 # (m, u) per field and verdict; m values of a field sum to about 1, as do u values.
-_DEFAULT_TABLE: dict[str, dict[str, tuple[float, float]]] = {
+_JUDGEMENT_TABLE: dict[str, dict[str, tuple[float, float]]] = {
     "given_name": {
         # Same spelling after normalisation. Popular given names are 1-3% of a birth cohort, so
         # two random learners share one about 1.2% of the time (sum of squared frequencies).
@@ -67,6 +84,53 @@ _DEFAULT_TABLE: dict[str, dict[str, tuple[float, float]]] = {
         # Genuinely different: a wholly other name is rare for the same person.
         "different": (0.0185, 0.9505),
     },
+    # The given name of someone with another family name who shares the postcode and the
+    # birthday: nothing about the address or the birthday makes a name more alike, so the
+    # judgement is the plain row's; data shows such neighbours rarely share a given name.
+    "given_name|same_address_birthday": {
+        "exact": (0.86, 0.012),
+        "preferred_name": (0.02, 0.0005),
+        "nickname": (0.03, 0.004),
+        "part": (0.01, 0.002),
+        "middle_as_given": (0.015, 0.003),
+        "typo": (0.025, 0.002),
+        "phonetic": (0.01, 0.006),
+        "initial": (0.003, 0.0004),
+        "similar": (0.004, 0.02),
+        "swapped_names": (0.004, 0.00002),
+        "different": (0.0185, 0.9505),
+    },
+    # The given name of someone sharing family name, address and birthday: a twin. Same-named
+    # twins do not exist, names alike (one initial for both, Tom/Thomas) do; siblings are not
+    # in this row because their birthdays differ.
+    "given_name|same_household_birthday": {
+        "exact": (0.86, 0.0001),
+        "preferred_name": (0.02, 0.001),
+        "nickname": (0.03, 0.005),
+        "part": (0.01, 0.002),
+        "middle_as_given": (0.015, 0.01),
+        "typo": (0.025, 0.005),
+        "phonetic": (0.01, 0.01),
+        "initial": (0.003, 0.002),
+        "similar": (0.004, 0.05),
+        "swapped_names": (0.004, 0.00002),
+        "different": (0.0185, 0.91488),
+    },
+    # The given name of someone sharing family name and birthday at another address: a stranger
+    # with a common surname, or a namesake; judged like the plain row.
+    "given_name|same_family_birthday": {
+        "exact": (0.86, 0.012),
+        "preferred_name": (0.02, 0.0005),
+        "nickname": (0.03, 0.004),
+        "part": (0.01, 0.002),
+        "middle_as_given": (0.015, 0.003),
+        "typo": (0.025, 0.002),
+        "phonetic": (0.01, 0.006),
+        "initial": (0.003, 0.0004),
+        "similar": (0.004, 0.02),
+        "swapped_names": (0.004, 0.00002),
+        "different": (0.0185, 0.9505),
+    },
     "family_name": {
         # UK surnames: the commonest (Smith) is 1.3%, sum of squared frequencies about 0.1%.
         "exact": (0.87, 0.001),
@@ -82,10 +146,13 @@ _DEFAULT_TABLE: dict[str, dict[str, tuple[float, float]]] = {
         "phonetic": (0.012, 0.002),
         # One or two keying errors.
         "typo": (0.025, 0.002),
-        # Counterpart of the given-name row; the evidence is split between the two fields.
-        "swapped_names": (0.004, 0.00002),
         # A name change with no previous name recorded, or a wholly wrong entry.
         "different": (0.03, 0.99393),
+    },
+    # The family name once the given name was found swapped with it: the family verdict is then
+    # always "swapped_names", for the same person or not, so it weighs nothing.
+    "family_name|names_swapped": {
+        "swapped_names": (1.0, 1.0),
     },
     "date_of_birth": {
         # About 5,500 birth dates across 15 years: 1 in 5,000 once clustering (September births,
@@ -172,6 +239,12 @@ _DEFAULT_TABLE: dict[str, dict[str, tuple[float, float]]] = {
         "exact": (0.6, 0.00005),
         "different": (0.4, 0.99995),
     },
+    # An address made of the person's names only (robert.jones@...): a namesake may have chosen
+    # the same one at the same provider, so agreement says less than for other addresses.
+    "email|from_names": {
+        "exact": (0.6, 0.0005),
+        "different": (0.4, 0.9995),
+    },
     "upn": {
         # Unique Pupil Number: unique per pupil; a mismatch is a temporary UPN or a typo.
         "exact": (0.97, 0.0000001),
@@ -184,11 +257,166 @@ _DEFAULT_TABLE: dict[str, dict[str, tuple[float, float]]] = {
     },
 }
 
+# The defaults: the judgement table refitted to labelled pairs from blocking output on a generated
+# register (``python -m lrs.matching.fit``; see that module for how the pairs are made). The u
+# values and the prior are therefore "among the candidates a search retrieves", which is what
+# ``decide`` weighs. Regenerate with the command below after changing a comparator, a context
+# row or the blocking keys, and review the difference like any other code change.
+# Generated by: python -m lrs.matching.fit --learners 100000 --queries 20000 --seed 101
+_FITTED_TABLE: dict[str, dict[str, tuple[float, float]]] = {
+    "given_name": {
+        "exact": (0.6801, 0.09784),
+        "preferred_name": (0.014, 0.006984),
+        "nickname": (0.0187, 0.05256),
+        "part": (9.906e-05, 1.979e-05),
+        "middle_as_given": (0.009923, 0.05018),
+        "typo": (0.01347, 0.003379),
+        "phonetic": (0.003549, 0.02309),
+        "initial": (2.972e-05, 3.959e-06),
+        "similar": (0.002914, 0.004441),
+        "swapped_names": (0.2553, 6.947e-05),
+        "different": (0.001908, 0.7614),
+    },
+    "given_name|same_address_birthday": {
+        "exact": (0.8664, 0.0001188),
+        "preferred_name": (0.04337, 4.948e-06),
+        "nickname": (0.03387, 3.959e-05),
+        "part": (9.906e-05, 1.979e-05),
+        "middle_as_given": (0.009056, 2.969e-05),
+        "typo": (0.02697, 1.979e-05),
+        "phonetic": (0.009007, 5.938e-05),
+        "initial": (2.972e-05, 3.959e-06),
+        "similar": (0.011, 0.0001979),
+        "swapped_names": (3.962e-05, 1.979e-07),
+        "different": (0.0001833, 0.99950595),
+    },
+    "given_name|same_household_birthday": {
+        "exact": (0.7866, 0.001747),
+        "preferred_name": (0.03152, 9.901e-06),
+        "nickname": (0.05849, 0.005288),
+        "part": (9.906e-05, 1.98e-05),
+        "middle_as_given": (0.03582, 0.007084),
+        "typo": (0.05718, 0.001796),
+        "phonetic": (0.0118, 0.003591),
+        "initial": (2.972e-05, 1.98e-05),
+        "similar": (0.01415, 0.003987),
+        "swapped_names": (3.962e-05, 1.98e-07),
+        "different": (0.004243, 0.9765),
+    },
+    "given_name|same_family_birthday": {
+        "exact": (0.8855, 0.2053),
+        "preferred_name": (0.01943, 0.0004472),
+        "nickname": (0.03299, 0.004019),
+        "part": (9.906e-05, 1.979e-05),
+        "middle_as_given": (0.01861, 0.003567),
+        "typo": (0.02833, 0.001346),
+        "phonetic": (0.0051, 0.002713),
+        "initial": (2.972e-05, 3.959e-06),
+        "similar": (0.006579, 0.001525),
+        "swapped_names": (3.962e-05, 1.979e-07),
+        "different": (0.00326, 0.7811),
+    },
+    "family_name": {
+        "exact": (0.7974, 0.2781),
+        "prefix": (0.03071, 0.006617),
+        "without_prefix": (2.982e-05, 1.848e-05),
+        "part": (0.03288, 0.01441),
+        "previous_family_name": (0.02948, 0.01584),
+        "phonetic": (0.02631, 0.0364),
+        "typo": (0.04644, 0.004228),
+        "different": (0.03681, 0.6444),
+    },
+    "family_name|names_swapped": {
+        "swapped_names": (1, 1),
+    },
+    "date_of_birth": {
+        "exact": (0.9657, 0.3721),
+        "swapped_day_month": (0.02443, 0.1381),
+        "first_of_month": (0.009453, 0.3506),
+        "same_month_year": (0.0001485, 0.08264),
+        "year_off_by_one": (7.921e-05, 3.959e-06),
+        "different": (0.0001881, 0.0565),
+    },
+    "date_of_birth|same_household": {
+        "exact": (0.9192, 0.05766),
+        "swapped_day_month": (0.05223, 0.0009205),
+        "first_of_month": (0.0282, 0.0004245),
+        "same_month_year": (0.0001485, 0.000121),
+        "year_off_by_one": (7.921e-05, 0.0001309),
+        "different": (0.0001881, 0.9407),
+    },
+    "gender": {
+        "agree": (0.99979998, 0.6095),
+        "disagree": (0.0002, 0.3905),
+    },
+    "postcode": {
+        "exact": (0.876, 0.01503),
+        "same_sector": (0.01961, 0.001139),
+        "same_district": (0.0343, 0.002604),
+        "default_postcode": (0.03148, 0.04949),
+        "different": (0.03858, 0.9317),
+    },
+    "postcode|same_family": {
+        "exact": (0.8074, 0.5076),
+        "same_sector": (0.02727, 0.0008596),
+        "same_district": (0.05549, 0.001966),
+        "default_postcode": (0.05492, 0.02499),
+        "different": (0.05493, 0.4646),
+    },
+    "middle_names": {
+        "exact": (0.9651, 0.01659),
+        "reordered": (0.03016, 0.0003395),
+        "part": (0.004035, 0.009327),
+        "different": (0.0006931, 0.9737),
+    },
+    "previous_family_name": {
+        "exact": (0.9636, 0.5952),
+        "different": (0.0364, 0.4048),
+    },
+    "place_of_birth": {
+        "exact": (0.85, 0.03),
+        "similar": (0.05, 0.01),
+        "different": (0.1, 0.96),
+    },
+    "email": {
+        "exact": (0.9960396, 0.005035),
+        "different": (0.00396, 0.99496544),
+    },
+    "email|from_names": {
+        "exact": (0.9960396, 0.02606),
+        "different": (0.00396, 0.9739),
+    },
+    "upn": {
+        "exact": (0.97, 1e-07),
+        "different": (0.03, 0.9999999),
+    },
+    "uci": {
+        "exact": (0.97, 1e-07),
+        "different": (0.03, 0.9999999),
+    },
+}
+_FITTED_PRIOR = 0.2104
+
+
 # The verdicts of each table row, missing excluded; used for smoothing when estimating. A row is
 # a field name, or "field|context" for a field weighed differently in a context (see compare).
 FIELD_VERDICTS: Mapping[str, tuple[str, ...]] = {
-    name: tuple(rows) for name, rows in _DEFAULT_TABLE.items()
+    name: tuple(rows) for name, rows in _JUDGEMENT_TABLE.items()
 }
+
+# The share of a row's labelled pairs the judgement table counts for when the table is fitted
+# to data (``estimate_parameters``): enough to keep a verdict the data never shows at its judged
+# weight rather than at zero, too little to outweigh any rate the data measures.
+PRIOR_SHARE = 0.01
+
+# Fields where no verdict may weigh more than "exact" in the same row. Among retrieved
+# candidates agreement on a field the blocking keys use is common, so a near miss can look
+# rarer, and so stronger, than agreement; but a candidate whose date of birth is a slip of the
+# one searched for must never outrank one whose date agrees, all else equal. Names are not
+# capped: a keying slip of a name weighs at most about two bits more than the exact name among
+# strangers (never enough to decide alone, given the margin), within a household its own row
+# ranks the exact name far above, and capping them cost about one automatic match in a hundred.
+CAPPED_ROWS: frozenset[str] = frozenset({"date_of_birth"})
 
 # A random learner is the one searched for about once in a million-learner register.
 _DEFAULT_PRIOR = 1e-6
@@ -211,6 +439,12 @@ class ModelParameters:
             for verdict, m in rows.items():
                 u = self.u[field_name][verdict]
                 weights[(field_name, verdict)] = math.log2(m / u)
+            # A slip never counts for more than the value agreeing (see _CAPPED_ROWS).
+            ceiling = weights.get((field_name, "exact"))
+            if ceiling is not None and field_name.partition("|")[0] in CAPPED_ROWS:
+                for verdict in rows:
+                    key = (field_name, verdict)
+                    weights[key] = min(weights[key], ceiling)
         object.__setattr__(self, "_weights", weights)
         object.__setattr__(self, "_evidence", {})
         object.__setattr__(self, "_prior_bits", math.log2(self.prior / (1.0 - self.prior)))
@@ -264,19 +498,29 @@ def probability_from_score(log2_odds: float) -> float:
     return odds / (1.0 + odds)
 
 
-DEFAULT_PARAMETERS = ModelParameters.from_table(_DEFAULT_TABLE, prior=_DEFAULT_PRIOR)
+JUDGEMENT_PARAMETERS = ModelParameters.from_table(_JUDGEMENT_TABLE, prior=_DEFAULT_PRIOR)
+DEFAULT_PARAMETERS = ModelParameters.from_table(_FITTED_TABLE, prior=_FITTED_PRIOR)
 
 
 def estimate_parameters(
     pairs: Iterable[tuple[PersonDetails, PersonDetails, bool]],
+    *,
+    start: ModelParameters | None = None,
+    share: float = 0.0,
 ) -> ModelParameters:
     """Re-estimate m, u and the prior from labelled pairs ``(query, record, same_person)``.
 
     Each table row's verdict frequencies are counted among matching pairs (m) and non-matching
-    pairs (u), with add-one (Laplace) smoothing over the row's verdicts so no weight is
-    infinite. Pairs where a field was not compared do not count for that row. The prior is the
+    pairs (u). Pairs where a field was not compared do not count for that row. The prior is the
     smoothed share of matching pairs, so sample the pairs the way the prior is meant: random
     pairs for a register-wide prior, pairs from blocking output for a within-block one.
+
+    Without ``start`` the counts get add-one (Laplace) smoothing over the row's verdicts, so no
+    weight is infinite. With ``start`` the estimate is the posterior mean under a Dirichlet
+    prior centred on ``start``'s m and u, worth ``share`` of the pairs counted in the row: the
+    data dominates where it has anything to say, a row it never exercises (a UPN, say) keeps
+    ``start``'s values, and a verdict it never shows keeps ``start``'s weight (log2 m/u)
+    rather than zero, whatever the numbers of matching and non-matching pairs.
     """
     # Imported here because comparison builds evidence with these parameters.
     from lrs.matching.compare import prepared_verdicts
@@ -294,14 +538,30 @@ def estimate_parameters(
             if rows is not None and verdict in rows:
                 rows[verdict] += 1
 
-    def smoothed(counted: dict[str, dict[str, int]]) -> dict[str, dict[str, float]]:
+    def smoothed(
+        counted: dict[str, dict[str, int]], centre: Mapping[str, Mapping[str, float]] | None
+    ) -> dict[str, dict[str, float]]:
         result: dict[str, dict[str, float]] = {}
         for name, rows in counted.items():
             seen = sum(rows.values())
+            if centre is None or share <= 0 or name not in centre:
+                result[name] = {
+                    verdict: (count + 1) / (seen + len(rows)) for verdict, count in rows.items()
+                }
+                continue
+            total = sum(centre[name].get(verdict, 0.0) for verdict in rows)
+            pseudo = share * seen
             result[name] = {
-                verdict: (count + 1) / (seen + len(rows)) for verdict, count in rows.items()
+                verdict: (count + pseudo * centre[name].get(verdict, 0.0) / total) / (seen + pseudo)
+                if seen
+                else centre[name].get(verdict, 0.0) / total
+                for verdict, count in rows.items()
             }
         return result
 
     prior = (totals[True] + 1) / (totals[True] + totals[False] + 2)
-    return ModelParameters(m=smoothed(counts[True]), u=smoothed(counts[False]), prior=prior)
+    return ModelParameters(
+        m=smoothed(counts[True], start.m if start else None),
+        u=smoothed(counts[False], start.u if start else None),
+        prior=prior,
+    )
