@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,20 +155,31 @@ class SearchOutcome:
         return [match.learner for match in self.matches]
 
 
-def find_matches(person: PersonDetails, *, exclude_ids: Iterable[int] = ()) -> SearchOutcome:
-    """Retrieve candidates by blocking keys, let the engine decide, load the chosen learners."""
-    excluded = set(exclude_ids)
-    candidates = [c for c in _candidates(person) if c.key not in excluded]
-    outcome: MatchOutcome = decide(person, candidates, MATCH_CONFIG)
-    learners = Learner.objects.in_bulk([scored.key for scored in outcome.candidates])
-    return SearchOutcome(
-        kind=outcome.kind,
-        matches=tuple(
-            LearnerMatch(learner=learners[scored.key], scored=scored)
-            for scored in outcome.candidates
-        ),
-        considered=outcome.considered,
-    )
+def match_person(person: PersonDetails) -> MatchOutcome:
+    """Retrieve candidates by blocking keys and let the engine decide (learner ids only)."""
+    return decide(person, _candidates(person), MATCH_CONFIG)
+
+
+def with_learners(outcomes: list[MatchOutcome]) -> list[SearchOutcome]:
+    """Attach the learner rows to the engine's outcomes, loading all of them in one query."""
+    ids = {scored.key for outcome in outcomes for scored in outcome.candidates}
+    learners = Learner.objects.in_bulk(ids) if ids else {}
+    return [
+        SearchOutcome(
+            kind=outcome.kind,
+            matches=tuple(
+                LearnerMatch(learner=learners[scored.key], scored=scored)
+                for scored in outcome.candidates
+            ),
+            considered=outcome.considered,
+        )
+        for outcome in outcomes
+    ]
+
+
+def find_matches(person: PersonDetails) -> SearchOutcome:
+    """Search the register for one person and load the learners the engine chose."""
+    return with_learners([match_person(person)])[0]
 
 
 def lock_for_registration(details: LearnerDetails) -> None:

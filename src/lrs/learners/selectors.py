@@ -20,7 +20,7 @@ from lrs.learners.errors import LearnerNotFound
 from lrs.learners.matching_adapter import SearchOutcome
 from lrs.learners.models import Learner
 from lrs.learners.validation import validate_search_details
-from lrs.matching import are_name_variants, normalise_name
+from lrs.matching import MatchOutcome, are_name_variants, normalise_name
 
 
 @dataclass(frozen=True)
@@ -97,16 +97,24 @@ def search_learners_many(
     the others go on.
     """
     ensure_can(actor, Permission.FIND_LEARNER)
-    results: list[SearchOutcome | ValidationFailed] = []
-    events = []
+    checked: list[MatchOutcome | ValidationFailed] = []
     for details in searches:
         try:
             cleaned = validate_search_details(details)
         except ValidationFailed as exc:
-            results.append(exc)
+            checked.append(exc)
             continue
-        outcome = matching_adapter.find_matches(matching_adapter.person_from(cleaned))
-        results.append(outcome)
+        checked.append(matching_adapter.match_person(matching_adapter.person_from(cleaned)))
+    found = iter(
+        matching_adapter.with_learners([o for o in checked if isinstance(o, MatchOutcome)])
+    )
+    results: list[SearchOutcome | ValidationFailed] = [
+        item if isinstance(item, ValidationFailed) else next(found) for item in checked
+    ]
+    events = []
+    for outcome in results:
+        if isinstance(outcome, ValidationFailed):
+            continue
         events.append(
             audit_event(
                 actor=actor,
