@@ -259,11 +259,18 @@ def _insert_learners(rows: list[_Pending], actor: Actor, now: datetime.datetime)
 
 def _refresh_statistics() -> None:
     """Let the query planner see the new rows: after a bulk load its statistics are stale and
-    it may scan instead of using the blocking-key index."""
+    it may scan instead of using the blocking-key index.
+
+    On PostgreSQL, outside a transaction, VACUUM as well: it marks the new pages all-visible,
+    so candidate look-ups become index-only scans of (key, learner_id).
+    """
     tables = [model._meta.db_table for model in (Learner, LearnerMatchKey, AuditEvent)]
+    command = "ANALYZE"
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        command = "VACUUM ANALYZE"
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            cursor.execute(f"{command} {connection.ops.quote_name(table)}")
 
 
 def _execute_many(model: type[Model], columns: tuple[str, ...], rows: list[Any]) -> None:
