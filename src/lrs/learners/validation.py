@@ -16,6 +16,7 @@ from lrs.core.errors import ValidationFailed
 from lrs.identifiers import IdentifierError, validate_postcode, validate_uci, validate_upn
 from lrs.learners.choices import AbilityToShare, Gender, VerificationType
 from lrs.learners.details import LearnerDetails, SearchDetails
+from lrs.learners.prohibited_text import PROHIBITED_NAME_WORDS
 
 MIN_AGE = 13
 MAX_AGE = 110
@@ -54,32 +55,6 @@ MAX_LENGTHS: dict[str, int] = {
     "other_verification_description": 50,
     "notes": 1000,
 }
-
-# Words that may not stand in a learner's name (user guide, Appendix C: "Prohibited text is
-# not allowed, for example, prisoner"). Placeholders are refused too: a name that says
-# nothing about the learner would poison matching for everyone with the same date of birth.
-PROHIBITED_NAME_WORDS = frozenset(
-    {
-        "prisoner",
-        "prison",
-        "inmate",
-        "offender",
-        "hmp",
-        "unknown",
-        "notknown",
-        "none",
-        "null",
-        "dummy",
-        "test",
-        "testing",
-        "tba",
-        "tbc",
-        "na",
-        "xxx",
-        "xx",
-        "x",
-    }
-)
 
 _NAME_ALLOWED = re.compile(r"^[^\W\d_]+(?:[ \-'’‘.][^\W\d_]*)*[.]?$", re.UNICODE)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})

@@ -4,6 +4,8 @@ import re
 import unicodedata
 from typing import Final
 
+from lrs.learners.prohibited_text import PROHIBITED_NAME_WORDS
+
 # Letters that carry no combining mark in Unicode, so NFD decomposition alone leaves them as is.
 _UNDECOMPOSABLE: Final = str.maketrans(
     {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i", "ß": "ss"}
@@ -13,29 +15,8 @@ _UNDECOMPOSABLE: Final = str.maketrans(
 # runs of letters. Stricter than the register (no full stops), so every generated name passes.
 _NAME: Final = re.compile(r"[^\W\d_]+(?:[ '\-][^\W\d_]+)*")
 
-# Words the register refuses inside a name (placeholders and prison terms).
-PROHIBITED_WORDS: Final = frozenset(
-    {
-        "prisoner",
-        "prison",
-        "inmate",
-        "offender",
-        "hmp",
-        "unknown",
-        "notknown",
-        "none",
-        "null",
-        "dummy",
-        "test",
-        "testing",
-        "tba",
-        "tbc",
-        "na",
-        "xxx",
-        "xx",
-        "x",
-    }
-)
+# The register's own list, so generated names always pass its rules.
+PROHIBITED_WORDS: Final = PROHIBITED_NAME_WORDS
 
 MAX_NAME_LENGTH: Final = 35
 
