@@ -56,50 +56,41 @@ __all__ = [
 
 MISSING = "missing"
 
+# (m, u) per given-name verdict; shared by the plain row and the same-address row.
+_GIVEN_NAME_JUDGEMENT: dict[str, tuple[float, float]] = {
+    # Same spelling after normalisation. Popular given names are 1-3% of a birth cohort, so
+    # two random learners share one about 1.2% of the time (sum of squared frequencies).
+    "exact": (0.86, 0.012),
+    # The record holds the name given as the other side's preferred name: rare, deliberate.
+    "preferred_name": (0.02, 0.0005),
+    # One is a known short form of the other (Bob/Robert): the commonest honest variation.
+    "nickname": (0.03, 0.004),
+    # Same first word, extra words on one side ("Mary" / "Mary Ann").
+    "part": (0.01, 0.002),
+    # One side's given name is the other's middle name: a handful of percent of searches.
+    "middle_as_given": (0.015, 0.003),
+    # One edit apart with the same first letter (Jonathon/Jonathan): keying errors run at
+    # 1-3% of names; random names rarely land that close.
+    "typo": (0.025, 0.002),
+    # Same Metaphone code (Sian/Shaun, Jon/Joan): a weak hint, common among random pairs.
+    "phonetic": (0.01, 0.006),
+    # Just an initial on one side, and it agrees.
+    "initial": (0.003, 0.0004),
+    # Close by Jaro-Winkler but none of the above (Mason/Jason): slightly against.
+    "similar": (0.004, 0.02),
+    # Given and family names entered the wrong way round; the family side carries the rest.
+    "swapped_names": (0.004, 0.00002),
+    # Genuinely different: a wholly other name is rare for the same person.
+    "different": (0.0185, 0.9505),
+}
+
 # (m, u) per field and verdict; m values of a field sum to about 1, as do u values.
 _JUDGEMENT_TABLE: dict[str, dict[str, tuple[float, float]]] = {
-    "given_name": {
-        # Same spelling after normalisation. Popular given names are 1-3% of a birth cohort, so
-        # two random learners share one about 1.2% of the time (sum of squared frequencies).
-        "exact": (0.86, 0.012),
-        # The record holds the name given as the other side's preferred name: rare, deliberate.
-        "preferred_name": (0.02, 0.0005),
-        # One is a known short form of the other (Bob/Robert): the commonest honest variation.
-        "nickname": (0.03, 0.004),
-        # Same first word, extra words on one side ("Mary" / "Mary Ann").
-        "part": (0.01, 0.002),
-        # One side's given name is the other's middle name: a handful of percent of searches.
-        "middle_as_given": (0.015, 0.003),
-        # One edit apart with the same first letter (Jonathon/Jonathan): keying errors run at
-        # 1-3% of names; random names rarely land that close.
-        "typo": (0.025, 0.002),
-        # Same Metaphone code (Sian/Shaun, Jon/Joan): a weak hint, common among random pairs.
-        "phonetic": (0.01, 0.006),
-        # Just an initial on one side, and it agrees.
-        "initial": (0.003, 0.0004),
-        # Close by Jaro-Winkler but none of the above (Mason/Jason): slightly against.
-        "similar": (0.004, 0.02),
-        # Given and family names entered the wrong way round; the family side carries the rest.
-        "swapped_names": (0.004, 0.00002),
-        # Genuinely different: a wholly other name is rare for the same person.
-        "different": (0.0185, 0.9505),
-    },
+    "given_name": _GIVEN_NAME_JUDGEMENT,
     # The given name of someone with another family name who shares the postcode and the
     # birthday: nothing about the address or the birthday makes a name more alike, so the
     # judgement is the plain row's; data shows such neighbours rarely share a given name.
-    "given_name|same_address_birthday": {
-        "exact": (0.86, 0.012),
-        "preferred_name": (0.02, 0.0005),
-        "nickname": (0.03, 0.004),
-        "part": (0.01, 0.002),
-        "middle_as_given": (0.015, 0.003),
-        "typo": (0.025, 0.002),
-        "phonetic": (0.01, 0.006),
-        "initial": (0.003, 0.0004),
-        "similar": (0.004, 0.02),
-        "swapped_names": (0.004, 0.00002),
-        "different": (0.0185, 0.9505),
-    },
+    "given_name|same_address_birthday": dict(_GIVEN_NAME_JUDGEMENT),
     # The given name of someone sharing family name, address and birthday: a twin. Same-named
     # twins do not exist, names alike (one initial for both, Tom/Thomas) do; siblings are not
     # in this row because their birthdays differ.
