@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create ./.venv with Python 3.11 and install the project with its dev tools, once per change
-# of pyproject.toml. Sourced by the other scripts.
+# of pyproject.toml; then the portal's front-end assets (build-assets.sh). Sourced by the other
+# scripts.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python_bin="${PYTHON:-$(command -v python3.11 || command -v python3)}"
@@ -17,4 +18,5 @@ if [ ! -f "$stamp" ]; then
   rm -f "$root"/.venv/.installed-*
   touch "$stamp"
 fi
+source "$root/scripts/build-assets.sh"
 export PATH="$root/.venv/bin:$PATH"

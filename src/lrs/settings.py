@@ -15,6 +15,8 @@ import dj_database_url
 from platformdirs import user_data_dir
 
 BASE_DIR = Path(__file__).resolve().parent
+# The checkout: front-end packages (node_modules) and the built stylesheet (build/) live here.
+PROJECT_DIR = Path(os.environ.get("LRS_PROJECT_DIR", BASE_DIR.parent.parent))
 
 
 def _data_dir() -> Path:
@@ -56,17 +58,21 @@ INSTALLED_APPS = [
     "lrs.organisations",
     "lrs.learners",
     "lrs.api",
+    "lrs.portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lrs.portal.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lrs.portal.middleware.SignInStepsMiddleware",
 ]
 
 ROOT_URLCONF = "lrs.urls"
@@ -82,6 +88,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "lrs.portal.context_processors.portal",
             ],
         },
     },
@@ -116,8 +124,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "lrs.organisations.passwords.CharacterClassValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "lrs_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
@@ -126,11 +137,33 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
+# GOV.UK Frontend's scripts and assets come from its npm package (package-lock.json), and our
+# stylesheet is built from it by scripts/build-assets.sh.
+STATICFILES_DIRS = [
+    (prefix, path)
+    for prefix, path in (
+        ("govuk", PROJECT_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
+        ("portal", PROJECT_DIR / "build" / "static" / "portal"),
+    )
+    if path.is_dir()
+]
+
+LOGIN_URL = "portal:sign-in"
+LOGIN_REDIRECT_URL = "portal:home"
+# Sessions end after this many minutes without a request (DESIGN 3.4).
+SESSION_INACTIVITY_MINUTES = int(os.environ.get("LRS_SESSION_MINUTES", "20"))
+SESSION_COOKIE_AGE = SESSION_INACTIVITY_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_NAME = "lrs_session"
+CSRF_COOKIE_HTTPONLY = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = os.environ.get("LRS_SECURE_COOKIES", "") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind HTTPS (LRS_SECURE_COOKIES=1) browsers are also told to use nothing else.
+SECURE_HSTS_SECONDS = 31536000 if SESSION_COOKIE_SECURE else 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -24,6 +24,22 @@ class AuditAction:
     LEARNER_REGISTRATION_REFUSED = "learner.registration_refused"
     ORGANISATION_CREATED = "organisation.created"
     USER_CREATED = "user.created"
+    USER_UPDATED = "user.updated"
+    USER_SUSPENDED = "user.suspended"
+    USER_REACTIVATED = "user.reactivated"
+    USER_DELETED = "user.deleted"
+    USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an action name
+    USER_IDENTITY_VERIFIED = "user.identity_verified"
+    USER_SIGNED_IN = "user.signed_in"
+    USER_SIGNED_OUT = "user.signed_out"
+    USER_SIGN_IN_FAILED = "user.sign_in_failed"
+    USER_LOCKED_OUT = "user.locked_out"
+    USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 - an action name
+    USER_PASSWORD_RESET_BY_SECRET = "user.password_reset_by_secret"  # noqa: S105 - an action name
+    USER_SECRET_QUESTION_SET = "user.secret_question_set"  # noqa: S105 - an action name
+    USER_AGREEMENT_ACCEPTED = "user.agreement_accepted"
+    USERS_SEARCHED = "user.searched"
+    SUPER_USER_REPLACED = "organisation.super_user_replaced"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
 
 

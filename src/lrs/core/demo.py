@@ -7,17 +7,20 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from lrs.core.actor import Channel
 from lrs.learners.imports import import_learners
 from lrs.learners.models import Learner
 from lrs.organisations.models import OrganisationType
 from lrs.organisations.services import (
+    SERVICE_DESK_UKPRN,
     create_organisation,
     create_user,
     issue_api_token,
     service_desk_system_actor,
 )
+from lrs.organisations.signin import set_secret_question
 from lrs.synthetic import generate_register
 
 
@@ -42,11 +45,17 @@ _ORGANISATIONS = [
     ("10045678", "Ysgol Gyfun Glan Afon", OrganisationType.SCHOOL, "super,batch,online,view"),
 ]
 _USERS = [
-    ("10034567", "rcollege.online", "online,plr"),
-    ("10034567", "rcollege.viewer", "view"),
-    ("10034567", "rcollege.super", "super"),
-    ("10045678", "ysgol.online", "online"),
+    ("10034567", "rcollege.online", "online,plr", "Priya", "Shah"),
+    ("10034567", "rcollege.viewer", "view", "Tom", "Baker"),
+    ("10034567", "rcollege.super", "super", "Grace", "Okafor"),
+    ("10045678", "ysgol.online", "online", "Rhys", "Williams"),
+    ("10045678", "ysgol.super", "super", "Catrin", "Morgan"),
+    (SERVICE_DESK_UKPRN, "servicedesk.operator", "operator", "Sam", "Patel"),
 ]
+# Demo users have chosen their password and secret question already, so signing in asks only
+# for the user agreement (as every sign-in does).
+DEMO_SECRET_QUESTION = "first_pet"  # noqa: S105 - demo data, printed for the user
+DEMO_SECRET_ANSWER = "rover"  # noqa: S105 - demo data, printed for the user
 
 
 def _password() -> str:
@@ -62,15 +71,24 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
         )
         for ukprn, name, kind, roles in _ORGANISATIONS
     }
+    actor = service_desk_system_actor(channel=Channel.CLI)
+    organisations[SERVICE_DESK_UKPRN] = actor.organisation
     logins = []
-    for ukprn, username, roles in _USERS:
+    for ukprn, username, roles, given_name, family_name in _USERS:
         password = _password()
         user = create_user(
             organisation=organisations[ukprn],
             username=username,
             roles=roles.split(","),
             password=password,
+            first_name=given_name,
+            last_name=family_name,
+            email=f"{username}@example.org",
         )
+        user.must_change_password = False
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["must_change_password", "password_changed_at"])
+        set_secret_question(user=user, question=DEMO_SECRET_QUESTION, answer=DEMO_SECRET_ANSWER)
         logins.append(
             DemoLogin(
                 username=username,
@@ -80,7 +98,6 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
                 token=issue_api_token(user=user, name="demo").raw,
             )
         )
-    actor = service_desk_system_actor(channel=Channel.CLI)
     rows = (
         {
             "ULN": person.uln,

@@ -49,13 +49,59 @@ class Organisation(models.Model):
         return self.status == OrganisationStatus.ACTIVE
 
 
+class SecretQuestion(models.TextChoices):
+    """Questions a user may choose for the forgotten-password check (user guide 2.3.1)."""
+
+    FIRST_PET = "first_pet", _("What was the name of your first pet?")
+    FIRST_SCHOOL = "first_school", _("What was the name of your first school?")
+    BIRTH_TOWN = "birth_town", _("In which town or city were you born?")
+    FIRST_CAR = "first_car", _("What was the make of your first car?")
+    CHILDHOOD_FRIEND = (
+        "childhood_friend",
+        _("What was the first name of your childhood best friend?"),
+    )
+    FAVOURITE_TEACHER = (
+        "favourite_teacher",
+        _("What was the family name of your favourite teacher?"),
+    )
+
+
+class SuspensionReason(models.TextChoices):
+    NONE = "", _("Not suspended")
+    WRONG_PASSWORDS = "wrong_passwords", _("Too many wrong passwords")
+    BY_SUPER_USER = "by_super_user", _("Suspended by a super user")
+    BY_SERVICE_DESK = "by_service_desk", _("Suspended by the service desk")
+
+
+class UserStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+
+
 class User(AbstractUser):
-    """A named person of one organisation; never a generic or shared account."""
+    """A named person of one organisation; never a generic or shared account.
+
+    `is_active` False means suspended (Django then refuses the sign-in); `suspension_reason`
+    says why.
+    """
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="users", null=True
     )
     roles = models.JSONField(_("roles"), default=list)
+    title = models.CharField(_("title"), max_length=35, blank=True)
+    phone = models.CharField(_("telephone"), max_length=35, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=35, blank=True)
+    staff_reference = models.CharField(_("staff ID or your reference"), max_length=50, blank=True)
+    verification_provided = models.CharField(_("verification provided"), max_length=255, blank=True)
+    must_change_password = models.BooleanField(default=True)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+    failed_sign_ins = models.PositiveSmallIntegerField(default=0)
+    suspension_reason = models.CharField(
+        max_length=20, choices=SuspensionReason.choices, blank=True, default=SuspensionReason.NONE
+    )
+    secret_question = models.CharField(max_length=32, choices=SecretQuestion.choices, blank=True)
+    secret_answer_hash = models.CharField(max_length=128, blank=True)
 
     class Meta:
         ordering = ["username"]
@@ -73,6 +119,14 @@ class User(AbstractUser):
 
     def has_role(self, role: Role) -> bool:
         return role in self.effective_roles
+
+    @property
+    def status(self) -> str:
+        return UserStatus.ACTIVE if self.is_active else UserStatus.SUSPENDED
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
 
 
 class ApiToken(models.Model):

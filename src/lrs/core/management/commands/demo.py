@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from lrs.core.demo import load_demo_data
+from lrs.core.demo import DEMO_SECRET_ANSWER, load_demo_data
 
 
 class Command(BaseCommand):
@@ -24,11 +24,13 @@ class Command(BaseCommand):
         lines = [
             "",
             "Learning Records Service demo",
-            f"  Web service:  {base}/",
+            f"  Portal:       {base}/sign-in/  (sign in with a login below; English and Welsh)",
             f"  API docs:     {base}/api/v1/docs  (click Authorize, paste a token)",
             f"  Learners on the register: {demo.learner_count}",
             "",
-            "Demo logins (username / password / API token):",
+            "Demo logins (username / password / API token). Each has the secret question",
+            f"'first pet' with the answer '{DEMO_SECRET_ANSWER}' (for 'I have forgotten my "
+            "password').",
         ]
         for login in demo.logins:
             lines.append(f"  {login.username:<22} {login.password:<18} roles={login.roles}")

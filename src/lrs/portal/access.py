@@ -1,0 +1,58 @@
+"""Who may open a portal page: every view names the permission it needs, checked server-side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from lrs.core.actor import Actor, Channel
+from lrs.core.errors import DomainError
+from lrs.core.roles import Permission
+
+View = Callable[..., HttpResponse]
+
+
+def portal_actor(request: HttpRequest) -> Actor:
+    return Actor(user=request.user, channel=Channel.PORTAL)  # type: ignore[arg-type]
+
+
+def requires(*permissions: Permission) -> Callable[[View], View]:
+    """Sign-in plus every named permission; otherwise the 403 page (not just a hidden link)."""
+
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            actor = portal_actor(request)
+            if not all(actor.can(permission) for permission in permissions):
+                raise DjangoPermissionDenied
+            return view(request, actor, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def add_domain_errors(
+    form: forms.Form, error: DomainError, field_map: dict[str, str] | None = None
+) -> None:
+    """Show a service's refusal on the form: each field's messages on that field, else on top."""
+    field_map = field_map or {}
+    placed = False
+    for name, messages in error.field_errors.items():
+        field = field_map.get(name, name)
+        for message in messages:
+            if field in form.fields:
+                form.add_error(field, message)
+                placed = True
+            else:
+                form.add_error(None, message)
+                placed = True
+    if not placed or (error.message and error.message != str(type(error).default_message)):
+        form.add_error(None, error.message)

@@ -1,0 +1,30 @@
+"""The organisation portal's pages."""
+
+from django.urls import path
+
+from lrs.portal.views import account, learners, pages, service_desk, signin, users
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", pages.root_view, name="root"),
+    path("home/", pages.home_view, name="home"),
+    path("terms/", pages.terms_view, name="terms"),
+    path("accessibility/", pages.accessibility_view, name="accessibility"),
+    path("language/<str:code>/", pages.language_view, name="language"),
+    path("sign-in/", signin.sign_in_view, name="sign-in"),
+    path("sign-out/", signin.sign_out_view, name="sign-out"),
+    path("sign-in/change-password/", signin.change_password_view, name="change-password"),
+    path("sign-in/agreement/", signin.agreement_view, name="agreement"),
+    path("sign-in/secret-question/", signin.secret_question_view, name="secret-question"),
+    path("forgotten-password/", signin.forgotten_password_view, name="forgotten-password"),
+    path(
+        "forgotten-password/answer/",
+        signin.forgotten_password_answer_view,
+        name="forgotten-password-answer",
+    ),
+    path("account/", account.account_view, name="account"),
+    *learners.urlpatterns,
+    *users.urlpatterns,
+    *service_desk.urlpatterns,
+]

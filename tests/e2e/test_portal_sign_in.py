@@ -1,0 +1,108 @@
+"""Sign-in journeys in a real browser, with axe on every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lrs.organisations.models import Organisation, User
+from lrs.organisations.services import create_organisation, create_user
+from tests.e2e.conftest import check_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ONE_TIME = "One-time-pass-9"
+
+
+@pytest.fixture
+def organisation() -> Organisation:
+    return create_organisation(
+        ukprn="10034567",
+        name="Riverside College",
+        organisation_type="college",
+        granted_roles=["super", "batch", "online", "view", "plr", "vld"],
+    )
+
+
+def _new_user(organisation: Organisation, username: str, roles: list[str]) -> User:
+    return create_user(
+        organisation=organisation,
+        username=username,
+        roles=roles,
+        password=ONE_TIME,
+        first_name="Sian",
+        last_name="Evans",
+    )
+
+
+def _sign_in(page: Any, username: str, password: str) -> None:
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_first_sign_in(page: Any, organisation: Organisation) -> None:
+    _new_user(organisation, "sian.evans", ["online"])
+    page.goto("/")
+    check_page(page, "sign-in")
+    _sign_in(page, "sian.evans", ONE_TIME)
+
+    page.get_by_role("heading", name="Change your password").wait_for()
+    page.get_by_label("Current password").fill(ONE_TIME)
+    page.get_by_label("New password", exact=True).fill("short")
+    page.get_by_label("Confirm new password").fill("short")
+    page.get_by_role("button", name="Change password").click()
+    page.get_by_role("heading", name="There is a problem").wait_for()
+    check_page(page, "change-password-errors")
+    # The error summary links to the field.
+    page.get_by_role("link", name="at least 8 characters", exact=False).first.click()
+
+    page.get_by_label("Current password").fill(ONE_TIME)
+    page.get_by_label("New password", exact=True).fill("Chosen-pass-42")
+    page.get_by_label("Confirm new password").fill("Chosen-pass-42")
+    page.get_by_role("button", name="Change password").click()
+
+    page.get_by_role("heading", name="Accept the user agreement").wait_for()
+    check_page(page, "user-agreement")
+    page.get_by_role("button", name="Accept").click()
+
+    page.get_by_role("heading", name="Set your secret question").wait_for()
+    check_page(page, "secret-question")
+    page.get_by_label("Secret question").select_option("first_pet")
+    page.get_by_label("Answer", exact=True).fill("Rover")
+    page.get_by_label("Confirm answer").fill("Rover")
+    page.get_by_role("button", name="Save").click()
+
+    page.get_by_role("heading", name="Learner management").wait_for()
+    check_page(page, "home-online-user")
+    assert page.get_by_role("link", name="Find a learner").first.is_visible()
+    assert page.get_by_role("link", name="User management").count() == 0
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_text("You have signed out.").wait_for()
+    # The next sign-in asks only for the agreement again.
+    _sign_in(page, "sian.evans", "Chosen-pass-42")
+    page.get_by_role("heading", name="Accept the user agreement").wait_for()
+    page.get_by_role("button", name="Decline").click()
+    page.get_by_text("You must accept the user agreement").wait_for()
+
+
+def test_forgotten_password(page: Any, organisation: Organisation) -> None:
+    from tests.portal.conftest import make_ready
+
+    make_ready(_new_user(organisation, "sian.evans", ["online"]))
+    page.goto("/sign-in/")
+    page.get_by_role("link", name="I have forgotten my password").click()
+    check_page(page, "forgotten-password")
+    page.get_by_label("Username").fill("sian.evans")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_text("What was the name of your first pet?").wait_for()
+    check_page(page, "forgotten-password-answer")
+    page.get_by_label("Answer", exact=True).fill("rover")
+    page.get_by_label("New password", exact=True).fill("Recovered-pass-7")
+    page.get_by_label("Confirm new password").fill("Recovered-pass-7")
+    page.get_by_role("button", name="Change password").click()
+    page.get_by_text("Your password has been changed").wait_for()
+    _sign_in(page, "sian.evans", "Recovered-pass-7")
+    page.get_by_role("heading", name="Accept the user agreement").wait_for()
