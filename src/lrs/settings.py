@@ -120,7 +120,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisations.User"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "lrs.organisations.passwords.MinimumLengthValidator"},
     {"NAME": "lrs.organisations.passwords.CharacterClassValidator"},
 ]
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -106,3 +107,16 @@ def test_the_lrs_command_prints_its_usage():
         env={**os.environ},
     )
     assert "import-learners" in result.stdout
+
+
+def test_demo_prints_portal_logins_that_sign_in():
+    from lrs.organisations.signin import SignInOutcome, sign_in
+
+    output = run("demo", "--learners", "60", "--no-serve")
+    assert "/sign-in/" in output
+    logins = re.findall(r"^  (\S+)\s+(Demo-\S+)\s+roles=(\S+)$", output, flags=re.MULTILINE)
+    roles = {role for _username, _password, held in logins for role in held.split(",")}
+    assert {"online", "view", "super", "operator"} <= roles
+    for username, password, _roles in logins:
+        result = sign_in(username=username, password=password)
+        assert result.outcome is SignInOutcome.SIGNED_IN, username

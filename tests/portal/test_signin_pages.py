@@ -99,7 +99,7 @@ def test_password_rules_are_explained(client: Client, online: User) -> None:
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
-    assert "at least 8 characters" in page
+    assert "at least 8 characters long" in page
     assert "at least three of" in page
     response = client.post(
         "/sign-in/change-password/",

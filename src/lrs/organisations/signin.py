@@ -65,7 +65,7 @@ _DUMMY_HASH = make_password("not a real password")
 def sign_in(*, username: str, password: str) -> SignInResult:
     """Check a username and password, counting wrong passwords; the tenth suspends the account."""
     user = (
-        User.objects.select_for_update()
+        User.objects.select_for_update(of=("self",))
         .select_related("organisation")
         .filter(username__iexact=username.strip())
         .first()
@@ -208,7 +208,7 @@ def reset_forgotten_password(*, username: str, answer: str, new_password: str) -
     )
     with transaction.atomic():
         user = (
-            User.objects.select_for_update()
+            User.objects.select_for_update(of=("self",))
             .select_related("organisation")
             .filter(username__iexact=username.strip())
             .first()
@@ -223,6 +223,13 @@ def reset_forgotten_password(*, username: str, answer: str, new_password: str) -
                     user.is_active = False
                     user.suspension_reason = SuspensionReason.WRONG_PASSWORDS
                     _audit(user, AuditAction.USER_LOCKED_OUT, failed_sign_ins=user.failed_sign_ins)
+                else:
+                    _audit(
+                        user,
+                        AuditAction.USER_SIGN_IN_FAILED,
+                        failed_sign_ins=user.failed_sign_ins,
+                        via="secret_question",
+                    )
                 user.save(update_fields=["failed_sign_ins", "is_active", "suspension_reason"])
         else:
             if not user.is_active:
