@@ -669,21 +669,16 @@ def test_a_super_user_can_be_suspended_once_another_is_active(super_actor: Actor
         suspend_user(actor=super_actor, user=super_actor.user)
 
 
-def test_the_service_desk_suspending_a_user_is_recorded_as_such(
-    operator: Actor, super_actor: Actor, staff: User
+def test_a_super_user_cannot_suspend_or_delete_their_own_account(
+    super_actor: Actor, make_user: Callable[..., User]
 ) -> None:
-    suspend_user(actor=operator, user=staff)
+    make_user(super_actor.organisation, ["super"])  # not the last super user
 
-    user = reload(staff)
-    assert user.suspension_reason == SuspensionReason.BY_SERVICE_DESK
-    assert actions_by(operator) == [AuditAction.USER_SUSPENDED]
-
-
-def test_the_service_desk_cannot_suspend_the_last_super_user_either(
-    operator: Actor, super_user: User
-) -> None:
-    with pytest.raises(Conflict):
-        suspend_user(actor=operator, user=super_user)
+    with pytest.raises(Conflict, match="your own account"):
+        suspend_user(actor=super_actor, user=super_actor.user)
+    with pytest.raises(Conflict, match="your own account"):
+        delete_user(actor=super_actor, user=super_actor.user)
+    assert reload(super_actor.user).is_active
 
 
 # --- reactivate_user -------------------------------------------------------------------------
@@ -764,17 +759,6 @@ def test_a_super_user_can_be_deleted_once_another_is_active(super_actor: Actor) 
     delete_user(actor=super_actor, user=other)
 
     assert not User.objects.filter(pk=other.pk).exists()
-
-
-def test_a_super_user_may_delete_their_own_account_if_another_remains(
-    super_actor: Actor,
-) -> None:
-    other = second_super_user(super_actor)
-
-    delete_user(actor=super_actor, user=super_actor.user)
-
-    assert list(User.objects.filter(organisation=other.organisation)) == [other]
-    assert AuditEvent.objects.get(action=AuditAction.USER_DELETED).username == "user1.super"
 
 
 def test_a_suspended_super_user_can_be_deleted(super_actor: Actor) -> None:
@@ -901,12 +885,13 @@ def test_a_super_user_cannot_act_on_another_organisations_user(
 
 
 @pytest.mark.parametrize("action", ACTIONS_ON_A_USER)
-def test_the_service_desk_can_act_on_any_organisations_user(
-    operator: Actor, outsider: User, make_user: Callable[..., User], action: str
+def test_the_service_desk_does_not_manage_other_organisations_users(
+    operator: Actor, outsider: User, action: str
 ) -> None:
-    make_user(outsider.organisation, ["super"])
-
-    ACTIONS_ON_A_USER[action](operator, outsider)
+    # User guide 3.2: the service desk does not reset passwords or unlock accounts; the
+    # organisation's super users do.
+    with pytest.raises(NotFound):
+        ACTIONS_ON_A_USER[action](operator, outsider)
 
 
 def test_the_service_desk_creates_users_for_any_organisation(
@@ -988,8 +973,8 @@ def test_the_super_role_counts_again_once_granted_again(
 
 
 def test_a_suspended_super_user_may_do_nothing(super_actor: Actor, target: User) -> None:
-    second_super_user(super_actor)
-    suspend_user(actor=super_actor, user=super_actor.user)
+    other = second_super_user(super_actor)
+    suspend_user(actor=portal_actor(other), user=super_actor.user)
     actor = portal_actor(reload(super_actor.user))
 
     for action in EVERY_ACTION.values():

@@ -7,11 +7,13 @@ from lrs.core.errors import Conflict, NotFound
 
 class IdenticalLearnerExists(Conflict):
     code = "WSRC0021"
+    # The real service's "Register Learner not allowed" message (user guide 4.2.4).
     default_message = _(
-        "The data you have entered will create a learner with key information identical to one "
-        "already registered - this is not allowed. The learner may already have a ULN, or may "
-        "be linked to another ULN (this is common for twins). If the data is correct and the "
-        "learner should be registered, raise a data challenge or call the service desk."
+        "The data you have entered will create a Learner with key information identical to one "
+        "already registered – this is not allowed. This may be because you are attempting to "
+        "register a Learner that already has a ULN or you have a genuinely identical Learner. If "
+        "the data you have entered is correct and the Learner should be registered, please call "
+        "the Help Desk for further assistance."
     )
 
 

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor, ensure_can
-from lrs.core.audit import AuditAction, record_audit
+from lrs.core.audit import AuditAction, audit_event, record_audit, record_audits
 from lrs.core.errors import ValidationFailed
 from lrs.core.roles import Permission
 from lrs.identifiers import generate_uln
@@ -75,6 +75,21 @@ def _insert_learner(learner: Learner) -> None:
     raise RuntimeError(msg)
 
 
+def _record_shown(actor: Actor, search: SearchOutcome) -> None:
+    """Audit the learners a registration's search showed, as a search would (ADR 2)."""
+    record_audits(
+        [
+            audit_event(
+                actor=actor,
+                action=AuditAction.LEARNER_SEARCHED_RESULT,
+                learner=match.learner,
+                details={"outcome": search.kind.value, "during": "registration"},
+            )
+            for match in search.matches
+        ]
+    )
+
+
 @transaction.atomic
 def register_learner(
     *,
@@ -101,8 +116,10 @@ def register_learner(
         raise IdenticalLearnerExists()
     search = matching_adapter.find_matches(matching_adapter.person_from(details))
     if search.kind is MatchKind.EXACT:
+        _record_shown(actor, search)
         return RegistrationResult(RegistrationStatus.ALREADY_REGISTERED, search, search.learners[0])
     if search.kind is not MatchKind.NONE and not confirm_not_possible_match:
+        _record_shown(actor, search)
         return RegistrationResult(RegistrationStatus.NEEDS_CONFIRMATION, search)
     learner = Learner(
         **details.as_model_fields(),
@@ -176,10 +193,13 @@ def update_learner(
     identity = matching_adapter.identity_key_of(new)
     if Learner.objects.filter(identity_key=identity).exclude(pk=learner.pk).exists():
         raise IdenticalLearnerExists(
+            # The real service's "Learner update not allowed" message (user guide 4.2.4).
             _(
-                "The updated data would give this learner key information identical to another "
-                "registered learner - this is not allowed. It may be a linked ULN. If they are "
-                "separate learners with the same details, raise a data challenge."
+                "The updated data you have entered will create a learner with key information "
+                "identical to one already registered – this is not allowed. This may be because "
+                "you are attempting to update a learner that already has another ULN or you have "
+                "a genuinely identical learner. If they are separate learners with the same "
+                "details, please call the LRS Customer Helpdesk for further assistance."
             )
         )
     for name, value in new.as_model_fields().items():

@@ -6,18 +6,19 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import NotFound, ValidationFailed
 from lrs.core.roles import Permission, Role
-from lrs.organisations.models import Organisation, OrganisationType, User
+from lrs.organisations.models import Organisation, OrganisationType, SuspensionReason, User
 from lrs.organisations.services import create_organisation
 from lrs.organisations.user_management import (
     AccountDetails,
     NewAccount,
     create_user_account,
-    suspend_user,
+    suspend_account,
 )
 
 
@@ -33,7 +34,11 @@ def list_organisations(*, actor: Actor, query: str = "") -> QuerySet[Organisatio
 
 def get_organisation(*, actor: Actor, ukprn: str) -> Organisation:
     ensure_can(actor, Permission.MANAGE_ORGANISATIONS)
-    organisation = Organisation.objects.filter(ukprn=ukprn).first()
+    organisation = (
+        Organisation.objects.exclude(organisation_type=OrganisationType.SERVICE_DESK)
+        .filter(ukprn=ukprn)
+        .first()
+    )
     if organisation is None:
         raise NotFound()
     return organisation
@@ -54,7 +59,7 @@ def register_organisation(
     roles = sorted({role for role in granted_roles if role} | {Role.SUPER_USER.value})
     if Role.SERVICE_DESK.value in roles:
         raise ValidationFailed(
-            field_errors={"granted_roles": ["The service desk role can't be granted."]}
+            field_errors={"granted_roles": [_("The service desk role can't be granted.")]}
         )
     organisation = create_organisation(
         ukprn=ukprn, name=name, organisation_type=organisation_type, granted_roles=roles
@@ -85,12 +90,12 @@ def replace_super_user(
     ensure_can(actor, Permission.MANAGE_ORGANISATIONS)
     old_super_users = list(suspend)
     if any(old.organisation_id != organisation.pk for old in old_super_users):
-        raise NotFound("Only the organisation's own users can be suspended when replacing.")
+        raise NotFound(_("Only the organisation's own users can be suspended when replacing."))
     account = create_user_account(
         actor=actor, details=super_user, roles=[Role.SUPER_USER.value], organisation=organisation
     )
-    for old in old_super_users:
-        suspend_user(actor=actor, user=old)
+    for old in User.objects.filter(pk__in=[old.pk for old in old_super_users]):
+        suspend_account(actor=actor, user=old, reason=SuspensionReason.BY_SERVICE_DESK)
     record_audit(
         actor=actor,
         action=AuditAction.SUPER_USER_REPLACED,

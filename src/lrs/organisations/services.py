@@ -30,7 +30,7 @@ def _clean_roles(roles: Iterable[str]) -> list[str]:
         raise ValidationFailed(
             _("Unknown role: %(roles)s. Known roles: %(known)s.")
             % {"roles": ", ".join(unknown), "known": ", ".join(sorted(known))},
-            field_errors={"roles": [_("Unknown role.")]},
+            field_errors={"roles": [_("Choose roles from the list of known roles.")]},
         )
     return cleaned
 
@@ -56,10 +56,8 @@ def create_organisation(
     if errors:
         raise ValidationFailed(field_errors=errors)
     if Organisation.objects.filter(ukprn=ukprn).exists():
-        raise ValidationFailed(
-            _("An organisation with UKPRN %(ukprn)s already exists.") % {"ukprn": ukprn},
-            field_errors={"ukprn": [_("Already registered.")]},
-        )
+        message = _("An organisation with UKPRN %(ukprn)s already exists.") % {"ukprn": ukprn}
+        raise ValidationFailed(message, field_errors={"ukprn": [message]})
     return Organisation.objects.create(
         ukprn=ukprn,
         name=name.strip(),

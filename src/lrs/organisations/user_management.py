@@ -84,12 +84,19 @@ def _managed_users(actor: Actor, organisation: Organisation | None = None) -> Qu
 
 
 def get_managed_user(*, actor: Actor, user_id: int) -> User:
-    """A user the actor may manage; another organisation's user is simply not found."""
+    """A user of the actor's own organisation; another organisation's user is simply not found.
+
+    This holds for the service desk too: it does not reset other organisations' passwords or
+    unlock their accounts (user guide 3.2); it only creates a super user for an organisation
+    that has lost its own (`service_desk.replace_super_user`).
+    """
     ensure_can(actor, Permission.MANAGE_USERS)
-    scope = User.objects.select_related("organisation").exclude(username=SYSTEM_USERNAME)
-    if not actor.can(Permission.MANAGE_ORGANISATIONS):
-        scope = scope.filter(organisation=actor.organisation)
-    user = scope.filter(pk=user_id).first()
+    user = (
+        User.objects.select_related("organisation")
+        .exclude(username=SYSTEM_USERNAME)
+        .filter(organisation=actor.organisation, pk=user_id)
+        .first()
+    )
     if user is None:
         raise NotFound(_("There is no such user in your organisation."))
     return user
@@ -330,22 +337,29 @@ def update_user_account(
     return user
 
 
-@transaction.atomic
-def suspend_user(*, actor: Actor, user: User) -> User:
-    """Stop a user signing in until a super user reactivates them."""
-    user = get_managed_user(actor=actor, user_id=user.pk)
+def _refuse_own_account(actor: Actor, user: User, message: str) -> None:
+    if user.pk == actor.user.pk:
+        raise Conflict(message)
+
+
+def suspend_account(*, actor: Actor, user: User, reason: str) -> User:
+    """Suspend the account (no permission check: callers check theirs)."""
     if not user.is_active:
         return user
     _guard_last_super_user(user)
     user.is_active = False
-    user.suspension_reason = (
-        SuspensionReason.BY_SERVICE_DESK
-        if actor.organisation.pk != user.organisation_id
-        else SuspensionReason.BY_SUPER_USER
-    )
+    user.suspension_reason = reason
     user.save(update_fields=["is_active", "suspension_reason"])
     _audit_user(actor, AuditAction.USER_SUSPENDED, user)
     return user
+
+
+@transaction.atomic
+def suspend_user(*, actor: Actor, user: User) -> User:
+    """Stop a user signing in until a super user reactivates them."""
+    user = get_managed_user(actor=actor, user_id=user.pk)
+    _refuse_own_account(actor, user, _("You can't suspend your own account."))
+    return suspend_account(actor=actor, user=user, reason=SuspensionReason.BY_SUPER_USER)
 
 
 @transaction.atomic
@@ -370,6 +384,7 @@ def delete_user(*, actor: Actor, user: User) -> None:
     The audit trail keeps the username, organisation and every action the user took.
     """
     user = get_managed_user(actor=actor, user_id=user.pk)
+    _refuse_own_account(actor, user, _("You can't delete your own account."))
     _guard_last_super_user(user)
     _audit_user(actor, AuditAction.USER_DELETED, user, name=user.full_name)
     user.delete()

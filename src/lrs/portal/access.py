@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from lrs.core.actor import Actor, Channel
-from lrs.core.errors import DomainError
+from lrs.core.errors import DomainError, ValidationFailed
 from lrs.core.roles import Permission
 
 View = Callable[..., HttpResponse]
@@ -42,17 +42,20 @@ def requires(*permissions: Permission) -> Callable[[View], View]:
 def add_domain_errors(
     form: forms.Form, error: DomainError, field_map: dict[str, str] | None = None
 ) -> None:
-    """Show a service's refusal on the form: each field's messages on that field, else on top."""
+    """Show a service's refusal on the form: each field's messages on that field.
+
+    The refusal's own summary sentence is added at the top only when some message could not be
+    placed on a field of this form, or when there are no field messages at all.
+    """
     field_map = field_map or {}
-    placed = False
+    unplaced = False
     for name, messages in error.field_errors.items():
         field = field_map.get(name, name)
         for message in messages:
             if field in form.fields:
                 form.add_error(field, message)
-                placed = True
             else:
                 form.add_error(None, message)
-                placed = True
-    if not placed or (error.message and error.message != str(type(error).default_message)):
+                unplaced = True
+    if not error.field_errors or (unplaced and not isinstance(error, ValidationFailed)):
         form.add_error(None, error.message)
