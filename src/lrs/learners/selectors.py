@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, audit_event, record_audit, record_audits
 from lrs.core.errors import ValidationFailed
+from lrs.core.identifier_messages import identifier_message
 from lrs.core.models import AuditEvent
 from lrs.core.roles import Permission
 from lrs.identifiers import IdentifierError, validate_uln
@@ -60,7 +61,8 @@ def find_learner_by_uln(*, uln: str, given_name: str, family_name: str, actor: A
     try:
         uln = validate_uln(uln)
     except IdentifierError as exc:
-        raise ValidationFailed(exc.message, field_errors={"uln": [exc.message]}) from exc
+        message = identifier_message(exc)
+        raise ValidationFailed(message, field_errors={"uln": [message]}) from exc
     learner = Learner.objects.select_related("master").filter(uln=uln).first()
     # The same answer for an unknown ULN and for wrong names, so ULNs can't be mined.
     if learner is None or not _names_agree(learner, given_name, family_name):

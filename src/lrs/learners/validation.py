@@ -13,6 +13,7 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
 from lrs.core.errors import ValidationFailed
+from lrs.core.identifier_messages import identifier_message
 from lrs.identifiers import IdentifierError, validate_postcode, validate_uci, validate_upn
 from lrs.learners.choices import AbilityToShare, Gender, VerificationType
 from lrs.learners.details import LearnerDetails, SearchDetails
@@ -181,7 +182,7 @@ def _check_identifiers(values: dict[str, Any], errors: _Collector, age: int | No
         try:
             values["upn"] = validate_upn(values["upn"])
         except IdentifierError as exc:
-            errors.add("upn", exc.message)
+            errors.add("upn", identifier_message(exc))
         else:
             if age is not None and age >= UPN_MAX_AGE:
                 errors.add("upn", _("A UPN can only be recorded for learners aged under 16."))
@@ -189,7 +190,7 @@ def _check_identifiers(values: dict[str, Any], errors: _Collector, age: int | No
         try:
             values["uci"] = validate_uci(values["uci"])
         except IdentifierError as exc:
-            errors.add("uci", exc.message)
+            errors.add("uci", identifier_message(exc))
 
 
 def _check_email(values: dict[str, Any], errors: _Collector) -> None:

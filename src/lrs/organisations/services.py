@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor
 from lrs.core.errors import ValidationFailed
+from lrs.core.identifier_messages import identifier_message
 from lrs.core.roles import Role
 from lrs.identifiers import IdentifierError, validate_ukprn
 from lrs.organisations.models import ApiToken, Organisation, OrganisationType, User
@@ -48,7 +49,7 @@ def create_organisation(
     try:
         ukprn = validate_ukprn(ukprn)
     except IdentifierError as exc:
-        errors["ukprn"] = [exc.message]
+        errors["ukprn"] = [identifier_message(exc)]
     if not name.strip():
         errors["name"] = [_("Enter the organisation's name.")]
     if organisation_type not in OrganisationType.values:
