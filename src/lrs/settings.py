@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "lrs.core",
     "lrs.organisations",
     "lrs.learners",
+    "lrs.batches",
     "lrs.api",
     "lrs.portal",
 ]

@@ -215,9 +215,13 @@ class TestSearchMany:
         assert results[2].kind is MatchKind.NONE
         assert AuditEvent.objects.filter(action="learner.searched").count() == 2
 
-    def test_a_batch_only_user_cannot_search_many(self, college, make_user):
+    def test_a_batch_only_user_searches_only_through_a_batch_file(self, college, make_user):
         from lrs.core.actor import Actor
 
-        actor = Actor(user=make_user(college, ["batch"]), channel="batch")
-        with pytest.raises(PermissionDenied):
-            search_learners_many(searches=[search()], actor=actor)
+        user = make_user(college, ["batch"])
+        for channel in ("portal", "api"):
+            with pytest.raises(PermissionDenied):
+                search_learners_many(searches=[search()], actor=Actor(user=user, channel=channel))
+        # Processing the user's batch file finds learners on their behalf.
+        results = search_learners_many(searches=[search()], actor=Actor(user=user, channel="batch"))
+        assert len(results) == 1

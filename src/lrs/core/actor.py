@@ -23,6 +23,9 @@ class Channel(models.TextChoices):
     CLI = "cli", _("Command line")
 
 
+_BATCH_FILE_PERMISSIONS = frozenset({Permission.FIND_LEARNER, Permission.REGISTER_LEARNER})
+
+
 @dataclass(frozen=True)
 class Actor:
     """The caller of a service: a user of one organisation, through one channel."""
@@ -38,7 +41,12 @@ class Actor:
     def permissions(self) -> frozenset[Permission]:
         if not self.user.is_active or not self.organisation.is_active:
             return frozenset()
-        return permissions_for(self.user.effective_roles)
+        granted = permissions_for(self.user.effective_roles)
+        if self.channel == Channel.BATCH and Permission.SUBMIT_BATCH in granted:
+            # A batch file finds learners, and registers the ones not found, on behalf of the
+            # batch user who submitted it (user guide 4.3).
+            granted |= _BATCH_FILE_PERMISSIONS
+        return granted
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions

@@ -40,6 +40,9 @@ class AuditAction:
     USER_AGREEMENT_ACCEPTED = "user.agreement_accepted"
     USERS_SEARCHED = "user.searched"
     SUPER_USER_REPLACED = "organisation.super_user_replaced"
+    BATCH_SUBMITTED = "batch.submitted"
+    BATCH_OUTPUT_DOWNLOADED = "batch.output_downloaded"
+    BATCH_EXCEPTION_RESOLVED = "batch.exception_resolved"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
 
 

@@ -119,3 +119,9 @@ class SearchDetails:
     email_address: str = ""
     upn: str = ""
     uci: str = ""
+
+    @classmethod
+    def from_learner_details(cls, details: LearnerDetails) -> SearchDetails:
+        """The search a registration makes first: the same person, by their details."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{name: getattr(details, name) for name in names})

@@ -63,7 +63,7 @@ def check_columns(columns: Iterable[str]) -> None:
         raise ValidationFailed(_("The file's header is not usable: %s.") % "; ".join(problems))
 
 
-def _details_from_row(row: Mapping[str, str]) -> tuple[LearnerDetails, dict[str, list[str]]]:
+def details_from_row(row: Mapping[str, str]) -> tuple[LearnerDetails, dict[str, list[str]]]:
     values: dict[str, object] = {}
     errors: dict[str, list[str]] = {}
     for column, raw in row.items():
@@ -106,7 +106,7 @@ def import_learners(
     seen_identities: set[str] = set()
     for row_number, row in enumerate(rows, start=2):
         raw_uln = (row.get("ULN") or "").strip()
-        details, errors = _details_from_row(row)
+        details, errors = details_from_row(row)
         try:
             uln = validate_uln(raw_uln)
         except IdentifierError as exc:

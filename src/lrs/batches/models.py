@@ -1,0 +1,135 @@
+"""Batch files, their rows and the exceptions users resolve (DESIGN 3.5).
+
+All processing state lives here, so a worker can die at any moment: a row's result and any
+learner it registers are written in one transaction, and an unfinished row is simply picked up
+again by the next worker.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+EXCEPTION_LIFETIME = datetime.timedelta(days=45)
+
+
+class FileFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XML = "xml", "XML"
+    CTF = "ctf", _("Common Transfer File")
+
+
+class SubmissionType(models.TextChoices):
+    FULL = "FUL", _("Find, else register (FUL)")
+    CHECK = "CHK", _("Find only (CHK)")
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    PROCESSING = "processing", _("Processing")
+    COMPLETE = "complete", _("Complete")
+
+
+class Batch(models.Model):
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="batches"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_by_username = models.CharField(max_length=150)
+    channel = models.CharField(max_length=16)
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=8, choices=FileFormat.choices)
+    submission_type = models.CharField(max_length=3, choices=SubmissionType.choices)
+    file_version = models.CharField(max_length=8, blank=True)
+    file_reference = models.CharField(max_length=255, blank=True)
+    contact_email = models.CharField(max_length=255, blank=True)
+    # The submitted file's own header (CSV header row or XML/CTF header), to write it back.
+    header = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+    )
+    row_count = models.PositiveIntegerField(default=0)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.pk})"
+
+
+class RowState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    DONE = "done", _("Done")
+
+
+class BatchRow(models.Model):
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rows")
+    position = models.PositiveIntegerField()  # 1 for the first learner of the file
+    mis_identifier = models.CharField(max_length=255, blank=True)
+    # The row as submitted, by the real service's field names (ULN, GivenName, ...).
+    submitted = models.JSONField(default=dict)
+    state = models.CharField(max_length=8, choices=RowState.choices, default=RowState.PENDING)
+    return_code = models.CharField(max_length=5, blank=True)
+    message = models.TextField(blank=True)
+    uln = models.CharField(max_length=10, blank=True)
+    learner = models.ForeignKey(
+        "learners.Learner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "position"], name="batch_row_position")
+        ]
+        indexes = [models.Index(fields=["batch", "state", "position"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.position}"
+
+
+class ExceptionStatus(models.TextChoices):
+    OPEN = "open", _("To resolve")
+    MATCHED = "matched", _("Resolved: learner chosen")
+    REGISTERED = "registered", _("Resolved: new learner registered")
+    EXPIRED = "expired", _("Expired")
+
+
+class BatchException(models.Model):
+    """A row that needs a person: possible matches (or too many) to choose from."""
+
+    row = models.OneToOneField(BatchRow, on_delete=models.CASCADE, related_name="exception")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    # Learner ids offered, best first, with the reasons each matched.
+    candidates = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=12, choices=ExceptionStatus.choices, default=ExceptionStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_by_username = models.CharField(max_length=150, blank=True)
+    learner = models.ForeignKey(
+        "learners.Learner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        indexes = [models.Index(fields=["organisation", "status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"exception {self.pk} ({self.status})"
