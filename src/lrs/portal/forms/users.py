@@ -195,6 +195,8 @@ class UserAccountForm(AccountDetailsForm):
 class UserSearchForm(forms.Form):
     """Find users (user guide 3.3): blank criteria and All roles list everyone."""
 
+    mark_optional_fields = False
+
     username = _text(
         _("Username"),
         required=False,
@@ -246,6 +248,7 @@ class VerifyIdentityForm(forms.Form):
 
 
 class OrganisationSearchForm(forms.Form):
+    mark_optional_fields = False
     query = _text(
         _("Name or UKPRN"),
         required=False,

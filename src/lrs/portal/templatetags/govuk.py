@@ -99,7 +99,9 @@ def _base(field: BoundField, options: FieldOptions, *, optional: bool = True) ->
     hint_id = f"{base_id}-hint" if hint else ""
     error_id = f"{base_id}-error" if errors else ""
     label = field.label if options.label is None else options.label
-    if optional and not field.field.required:
+    # Search forms, where every box is optional, set `mark_optional_fields = False`.
+    marks_optional = getattr(field.form, "mark_optional_fields", True)
+    if optional and marks_optional and not field.field.required:
         label = format_html(gettext("{label} (optional)"), label=label)
     label_size = _size(options, options.label_class)
     legend_size = _size(options, options.legend_class)
