@@ -249,3 +249,12 @@ def test_an_expired_exception_cannot_be_resolved(batch_actor: Actor) -> None:
 def test_a_batch_needs_between_1_and_5000_rows(batch_actor: Actor) -> None:
     with pytest.raises(ValidationFailed):
         _submit(batch_actor, [])
+
+
+def test_rows_marked_not_for_the_register_are_done_without_a_code(batch_actor: Actor) -> None:
+    batch = _submit(batch_actor, [_row("A1", _skip_reason="under_14")])
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.COMPLETE
+    counts = batch_counts(batch)
+    assert (counts.done, counts.skipped, counts.percent_done) == (1, 1, 100)
+    assert not Learner.objects.exists()

@@ -44,6 +44,8 @@ from lrs.learners.services import RegistrationStatus, register_learner
 from lrs.learners.validation import MAX_AGE, MIN_AGE, age_on
 from lrs.matching import MatchKind
 
+# A row the file itself marks as not for the register; its value says why (CTF: "under_14").
+SKIP_KEY = "_skip_reason"
 MAX_ROWS = 5000
 MIN_ROWS = 1
 CHUNK_SIZE = 100
@@ -98,12 +100,19 @@ def submit_batch(*, actor: Actor, parsed: ParsedBatch) -> Batch:
         row = BatchRow(
             batch=batch, position=position, mis_identifier=mis_id, submitted=dict(submitted)
         )
-        if mis_id and mis_id in seen:
-            row.state, row.return_code, row.processed_at = RowState.DONE, rc.RC010, now
-            row.message = str(rc.TABLE[rc.RC010].meaning)
-        seen.add(mis_id)
+        if (submitted.get(SKIP_KEY) or "").strip():
+            # Not for the register (a CTF pupil under 14): done, with no return code.
+            row.state, row.processed_at = RowState.DONE, now
+        else:
+            if mis_id and mis_id in seen:
+                row.state, row.return_code, row.processed_at = RowState.DONE, rc.RC010, now
+                row.message = str(rc.TABLE[rc.RC010].meaning)
+            seen.add(mis_id)
         rows.append(row)
     BatchRow.objects.bulk_create(rows, batch_size=1000)
+    if all(row.state == RowState.DONE for row in rows):
+        batch.status, batch.started_at, batch.finished_at = BatchStatus.COMPLETE, now, now
+        batch.save(update_fields=["status", "started_at", "finished_at"])
     record_audit(
         actor=actor,
         action=AuditAction.BATCH_SUBMITTED,
@@ -372,6 +381,7 @@ class BatchCounts:
     not_found: int
     rejected: int
     open_exceptions: int
+    skipped: int = 0  # rows not sent to the register (CTF pupils under 14)
 
     @property
     def percent_done(self) -> int:
@@ -386,7 +396,8 @@ def batch_counts(batch: Batch) -> BatchCounts:
     )
     by_outcome = {outcome: 0 for outcome in rc.Outcome}
     for code, n in codes.items():
-        by_outcome[rc.outcome_of(code)] += n
+        if code:
+            by_outcome[rc.outcome_of(code)] += n
     return BatchCounts(
         total=batch.row_count,
         done=sum(codes.values()),
@@ -395,6 +406,7 @@ def batch_counts(batch: Batch) -> BatchCounts:
         possible=by_outcome[rc.Outcome.POSSIBLE],
         not_found=by_outcome[rc.Outcome.NOT_FOUND],
         rejected=by_outcome[rc.Outcome.REJECTED],
+        skipped=codes.get("", 0),
         open_exceptions=BatchException.objects.filter(
             row__batch=batch, status=ExceptionStatus.OPEN
         ).count(),
