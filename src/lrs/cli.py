@@ -23,6 +23,11 @@ commands:
   import-learners FILE.csv            bulk load learners that already have ULNs
   generate N [--out FILE.csv] [--queries Q --queries-out FILE.csv]
                                       synthetic learners (and test queries) as CSV
+  worker [--burst] [--rq] [--chunk N] process batch files (more workers: PostgreSQL or RQ)
+  batch submit FILE --user U [--type FUL|CHK] [--wait] [--out PATH]
+                                      upload a batch file or CTF as a batch user
+  batch output ID --user U [--out PATH]
+                                      download a batch's output file
   check                               Django's system checks
 
 Set DATABASE_URL (sqlite:///path or postgres://user@host:5432/name) to choose the database.

@@ -258,3 +258,31 @@ def test_rows_marked_not_for_the_register_are_done_without_a_code(batch_actor: A
     counts = batch_counts(batch)
     assert (counts.done, counts.skipped, counts.percent_done) == (1, 1, 100)
     assert not Learner.objects.exists()
+
+
+def test_a_row_that_makes_the_service_fail_does_not_stall_the_batch(
+    batch_actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lrs.batches import services
+
+    real_register = services.register_learner
+
+    def failing_for_ffion(*, details: Any, **kwargs: Any) -> Any:
+        if details.given_name == "Ffion":
+            raise RuntimeError("fault injected for this test")
+        return real_register(details=details, **kwargs)
+
+    monkeypatch.setattr(services, "register_learner", failing_for_ffion)
+    batch = _submit(
+        batch_actor,
+        [
+            _row("A1"),
+            _row("A2", GivenName="Ffion", LastKnownPostCode="SA1 1AA"),
+            _row("A3", GivenName="Rhodri", Gender="1", LastKnownPostCode="LL57 2DG"),
+        ],
+    )
+    process_until_done(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.COMPLETE
+    assert _codes(batch) == {"A1": rc.RC002, "A2": rc.RC011, "A3": rc.RC002}
+    assert Learner.objects.count() == 2

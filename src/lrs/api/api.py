@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from lrs import __version__
 from lrs.api.auth import TokenAuth
 from lrs.api.errors import install_error_handlers
+from lrs.api.routers.batches import router as batches_router
 from lrs.api.routers.learners import router as learners_router
 
 api = NinjaAPI(
@@ -20,3 +21,4 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", learners_router)
+api.add_router("/", batches_router)

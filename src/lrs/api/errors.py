@@ -25,7 +25,10 @@ def error_body(
 
 def _field_name(location: list[Any] | tuple[Any, ...]) -> str:
     # Ninja reports ("body", "payload", "date_of_birth"); the caller knows only the field.
+    # Uploads add ("form", ...) or ("file", "file"); the field's own name is enough.
     parts = [str(part) for part in location if part not in ("body", "payload", "query", "path")]
+    if len(parts) > 1 and parts[0] in ("form", "file"):
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 

@@ -273,8 +273,8 @@ def _decode(content: bytes) -> str:
     if content.startswith(_UTF16_BOMS):
         raise BadBatchFile(
             _(
-                "The file is saved as UTF-16 (\u201cUnicode text\u201d): save it as UTF-8 "
-                "(in Excel, \u201cCSV UTF-8\u201d) or Windows-1252."
+                "The file is saved as UTF-16 (“Unicode text”): save it as UTF-8 "
+                "(in Excel, “CSV UTF-8”) or Windows-1252."
             )
         )
     nul = content.find(b"\x00")
@@ -335,7 +335,7 @@ def _read_csv(text: str) -> _Content:
         raise BadBatchFile(
             _(
                 "Row 1 is one cell holding semicolons or tabs: save the file as CSV with "
-                "commas between cells (in Excel, \u201cCSV UTF-8 (Comma delimited)\u201d)."
+                "commas between cells (in Excel, “CSV UTF-8 (Comma delimited)”)."
             )
         )
     if set(names) & set(REQUIRED_COLUMNS):

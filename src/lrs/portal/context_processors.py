@@ -26,6 +26,7 @@ _NAVIGATION: list[tuple[Any, str, Permission | None]] = [
     (_("Home"), "portal:home", None),
     (_("Find a learner"), "portal:learner-find", Permission.FIND_LEARNER),
     (_("Register a learner"), "portal:learner-register", Permission.REGISTER_LEARNER),
+    (_("Batch files"), "portal:batch-list", Permission.SUBMIT_BATCH),
     (_("User management"), "portal:user-find", Permission.MANAGE_USERS),
     (_("Organisations"), "portal:organisation-list", Permission.MANAGE_ORGANISATIONS),
     (_("My account"), "portal:account", None),

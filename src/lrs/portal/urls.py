@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lrs.portal.views import account, learners, pages, service_desk, signin, users
+from lrs.portal.views import account, batches, learners, pages, service_desk, signin, users
 
 app_name = "portal"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("account/", account.account_view, name="account"),
     *learners.urlpatterns,
+    *batches.urlpatterns,
     *users.urlpatterns,
     *service_desk.urlpatterns,
 ]

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Serve the web service and API (waitress, a production WSGI server in pure Python)."
+    help = (
+        "Serve the web service and API (waitress, a production WSGI server in pure Python), "
+        "with a batch worker thread unless LRS_EMBEDDED_WORKER=0."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -16,9 +20,24 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
 
+        from lrs.batches.worker import start_embedded_worker, stop_embedded_worker
         from lrs.wsgi import application
 
         host, port = options["host"], options["port"]
+        # The embedded default: batch files are processed by a thread of this process, so
+        # nothing else needs installing or starting. Scale-out deployments turn it off and run
+        # `lrs worker` / `lrs worker --rq` processes instead (docs/adr/0004-batch-processing.md).
+        embedded = os.environ.get("LRS_EMBEDDED_WORKER", "1") != "0"
+        if embedded:
+            start_embedded_worker()
         self.stdout.write(f"Serving on http://{host}:{port}/  (API docs: /api/v1/docs)")
+        if embedded:
+            self.stdout.write(
+                "Batch files are processed in this process (LRS_EMBEDDED_WORKER=0 turns it off)"
+            )
         self.stdout.flush()
-        serve(application, host=host, port=port, threads=options["threads"], _quiet=True)
+        try:
+            serve(application, host=host, port=port, threads=options["threads"], _quiet=True)
+        finally:
+            if embedded:
+                stop_embedded_worker()

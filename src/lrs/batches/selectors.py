@@ -1,0 +1,277 @@
+"""Reads of batches and their exceptions, for the API, the command line and the portal.
+
+Every read needs the batch role (Permission.SUBMIT_BATCH) and is scoped to the actor's
+organisation: another organisation's batch or exception is simply not found (NotFound, 404),
+so its existence is not revealed. Each read of an output file (the output file, the returned
+CTF, the CTF exceptions workbook) is audited as AuditAction.BATCH_OUTPUT_DOWNLOADED.
+
+`parse_upload` also lives here: it reads (without touching the database) an uploaded file as
+a batch file or a Common Transfer File, for the API and the `lrs batch submit` command alike.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+import defusedxml.ElementTree as DefusedET
+from defusedxml.common import DefusedXmlException
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lrs.batches.ctf import (
+    BadCtfFile,
+    parse_ctf,
+    returned_file_name,
+    write_ctf,
+    write_ctf_exceptions_xlsx,
+)
+from lrs.batches.files import parse_batch_file
+from lrs.batches.models import (
+    Batch,
+    BatchException,
+    BatchStatus,
+    ExceptionStatus,
+    FileFormat,
+    SubmissionType,
+)
+from lrs.batches.output import write_output
+from lrs.batches.services import ParsedBatch, batch_counts
+from lrs.core.actor import Actor, ensure_can
+from lrs.core.audit import AuditAction, record_audit
+from lrs.core.errors import Conflict, NotFound
+from lrs.core.roles import Permission
+from lrs.learners.models import Learner
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CTF_CONTENT_TYPE = "application/xml"
+KIND_BATCH = "batch"
+KIND_CTF = "ctf"
+KINDS = (KIND_BATCH, KIND_CTF)
+# Only when the XML cannot be parsed: a CTF whose start looks like one, so that the CTF reader
+# explains what is wrong with it rather than the batch file reader.
+_CTF_ROOT_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?CTfile[\s>/]")
+
+
+# --- Uploads ------------------------------------------------------------------------------------
+
+
+def looks_like_ctf(content: bytes) -> bool:
+    """Whether the upload is XML whose root element is ``CTfile`` (in any namespace).
+
+    Reads only as far as the root's start tag, with defusedxml (entities refused).
+    """
+    try:
+        for _event, element in DefusedET.iterparse(io.BytesIO(content), events=("start",)):
+            return str(element.tag).rpartition("}")[2] == "CTfile"
+    except (ParseError, DefusedXmlException, ValueError, LookupError):
+        return _CTF_ROOT_RE.search(content[:4096]) is not None
+    return False
+
+
+def parse_upload(
+    *,
+    file_name: str,
+    content: bytes,
+    uploader_ukprn: str,
+    submission_type: str | None = None,
+    kind: str | None = None,
+) -> ParsedBatch:
+    """An uploaded batch file (CSV/XML) or CTF, checked as a whole.
+
+    `kind` is "batch" or "ctf"; without it, a file that is XML with a ``CTfile`` root is a CTF.
+    Raises BadBatchFile or BadCtfFile (422) with what is wrong and how to fix it.
+    """
+    if kind is None:
+        kind = KIND_CTF if looks_like_ctf(content) else KIND_BATCH
+    if kind == KIND_CTF:
+        chosen = (submission_type or "").strip().upper()
+        if chosen and chosen != SubmissionType.FULL:
+            raise BadCtfFile(
+                _(
+                    "A Common Transfer File is always processed as FUL (find, else register); "
+                    "leave the submission type out or send FUL."
+                )
+            )
+        return parse_ctf(file_name=file_name, content=content, uploader_ukprn=uploader_ukprn)
+    return parse_batch_file(
+        file_name=file_name,
+        content=content,
+        uploader_ukprn=uploader_ukprn,
+        submission_type=submission_type,
+    )
+
+
+# --- Batches ------------------------------------------------------------------------------------
+
+
+def list_batches(actor: Actor) -> QuerySet[Batch]:
+    """The organisation's batches, newest first."""
+    ensure_can(actor, Permission.SUBMIT_BATCH)
+    return Batch.objects.filter(organisation=actor.organisation).order_by("-submitted_at", "-id")
+
+
+def get_batch(actor: Actor, batch_id: int) -> Batch:
+    """One of the organisation's batches; NotFound for any other."""
+    ensure_can(actor, Permission.SUBMIT_BATCH)
+    batch = (
+        Batch.objects.select_related("organisation")
+        .filter(pk=batch_id, organisation=actor.organisation)
+        .first()
+    )
+    if batch is None:
+        raise NotFound(_("There is no such batch for your organisation."))
+    return batch
+
+
+# --- Output files -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    content: bytes
+    file_name: str
+    content_type: str
+
+
+def _complete_batch(actor: Actor, batch_id: int) -> Batch:
+    batch = get_batch(actor, batch_id)
+    if batch.status != BatchStatus.COMPLETE:
+        counts = batch_counts(batch)
+        raise Conflict(
+            _(
+                "The batch is not complete yet (%(done)d of %(total)d learners processed): "
+                "its output is ready when every learner has been processed."
+            )
+            % {"done": counts.done, "total": counts.total},
+            code="batch_not_complete",
+        )
+    return batch
+
+
+def _audit_download(actor: Actor, batch: Batch, output: OutputFile, what: str) -> None:
+    record_audit(
+        actor=actor,
+        action=AuditAction.BATCH_OUTPUT_DOWNLOADED,
+        details={"batch_id": batch.pk, "file": what, "file_name": output.file_name},
+    )
+
+
+def read_output(actor: Actor, batch_id: int) -> OutputFile:
+    """The output file of a complete batch: CSV/XML as submitted, or the CTF with ULNs.
+
+    Conflict (409, code batch_not_complete) until every row has been processed.
+    """
+    batch = _complete_batch(actor, batch_id)
+    rows = batch.rows.order_by("position")
+    if batch.file_format == FileFormat.CTF:
+        content, name = write_ctf(batch, rows)
+        output = OutputFile(content, name, CTF_CONTENT_TYPE)
+    else:
+        output = OutputFile(*write_output(batch, rows))
+    _audit_download(actor, batch, output, "output")
+    return output
+
+
+def exceptions_file_name(batch: Batch) -> str:
+    """``6664000_CTF.xml`` -> ``6664000_CTF_exceptions.xlsx``."""
+    return returned_file_name(batch.file_name).removesuffix("_ULN.xml") + "_exceptions.xlsx"
+
+
+def read_ctf_exceptions(actor: Actor, batch_id: int) -> OutputFile:
+    """The exceptions workbook of a complete CTF batch (NotFound for other batches)."""
+    batch = get_batch(actor, batch_id)
+    if batch.file_format != FileFormat.CTF:
+        raise NotFound(
+            _(
+                "Only a Common Transfer File batch has an exceptions spreadsheet; list this "
+                "batch's exceptions at /api/v1/batch-exceptions?batch_id=%(id)d instead."
+            )
+            % {"id": batch.pk}
+        )
+    batch = _complete_batch(actor, batch_id)
+    output = OutputFile(
+        write_ctf_exceptions_xlsx(batch, batch.rows.order_by("position")),
+        exceptions_file_name(batch),
+        XLSX_CONTENT_TYPE,
+    )
+    _audit_download(actor, batch, output, "ctf_exceptions")
+    return output
+
+
+# --- Exceptions ---------------------------------------------------------------------------------
+
+
+def effective_status(exception: BatchException) -> str:
+    """The exception's status, counting an open one past its expiry date as expired."""
+    if exception.status == ExceptionStatus.OPEN and exception.expires_at <= timezone.now():
+        return str(ExceptionStatus.EXPIRED)
+    return str(exception.status)
+
+
+def list_exceptions(
+    actor: Actor,
+    status: str | None = ExceptionStatus.OPEN,
+    batch_id: int | None = None,
+) -> QuerySet[BatchException]:
+    """The organisation's exceptions (of one batch, when given), soonest to expire first.
+
+    `status` None lists every status. Open exceptions past their expiry date count as expired
+    (the nightly `expire_exceptions` may not have run yet).
+    """
+    ensure_can(actor, Permission.SUBMIT_BATCH)
+    exceptions = BatchException.objects.filter(organisation=actor.organisation).select_related(
+        "row__batch", "learner"
+    )
+    now = timezone.now()
+    if status == ExceptionStatus.OPEN:
+        exceptions = exceptions.filter(status=ExceptionStatus.OPEN, expires_at__gt=now)
+    elif status == ExceptionStatus.EXPIRED:
+        exceptions = exceptions.filter(
+            Q(status=ExceptionStatus.EXPIRED) | Q(status=ExceptionStatus.OPEN, expires_at__lte=now)
+        )
+    elif status is not None:
+        exceptions = exceptions.filter(status=status)
+    if batch_id is not None:
+        exceptions = exceptions.filter(row__batch_id=batch_id)
+    return exceptions.order_by("expires_at", "id")
+
+
+def get_exception(actor: Actor, exception_id: int) -> BatchException:
+    """One of the organisation's exceptions; NotFound for any other."""
+    ensure_can(actor, Permission.SUBMIT_BATCH)
+    exception = (
+        BatchException.objects.select_related("row__batch", "learner")
+        .filter(pk=exception_id, organisation=actor.organisation)
+        .first()
+    )
+    if exception is None:
+        raise NotFound(_("There is no such exception for your organisation."))
+    return exception
+
+
+def candidate_learners(exceptions: Iterable[BatchException]) -> dict[int, Learner]:
+    """The learners the exceptions offer, by id, in one query.
+
+    Only the learners the batch's search offered the organisation: what it may see of them.
+    """
+    ids = {
+        int(candidate["learner_id"])
+        for exception in exceptions
+        for candidate in exception.candidates
+        if isinstance(candidate, dict) and candidate.get("learner_id") is not None
+    }
+    return Learner.objects.in_bulk(ids) if ids else {}
+
+
+def candidate_learner_id(exception: BatchException, uln: str) -> int | None:
+    """The id of the learner offered with this ULN, or None when none was offered."""
+    uln = uln.strip()
+    for candidate in exception.candidates:
+        if isinstance(candidate, dict) and str(candidate.get("uln") or "") == uln and uln:
+            return int(candidate["learner_id"])
+    return None

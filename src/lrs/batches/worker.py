@@ -1,0 +1,221 @@
+"""Batch workers: the polling loop (`lrs worker`, the embedded thread) and the RQ job.
+
+All state is in the database (docs/adr/0004-batch-processing.md). A worker takes a chunk of
+pending rows and commits their results, learners and audit rows in one transaction
+(`services.process_pending_rows`), so killing a worker at any moment loses nothing and repeats
+nothing: the chunk it was on is still pending, and the next worker takes it. On PostgreSQL the
+rows are claimed with SKIP LOCKED, so any number of workers share the work; on SQLite one
+writer at a time holds the database (IMMEDIATE transactions), which is all the embedded
+default needs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from lrs.batches import queue as batch_queue
+from lrs.batches.models import Batch, BatchRow, BatchStatus, RowState
+from lrs.batches.services import CHUNK_SIZE, expire_exceptions, process_pending_rows
+
+logger = logging.getLogger(__name__)
+
+# Open exceptions past their 45 days are closed this often by every polling worker.
+EXPIRY_INTERVAL_SECONDS = 10 * 60
+# After an unexpected error (the database restarting, say) a worker waits this long.
+ERROR_BACKOFF_SECONDS = 5.0
+# SQLite has one writer at a time and its waiters poll (every 100 ms at most): a worker pauses
+# this long between chunks so that the web requests' writes are not starved by a long batch.
+SQLITE_YIELD_SECONDS = 0.1
+
+
+def _release_connections() -> None:
+    """Close this thread's database connections unless a transaction holds them (a test's).
+
+    A long-lived worker must not keep a connection the database has dropped, nor one opened
+    before a fork.
+    """
+    if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+        close_old_connections()
+
+
+def _yield_to_other_writers(stop: threading.Event | None = None) -> None:
+    if connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
+        if stop is None:
+            time.sleep(SQLITE_YIELD_SECONDS)
+        else:
+            stop.wait(SQLITE_YIELD_SECONDS)
+
+
+def log_progress(since: datetime.datetime) -> None:
+    """Log rows done / total for the batches processed since `since`."""
+    batches = (
+        Batch.objects.filter(Q(status=BatchStatus.PROCESSING) | Q(finished_at__gte=since))
+        .annotate(done=Count("rows", filter=Q(rows__state=RowState.DONE)))
+        .values_list("pk", "done", "row_count", "status")
+        .order_by("pk")
+    )
+    for pk, done, total, status in batches:
+        logger.info("batch %s: %d/%d rows done (%s)", pk, done, total, status)
+
+
+# --- The polling loop ---------------------------------------------------------------------------
+
+
+def run_worker(
+    *,
+    stop: threading.Event,
+    poll_seconds: float = 1.0,
+    chunk: int = CHUNK_SIZE,
+    burst: bool = False,
+    wake: threading.Event | None = None,
+) -> int:
+    """Process pending rows of any batch until `stop` is set (or, with `burst`, none are left).
+
+    Rows of every batch are taken oldest batch first, so rows a dead worker left pending are
+    found by whichever worker runs next. When idle the loop waits `poll_seconds` for `wake`
+    (set by `queue.enqueue_batch` in this process; `stop` wakes it too when set through
+    `request_stop`). A chunk in progress is always finished before the loop looks at `stop`.
+    Returns the number of rows processed.
+    """
+    wake = wake if wake is not None else batch_queue.work_available
+    total = 0
+    next_expiry = time.monotonic()
+    logger.info("worker started (chunk %d, poll %.1fs)", chunk, poll_seconds)
+    while not stop.is_set():
+        _release_connections()
+        try:
+            if time.monotonic() >= next_expiry:
+                expired = expire_exceptions()
+                if expired:
+                    logger.info("%d batch exception(s) expired", expired)
+                next_expiry = time.monotonic() + EXPIRY_INTERVAL_SECONDS
+            # Cleared before looking, so a wake-up that arrives while we look is not lost.
+            wake.clear()
+            started = timezone.now()
+            processed = process_pending_rows(limit=chunk)
+            if processed:
+                total += processed
+                log_progress(started)
+        except Exception:
+            # The loop must outlive a database restart; the chunk rolled back, nothing is lost.
+            logger.exception("batch worker: processing failed; trying again shortly")
+            _release_connections()
+            if burst:
+                raise
+            stop.wait(ERROR_BACKOFF_SECONDS)
+            continue
+        if processed:
+            _yield_to_other_writers(stop)
+        elif burst:
+            break
+        elif not stop.is_set():  # a stop request may have come with a wake-up just cleared
+            wake.wait(poll_seconds)
+    _release_connections()
+    logger.info("worker stopped after %d row(s)", total)
+    return total
+
+
+def request_stop(stop: threading.Event, wake: threading.Event | None = None) -> None:
+    """Ask a running loop to stop after its current chunk, waking it if it is idle."""
+    stop.set()
+    (wake if wake is not None else batch_queue.work_available).set()
+
+
+# --- The embedded worker (a thread of the web process) -------------------------------------------
+
+
+@dataclass
+class _Embedded:
+    thread: threading.Thread
+    stop: threading.Event
+
+
+_embedded: _Embedded | None = None
+_embedded_lock = threading.Lock()
+
+
+def start_embedded_worker(
+    *, poll_seconds: float = 1.0, chunk: int | None = None
+) -> threading.Thread:
+    """Start this process's worker thread, or return the one already running.
+
+    A daemon thread: when the process exits mid-chunk, the chunk's transaction is never
+    committed and its rows stay pending for the next start.
+    """
+    global _embedded
+    with _embedded_lock:
+        if _embedded is not None and _embedded.thread.is_alive():
+            return _embedded.thread
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=run_worker,
+            kwargs={
+                "stop": stop,
+                "poll_seconds": poll_seconds,
+                "chunk": chunk or batch_queue.batch_chunk(),
+            },
+            name="lrs-batch-worker",
+            daemon=True,
+        )
+        _embedded = _Embedded(thread=thread, stop=stop)
+        thread.start()
+        return thread
+
+
+def stop_embedded_worker(*, timeout: float | None = 30.0) -> bool:
+    """Stop the worker thread after its current chunk; True when it has stopped."""
+    global _embedded
+    with _embedded_lock:
+        embedded, _embedded = _embedded, None
+    if embedded is None:
+        return True
+    request_stop(embedded.stop)
+    embedded.thread.join(timeout)
+    return not embedded.thread.is_alive()
+
+
+# --- The RQ job -----------------------------------------------------------------------------------
+
+
+def drain_batch(batch_id: int, *, chunk: int = CHUNK_SIZE, max_seconds: float | None = None) -> int:
+    """RQ job: process the batch's pending rows, sharing them with the batch's other jobs.
+
+    Works for about `max_seconds` (`LRS_RQ_SLICE_SECONDS`, default 60) and then, if rows are
+    left, queues a job to go on, so a worker's warm shutdown waits for one slice at most.
+    Returns the number of rows this job processed.
+    """
+    from rq import get_current_job
+
+    job = get_current_job()
+    who = (job.worker_name if job is not None else None) or "in-process"
+    limit = max_seconds if max_seconds is not None else batch_queue.slice_seconds()
+    deadline = time.monotonic() + (limit if limit > 0 else math.inf)
+    _release_connections()
+    total = 0
+    try:
+        while time.monotonic() < deadline:
+            started = timezone.now()
+            processed = process_pending_rows(batch_id=batch_id, limit=chunk)
+            if not processed:
+                break
+            total += processed
+            logger.info("batch %s: %d row(s) processed by %s", batch_id, processed, who)
+            log_progress(started)
+            _yield_to_other_writers()
+        else:
+            # Out of time with rows left: a fresh job goes on (this worker or another).
+            if BatchRow.objects.filter(batch_id=batch_id, state=RowState.PENDING).exists():
+                batch_queue.enqueue_drain_jobs(batch_id, chunk=chunk)
+    finally:
+        _release_connections()
+    logger.info("batch %s: job done, %d row(s) processed by %s", batch_id, total, who)
+    return total

@@ -1,0 +1,637 @@
+"""Batch workers: the embedded thread, `lrs worker` (polling, burst, SIGTERM) and RQ workers.
+
+Tests that run the real `lrs` command in subprocesses give it a database of its own (a SQLite
+file, or a PostgreSQL database named after the suite's with a unique suffix, dropped after),
+as tests/e2e/test_served_api.py does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from lrs.batches import queue
+from lrs.batches import return_codes as rc
+from lrs.batches.models import Batch, BatchStatus, RowState
+from lrs.batches.services import ParsedBatch, submit_batch
+from lrs.batches.worker import start_embedded_worker, stop_embedded_worker
+from lrs.core.actor import Actor, Channel
+from lrs.learners.models import Learner
+from lrs.organisations.models import Organisation, User
+from lrs.synthetic import generate_register
+
+ROOT = Path(__file__).resolve().parents[2]
+FILE_NAME = "LRB_10034567_231120260900.CSV"
+
+
+# --- Helpers shared with test_crash.py ----------------------------------------------------------
+
+
+def synthetic_rows(n: int, *, seed: int = 2026) -> list[dict[str, str]]:
+    """Rows of `n` different people, none like another (so a FUL batch registers them all).
+
+    Realistic people from the synthetic register, one per household (no siblings or twins)
+    and no two with the same family name, by the real service's field names.
+    """
+    rows: list[dict[str, str]] = []
+    households: set[int] = set()
+    families: set[str] = set()
+    for person in generate_register(n * 5, seed=seed):
+        if person.twin_of or person.household_id in households or person.family_name in families:
+            continue
+        households.add(person.household_id)
+        families.add(person.family_name)
+        rows.append(
+            {
+                "MISIdentifier": f"MIS{len(rows) + 1:05d}",
+                "GivenName": person.given_name,
+                "MiddleOtherName": person.middle_other_name,
+                "FamilyName": person.family_name,
+                "PreferredGivenName": person.preferred_given_name,
+                "PreviousFamilyName": person.previous_family_name,
+                "DateOfBirth": person.date_of_birth.isoformat(),
+                "Gender": person.gender,
+                "LastKnownPostCode": person.last_known_postcode,
+                "PlaceOfBirth": person.place_of_birth,
+                "EmailAddress": person.email_address,
+                "VerificationType": "1",
+                "PrivacyNoticeSeen": "1",
+            }
+        )
+        if len(rows) == n:
+            return rows
+    raise AssertionError(f"the generator gave fewer than {n} unrelated people")
+
+
+# Run by the subprocess database's own Python: an organisation, a batch user and the batches
+# in the JSON file given, each submitted and queued (LRS_QUEUE decides where) in one
+# transaction, as the portal and the API do. Prints the batch ids.
+_SUBMIT_SCRIPT = """
+import json, os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lrs.settings")
+import django
+django.setup()
+from django.db import transaction
+from lrs.batches.queue import enqueue_batch
+from lrs.batches.services import ParsedBatch, submit_batch
+from lrs.core.actor import Actor, Channel
+from lrs.organisations.services import create_organisation, create_user
+
+spec = json.loads(open(sys.argv[1], encoding="utf-8").read())
+organisation = create_organisation(
+    ukprn="10034567", name="Riverside College", organisation_type="college",
+    granted_roles=["batch", "online"],
+)
+user = create_user(
+    organisation=organisation, username="batch.user", roles=["batch"], password="Secret-pass-1"
+)
+actor = Actor(user=user, channel=Channel.PORTAL)
+ids = []
+for rows in spec["batches"]:
+    with transaction.atomic():
+        batch = submit_batch(actor=actor, parsed=ParsedBatch(
+            file_name=spec["file_name"], file_format="csv", submission_type="FUL", rows=rows,
+        ))
+        enqueue_batch(batch.pk)
+    ids.append(batch.pk)
+print(json.dumps(ids))
+"""
+
+
+def _suite_database_url() -> str:
+    return os.environ.get("DATABASE_URL", "")
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://", "pgsql://"))
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _pg_admin(url: str, statement: str, *names: str) -> None:
+    """Run CREATE/DROP DATABASE with the database names quoted as identifiers."""
+    import psycopg
+    from psycopg import sql
+
+    query = sql.SQL(statement).format(*(sql.Identifier(name) for name in names))
+    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as admin:
+        admin.execute(query)
+
+
+@dataclass
+class SubprocessDb:
+    """A database the real `lrs` command can reach, and raw SQL to look into it."""
+
+    url: str
+    env: dict[str, str]
+    workdir: Path
+    processes: list[subprocess.Popen[str]] = field(default_factory=list)
+
+    @property
+    def is_postgres(self) -> bool:
+        return _is_postgres(self.url)
+
+    def lrs(self, *args: str, timeout: float = 120, **extra_env: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "lrs.cli", *args],
+            env={**self.env, **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def start_lrs(self, *args: str, log_name: str, **extra_env: str) -> subprocess.Popen[str]:
+        """Start `lrs ARGS` in the background; its output goes to WORKDIR/LOG_NAME."""
+        log = (self.workdir / log_name).open("w", encoding="utf-8")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lrs.cli", *args],
+            env={**self.env, **extra_env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def log(self, log_name: str) -> str:
+        return (self.workdir / log_name).read_text(encoding="utf-8")
+
+    def submit(self, *batches: list[dict[str, str]], **extra_env: str) -> list[int]:
+        """Create the organisation and its batch user, then submit and queue the batches."""
+        spec = self.workdir / f"batches-{uuid.uuid4().hex[:6]}.json"
+        spec.write_text(json.dumps({"file_name": FILE_NAME, "batches": list(batches)}))
+        result = subprocess.run(
+            [sys.executable, "-c", _SUBMIT_SCRIPT, str(spec)],
+            env={**self.env, **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return [int(pk) for pk in json.loads(result.stdout.strip().splitlines()[-1])]
+
+    def query(self, statement: str, *params: object) -> list[tuple[Any, ...]]:
+        """Run one read-only statement ("?" placeholders) against the database."""
+        if self.is_postgres:
+            import psycopg
+            from psycopg import sql
+
+            query = sql.SQL(statement.replace("?", "%s"))  # type: ignore[arg-type]
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                return list(conn.execute(query, params).fetchall())
+        conn = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=30)
+        try:
+            return list(conn.execute(statement, params).fetchall())
+        finally:
+            conn.close()
+
+    def scalar(self, statement: str, *params: object) -> Any:
+        return self.query(statement, *params)[0][0]
+
+    def writing(self) -> bool:
+        """Whether another connection is in a write transaction (a worker mid-chunk)."""
+        if self.is_postgres:
+            # A transaction gets an id once it locks (FOR UPDATE) or writes a row.
+            return bool(
+                self.scalar(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+                )
+            )
+        # The worker's IMMEDIATE transaction holds SQLite's write lock from BEGIN to COMMIT.
+        conn = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            conn.close()
+        return False
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+
+
+class DatabaseTemplate:
+    """A migrated database, copied for each test (migrating takes several seconds)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.suite_url = _suite_database_url()
+        self.suffix = uuid.uuid4().hex[:8]
+        self.made: list[str] = []
+        if _is_postgres(self.suite_url):
+            base = urlsplit(self.suite_url).path.lstrip("/") or "lrs"
+            self.prefix = f"{base[:30]}_sub_{self.suffix}"
+            self.url = _with_database(self.suite_url, f"{self.prefix}_tpl")
+            _pg_admin(self.suite_url, "CREATE DATABASE {}", f"{self.prefix}_tpl")
+            self.made.append(f"{self.prefix}_tpl")
+        else:
+            self.prefix = "sub"
+            self.url = f"sqlite:///{workdir / 'template.sqlite3'}"
+        self.env = self._env(self.url)
+        subprocess.run(
+            [sys.executable, "-m", "lrs.cli", "migrate", "-v", "0"],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+
+    def _env(self, url: str) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("LRS_", "PYTEST_", "DJANGO_"))
+        }
+        env.update(
+            {
+                "DATABASE_URL": url,
+                "LRS_DATA_DIR": str(self.workdir),
+                "LRS_SECRET_KEY": "test-only-" + self.suffix,
+                "LRS_LOG_LEVEL": "WARNING",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    @contextmanager
+    def copy(self, name: str) -> Iterator[SubprocessDb]:
+        workdir = self.workdir / name
+        workdir.mkdir()
+        if _is_postgres(self.suite_url):
+            database = f"{self.prefix}_{name}"
+            _pg_admin(
+                self.suite_url, "CREATE DATABASE {} TEMPLATE {}", database, f"{self.prefix}_tpl"
+            )
+            self.made.append(database)
+            url = _with_database(self.suite_url, database)
+        else:
+            path = workdir / "lrs.sqlite3"
+            shutil.copyfile(self.url.removeprefix("sqlite:///"), path)
+            url = f"sqlite:///{path}"
+        db = SubprocessDb(url=url, env=self._env(url), workdir=workdir)
+        try:
+            yield db
+        finally:
+            db.stop_all()
+
+    def drop(self) -> None:
+        for database in reversed(self.made):
+            _pg_admin(self.suite_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", database)
+
+
+@contextmanager
+def database_template(workdir: Path) -> Iterator[DatabaseTemplate]:
+    template = DatabaseTemplate(workdir)
+    try:
+        yield template
+    finally:
+        template.drop()
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+# --- In-process: the embedded worker and `lrs worker --burst` ----------------------------------
+
+
+def _row(mis: str, given: str, family: str, postcode: str) -> dict[str, str]:
+    return {
+        "MISIdentifier": mis,
+        "GivenName": given,
+        "FamilyName": family,
+        "DateOfBirth": "2008-09-30",
+        "Gender": "1",
+        "LastKnownPostCode": postcode,
+        "VerificationType": "1",
+        "PrivacyNoticeSeen": "1",
+    }
+
+
+@pytest.fixture
+def batch_actor(college: Organisation, make_user: Callable[..., User]) -> Actor:
+    return Actor(user=make_user(college, ["batch"]), channel=Channel.PORTAL)
+
+
+def _submit(actor: Actor, rows: list[dict[str, str]], *, enqueue: bool = True) -> Batch:
+    """Submit as the portal and the API do: the batch and its queueing in one transaction."""
+    with transaction.atomic():
+        batch = submit_batch(
+            actor=actor,
+            parsed=ParsedBatch(
+                file_name=FILE_NAME, file_format="csv", submission_type="FUL", rows=rows
+            ),
+        )
+        if enqueue:
+            queue.enqueue_batch(batch.pk)
+    return batch
+
+
+@pytest.fixture
+def _embedded_worker_stopped() -> Iterator[None]:
+    stop_embedded_worker()
+    yield
+    assert stop_embedded_worker(timeout=30), "the worker thread did not stop"
+
+
+def _status(batch: Batch) -> str:
+    batch.refresh_from_db()
+    return batch.status
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_embedded_worker_stopped")
+def test_the_embedded_worker_processes_a_submitted_batch_then_stops(batch_actor: Actor) -> None:
+    # It polls only every 60 s: finishing sooner shows the submission woke it on commit.
+    thread = start_embedded_worker(poll_seconds=60, chunk=2)
+    assert start_embedded_worker() is thread, "one worker thread per process"
+    time.sleep(0.3)  # let it find nothing and go idle
+    people = [
+        _row("A1", "Rhodri", "Bevan", "LL57 2DG"),
+        _row("A2", "Ffion", "Tudor", "SA1 1AA"),
+        _row("A3", "Owain", "Pryce", "CF10 3AT"),
+        _row("A4", "Nia", "Gwyn", "NP20 1AA"),
+        _row("A5", "Iolo", "Rees", "SY23 1AA"),
+    ]
+    batch = _submit(batch_actor, people)
+    wait_for(lambda: _status(batch) == BatchStatus.COMPLETE, timeout=20, what="the batch")
+
+    assert sorted(batch.rows.values_list("return_code", flat=True)) == [rc.RC002] * 5
+    assert Learner.objects.count() == 5
+    assert stop_embedded_worker(timeout=30)
+    assert not thread.is_alive()
+    assert start_embedded_worker(poll_seconds=60) is not thread, "a stopped worker can restart"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_embedded_worker_stopped")
+def test_the_embedded_worker_finds_rows_nobody_queued(batch_actor: Actor) -> None:
+    """Rows left pending (by a dead worker, or another process's submission) are polled for."""
+    batch = _submit(batch_actor, [_row("A1", "Rhodri", "Bevan", "LL57 2DG")], enqueue=False)
+    queue.work_available.clear()
+    start_embedded_worker(poll_seconds=0.2)
+    wait_for(lambda: _status(batch) == BatchStatus.COMPLETE, timeout=20, what="the batch")
+    assert batch.rows.get().return_code == rc.RC002
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_submission_wakes_no_worker(
+    django_capture_on_commit_callbacks: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LRS_QUEUE", "embedded")
+    queue.work_available.clear()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                queue.enqueue_batch(1)
+                raise RuntimeError("the submission failed")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert not queue.work_available.is_set()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        queue.enqueue_batch(1)
+    assert len(callbacks) == 1
+    assert queue.work_available.is_set()
+    queue.work_available.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lrs_worker_burst_processes_every_batch_and_exits(batch_actor: Actor) -> None:
+    first = _submit(
+        batch_actor,
+        [_row(f"A{i}", n, "Bevan", "LL57 2DG") for i, n in enumerate(["Rhodri", "Ffion", "Owain"])],
+        enqueue=False,
+    )
+    second = _submit(batch_actor, [_row("B1", "Nia", "Gwyn", "NP20 1AA")], enqueue=False)
+    out = StringIO()
+    call_command("worker", "--burst", "--chunk", "2", stdout=out)
+    assert "Processed 4 batch row(s)." in out.getvalue()
+    for batch in (first, second):
+        assert _status(batch) == BatchStatus.COMPLETE
+        assert not batch.rows.exclude(state=RowState.DONE).exists()
+        assert not batch.rows.filter(return_code="").exists()
+
+
+def test_a_second_stop_signal_stops_the_worker_at_once() -> None:
+    from lrs.batches.management.commands.worker import _graceful_stop
+
+    before = signal.getsignal(signal.SIGTERM)
+    stop, wake = threading.Event(), threading.Event()
+    with _graceful_stop(stop, wake):
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.is_set(), "the first asks for a stop after the current chunk"
+        assert wake.is_set(), "and wakes an idle worker"
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_queue_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setenv("LRS_QUEUE", "celery")
+    with pytest.raises(ImproperlyConfigured):
+        queue.queue_backend()
+    monkeypatch.setenv("LRS_QUEUE", "RQ")
+    assert queue.queue_backend() is queue.QueueBackend.RQ
+    monkeypatch.delenv("LRS_QUEUE")
+    assert queue.queue_backend() is queue.QueueBackend.EMBEDDED
+    monkeypatch.setenv("LRS_BATCH_PARALLELISM", "0")
+    with pytest.raises(ImproperlyConfigured):
+        queue.batch_parallelism()
+
+
+# --- Subprocesses: SIGTERM, and RQ workers sharing one batch -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
+    with database_template(tmp_path_factory.mktemp("worker-db")) as made:
+        yield made
+
+
+def _counts(db: SubprocessDb, batch_id: int) -> tuple[int, int]:
+    """(rows done, rows in the batch)."""
+    done, total = db.query(
+        "SELECT SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END), COUNT(*) "
+        "FROM batches_batchrow WHERE batch_id = ?",
+        batch_id,
+    )[0]
+    return int(done or 0), int(total)
+
+
+def _assert_finished_once(db: SubprocessDb, batch_id: int, n: int) -> None:
+    assert db.scalar("SELECT status FROM batches_batch WHERE id = ?", batch_id) == "complete"
+    assert _counts(db, batch_id) == (n, n)
+    codes = db.query(
+        "SELECT return_code, COUNT(*) FROM batches_batchrow WHERE batch_id = ? "
+        "GROUP BY return_code",
+        batch_id,
+    )
+    assert codes == [(rc.RC002, n)]
+    assert db.scalar("SELECT COUNT(*) FROM learners_learner") == n
+    assert db.scalar("SELECT COUNT(DISTINCT uln) FROM learners_learner") == n
+    row_ulns = "SELECT COUNT(DISTINCT uln) FROM batches_batchrow WHERE batch_id = ?"
+    assert db.scalar(row_ulns, batch_id) == n
+
+
+def test_sigterm_stops_lrs_worker_after_its_current_chunk(template: DatabaseTemplate) -> None:
+    with template.copy("sigterm") as db:
+        (batch_id,) = db.submit(synthetic_rows(200))
+        worker = db.start_lrs("worker", "--chunk", "4", "--poll", "0.2", log_name="worker.log")
+        wait_for(lambda: _counts(db, batch_id)[0] >= 12, timeout=60, what="the first chunks")
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0, db.log("worker.log")
+        done, total = _counts(db, batch_id)
+        assert 0 < done < total, "stopped part-way"
+        reported = re.search(r"Processed (\d+) batch row", db.log("worker.log"))
+        assert reported is not None, db.log("worker.log")
+        assert int(reported.group(1)) == done, "every chunk it began was committed"
+        # The rest is processed by the next worker.
+        db.lrs("worker", "--burst", "--chunk", "50")
+        _assert_finished_once(db, batch_id, total)
+
+
+def _purge_rq_queue(connection: Any, name: str) -> None:
+    """Delete a test queue, its registries, jobs and results from the shared Redis."""
+    from rq import Queue
+    from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
+
+    rq_queue = Queue(name, connection=connection)
+    job_ids = set(rq_queue.get_job_ids())
+    for registry in (FinishedJobRegistry, FailedJobRegistry, StartedJobRegistry):
+        job_ids.update(registry(queue=rq_queue).get_job_ids())
+    for pattern in [f"rq:*{job_id}*" for job_id in job_ids] + [f"rq:*{name}*"]:
+        for key in connection.scan_iter(pattern):
+            connection.delete(key)
+    connection.srem("rq:queues", f"rq:queue:{name}")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The local Redis (LRS_REDIS_URL); skipped when unreachable unless LRS_REDIS_REQUIRED=1."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = os.environ.get("LRS_REDIS_URL", queue.DEFAULT_REDIS_URL)
+    try:
+        Redis.from_url(url, socket_connect_timeout=2).ping()
+    except RedisError as exc:
+        message = f"RQ tests need Redis at {url} (LRS_REDIS_URL): {exc}"
+        if os.environ.get("LRS_REDIS_REQUIRED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+def test_two_rq_workers_share_one_batch(template: DatabaseTemplate, redis_url: str) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    queue_name = f"lrs-batches-test-{uuid.uuid4().hex[:8]}"
+    rq_env = {
+        "LRS_QUEUE": "rq",
+        "LRS_REDIS_URL": redis_url,
+        "LRS_RQ_QUEUE": queue_name,
+        "LRS_BATCH_PARALLELISM": "2",
+        "LRS_BATCH_CHUNK": "5",
+    }
+    connection = Redis.from_url(redis_url)
+    rq_queue = Queue(queue_name, connection=connection)
+    try:
+        with template.copy("rq") as db:
+            (batch_id,) = db.submit(synthetic_rows(300), **rq_env)
+            assert rq_queue.count == 2, "LRS_BATCH_PARALLELISM jobs queued on commit"
+            workers = [
+                db.start_lrs(
+                    "worker",
+                    "--rq",
+                    "--burst",
+                    "--name",
+                    f"{queue_name}-{name}",
+                    log_name=f"{name}.log",
+                    **rq_env,
+                )
+                for name in ("a", "b")
+            ]
+            for worker, name in zip(workers, ("a", "b"), strict=True):
+                assert worker.wait(timeout=120) == 0, db.log(f"{name}.log")
+            _assert_finished_once(db, batch_id, 300)
+            by_worker = {
+                name: sum(
+                    int(n)
+                    for n in re.findall(
+                        r"batch \d+: (\d+) row\(s\) processed by", db.log(f"{name}.log")
+                    )
+                )
+                for name in ("a", "b")
+            }
+            print(f"rows processed by each RQ worker: {by_worker}")
+            assert sum(by_worker.values()) == 300, by_worker
+            if db.is_postgres:
+                # SKIP LOCKED: both workers took rows of the one batch at the same time.
+                assert all(by_worker.values()), by_worker
+    finally:
+        _purge_rq_queue(connection, queue_name)
+
+
+def test_an_rq_job_out_of_time_hands_over_to_a_new_job(
+    batch_actor: Actor, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lrs.batches.worker import drain_batch
+
+    queue_name = f"lrs-batches-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("LRS_REDIS_URL", redis_url)
+    monkeypatch.setenv("LRS_RQ_QUEUE", queue_name)
+    rq_queue = queue.rq_queue()
+    try:
+        batch = _submit(batch_actor, [_row("A1", "Rhodri", "Bevan", "LL57 2DG")], enqueue=False)
+        assert drain_batch(batch.pk, chunk=1, max_seconds=1e-9) == 0
+        (job,) = rq_queue.get_jobs()
+        assert (job.func_name, job.kwargs) == (
+            queue.DRAIN_FUNCTION,
+            {"batch_id": batch.pk, "chunk": 1},
+        )
+        assert drain_batch(batch.pk, chunk=1, max_seconds=60) == 1
+        assert _status(batch) == BatchStatus.COMPLETE
+        assert rq_queue.count == 1, "a job that finished its batch queues nothing"
+    finally:
+        _purge_rq_queue(rq_queue.connection, queue_name)
