@@ -46,6 +46,12 @@ def batch_user(college: Organisation, make_user: Callable[..., User]) -> User:
     return make_user(college, ["batch"])
 
 
+@pytest.fixture(autouse=True)
+def _in_a_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--wait` writes the output file to the current folder: keep it out of the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def csv_file(tmp_path: Path) -> Path:
     path = tmp_path / CSV_NAME
