@@ -286,3 +286,49 @@ def test_a_row_that_makes_the_service_fail_does_not_stall_the_batch(
     assert batch.status == BatchStatus.COMPLETE
     assert _codes(batch) == {"A1": rc.RC002, "A2": rc.RC011, "A3": rc.RC002}
     assert Learner.objects.count() == 2
+
+
+def test_a_linked_uln_returns_its_master(batch_actor: Actor) -> None:
+    master = _existing(batch_actor)
+    duplicate = _existing(batch_actor, given_name="Meg", last_known_postcode="SA1 1AA")
+    Learner.objects.filter(pk=duplicate.pk).update(master=master)
+    batch = _submit(
+        batch_actor,
+        [_row("L1", ULN=duplicate.uln, GivenName="Meg", LastKnownPostCode="SA1 1AA")],
+    )
+    process_until_done(batch_id=batch.pk)
+    row = batch.rows.get()
+    assert (row.return_code, row.uln) == (rc.RC004, master.uln)
+
+
+def test_too_many_matches_is_an_exception_with_no_learners_listed(batch_actor: Actor) -> None:
+    postcodes = [
+        "CF10 1AA", "CF11 6BB", "CF14 2DD", "CF23 5EE", "CF24 3FF", "CF3 4GG",
+        "CF5 2HH", "CF15 7JJ", "CF62 4LL", "CF64 1NN", "CF72 8PP", "CF83 1QQ",
+    ]  # fmt: skip
+    for postcode in postcodes:
+        _existing(
+            batch_actor,
+            given_name="Emily",
+            family_name="Jones",
+            middle_other_name="",
+            last_known_postcode=postcode,
+            date_of_birth=datetime.date(2009, 1, 1),
+        )
+    batch = _submit(
+        batch_actor,
+        [
+            _row(
+                "T1",
+                GivenName="Emily",
+                FamilyName="Jones",
+                DateOfBirth="2009-01-01",
+                LastKnownPostCode="ZZ99 9ZZ",
+            )
+        ],
+    )
+    process_until_done(batch_id=batch.pk)
+    row = batch.rows.get()
+    assert row.return_code == rc.RC006
+    assert not row.uln
+    assert BatchException.objects.get(row=row).candidates == []
