@@ -108,7 +108,7 @@ def _databases() -> dict[str, dict[str, object]]:
             "timeout": 30,
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824;"
             ),
         }
         # A file (not shared memory) so that tests with threads see one database.
