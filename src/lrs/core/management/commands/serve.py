@@ -5,6 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+MAX_REQUEST_BODY_BYTES = 12 * 1024 * 1024
+
 
 class Command(BaseCommand):
     help = (
@@ -37,7 +39,16 @@ class Command(BaseCommand):
             )
         self.stdout.flush()
         try:
-            serve(application, host=host, port=port, threads=options["threads"], _quiet=True)
+            serve(
+                application,
+                host=host,
+                port=port,
+                threads=options["threads"],
+                # Refuse huge uploads before reading them (batch files are at most 10 MB; the
+                # views give the specific message for anything between).
+                max_request_body_size=MAX_REQUEST_BODY_BYTES,
+                _quiet=True,
+            )
         finally:
             if embedded:
                 stop_embedded_worker()
