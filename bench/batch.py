@@ -119,17 +119,33 @@ def _submit(content: bytes) -> int:
     return int(batch.pk)
 
 
+def _resident_kb(pid: int) -> int:
+    """The process's resident memory now (VmRSS), or 0 once it has gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _run_workers(workers: int, env: dict[str, str], chunk: int) -> tuple[float, float]:
-    """Run the workers to the end; (seconds, peak resident MB of the largest worker)."""
+    """Run the workers to the end; (seconds, peak resident MB of the largest worker).
+
+    Memory is sampled from /proc every 0.2 s rather than taken from getrusage, whose peak
+    counts the moment after fork when the child still shares this (large) process's pages.
+    """
     command = [sys.executable, "-m", "lrs.cli", "worker", "--burst", "--chunk", str(chunk)]
     started = time.perf_counter()
     processes = [subprocess.Popen(command, env=env) for _ in range(workers)]
     peak_kb = 0
+    while any(process.poll() is None for process in processes):
+        peak_kb = max([peak_kb, *(_resident_kb(process.pid) for process in processes)])
+        time.sleep(0.2)
     for process in processes:
-        _pid, status, usage = os.wait4(process.pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"worker exited with {os.waitstatus_to_exitcode(status)}")
-        peak_kb = max(peak_kb, usage.ru_maxrss)
+        if process.returncode != 0:
+            raise SystemExit(f"worker exited with {process.returncode}")
     return time.perf_counter() - started, peak_kb / 1024
 
 
