@@ -100,6 +100,26 @@ def _candidate_sql(key_count: int) -> str:
     )
 
 
+def _candidate(row: tuple[Any, ...], convert_date: Callable[[Any], datetime.date]) -> Candidate:
+    return Candidate(
+        key=row[0],
+        details=PersonDetails(
+            given_name=row[1],
+            family_name=row[2],
+            date_of_birth=convert_date(row[3]),
+            gender=row[4] or "0",
+            postcode=row[5],
+            middle_names=row[6],
+            preferred_given_name=row[7],
+            previous_family_name=row[8],
+            place_of_birth=row[9],
+            email=row[10],
+            upn=row[11],
+            uci=row[12],
+        ),
+    )
+
+
 def _candidates(person: PersonDetails) -> list[Candidate]:
     """Learners sharing a blocking key with the search, as the engine's plain values."""
     keys = sorted(query_keys(person))
@@ -109,25 +129,59 @@ def _candidates(person: PersonDetails) -> list[Candidate]:
         cursor.execute(_candidate_sql(len(keys)), keys)
         rows = cursor.fetchall()
     convert_date = _date_converter()
+    return [_candidate(row, convert_date) for row in rows]
+
+
+def _keyed_candidate_sql(key_count: int) -> str:
+    """One statement for many searches: each (key, learner) pair among the keys given."""
+    quote = connection.ops.quote_name
+    learner = quote(Learner._meta.db_table)
+    keys = quote(LearnerMatchKey._meta.db_table)
+    columns = ", ".join(f"l.{quote(name)}" for name in ("id", *_PERSON_FIELDS))
+    placeholders = ", ".join(["%s"] * key_count)
+    learner_id, key, master_id, id_ = (quote(n) for n in ("learner_id", "key", "master_id", "id"))
+    return (
+        f"SELECT k.{key}, {columns} FROM {keys} k JOIN {learner} l "  # noqa: S608
+        f"ON l.{id_} = k.{learner_id} WHERE l.{master_id} IS NULL AND k.{key} IN ({placeholders})"
+    )
+
+
+# SQLite allows 32,766 parameters in a statement; stay well below for either database.
+_KEYS_PER_STATEMENT = 5000
+
+
+def _candidates_for_many(people: list[PersonDetails]) -> list[list[Candidate]]:
+    """Each search's candidates, fetched for all the searches in as few statements as possible.
+
+    The same learners as `_candidates` gives one search at a time (a batch file's rows are
+    searched this way: one round trip to the database instead of one per row).
+    """
+    wanted = [frozenset(query_keys(person)) for person in people]
+    all_keys = sorted(set().union(*wanted)) if wanted else []
+    by_key: dict[str, list[tuple[Any, ...]]] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(all_keys), _KEYS_PER_STATEMENT):
+            part = all_keys[start : start + _KEYS_PER_STATEMENT]
+            cursor.execute(_keyed_candidate_sql(len(part)), part)
+            for row in cursor.fetchall():
+                by_key.setdefault(row[0], []).append(row[1:])
+    convert_date = _date_converter()
+    results = []
+    for keys in wanted:
+        rows: dict[int, tuple[Any, ...]] = {}
+        for key in keys:
+            for row in by_key.get(key, ()):
+                rows.setdefault(row[0], row)
+        chosen = sorted(rows)[:MAX_CANDIDATES]
+        results.append([_candidate(rows[learner_id], convert_date) for learner_id in chosen])
+    return results
+
+
+def match_people(people: list[PersonDetails]) -> list[MatchOutcome]:
+    """`match_person` for many searches at once (a chunk of a batch file)."""
     return [
-        Candidate(
-            key=row[0],
-            details=PersonDetails(
-                given_name=row[1],
-                family_name=row[2],
-                date_of_birth=convert_date(row[3]),
-                gender=row[4] or "0",
-                postcode=row[5],
-                middle_names=row[6],
-                preferred_given_name=row[7],
-                previous_family_name=row[8],
-                place_of_birth=row[9],
-                email=row[10],
-                upn=row[11],
-                uci=row[12],
-            ),
-        )
-        for row in rows
+        decide(person, candidates, MATCH_CONFIG)
+        for person, candidates in zip(people, _candidates_for_many(people), strict=True)
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -90,6 +91,9 @@ def search_learners(*, details: SearchDetails, actor: Actor) -> SearchOutcome:
     return result
 
 
+_PENDING: Any = object()
+
+
 def search_learners_many(
     *, searches: Sequence[SearchDetails], actor: Actor
 ) -> list[SearchOutcome | ValidationFailed]:
@@ -100,13 +104,19 @@ def search_learners_many(
     """
     ensure_can(actor, Permission.FIND_LEARNER)
     checked: list[MatchOutcome | ValidationFailed] = []
+    people = []
     for details in searches:
         try:
             cleaned = validate_search_details(details)
         except ValidationFailed as exc:
             checked.append(exc)
             continue
-        checked.append(matching_adapter.match_person(matching_adapter.person_from(cleaned)))
+        people.append(matching_adapter.person_from(cleaned))
+        checked.append(_PENDING)
+    matched = iter(matching_adapter.match_people(people) if len(people) > 1 else [])
+    if len(people) == 1:
+        matched = iter([matching_adapter.match_person(people[0])])
+    checked = [next(matched) if item is _PENDING else item for item in checked]
     found = iter(
         matching_adapter.with_learners([o for o in checked if isinstance(o, MatchOutcome)])
     )
