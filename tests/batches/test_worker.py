@@ -402,6 +402,32 @@ def test_the_embedded_worker_processes_a_submitted_batch_then_stops(batch_actor:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_embedded_worker_stopped")
+def test_a_portal_registration_gets_its_turn_while_a_batch_runs(
+    batch_actor: Actor, college: Organisation, make_user: Callable[..., User]
+) -> None:
+    """On SQLite the worker and the web requests share one write lock: they take turns."""
+    from lrs.learners.services import register_learner
+    from tests.conftest import learner_details
+
+    online = Actor(user=make_user(college, ["online"]), channel=Channel.PORTAL)
+    batch = _submit(batch_actor, synthetic_rows(400), enqueue=False)
+    start_embedded_worker(poll_seconds=0.1, chunk=20)
+    wait_for(lambda: batch.rows.filter(state=RowState.DONE).exists(), timeout=20, what="a chunk")
+    started = time.perf_counter()
+    result = register_learner(
+        details=learner_details(given_name="Gwenllian", family_name="Zephaniah"),
+        actor=online,
+        confirm_not_possible_match=True,
+    )
+    waited = time.perf_counter() - started
+    assert result.learner is not None
+    assert _status(batch) != BatchStatus.COMPLETE, "the batch was still running meanwhile"
+    assert waited < 5, f"the registration waited {waited:.1f} s for the batch"
+    wait_for(lambda: _status(batch) == BatchStatus.COMPLETE, timeout=120, what="the batch")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_embedded_worker_stopped")
 def test_the_embedded_worker_finds_rows_nobody_queued(batch_actor: Actor) -> None:
     """Rows left pending (by a dead worker, or another process's submission) are polled for."""
     batch = _submit(batch_actor, [_row("A1", "Rhodri", "Bevan", "LL57 2DG")], enqueue=False)
