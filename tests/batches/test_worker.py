@@ -661,3 +661,27 @@ def test_an_rq_job_out_of_time_hands_over_to_a_new_job(
         assert rq_queue.count == 1, "a job that finished its batch queues nothing"
     finally:
         _purge_rq_queue(rq_queue.connection, queue_name)
+
+
+@pytest.mark.django_db
+def test_the_worker_deletes_ended_sessions() -> None:
+    """Sessions hold searched learner details; once ended they are deleted, not kept."""
+    import datetime
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from lrs.batches.worker import run_worker
+
+    Session.objects.create(
+        session_key="ended",
+        session_data="x",
+        expire_date=timezone.now() - datetime.timedelta(minutes=1),
+    )
+    Session.objects.create(
+        session_key="live",
+        session_data="x",
+        expire_date=timezone.now() + datetime.timedelta(minutes=20),
+    )
+    run_worker(stop=threading.Event(), poll_seconds=0.1, burst=True)
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]

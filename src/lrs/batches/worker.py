@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -99,6 +100,8 @@ def run_worker(
                 expired = expire_exceptions()
                 if expired:
                     logger.info("%d batch exception(s) expired", expired)
+                # Ended sessions hold searched learner details until they are deleted.
+                SessionStore.clear_expired()
                 next_expiry = time.monotonic() + EXPIRY_INTERVAL_SECONDS
             # Cleared before looking, so a wake-up that arrives while we look is not lost.
             wake.clear()
