@@ -15,6 +15,10 @@ from typing import Any
 
 import pytest
 
+from lrs.organisations.models import Organisation, User
+from lrs.organisations.services import create_organisation, create_user
+from tests.portal.conftest import make_ready
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("LRS_SCREENSHOT_DIR", ROOT / "var" / "e2e-screenshots"))
@@ -83,3 +87,46 @@ def check_page(page: Any, name: str | None = None) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^a-z0-9-]+", "-", name.lower())
         page.screenshot(path=str(SCREENSHOTS / f"{safe}.png"), full_page=True)
+
+
+# --- Shared data and steps for the journeys ------------------------------------------------------
+
+PASSWORD = "Known-pass-42"
+ALL_ROLES = ["super", "batch", "online", "view", "plr", "vld"]
+
+
+@pytest.fixture
+def organisation() -> Organisation:
+    """A college granted every role an organisation can have."""
+    return create_organisation(
+        ukprn="10034567",
+        name="Riverside College",
+        organisation_type="college",
+        granted_roles=ALL_ROLES,
+    )
+
+
+def ready_user(organisation: Organisation, username: str, roles: list[str]) -> User:
+    """A user past the first-sign-in steps, named after the username (`grace.okafor`)."""
+    given, _dot, family = username.partition(".")
+    user = create_user(
+        organisation=organisation,
+        username=username,
+        roles=roles,
+        password=PASSWORD,
+        first_name=given.title(),
+        last_name=family.title(),
+        email=f"{username}@example.org",
+    )
+    return make_ready(user)
+
+
+def sign_in(page: Any, username: str, password: str = PASSWORD, *, accept: bool = True) -> None:
+    """Sign in through the real page; by default accept the agreement and reach the home page."""
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if accept:
+        page.get_by_role("button", name="Accept", exact=True).click()
+        page.get_by_role("heading", name="Learner management").wait_for()

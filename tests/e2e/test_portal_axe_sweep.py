@@ -12,36 +12,11 @@ import pytest
 
 from lrs.core.actor import Channel
 from lrs.organisations.models import Organisation, User
-from lrs.organisations.services import create_organisation, create_user, service_desk_system_actor
+from lrs.organisations.services import create_user, service_desk_system_actor
 from lrs.organisations.signin import set_secret_question
-from tests.e2e.conftest import check_page
-from tests.portal.conftest import make_ready
+from tests.e2e.conftest import PASSWORD, check_page, ready_user, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "Known-pass-42"
-
-
-def _user(organisation: Organisation, username: str, roles: list[str]) -> User:
-    return make_ready(
-        create_user(
-            organisation=organisation,
-            username=username,
-            roles=roles,
-            password=PASSWORD,
-            first_name=username.split(".")[0].title(),
-            last_name=username.split(".")[1].title(),
-            email=f"{username}@example.org",
-        )
-    )
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.goto("/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Accept").click()
 
 
 def _sweep(page: Any, paths: list[str], language: str = "en") -> None:
@@ -51,21 +26,11 @@ def _sweep(page: Any, paths: list[str], language: str = "en") -> None:
         check_page(page, f"sweep-{language}{path}")
 
 
-@pytest.fixture
-def college() -> Organisation:
-    return create_organisation(
-        ukprn="10034567",
-        name="Riverside College",
-        organisation_type="college",
-        granted_roles=["super", "batch", "online", "view", "plr", "vld"],
-    )
-
-
 @pytest.mark.parametrize("language", ["en", "cy"])
-def test_super_user_pages(page: Any, college: Organisation, language: str) -> None:
-    _user(college, "grace.okafor", ["super"])
-    staff = _user(college, "tom.baker", ["online"])
-    unset = create_user(organisation=college, username="new.starter", roles=["view"])
+def test_super_user_pages(page: Any, organisation: Organisation, language: str) -> None:
+    ready_user(organisation, "grace.okafor", ["super"])
+    staff = ready_user(organisation, "tom.baker", ["online"])
+    unset = create_user(organisation=organisation, username="new.starter", roles=["view"])
     page.goto(f"/language/{language}/?next=/sign-in/")
     page.goto("/sign-in/")
     page.locator("#id_username").fill("grace.okafor")
@@ -97,33 +62,33 @@ def test_super_user_pages(page: Any, college: Organisation, language: str) -> No
     )
 
 
-def test_suspended_user_reactivate_page(page: Any, college: Organisation) -> None:
-    _user(college, "grace.okafor", ["super"])
-    staff = _user(college, "tom.baker", ["online"])
+def test_suspended_user_reactivate_page(page: Any, organisation: Organisation) -> None:
+    ready_user(organisation, "grace.okafor", ["super"])
+    staff = ready_user(organisation, "tom.baker", ["online"])
     User.objects.filter(pk=staff.pk).update(is_active=False, suspension_reason="wrong_passwords")
-    _sign_in(page, "grace.okafor")
+    sign_in(page, "grace.okafor")
     _sweep(page, [f"/users/{staff.pk}/", f"/users/{staff.pk}/reactivate/"])
 
 
-def test_service_desk_pages(page: Any, college: Organisation) -> None:
+def test_service_desk_pages(page: Any, organisation: Organisation) -> None:
     desk = service_desk_system_actor(channel=Channel.CLI).organisation
-    _user(desk, "sam.patel", ["operator"])
-    _user(college, "grace.okafor", ["super"])
-    _sign_in(page, "sam.patel")
+    ready_user(desk, "sam.patel", ["operator"])
+    ready_user(organisation, "grace.okafor", ["super"])
+    sign_in(page, "sam.patel")
     _sweep(
         page,
         [
             "/service-desk/organisations/",
             "/service-desk/organisations/?q=river",
             "/service-desk/organisations/new/",
-            f"/service-desk/organisations/{college.ukprn}/",
-            f"/service-desk/organisations/{college.ukprn}/replace-super-user/",
+            f"/service-desk/organisations/{organisation.ukprn}/",
+            f"/service-desk/organisations/{organisation.ukprn}/replace-super-user/",
         ],
     )
 
 
-def test_signed_out_pages(page: Any, college: Organisation) -> None:
-    user = _user(college, "tom.baker", ["online"])
+def test_signed_out_pages(page: Any, organisation: Organisation) -> None:
+    user = ready_user(organisation, "tom.baker", ["online"])
     set_secret_question(user=user, question="first_school", answer="Llan")
     _sweep(page, ["/sign-in/", "/forgotten-password/", "/terms/", "/accessibility/"])
     page.goto("/forgotten-password/")

@@ -23,30 +23,18 @@ from lrs.core.actor import Actor, Channel
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner
 from lrs.organisations.models import Organisation, User
-from lrs.organisations.services import create_organisation, create_user
+from lrs.organisations.services import create_user
 from tests.conftest import learner_details
-from tests.e2e.conftest import check_page
-from tests.portal.conftest import make_ready
+from tests.e2e.conftest import check_page, ready_user, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "Chosen-pass-42"
 CSV_NAME = "LRB_10034567_150320251030.CSV"
 DOB = datetime.date.today().replace(year=datetime.date.today().year - 15, month=4, day=12)
 SEED_WARNING = (
     "Please confirm by selecting Register learner that the learner you are about to register "
     "is not included in the list of learners found by the search."
 )
-
-
-@pytest.fixture
-def organisation() -> Organisation:
-    return create_organisation(
-        ukprn="10034567",
-        name="Riverside College",
-        organisation_type="college",
-        granted_roles=["super", "batch", "online", "view", "plr", "vld"],
-    )
 
 
 @pytest.fixture
@@ -64,15 +52,7 @@ def alys(organisation: Organisation) -> Learner:
 
 @pytest.fixture
 def batch_user(organisation: Organisation) -> User:
-    user = create_user(
-        organisation=organisation,
-        username="sian.evans",
-        roles=["batch"],
-        password=PASSWORD,
-        first_name="Sian",
-        last_name="Evans",
-    )
-    return make_ready(user)
+    return ready_user(organisation, "sian.evans", ["batch"])
 
 
 def _csv(*given_names: str) -> bytes:
@@ -88,16 +68,6 @@ def _csv(*given_names: str) -> bytes:
 
 
 # --- Browser steps ----------------------------------------------------------------------------
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.goto("/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Accept the user agreement").wait_for()
-    page.get_by_role("button", name="Accept", exact=True).click()
-    page.get_by_role("heading", name="Learner management").wait_for()
 
 
 def _go_to_batches(page: Any) -> None:
@@ -154,7 +124,7 @@ def _upload_and_process(page: Any, *given_names: str) -> Batch:
 def test_upload_resolve_a_possible_match_and_download_the_output_again(
     page: Any, alys: Learner, batch_user: User
 ) -> None:
-    _sign_in(page, "sian.evans")
+    sign_in(page, "sian.evans")
     batch = _upload_and_process(page, "Elin")
     check_page(page, "batch-complete")
     assert _summary_value(page, "Possible matches") == "1"
@@ -232,7 +202,7 @@ def test_upload_resolve_a_possible_match_and_download_the_output_again(
 def test_register_a_new_learner_after_the_warning(
     page: Any, alys: Learner, batch_user: User
 ) -> None:
-    _sign_in(page, "sian.evans")
+    sign_in(page, "sian.evans")
     batch = _upload_and_process(page, "Elin")
     page.get_by_role("link", name="Resolve this batch's exceptions").click()
     page.get_by_role("link", name=f"Resolve row 1 of {CSV_NAME}").click()
@@ -256,7 +226,7 @@ def test_register_a_new_learner_after_the_warning(
 
 
 def test_a_refused_file_is_explained_on_the_upload_form(page: Any, batch_user: User) -> None:
-    _sign_in(page, "sian.evans")
+    sign_in(page, "sian.evans")
     _go_to_batches(page)
     _upload(page, _csv("Elin"), name="LRB_10099999_150320251030.CSV")
     summary = page.locator(".govuk-error-summary")

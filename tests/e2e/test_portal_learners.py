@@ -15,15 +15,13 @@ import pytest
 from lrs.core.actor import Actor, Channel
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner
-from lrs.organisations.models import Organisation, User
-from lrs.organisations.services import create_organisation, create_user
+from lrs.organisations.models import Organisation
+from lrs.organisations.services import create_user
 from tests.conftest import learner_details
-from tests.e2e.conftest import check_page
-from tests.portal.conftest import make_ready
+from tests.e2e.conftest import check_page, ready_user, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "Chosen-pass-42"
 MEGAN_DOB = datetime.date(2009, 4, 12)  # learner_details()'s date of birth
 NOT_FOUND = (
     "No learner was found with this ULN and these names. Check the ULN, given name and family "
@@ -39,32 +37,10 @@ SEED_WARNING = (
 
 
 @pytest.fixture
-def organisation() -> Organisation:
-    return create_organisation(
-        ukprn="10034567",
-        name="Riverside College",
-        organisation_type="college",
-        granted_roles=["super", "batch", "online", "view", "plr", "vld"],
-    )
-
-
-@pytest.fixture
 def colleague(organisation: Organisation) -> Actor:
     """Another user of the college, who registered the learners already on the register."""
     user = create_user(organisation=organisation, username="dafydd.hughes", roles=["online"])
     return Actor(user=user, channel=Channel.PORTAL)
-
-
-def _user(organisation: Organisation, username: str, roles: list[str]) -> User:
-    user = create_user(
-        organisation=organisation,
-        username=username,
-        roles=roles,
-        password=PASSWORD,
-        first_name="Sian",
-        last_name="Evans",
-    )
-    return make_ready(user)
 
 
 def _register(actor: Actor, **overrides: Any) -> Learner:
@@ -76,16 +52,6 @@ def _register(actor: Actor, **overrides: Any) -> Learner:
 
 
 # --- Browser steps ----------------------------------------------------------------------------
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.goto("/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Accept the user agreement").wait_for()
-    page.get_by_role("button", name="Accept", exact=True).click()
-    page.get_by_role("heading", name="Learner management").wait_for()
 
 
 def _menu(page: Any) -> Any:
@@ -149,9 +115,9 @@ def test_find_by_personal_details_view_and_edit(
     page: Any, organisation: Organisation, colleague: Actor
 ) -> None:
     megan = _register(colleague, email_address="megan@example.com")
-    _user(organisation, "sian.evans", ["online"])
+    ready_user(organisation, "sian.evans", ["online"])
 
-    _sign_in(page, "sian.evans")
+    sign_in(page, "sian.evans")
     _go_to_find(page)
     check_page(page, "learner-find")
 
@@ -209,9 +175,9 @@ def test_find_by_personal_details_view_and_edit(
 
 def test_find_by_uln(page: Any, organisation: Organisation, colleague: Actor) -> None:
     megan = _register(colleague)
-    _user(organisation, "sian.evans", ["online"])
+    ready_user(organisation, "sian.evans", ["online"])
 
-    _sign_in(page, "sian.evans")
+    sign_in(page, "sian.evans")
     _go_to_find(page)
     _find_by_uln(page, megan.uln, "Megan", "Pritchard")
     page.get_by_role("heading", name="Learner found").wait_for()
@@ -254,9 +220,9 @@ def test_possible_matches_show_why_they_matched(
     ulns += [_register(colleague, given_name=name, middle_other_name="") for name in sisters[1:]]
     ulns.append(_register(colleague, given_name="Angharad", middle_other_name=""))
     ulns = [learner.uln for learner in ulns]
-    _user(organisation, "sian.evans", ["online"])
+    ready_user(organisation, "sian.evans", ["online"])
 
-    _sign_in(page, "sian.evans")
+    sign_in(page, "sian.evans")
     _go_to_find(page)
     _find_by_details(
         page,
@@ -293,9 +259,9 @@ def test_no_match_then_register_the_learner(
     page: Any, organisation: Organisation, colleague: Actor
 ) -> None:
     _register(colleague)
-    _user(organisation, "sian.evans", ["online"])
+    ready_user(organisation, "sian.evans", ["online"])
 
-    _sign_in(page, "sian.evans")
+    sign_in(page, "sian.evans")
     _go_to_find(page)
     _find_by_details(
         page,
@@ -356,9 +322,9 @@ def test_register_with_the_possible_match_warning(
     page: Any, organisation: Organisation, colleague: Actor
 ) -> None:
     megan = _register(colleague)
-    _user(organisation, "sian.evans", ["online"])
+    ready_user(organisation, "sian.evans", ["online"])
 
-    _sign_in(page, "sian.evans")
+    sign_in(page, "sian.evans")
     _menu(page).get_by_role("link", name="Register a learner").click()
     page.get_by_role("heading", name="Register a learner").wait_for()
     check_page(page, "learner-register")
@@ -412,9 +378,9 @@ def test_too_many_matches_show_no_learners(
         ).uln
         for postcode in postcodes
     ]
-    _user(organisation, "sian.evans", ["online"])
+    ready_user(organisation, "sian.evans", ["online"])
 
-    _sign_in(page, "sian.evans")
+    sign_in(page, "sian.evans")
     _go_to_find(page)
     _find_by_details(
         page,
@@ -439,9 +405,9 @@ def test_a_view_only_user_can_find_but_not_change(
     page: Any, organisation: Organisation, colleague: Actor
 ) -> None:
     megan = _register(colleague)
-    _user(organisation, "sian.evans", ["view"])
+    ready_user(organisation, "sian.evans", ["view"])
 
-    _sign_in(page, "sian.evans")
+    sign_in(page, "sian.evans")
     check_page(page, "home-view-only-user")
     assert _menu(page).get_by_role("link", name="Find a learner").is_visible()
     assert page.get_by_role("link", name="Register a learner").count() == 0

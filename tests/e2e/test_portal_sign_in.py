@@ -7,22 +7,12 @@ from typing import Any
 import pytest
 
 from lrs.organisations.models import Organisation, User
-from lrs.organisations.services import create_organisation, create_user
-from tests.e2e.conftest import check_page
+from lrs.organisations.services import create_user
+from tests.e2e.conftest import check_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ONE_TIME = "One-time-pass-9"
-
-
-@pytest.fixture
-def organisation() -> Organisation:
-    return create_organisation(
-        ukprn="10034567",
-        name="Riverside College",
-        organisation_type="college",
-        granted_roles=["super", "batch", "online", "view", "plr", "vld"],
-    )
 
 
 def _new_user(organisation: Organisation, username: str, roles: list[str]) -> User:
@@ -36,17 +26,11 @@ def _new_user(organisation: Organisation, username: str, roles: list[str]) -> Us
     )
 
 
-def _sign_in(page: Any, username: str, password: str) -> None:
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_first_sign_in(page: Any, organisation: Organisation) -> None:
     _new_user(organisation, "sian.evans", ["online"])
     page.goto("/")
     check_page(page, "sign-in")
-    _sign_in(page, "sian.evans", ONE_TIME)
+    sign_in(page, "sian.evans", ONE_TIME, accept=False)
 
     page.get_by_role("heading", name="Change your password").wait_for()
     page.get_by_label("Current password").fill(ONE_TIME)
@@ -82,7 +66,7 @@ def test_first_sign_in(page: Any, organisation: Organisation) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.get_by_text("You have signed out.").wait_for()
     # The next sign-in asks only for the agreement again.
-    _sign_in(page, "sian.evans", "Chosen-pass-42")
+    sign_in(page, "sian.evans", "Chosen-pass-42", accept=False)
     page.get_by_role("heading", name="Accept the user agreement").wait_for()
     page.get_by_role("button", name="Decline").click()
     page.get_by_text("You must accept the user agreement").wait_for()
@@ -104,5 +88,5 @@ def test_forgotten_password(page: Any, organisation: Organisation) -> None:
     page.get_by_label("Confirm new password").fill("Recovered-pass-7")
     page.get_by_role("button", name="Change password").click()
     page.get_by_text("Your password has been changed").wait_for()
-    _sign_in(page, "sian.evans", "Recovered-pass-7")
+    sign_in(page, "sian.evans", "Recovered-pass-7", accept=False)
     page.get_by_role("heading", name="Accept the user agreement").wait_for()

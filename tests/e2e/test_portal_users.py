@@ -9,48 +9,12 @@ from typing import Any
 import pytest
 
 from lrs.core.actor import Channel
-from lrs.organisations.models import Organisation, User
-from lrs.organisations.services import create_organisation, create_user, service_desk_system_actor
+from lrs.organisations.models import Organisation
+from lrs.organisations.services import service_desk_system_actor
 from lrs.organisations.signin import MAX_FAILED_SIGN_INS
-from tests.e2e.conftest import check_page
-from tests.portal.conftest import make_ready
+from tests.e2e.conftest import PASSWORD, check_page, ready_user, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "Known-pass-42"
-
-
-@pytest.fixture
-def college() -> Organisation:
-    return create_organisation(
-        ukprn="10034567",
-        name="Riverside College",
-        organisation_type="college",
-        granted_roles=["super", "batch", "online", "view", "plr", "vld"],
-    )
-
-
-def _user(organisation: Organisation, username: str, roles: list[str], name: str) -> User:
-    given, family = name.split()
-    user = create_user(
-        organisation=organisation,
-        username=username,
-        roles=roles,
-        password=PASSWORD,
-        first_name=given,
-        last_name=family,
-        email=f"{username}@example.org",
-    )
-    return make_ready(user)
-
-
-def _sign_in(page: Any, username: str, password: str = PASSWORD, *, accept: bool = True) -> None:
-    page.goto("/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    if accept:
-        page.get_by_role("button", name="Accept").click()
 
 
 def _sign_out(page: Any) -> None:
@@ -59,10 +23,10 @@ def _sign_out(page: Any) -> None:
 
 
 def test_lockout_after_ten_wrong_passwords_and_reactivation(
-    page: Any, college: Organisation
+    page: Any, organisation: Organisation
 ) -> None:
-    _user(college, "grace.okafor", ["super"], "Grace Okafor")
-    _user(college, "tom.baker", ["online"], "Tom Baker")
+    ready_user(organisation, "grace.okafor", ["super"])
+    ready_user(organisation, "tom.baker", ["online"])
 
     page.goto("/sign-in/")
     for _ in range(MAX_FAILED_SIGN_INS - 1):
@@ -81,7 +45,7 @@ def test_lockout_after_ten_wrong_passwords_and_reactivation(
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Your account is suspended").first.wait_for()
 
-    _sign_in(page, "grace.okafor")
+    sign_in(page, "grace.okafor")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="User management").click()
     check_page(page, "find-users")
     page.get_by_label("Suspended").check()
@@ -95,13 +59,13 @@ def test_lockout_after_ten_wrong_passwords_and_reactivation(
     page.get_by_text("Active", exact=True).first.wait_for()
     _sign_out(page)
 
-    _sign_in(page, "tom.baker")
+    sign_in(page, "tom.baker")
     page.get_by_role("heading", name="Learner management").wait_for()
 
 
-def test_create_a_user_who_then_signs_in(page: Any, college: Organisation) -> None:
-    _user(college, "grace.okafor", ["super"], "Grace Okafor")
-    _sign_in(page, "grace.okafor")
+def test_create_a_user_who_then_signs_in(page: Any, organisation: Organisation) -> None:
+    ready_user(organisation, "grace.okafor", ["super"])
+    sign_in(page, "grace.okafor")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="User management").click()
     page.get_by_role("button", name="Create user").click()
     check_page(page, "create-user")
@@ -123,7 +87,7 @@ def test_create_a_user_who_then_signs_in(page: Any, college: Organisation) -> No
     assert re.fullmatch(r"\S{12}", one_time)
     _sign_out(page)
 
-    _sign_in(page, username, one_time, accept=False)
+    sign_in(page, username, one_time, accept=False)
     page.get_by_role("heading", name="Change your password").wait_for()
     page.get_by_label("Current password").fill(one_time)
     page.get_by_label("New password", exact=True).fill("Own-choice-77")
@@ -139,7 +103,7 @@ def test_create_a_user_who_then_signs_in(page: Any, college: Organisation) -> No
     _sign_out(page)
 
     # Back as the super user: verify the new user's identity with their answer.
-    _sign_in(page, "grace.okafor")
+    sign_in(page, "grace.okafor")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="User management").click()
     page.get_by_label("All roles").check()
     page.get_by_role("button", name="Find users").click()
@@ -154,10 +118,10 @@ def test_create_a_user_who_then_signs_in(page: Any, college: Organisation) -> No
     check_page(page, "verify-identity-correct")
 
 
-def test_service_desk_registers_an_organisation(page: Any, college: Organisation) -> None:
+def test_service_desk_registers_an_organisation(page: Any, organisation: Organisation) -> None:
     desk = service_desk_system_actor(channel=Channel.CLI).organisation
-    _user(desk, "sam.patel", ["operator"], "Sam Patel")
-    _sign_in(page, "sam.patel")
+    ready_user(desk, "sam.patel", ["operator"])
+    sign_in(page, "sam.patel")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Organisations").click()
     check_page(page, "service-desk-organisations")
     page.get_by_role("button", name="Register an organisation").click()

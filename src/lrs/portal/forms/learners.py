@@ -97,7 +97,26 @@ def from_session(values: dict[str, Any], date_fields: frozenset[str]) -> dict[st
     return result
 
 
-class FindByUlnForm(forms.Form):
+class _LearnerNamesForm(forms.Form):
+    """The two names every find needs."""
+
+    given_name = _text(
+        _("Given name"),
+        name="given_name",
+        required=True,
+        required_message=_("Enter the learner's given name"),
+    )
+    family_name = _text(
+        _("Family name"),
+        name="family_name",
+        required=True,
+        required_message=_("Enter the learner's family name"),
+    )
+
+
+class FindByUlnForm(_LearnerNamesForm):
+    field_order = ["uln", "given_name", "family_name"]
+
     uln = _text(
         _("ULN"),
         max_length=10,
@@ -105,38 +124,14 @@ class FindByUlnForm(forms.Form):
         required_message=_("Enter the learner's ULN"),
         hint=_("The 10-digit Unique Learner Number"),
     )
-    given_name = _text(
-        _("Given name"),
-        name="given_name",
-        required=True,
-        required_message=_("Enter the learner's given name"),
-    )
-    family_name = _text(
-        _("Family name"),
-        name="family_name",
-        required=True,
-        required_message=_("Enter the learner's family name"),
-    )
 
     def clean_uln(self) -> str:
         return "".join(str(self.cleaned_data["uln"]).split())
 
 
-class FindByDetailsForm(forms.Form):
+class FindByDetailsForm(_LearnerNamesForm):
     DATE_FIELDS = frozenset({"date_of_birth"})
 
-    given_name = _text(
-        _("Given name"),
-        name="given_name",
-        required=True,
-        required_message=_("Enter the learner's given name"),
-    )
-    family_name = _text(
-        _("Family name"),
-        name="family_name",
-        required=True,
-        required_message=_("Enter the learner's family name"),
-    )
     date_of_birth = _date_of_birth()
     gender = _gender()
     last_known_postcode = _text(
