@@ -53,10 +53,13 @@ def test_match_people_equals_match_person_one_by_one() -> None:
         for query in queries
     ]
     together = matching_adapter.match_people(people)
-    for person, outcome in zip(people, together, strict=True):
+    for person, matched in zip(people, together, strict=True):
         alone = matching_adapter.match_person(person)
+        assert matched.seen == alone.seen
+        assert matching_adapter.still_seen(person, matched.seen)
+        outcome, alone = matched.outcome, alone.outcome  # type: ignore[assignment]
         assert outcome.kind == alone.kind
         assert [c.key for c in outcome.candidates] == [c.key for c in alone.candidates]
         assert outcome.considered == alone.considered
-    kinds = {outcome.kind.value for outcome in together}
+    kinds = {matched.outcome.kind.value for matched in together}
     assert {"exact", "possible", "none"} <= kinds  # the check covers each outcome

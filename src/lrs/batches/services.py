@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from lrs.batches.models import (
 )
 from lrs.core.actor import Actor, Channel, ensure_can
 from lrs.core.audit import AuditAction, record_audit
+from lrs.core.bulk import insert_objects
 from lrs.core.errors import Conflict, NotFound, ValidationFailed
 from lrs.core.roles import Permission
 from lrs.identifiers import IdentifierError, validate_uln
@@ -334,15 +335,21 @@ def _from_search(
         )
     if batch.submission_type == SubmissionType.CHECK:
         return _RowResult(rc.RC005, str(rc.TABLE[rc.RC005].meaning))
-    return _register(batch, actor, details, registered_in_chunk)
+    return _register(batch, actor, details, outcome, registered_in_chunk)
 
 
 def _register(
-    batch: Batch, actor: Actor, details: LearnerDetails, registered_in_chunk: set[int]
+    batch: Batch,
+    actor: Actor,
+    details: LearnerDetails,
+    searched: SearchOutcome,
+    registered_in_chunk: set[int],
 ) -> _RowResult:
     try:
         with transaction.atomic():
-            result = register_learner(details=details, actor=actor)
+            # The chunk's search stands unless a learner among its candidates changed since
+            # (one registered by an earlier row of this chunk, say): `register_learner` checks.
+            result = register_learner(details=details, actor=actor, searched=searched)
     except IdenticalLearnerExists as exc:
         identity = matching_adapter.identity_key_of(details)
         earlier = _registered_earlier_in_batch(batch, identity)
@@ -388,7 +395,7 @@ def _save_results(batch: Batch, rows: list[BatchRow], results: Mapping[int, _Row
                 )
             )
     _write_rows(rows)
-    BatchException.objects.bulk_create(exceptions, batch_size=500)
+    insert_objects(BatchException, exceptions)
 
 
 def _write_rows(rows: list[BatchRow]) -> None:
@@ -404,7 +411,8 @@ def _write_rows(rows: list[BatchRow]) -> None:
     # Only a pending row is written: a row is never done twice, whatever the locking.
     sql = f"UPDATE {table} SET {assignments} WHERE {id_} = %s AND {state} = %s"  # noqa: S608
     field = BatchRow._meta.get_field("processed_at")
-    with connection.cursor() as cursor:
+    current = connections[DEFAULT_DB_ALIAS]  # not the proxy: one look-up, not one per row
+    with current.cursor() as cursor:
         cursor.executemany(
             sql,
             [
@@ -414,7 +422,7 @@ def _write_rows(rows: list[BatchRow]) -> None:
                     row.message,
                     row.uln,
                     row.learner_id,
-                    field.get_db_prep_value(row.processed_at, connection),
+                    field.get_db_prep_value(row.processed_at, current),
                     row.pk,
                     RowState.PENDING,
                 )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from lrs.core.actor import Actor
+from lrs.core.bulk import insert_objects
 from lrs.core.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -71,11 +72,11 @@ def audit_event(
 
 
 def record_audits(events: list[AuditEvent]) -> None:
-    """Write several audit rows in one statement and one transaction."""
+    """Write several audit rows at once, in one transaction (the rows get no ids back)."""
     if not events:
         return
     with transaction.atomic():
-        AuditEvent.objects.bulk_create(events, batch_size=500)
+        insert_objects(AuditEvent, events)
 
 
 def record_audit(

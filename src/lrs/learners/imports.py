@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction
+from lrs.core.bulk import insert_rows
 from lrs.core.errors import ValidationFailed
 from lrs.core.models import AuditEvent
 from lrs.core.roles import Permission
@@ -153,8 +152,8 @@ class _Pending:
 def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
     """Insert one chunk in one transaction, skipping rows already on the register.
 
-    Plain `executemany` statements rather than `bulk_create`: building ORM objects for every
-    learner, key and audit row costs several times the database's own work at this volume.
+    `insert_rows` (COPY, or executemany) rather than `bulk_create`: building ORM objects for
+    every learner, key and audit row costs several times the database's own work at this volume.
     """
     ulns = [row.uln for row in pending]
     identities = [row.identity_key for row in pending]
@@ -184,7 +183,7 @@ def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
         ids = dict(
             Learner.objects.filter(uln__in=[row.uln for row in fresh]).values_list("uln", "id")
         )
-        _execute_many(
+        insert_rows(
             LearnerMatchKey,
             ("learner_id", "key"),
             [
@@ -194,7 +193,7 @@ def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
             ],
         )
         organisation = actor.organisation
-        _execute_many(
+        insert_rows(
             AuditEvent,
             (
                 "occurred_at",
@@ -254,7 +253,7 @@ def _insert_learners(rows: list[_Pending], actor: Actor, now: datetime.datetime)
             for name in LEARNER_FIELDS
         ]
         values.append((row.uln, *fields, row.identity_key, *tail))
-    _execute_many(Learner, _LEARNER_COLUMNS, values)
+    insert_rows(Learner, _LEARNER_COLUMNS, values)
 
 
 def _refresh_statistics() -> None:
@@ -271,21 +270,3 @@ def _refresh_statistics() -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"{command} {connection.ops.quote_name(table)}")
-
-
-def _execute_many(model: type[Model], columns: tuple[str, ...], rows: list[Any]) -> None:
-    """Insert rows the fastest way each database offers: COPY on PostgreSQL, else executemany."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(column) for column in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608 - names come from model metadata

@@ -19,10 +19,10 @@ from lrs.identifiers import IdentifierError, validate_uln
 from lrs.learners import matching_adapter
 from lrs.learners.details import SearchDetails
 from lrs.learners.errors import LearnerNotFound
-from lrs.learners.matching_adapter import SearchOutcome
+from lrs.learners.matching_adapter import Matched, SearchOutcome
 from lrs.learners.models import Learner
 from lrs.learners.validation import validate_search_details
-from lrs.matching import MatchOutcome, are_name_variants, normalise_name
+from lrs.matching import are_name_variants, normalise_name
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def search_learners_many(
     the others go on.
     """
     ensure_can(actor, Permission.FIND_LEARNER)
-    checked: list[MatchOutcome | ValidationFailed] = []
+    checked: list[Matched | ValidationFailed] = []
     people = []
     for details in searches:
         try:
@@ -113,13 +113,12 @@ def search_learners_many(
             continue
         people.append(matching_adapter.person_from(cleaned))
         checked.append(_PENDING)
-    matched = iter(matching_adapter.match_people(people) if len(people) > 1 else [])
     if len(people) == 1:
         matched = iter([matching_adapter.match_person(people[0])])
+    else:
+        matched = iter(matching_adapter.match_people(people))
     checked = [next(matched) if item is _PENDING else item for item in checked]
-    found = iter(
-        matching_adapter.with_learners([o for o in checked if isinstance(o, MatchOutcome)])
-    )
+    found = iter(matching_adapter.with_learners([o for o in checked if isinstance(o, Matched)]))
     results: list[SearchOutcome | ValidationFailed] = [
         item if isinstance(item, ValidationFailed) else next(found) for item in checked
     ]

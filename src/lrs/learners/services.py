@@ -96,12 +96,18 @@ def register_learner(
     details: LearnerDetails,
     actor: Actor,
     confirm_not_possible_match: bool = False,
+    searched: SearchOutcome | None = None,
 ) -> RegistrationResult:
     """Issue a ULN after searching the whole register for the learner.
 
     An exact match is returned instead of a new ULN. Possible matches (or too many to show)
     need the caller's confirmation that the learner is none of them. Key information
     identical to an existing learner is refused outright (WSRC0021).
+
+    `searched`: a search the caller has just made for these same details (a batch chunk
+    searches all its rows in one statement). It stands in for the registration's own search
+    when, under the registration lock, the learners sharing the details' keys are still the
+    ones it considered; otherwise the register is searched again.
     """
     ensure_can(actor, Permission.REGISTER_LEARNER)
     details = validate_learner_details(details)
@@ -114,12 +120,20 @@ def register_learner(
             details={"reason": IdenticalLearnerExists.code},
         )
         raise IdenticalLearnerExists()
-    search = matching_adapter.find_matches(matching_adapter.person_from(details))
+    person = matching_adapter.person_from(details)
+    if (
+        searched is not None
+        and searched.person == person
+        and matching_adapter.still_seen(person, searched.seen)
+    ):
+        search = searched  # its learners were recorded as shown by the caller's search
+    else:
+        search = matching_adapter.find_matches(person)
+        if search.kind is not MatchKind.NONE:
+            _record_shown(actor, search)
     if search.kind is MatchKind.EXACT:
-        _record_shown(actor, search)
         return RegistrationResult(RegistrationStatus.ALREADY_REGISTERED, search, search.learners[0])
     if search.kind is not MatchKind.NONE and not confirm_not_possible_match:
-        _record_shown(actor, search)
         return RegistrationResult(RegistrationStatus.NEEDS_CONFIRMATION, search)
     learner = Learner(
         **details.as_model_fields(),
@@ -127,7 +141,7 @@ def register_learner(
         created_by_organisation=actor.organisation,
     )
     _insert_learner(learner)
-    matching_adapter.store_keys(learner)
+    matching_adapter.store_keys(learner, new=True)
     record_audit(
         actor=actor,
         action=AuditAction.LEARNER_REGISTERED,
@@ -202,6 +216,9 @@ def update_learner(
                 "details, please call the LRS Customer Helpdesk for further assistance."
             )
         )
+    # New details are what a registration searching for them would find: take its locks, so
+    # a registration in progress sees this learner's new details, or this waits for it.
+    matching_adapter.lock_for_registration(new)
     for name, value in new.as_model_fields().items():
         setattr(learner, name, value)
     learner.identity_key = identity

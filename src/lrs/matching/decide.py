@@ -147,17 +147,19 @@ def score_candidate(
 
 def _score(query: Prepared, candidate: Candidate, params: ModelParameters) -> ScoredCandidate:
     """Score without reasons: most candidates of a search are dropped before anyone reads them."""
-    evidence = []
-    score = 0.0
-    for field, verdict, row in prepared_verdicts(query, prepared(candidate.details)):
-        item = params.evidence(row, verdict, field)
-        evidence.append(item)
-        score += item.weight
+    return _scored(candidate.key, prepared_verdicts(query, prepared(candidate.details)), params)
+
+
+def _scored(
+    key: int, verdicts: list[tuple[str, str, str]], params: ModelParameters
+) -> ScoredCandidate:
+    evidence = tuple(params.evidence(row, verdict, field) for field, verdict, row in verdicts)
+    score = params.total(verdicts)
     return ScoredCandidate(
-        key=candidate.key,
+        key=key,
         score=score,
         probability=params.probability(score),
-        evidence=tuple(evidence),
+        evidence=evidence,
         reasons=(),
     )
 
@@ -177,9 +179,13 @@ def posterior_of_best(
     log2 of the prior odds per candidate. Likelihood ratios are taken relative to the best
     one, so no score is too large to exponentiate.
     """
-    total = 2.0 ** max(-1000.0, min(1000.0, -(best.score + prior_bits)))
-    for item in scored:
-        gap = item.score - best.score
+    return _posterior(best.score, (item.score for item in scored), prior_bits)
+
+
+def _posterior(best: float, scores: Iterable[float], prior_bits: float) -> float:
+    total = 2.0 ** max(-1000.0, min(1000.0, -(best + prior_bits)))
+    for score in scores:
+        gap = score - best
         if gap > -100.0:
             total += 2.0**gap
     return 1.0 / total
@@ -233,21 +239,28 @@ def decide(
     for candidate in candidates:
         unique.setdefault(candidate.key, candidate)
     query_prepared = prepared(query)
-    scored = [_score(query_prepared, candidate, params) for candidate in unique.values()]
-    kept = sorted(
-        (item for item in scored if item.probability >= config.possible_probability),
-        key=lambda item: (-item.score, item.key),
-    )
-    considered = len(scored)
-    if not kept:
+    # Every candidate's score counts in the posterior, but only those kept are shown, so only
+    # they get their evidence spelt out (most of a search's candidates are strangers).
+    scores: list[float] = []
+    worth_showing: list[tuple[float, int, list[tuple[str, str, str]]]] = []
+    for key, candidate in unique.items():
+        verdicts = prepared_verdicts(query_prepared, prepared(candidate.details))
+        score = params.total(verdicts)
+        scores.append(score)
+        if params.probability(score) >= config.possible_probability:
+            worth_showing.append((score, key, verdicts))
+    considered = len(scores)
+    if not worth_showing:
         return MatchOutcome(MatchKind.NONE, (), considered)
-    if len(kept) > config.max_results:
+    if len(worth_showing) > config.max_results:
         return MatchOutcome(MatchKind.TOO_MANY, (), considered)
+    worth_showing.sort(key=lambda item: (-item[0], item[1]))
+    kept = [_scored(key, verdicts, params) for _score, key, verdicts in worth_showing]
     best = kept[0]
     clear_lead = len(kept) == 1 or best.score - kept[1].score > config.margin
     if (
         clear_lead
-        and posterior_of_best(best, scored, params.prior_bits) >= config.exact_probability
+        and _posterior(best.score, scores, params.prior_bits) >= config.exact_probability
         and not _blocked(best, query_prepared, prepared(unique[best.key].details))
     ):
         kept = [best]

@@ -460,6 +460,17 @@ class ModelParameters:
         """Return log2(m / u) for a verdict; 0 for "missing" or a verdict without a row."""
         return self._weights.get((field_name, verdict), 0.0)
 
+    def total(self, verdicts: Iterable[tuple[str, str, str]]) -> float:
+        """Return the summed weight of (field, verdict, row) triples, as ``evidence`` weighs them.
+
+        The sum is taken in the order given, so it equals adding up each ``evidence`` weight.
+        """
+        weights = self._weights
+        score = 0.0
+        for _field, verdict, row in verdicts:
+            score += weights.get((row, verdict), 0.0)
+        return score
+
     def evidence(self, row: str, verdict: str, field_name: str = "") -> FieldEvidence:
         """Return the ``FieldEvidence`` of a verdict, weighed by the table row ``row``.
 
