@@ -112,8 +112,12 @@ def run_worker(
     total = 0
     next_expiry = time.monotonic()
     logger.info("worker started (chunk %d, poll %.1fs)", chunk, poll_seconds)
+    processed = 0
     while not stop.is_set():
-        _release_connections()
+        if not processed:
+            # Between batches, not between chunks: a new connection starts with a cold page
+            # cache (on SQLite, the memory map too), which cost a third of a chunk's time.
+            _release_connections()
         try:
             if time.monotonic() >= next_expiry:
                 expired = expire_exceptions()

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from lrs.matching.compare import prepared_verdicts
 from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters
 from lrs.matching.normalise import normalise_gender
-from lrs.matching.prepare import Prepared, prepared
+from lrs.matching.prepare import Prepared, prepare_uncached, prepared
 from lrs.matching.types import (
     Candidate,
     FieldEvidence,
@@ -241,27 +241,30 @@ def decide(
     query_prepared = prepared(query)
     # Every candidate's score counts in the posterior, but only those kept are shown, so only
     # they get their evidence spelt out (most of a search's candidates are strangers).
+    # Candidates are prepared without the cache: each is usually seen by one search only, and
+    # hashing them would cost more than the cache saves.
     scores: list[float] = []
-    worth_showing: list[tuple[float, int, list[tuple[str, str, str]]]] = []
+    worth_showing: list[tuple[float, int, list[tuple[str, str, str]], Prepared]] = []
     for key, candidate in unique.items():
-        verdicts = prepared_verdicts(query_prepared, prepared(candidate.details))
+        record = prepare_uncached(candidate.details)
+        verdicts = prepared_verdicts(query_prepared, record)
         score = params.total(verdicts)
         scores.append(score)
         if params.probability(score) >= config.possible_probability:
-            worth_showing.append((score, key, verdicts))
+            worth_showing.append((score, key, verdicts, record))
     considered = len(scores)
     if not worth_showing:
         return MatchOutcome(MatchKind.NONE, (), considered)
     if len(worth_showing) > config.max_results:
         return MatchOutcome(MatchKind.TOO_MANY, (), considered)
     worth_showing.sort(key=lambda item: (-item[0], item[1]))
-    kept = [_scored(key, verdicts, params) for _score, key, verdicts in worth_showing]
+    kept = [_scored(key, verdicts, params) for _score, key, verdicts, _record in worth_showing]
     best = kept[0]
     clear_lead = len(kept) == 1 or best.score - kept[1].score > config.margin
     if (
         clear_lead
         and _posterior(best.score, scores, params.prior_bits) >= config.exact_probability
-        and not _blocked(best, query_prepared, prepared(unique[best.key].details))
+        and not _blocked(best, query_prepared, worth_showing[0][3])
     ):
         kept = [best]
         kind = MatchKind.EXACT

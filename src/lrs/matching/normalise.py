@@ -213,12 +213,16 @@ def normalise_postcode(postcode: str) -> str:
     return compact
 
 
+# The start of every pseudo-postcode (ZZ99 9ZZ, the agreed default, and its kin).
+DEFAULT_POSTCODE_AREA = "ZZ99"
+
+
 def is_default_postcode(postcode: str) -> bool:
     """Tell whether a postcode is a ZZ99 pseudo-postcode, such as the agreed default ZZ99 9ZZ.
 
     All ZZ99 codes (no fixed abode, overseas, unknown) say nothing about where a person lives.
     """
-    return normalise_postcode(postcode).startswith("ZZ99")
+    return normalise_postcode(postcode).startswith(DEFAULT_POSTCODE_AREA)
 
 
 @functools.lru_cache(maxsize=16)

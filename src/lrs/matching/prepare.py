@@ -14,9 +14,9 @@ import jellyfish
 
 from lrs.matching.nicknames import given_name_keys
 from lrs.matching.normalise import (
+    DEFAULT_POSTCODE_AREA,
     NAME_PARTICLES,
     canonical_mac,
-    is_default_postcode,
     normalise_gender,
     normalise_name,
     normalise_postcode,
@@ -24,7 +24,7 @@ from lrs.matching.normalise import (
 )
 from lrs.matching.types import PersonDetails
 
-__all__ = ["Prepared", "phonetic", "prepared"]
+__all__ = ["Prepared", "phonetic", "prepare_uncached", "prepared"]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -128,7 +128,8 @@ def _postcode(raw: str) -> _Postcode:
     spaced = " " in normalised
     return _Postcode(
         normalised=normalised,
-        default=bool(normalised) and is_default_postcode(normalised),
+        # is_default_postcode on a normalised postcode (normalising again changes nothing)
+        default=normalised.startswith(DEFAULT_POSTCODE_AREA),
         sector=normalised[:-2] if spaced else "",
         district=normalised.partition(" ")[0],
     )
@@ -181,7 +182,8 @@ class Prepared(NamedTuple):
     uci: str
 
 
-def _prepare(details: PersonDetails) -> Prepared:
+def prepare_uncached(details: PersonDetails) -> Prepared:
+    """Return the ``Prepared`` form of ``details`` without the cache of ``prepared``."""
     given = _given(details.given_name)
     preferred = _given(details.preferred_given_name) if details.preferred_given_name else None
     family = _family(details.family_name)
@@ -223,4 +225,4 @@ def _prepare(details: PersonDetails) -> Prepared:
 @functools.lru_cache(maxsize=16384)
 def prepared(details: PersonDetails) -> Prepared:
     """Return the cached ``Prepared`` form of ``details``."""
-    return _prepare(details)
+    return prepare_uncached(details)
