@@ -119,19 +119,25 @@ def _submit(content: bytes) -> int:
     return int(batch.pk)
 
 
-def _resident_kb(pid: int) -> int:
-    """The process's resident memory now (VmRSS), or 0 once it has gone."""
+def _resident_kb(pid: int) -> tuple[int, int]:
+    """The process's resident memory now: (VmRSS, RssAnon) in KB, or zeros once it has gone.
+
+    VmRSS counts the pages of the SQLite file the worker has memory-mapped (shared with the
+    page cache, and given back under pressure); RssAnon is the worker's own memory.
+    """
+    values = {"VmRSS:": 0, "RssAnon:": 0}
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+            name = line.split(":", 1)[0] + ":"
+            if name in values:
+                values[name] = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return values["VmRSS:"], values["RssAnon:"]
 
 
-def _run_workers(workers: int, env: dict[str, str], chunk: int) -> tuple[float, float]:
-    """Run the workers to the end; (seconds, peak resident MB of the largest worker).
+def _run_workers(workers: int, env: dict[str, str], chunk: int) -> tuple[float, float, float]:
+    """Run the workers to the end; (seconds, peak resident MB, peak private MB), largest worker.
 
     Memory is sampled from /proc every 0.2 s rather than taken from getrusage, whose peak
     counts the moment after fork when the child still shares this (large) process's pages.
@@ -139,14 +145,16 @@ def _run_workers(workers: int, env: dict[str, str], chunk: int) -> tuple[float, 
     command = [sys.executable, "-m", "lrs.cli", "worker", "--burst", "--chunk", str(chunk)]
     started = time.perf_counter()
     processes = [subprocess.Popen(command, env=env) for _ in range(workers)]
-    peak_kb = 0
+    peak_kb = peak_private_kb = 0
     while any(process.poll() is None for process in processes):
-        peak_kb = max([peak_kb, *(_resident_kb(process.pid) for process in processes)])
+        for process in processes:
+            resident, private = _resident_kb(process.pid)
+            peak_kb, peak_private_kb = max(peak_kb, resident), max(peak_private_kb, private)
         time.sleep(0.2)
     for process in processes:
         if process.returncode != 0:
             raise SystemExit(f"worker exited with {process.returncode}")
-    return time.perf_counter() - started, peak_kb / 1024
+    return time.perf_counter() - started, peak_kb / 1024, peak_private_kb / 1024
 
 
 def _clean_postgres(batch_id: int) -> None:
@@ -183,7 +191,7 @@ def _single_run(args: argparse.Namespace) -> None:
 
     connections.close_all()
     workers = args.single
-    seconds, peak_mb = _run_workers(workers, dict(os.environ), args.chunk)
+    seconds, peak_mb, private_mb = _run_workers(workers, dict(os.environ), args.chunk)
     batch = Batch.objects.get(pk=batch_id)
     assert batch.status == "complete", batch.status
     processing = (batch.finished_at - batch.started_at).total_seconds()
@@ -193,7 +201,8 @@ def _single_run(args: argparse.Namespace) -> None:
     print(
         f"{workers} worker(s): {args.rows / processing:,.0f} rows/s "
         f"({processing:.1f} s from first row to complete; {seconds:.1f} s including process "
-        f"start-up); peak memory of the largest worker {peak_mb:,.0f} MB"
+        f"start-up); peak memory of the largest worker {peak_mb:,.0f} MB resident, "
+        f"{private_mb:,.0f} MB of it private (the rest is the mapped database file)"
     )
     print("  return codes: " + ", ".join(f"{k} {v}" for k, v in sorted(codes.items())))
     if not os.environ["DATABASE_URL"].startswith("sqlite"):

@@ -196,3 +196,73 @@ def test_postcode_is_stored_normalised(online_actor):
         details=learner_details(last_known_postcode=" cf103at "), actor=online_actor
     )
     assert result.learner.last_known_postcode == "CF10 3AT"
+
+
+# --- A registration given the search its caller made (batch chunks) ----------------------------
+
+
+def _search_for(details, actor):
+    from lrs.learners.details import SearchDetails
+    from lrs.learners.selectors import search_learners
+
+    return search_learners(details=SearchDetails.from_learner_details(details), actor=actor)
+
+
+def test_a_search_still_describing_the_register_is_reused_and_recorded(online_actor):
+    details = learner_details()
+    searched = _search_for(details, online_actor)
+    assert searched.kind is MatchKind.NONE
+
+    result = register_learner(details=details, actor=online_actor, searched=searched)
+
+    assert result.status is RegistrationStatus.REGISTERED
+    assert result.search is searched
+    event = AuditEvent.objects.get(learner=result.learner, action="learner.registered")
+    assert event.details["search_outcome"] == "none"
+
+
+def test_a_search_overtaken_by_a_new_learner_is_not_trusted(online_actor):
+    # Searched before "Meg" was registered: the search found nobody, but the register has
+    # changed under it, so the registration searches again and finds her.
+    details = learner_details(given_name="Megan")
+    searched = _search_for(details, online_actor)
+    assert searched.kind is MatchKind.NONE
+    meg = register_learner(details=learner_details(given_name="Meg"), actor=online_actor).learner
+
+    result = register_learner(details=details, actor=online_actor, searched=searched)
+
+    assert result.status is not RegistrationStatus.REGISTERED
+    assert result.search is not searched
+    assert meg in result.search.learners
+    assert Learner.objects.count() == 1
+
+
+def test_a_search_overtaken_by_an_update_is_not_trusted(online_actor):
+    from lrs.learners import matching_adapter
+    from lrs.learners.services import update_learner
+
+    other = register_learner(
+        details=learner_details(given_name="Bethan", family_name="Price"), actor=online_actor
+    ).learner
+    details = learner_details(given_name="Bethany", family_name="Price")
+    searched = _search_for(details, online_actor)
+    person = matching_adapter.person_from(details)
+    assert matching_adapter.still_seen(person, searched.seen)
+
+    update_learner(
+        uln=other.uln,
+        version_number=other.version_number,
+        changes={"email_address": "bethan@example.org"},
+        actor=online_actor,
+    )
+
+    assert not matching_adapter.still_seen(person, searched.seen)
+
+
+def test_a_search_for_other_details_is_not_trusted(online_actor):
+    searched = _search_for(learner_details(given_name="Owain"), online_actor)
+
+    result = register_learner(details=learner_details(), actor=online_actor, searched=searched)
+
+    assert result.status is RegistrationStatus.REGISTERED
+    assert result.search is not searched
