@@ -202,7 +202,7 @@ def _single_run(args: argparse.Namespace) -> None:
         f"{workers} worker(s): {args.rows / processing:,.0f} rows/s "
         f"({processing:.1f} s from first row to complete; {seconds:.1f} s including process "
         f"start-up); peak memory of the largest worker {peak_mb:,.0f} MB resident, "
-        f"{private_mb:,.0f} MB of it private (the rest is the mapped database file)"
+        f"{private_mb:,.0f} MB of it private (on SQLite the rest is the mapped database file)"
     )
     print("  return codes: " + ", ".join(f"{k} {v}" for k, v in sorted(codes.items())))
     if not os.environ["DATABASE_URL"].startswith("sqlite"):
