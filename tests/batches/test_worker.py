@@ -38,7 +38,7 @@ from lrs.batches.worker import start_embedded_worker, stop_embedded_worker
 from lrs.core.actor import Actor, Channel
 from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation, User
-from lrs.synthetic import generate_register
+from lrs.synthetic import generate_register, personal_fields
 
 ROOT = Path(__file__).resolve().parents[2]
 FILE_NAME = "LRB_10034567_231120260900.CSV"
@@ -64,16 +64,7 @@ def synthetic_rows(n: int, *, seed: int = 2026) -> list[dict[str, str]]:
         rows.append(
             {
                 "MISIdentifier": f"MIS{len(rows) + 1:05d}",
-                "GivenName": person.given_name,
-                "MiddleOtherName": person.middle_other_name,
-                "FamilyName": person.family_name,
-                "PreferredGivenName": person.preferred_given_name,
-                "PreviousFamilyName": person.previous_family_name,
-                "DateOfBirth": person.date_of_birth.isoformat(),
-                "Gender": person.gender,
-                "LastKnownPostCode": person.last_known_postcode,
-                "PlaceOfBirth": person.place_of_birth,
-                "EmailAddress": person.email_address,
+                **personal_fields(person),
                 "VerificationType": "1",
                 "PrivacyNoticeSeen": "1",
             }

@@ -9,7 +9,7 @@ from lrs.learners import matching_adapter
 from lrs.learners.imports import import_learners
 from lrs.matching import PersonDetails
 from lrs.organisations.services import service_desk_system_actor
-from lrs.synthetic import generate_queries, generate_register
+from lrs.synthetic import generate_queries, generate_register, personal_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -19,15 +19,7 @@ def _load(count: int, seed: int) -> list[object]:
     rows = (
         {
             "ULN": person.uln,
-            "GivenName": person.given_name,
-            "MiddleOtherName": person.middle_other_name,
-            "FamilyName": person.family_name,
-            "PreferredGivenName": person.preferred_given_name,
-            "PreviousFamilyName": person.previous_family_name,
-            "DateOfBirth": person.date_of_birth.isoformat(),
-            "Gender": person.gender,
-            "LastKnownPostCode": person.last_known_postcode,
-            "EmailAddress": person.email_address,
+            **personal_fields(person),
         }
         for person in register
     )

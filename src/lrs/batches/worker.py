@@ -37,7 +37,8 @@ ERROR_BACKOFF_SECONDS = 5.0
 # SQLite has one writer at a time and its waiters poll (every 1 to 100 ms, backing off): a
 # worker pauses this long between chunks so that the web requests' writes get their turn. A
 # waiting request lands in some gap within a few chunks (well under a second); a longer pause
-# cost a third of a batch's time (bench/batch.py: 0.1 s gave 267 rows/s, 0.03 s 353 rows/s).
+# cost a third of a batch's time (bench/batch.py, 1M register: 0.1 s gave 267 rows/s and 0.03 s
+# 353 rows/s on an earlier machine; 0.03 s is about an eighth of a chunk now).
 SQLITE_YIELD_SECONDS = 0.03
 
 

@@ -21,7 +21,7 @@ from lrs.organisations.services import (
     service_desk_system_actor,
 )
 from lrs.organisations.signin import set_secret_question
-from lrs.synthetic import generate_register
+from lrs.synthetic import generate_register, personal_fields
 
 
 @dataclass(frozen=True)
@@ -101,16 +101,7 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
     rows = (
         {
             "ULN": person.uln,
-            "GivenName": person.given_name,
-            "MiddleOtherName": person.middle_other_name,
-            "FamilyName": person.family_name,
-            "PreferredGivenName": person.preferred_given_name,
-            "PreviousFamilyName": person.previous_family_name,
-            "DateOfBirth": person.date_of_birth.isoformat(),
-            "Gender": person.gender,
-            "LastKnownPostCode": person.last_known_postcode,
-            "PlaceOfBirth": person.place_of_birth,
-            "EmailAddress": person.email_address,
+            **personal_fields(person),
             "VerificationType": "1",
             "AbilityToShare": "1",
         }

@@ -10,6 +10,7 @@ query labelled with what was changed and the ULN it should match.
 from lrs.synthetic.csv_io import (
     IMPORT_COLUMNS,
     QUERY_COLUMNS,
+    personal_fields,
     read_queries_csv,
     write_queries_csv,
     write_register_csv,
@@ -27,6 +28,7 @@ __all__ = [
     "Variation",
     "generate_queries",
     "generate_register",
+    "personal_fields",
     "read_queries_csv",
     "write_queries_csv",
     "write_register_csv",

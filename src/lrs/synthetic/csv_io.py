@@ -14,6 +14,7 @@ from lrs.synthetic.queries import Query, Variation
 __all__ = [
     "IMPORT_COLUMNS",
     "QUERY_COLUMNS",
+    "personal_fields",
     "read_queries_csv",
     "write_queries_csv",
     "write_register_csv",
@@ -59,31 +60,41 @@ _ABILITY_TO_SHARE: Final = "1"
 _VARIATION_SEPARATOR: Final = "+"
 
 
+def personal_fields(learner: SyntheticLearner) -> dict[str, str]:
+    """A learner's personal details by the real service's field names (import and batch files).
+
+    Callers add what their file needs besides: the ULN, a MISIdentifier, VerificationType ...
+    """
+    return {
+        "GivenName": learner.given_name,
+        "MiddleOtherName": learner.middle_other_name,
+        "FamilyName": learner.family_name,
+        "PreferredGivenName": learner.preferred_given_name,
+        "PreviousFamilyName": learner.previous_family_name,
+        "DateOfBirth": learner.date_of_birth.isoformat(),
+        "Gender": learner.gender,
+        "LastKnownPostCode": learner.last_known_postcode,
+        "PlaceOfBirth": learner.place_of_birth,
+        "EmailAddress": learner.email_address,
+    }
+
+
 def write_register_csv(learners: Iterable[SyntheticLearner], fh: TextIO) -> int:
     """Write a header and one import row per learner to ``fh``; return the rows written.
 
     Streams: ``learners`` may be the iterator from :func:`generate_register`.
     """
-    writer = csv.writer(fh)
-    writer.writerow(IMPORT_COLUMNS)
+    writer = csv.DictWriter(fh, fieldnames=IMPORT_COLUMNS)
+    writer.writeheader()
     written = 0
     for learner in learners:
         writer.writerow(
-            (
-                learner.uln,
-                learner.given_name,
-                learner.middle_other_name,
-                learner.family_name,
-                learner.previous_family_name,
-                learner.preferred_given_name,
-                learner.date_of_birth.isoformat(),
-                learner.gender,
-                learner.last_known_postcode,
-                learner.place_of_birth,
-                learner.email_address,
-                _VERIFICATION_TYPE,
-                _ABILITY_TO_SHARE,
-            )
+            {
+                "ULN": learner.uln,
+                **personal_fields(learner),
+                "VerificationType": _VERIFICATION_TYPE,
+                "AbilityToShare": _ABILITY_TO_SHARE,
+            }
         )
         written += 1
     return written
