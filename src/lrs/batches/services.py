@@ -43,7 +43,7 @@ from lrs.learners.matching_adapter import SearchOutcome
 from lrs.learners.models import Learner
 from lrs.learners.selectors import find_learner_by_uln, search_learners_many
 from lrs.learners.services import RegistrationStatus, register_learner
-from lrs.learners.validation import MAX_AGE, MIN_AGE, age_on
+from lrs.learners.validation import MAX_AGE, MIN_AGE, age_on, validate_learner_details
 from lrs.matching import MatchKind
 
 # A row the file itself marks as not for the register; its value says why (CTF: "under_14").
@@ -264,12 +264,36 @@ def _process_rows(batch: Batch, rows: list[BatchRow]) -> None:
         searches=[SearchDetails.from_learner_details(details) for _row, details in by_details],
         actor=actor,
     )
+    if batch.submission_type != SubmissionType.CHECK:
+        _lock_registrations(
+            [
+                details
+                for (_row, details), outcome in zip(by_details, outcomes, strict=True)
+                if not isinstance(outcome, ValidationFailed) and outcome.kind is MatchKind.NONE
+            ]
+        )
     for (row, details), outcome in zip(by_details, outcomes, strict=True):
         if isinstance(outcome, ValidationFailed):
             results[row.pk] = _rejection(row.submitted, outcome.field_errors, details.date_of_birth)
         else:
             results[row.pk] = _from_search(batch, actor, details, outcome, registered)
     _save_results(batch, rows, results)
+
+
+def _lock_registrations(to_register: list[LearnerDetails]) -> None:
+    """Take every registration lock the chunk will need before it registers anyone.
+
+    `register_learner` locks the keys of each learner it registers until the chunk commits;
+    taken one learner at a time, two workers' chunks could each hold a key the other waits
+    for. The keys are those of the details as registration cleans them.
+    """
+    cleaned = []
+    for details in to_register:
+        try:
+            cleaned.append(validate_learner_details(details))
+        except ValidationFailed:
+            continue  # refused by the registration, which locks nothing
+    matching_adapter.lock_for_registration(*cleaned)
 
 
 def _registered_earlier_in_batch(batch: Batch, identity: str) -> Learner | None:
