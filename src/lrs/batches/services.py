@@ -3,7 +3,9 @@
 Rows are processed in chunks. A chunk's results, the learners it registers and its audit rows
 are written in one transaction, so a worker that dies part-way leaves its rows pending for the
 next worker: no row is lost and none is done twice. On PostgreSQL, workers take rows with
-`SELECT ... FOR UPDATE SKIP LOCKED`, so several can share one batch.
+`SELECT ... FOR UPDATE SKIP LOCKED`, so several can share one batch. On SQLite, whose one
+write lock the portal's requests share, a chunk's rows are searched before the transaction
+begins (`_search_ahead`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,12 @@ from lrs.learners.errors import IdenticalLearnerExists, LearnerNotFound
 from lrs.learners.imports import details_from_row
 from lrs.learners.matching_adapter import SearchOutcome
 from lrs.learners.models import Learner
-from lrs.learners.selectors import find_learner_by_uln, search_learners_many
+from lrs.learners.selectors import (
+    find_learner_by_uln,
+    match_learners_many,
+    record_searches,
+    search_learners_many,
+)
 from lrs.learners.services import RegistrationStatus, register_learner
 from lrs.learners.validation import MAX_AGE, MIN_AGE, age_on, validate_learner_details
 from lrs.matching import MatchKind
@@ -160,18 +167,33 @@ def _claim(batch_id: int | None, limit: int) -> list[BatchRow]:
     return list(rows[:limit])
 
 
+@dataclass(frozen=True)
+class _SearchedAhead:
+    """A chunk's rows and their searches, made before taking SQLite's write lock.
+
+    `data_version` is SQLite's count of other connections' commits when the reads began: if it
+    is the same once the lock is held, the database is as the searches saw it.
+    """
+
+    data_version: int
+    rows: list[BatchRow]
+    batches: dict[int, Batch]
+    outcomes: dict[int, SearchOutcome | ValidationFailed]  # by row id, rows searched by details
+
+
 def process_pending_rows(*, batch_id: int | None = None, limit: int = CHUNK_SIZE) -> int:
     """Process up to `limit` pending rows (of one batch, or of any) in one transaction.
 
     Returns how many rows were processed; 0 when there was nothing to do.
     """
+    ahead = _search_ahead(batch_id, limit)
     with transaction.atomic():
-        rows = _claim(batch_id, limit)
+        if ahead is not None and _data_version() != ahead.data_version:
+            ahead = None  # another connection wrote meanwhile: search again, under the lock
+        rows = ahead.rows if ahead is not None else _claim(batch_id, limit)
         if not rows:
             return 0
-        batches = Batch.objects.select_related("submitted_by__organisation").in_bulk(
-            {row.batch_id for row in rows}
-        )
+        batches = ahead.batches if ahead is not None else _batches_of(rows)
         now = timezone.now()
         for batch_rows in _group(rows):
             batch = batches[batch_rows[0].batch_id]
@@ -179,21 +201,74 @@ def process_pending_rows(*, batch_id: int | None = None, limit: int = CHUNK_SIZE
                 Batch.objects.filter(pk=batch.pk, started_at__isnull=True).update(
                     started_at=now, status=BatchStatus.PROCESSING
                 )
-            _process_rows_safely(batch, batch_rows)
+            _process_rows_safely(batch, batch_rows, ahead.outcomes if ahead is not None else {})
         for batch in batches.values():
             _finish_if_done(batch)
         return len(rows)
 
 
-def _process_rows_safely(batch: Batch, rows: list[BatchRow]) -> None:
+def _batches_of(rows: list[BatchRow]) -> dict[int, Batch]:
+    return Batch.objects.select_related("submitted_by__organisation").in_bulk(
+        {row.batch_id for row in rows}
+    )
+
+
+def _data_version() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA data_version")
+        return int(cursor.fetchone()[0])
+
+
+def _search_ahead(batch_id: int | None, limit: int) -> _SearchedAhead | None:
+    """On SQLite, claim and search a chunk's rows before taking the write lock.
+
+    SQLite has one writer at a time, and a chunk's transaction holds the lock from BEGIN.
+    Searching is most of a chunk's work and only reads, which WAL lets run beside a writer:
+    done first, it leaves the lock free for the portal's requests most of the time, and the
+    worker need not pause between chunks for them. The transaction then uses these searches
+    only if no other connection has committed since they began (`PRAGMA data_version`);
+    otherwise it searches again. None when not on SQLite, inside a transaction already (a
+    test's), with nothing to do, or on any error (the transaction meets it again and deals
+    with it row by row).
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return None
+    try:
+        version = _data_version()
+        rows = _claim(batch_id, limit)
+        if not rows:
+            return None
+        batches = _batches_of(rows)
+        outcomes: dict[int, SearchOutcome | ValidationFailed] = {}
+        for batch_rows in _group(rows):
+            by_details = _sorted_rows(batch_rows)[2]
+            found = match_learners_many(
+                searches=[SearchDetails.from_learner_details(d) for _row, d in by_details],
+                actor=_batch_actor(batches[batch_rows[0].batch_id]),
+            )
+            outcomes.update(
+                (row.pk, outcome) for (row, _d), outcome in zip(by_details, found, strict=True)
+            )
+    except Exception:
+        logger.exception("batch rows could not be searched ahead; searching under the lock")
+        return None
+    return _SearchedAhead(version, rows, batches, outcomes)
+
+
+def _process_rows_safely(
+    batch: Batch,
+    rows: list[BatchRow],
+    searched: Mapping[int, SearchOutcome | ValidationFailed] | None = None,
+) -> None:
     """Process the rows together; if that fails, one by one, so one bad row can't stall a batch.
 
     A row that fails on its own (a fault in the service, not in the row's data, which gets a
     return code) is recorded as RC011 with the fault logged, and the others go on.
+    `searched`: the rows' searches made ahead (`_search_ahead`), used by the first attempt.
     """
     try:
         with transaction.atomic():
-            _process_rows(batch, rows)
+            _process_rows(batch, rows, searched or {})
         return
     except Exception:
         if len(rows) == 1:
@@ -239,10 +314,13 @@ def _rejection(
     return _RowResult(rc.RC011, message)
 
 
-def _process_rows(batch: Batch, rows: list[BatchRow]) -> None:
-    actor = _batch_actor(batch)
-    prepared: list[tuple[BatchRow, LearnerDetails]] = []
-    results: dict[int, _RowResult] = {}
+_Sorted = list[tuple[BatchRow, LearnerDetails]]
+
+
+def _sorted_rows(rows: list[BatchRow]) -> tuple[dict[int, _RowResult], _Sorted, _Sorted]:
+    """Parse the rows: (rejections by row id, rows with a ULN, rows to search by details)."""
+    prepared: _Sorted = []
+    rejected: dict[int, _RowResult] = {}
     for row in rows:
         details, errors = details_from_row(row.submitted)
         uln = (row.submitted.get("ULN") or "").strip()
@@ -252,18 +330,31 @@ def _process_rows(batch: Batch, rows: list[BatchRow]) -> None:
             except IdentifierError as exc:
                 errors.setdefault("uln", []).append(exc.message)
         if errors:
-            results[row.pk] = _rejection(row.submitted, errors, details.date_of_birth)
+            rejected[row.pk] = _rejection(row.submitted, errors, details.date_of_birth)
         else:
             prepared.append((row, details))
     by_uln = [(row, details) for row, details in prepared if row.submitted.get("ULN", "").strip()]
     by_details = [(row, details) for row, details in prepared if (row, details) not in by_uln]
+    return rejected, by_uln, by_details
+
+
+def _process_rows(
+    batch: Batch, rows: list[BatchRow], searched: Mapping[int, SearchOutcome | ValidationFailed]
+) -> None:
+    actor = _batch_actor(batch)
+    results, by_uln, by_details = _sorted_rows(rows)
     for row, details in by_uln:
         results[row.pk] = _check_supplied_uln(actor, row, details)
     registered: set[int] = set()
-    outcomes = search_learners_many(
-        searches=[SearchDetails.from_learner_details(details) for _row, details in by_details],
-        actor=actor,
-    )
+    outcomes: list[SearchOutcome | ValidationFailed]
+    if by_details and all(row.pk in searched for row, _details in by_details):
+        outcomes = [searched[row.pk] for row, _details in by_details]
+        record_searches(actor=actor, results=outcomes)
+    else:
+        outcomes = search_learners_many(
+            searches=[SearchDetails.from_learner_details(details) for _row, details in by_details],
+            actor=actor,
+        )
     if batch.submission_type != SubmissionType.CHECK:
         _lock_registrations(
             [

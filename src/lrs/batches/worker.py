@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.db import close_old_connections, connections
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -34,12 +34,6 @@ logger = logging.getLogger(__name__)
 EXPIRY_INTERVAL_SECONDS = 10 * 60
 # After an unexpected error (the database restarting, say) a worker waits this long.
 ERROR_BACKOFF_SECONDS = 5.0
-# SQLite has one writer at a time and its waiters poll (every 1 to 100 ms, backing off): a
-# worker pauses this long between chunks so that the web requests' writes get their turn. A
-# waiting request lands in some gap within a few chunks (well under a second); a longer pause
-# cost a third of a batch's time (bench/batch.py, 1M register: 0.1 s gave 267 rows/s and 0.03 s
-# 353 rows/s on an earlier machine; 0.03 s is about an eighth of a chunk now).
-SQLITE_YIELD_SECONDS = 0.03
 
 
 # The cyclic garbage collector's first-generation threshold while batch work runs. At the
@@ -67,14 +61,6 @@ def _release_connections() -> None:
     """
     if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
         close_old_connections()
-
-
-def _yield_to_other_writers(stop: threading.Event | None = None) -> None:
-    if connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
-        if stop is None:
-            time.sleep(SQLITE_YIELD_SECONDS)
-        else:
-            stop.wait(SQLITE_YIELD_SECONDS)
 
 
 def log_progress(since: datetime.datetime) -> None:
@@ -143,8 +129,10 @@ def run_worker(
             stop.wait(ERROR_BACKOFF_SECONDS)
             continue
         if processed:
-            _yield_to_other_writers(stop)
-        elif burst:
+            # No pause for the web requests' writes on SQLite: a chunk searches before it
+            # takes the write lock (`services._search_ahead`), which leaves them room.
+            continue
+        if burst:
             break
         elif not stop.is_set():  # a stop request may have come with a wake-up just cleared
             wake.wait(poll_seconds)
@@ -240,7 +228,6 @@ def drain_batch(batch_id: int, *, chunk: int = CHUNK_SIZE, max_seconds: float | 
             total += processed
             logger.info("batch %s: %d row(s) processed by %s", batch_id, processed, who)
             log_progress(started)
-            _yield_to_other_writers()
         else:
             # Out of time with rows left: a fresh job goes on (this worker or another).
             if BatchRow.objects.filter(batch_id=batch_id, state=RowState.PENDING).exists():

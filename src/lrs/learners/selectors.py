@@ -102,6 +102,19 @@ def search_learners_many(
     Each search is validated on its own: a bad row gets its ValidationFailed in its place and
     the others go on.
     """
+    results = match_learners_many(searches=searches, actor=actor)
+    record_searches(actor=actor, results=results)
+    return results
+
+
+def match_learners_many(
+    *, searches: Sequence[SearchDetails], actor: Actor
+) -> list[SearchOutcome | ValidationFailed]:
+    """`search_learners_many` without its audit: reads only.
+
+    For a caller that searches before it takes the database's write lock and records the
+    searches (`record_searches`) once it holds it; nothing found may be shown before then.
+    """
     ensure_can(actor, Permission.FIND_LEARNER)
     checked: list[Matched | ValidationFailed] = []
     people = []
@@ -119,9 +132,11 @@ def search_learners_many(
         matched = iter(matching_adapter.match_people(people))
     checked = [next(matched) if item is _PENDING else item for item in checked]
     found = iter(matching_adapter.with_learners([o for o in checked if isinstance(o, Matched)]))
-    results: list[SearchOutcome | ValidationFailed] = [
-        item if isinstance(item, ValidationFailed) else next(found) for item in checked
-    ]
+    return [item if isinstance(item, ValidationFailed) else next(found) for item in checked]
+
+
+def record_searches(*, actor: Actor, results: Sequence[SearchOutcome | ValidationFailed]) -> None:
+    """Audit searches: each one, and each learner it returned, in one write."""
     events = []
     for outcome in results:
         if isinstance(outcome, ValidationFailed):
@@ -143,7 +158,6 @@ def search_learners_many(
             for match in outcome.matches
         ]
     record_audits(events)
-    return results
 
 
 # Actions by which an organisation comes to know a learner: after one of these, its users may

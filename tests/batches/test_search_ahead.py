@@ -1,0 +1,172 @@
+"""SQLite: a chunk's rows are searched before the write lock, and searched again if need be."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from lrs.batches import return_codes as rc
+from lrs.batches import services
+from lrs.batches.models import Batch
+from lrs.batches.services import ParsedBatch, process_until_done, submit_batch
+from lrs.core.actor import Actor, Channel
+from lrs.core.audit import AuditAction
+from lrs.core.models import AuditEvent
+from lrs.learners.models import Learner
+from lrs.learners.services import register_learner, update_learner
+from lrs.matching import MatchKind
+from lrs.organisations.models import Organisation, User
+from tests.conftest import learner_details
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MEGAN = {
+    "GivenName": "Megan",
+    "FamilyName": "Pritchard",
+    "DateOfBirth": "2009-04-12",
+    "Gender": "2",
+    "LastKnownPostCode": "CF10 3AT",
+}
+RHODRI = {
+    "GivenName": "Rhodri",
+    "FamilyName": "Bevan",
+    "DateOfBirth": "2008-09-30",
+    "Gender": "1",
+    "LastKnownPostCode": "LL57 2DG",
+}
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_only() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite searches ahead of its one write lock")
+
+
+@pytest.fixture
+def batch_actor(college: Organisation, make_user: Callable[..., User]) -> Actor:
+    return Actor(user=make_user(college, ["batch"]), channel=Channel.PORTAL)
+
+
+def _submit(actor: Actor, *rows: dict[str, str]) -> Batch:
+    parsed = ParsedBatch(
+        file_name="LRB_10034567_231120260900.CSV",
+        file_format="csv",
+        submission_type="FUL",
+        rows=[
+            {"MISIdentifier": f"M{n}", "VerificationType": "1", **row}
+            for n, row in enumerate(rows, start=1)
+        ],
+        file_version="3A",
+    )
+    return submit_batch(actor=actor, parsed=parsed)
+
+
+def _megan(actor: Actor) -> Learner:
+    learner = register_learner(
+        details=learner_details(
+            given_name="Megan",
+            family_name="Pritchard",
+            date_of_birth=datetime.date(2009, 4, 12),
+            gender="2",
+            last_known_postcode="CF10 3AT",
+        ),
+        actor=actor,
+        confirm_not_possible_match=True,
+    ).learner
+    assert learner is not None
+    return learner
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Any]:
+    """Record what `services.<name>` returns, calling the real one."""
+    real = getattr(services, name)
+    returned: list[Any] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        returned.append(result)
+        return result
+
+    monkeypatch.setattr(services, name, spy)
+    return returned
+
+
+def test_searches_made_ahead_are_used_and_audited_once(
+    batch_actor: Actor, online_actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    megan = _megan(online_actor)
+    batch = _submit(batch_actor, MEGAN, RHODRI)
+    ahead = _spy(monkeypatch, "_search_ahead")
+    under_lock = _spy(monkeypatch, "search_learners_many")
+
+    assert process_until_done(batch_id=batch.pk) == 2
+
+    assert ahead[0] is not None, "the chunk was searched ahead"
+    assert under_lock == [], "and not searched again"
+    rows = {row.mis_identifier: row for row in batch.rows.all()}
+    assert (rows["M1"].return_code, rows["M1"].uln) == (rc.RC001, megan.uln)
+    assert rows["M2"].return_code == rc.RC002
+    searches = AuditEvent.objects.filter(action=AuditAction.LEARNER_SEARCHED, user=batch_actor.user)
+    assert searches.count() == 2
+
+
+def test_a_chunk_is_searched_again_when_the_register_changed_after_its_search(
+    batch_actor: Actor, online_actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Megan is found ahead, then (another connection) her record becomes someone else's.
+
+    The search made ahead would return her ULN for a learner she no longer is; the chunk
+    must search again under the lock and register the row's learner instead.
+    """
+    megan = _megan(online_actor)
+    batch = _submit(batch_actor, MEGAN)
+    real_search_ahead = services._search_ahead
+    found_ahead: list[Any] = []
+    failures: list[BaseException] = []
+
+    def search_then_change_the_register(batch_id: int | None, limit: int) -> Any:
+        ahead = real_search_ahead(batch_id, limit)
+        if ahead is None:
+            return None
+        found_ahead.append(ahead)
+
+        def change() -> None:
+            try:
+                update_learner(
+                    uln=megan.uln,
+                    version_number=megan.version_number,
+                    changes={
+                        "given_name": "Gwenllian",
+                        "family_name": "Zephaniah",
+                        "date_of_birth": datetime.date(2007, 1, 30),
+                        "last_known_postcode": "SA1 1AA",
+                    },
+                    actor=online_actor,
+                )
+            except BaseException as exc:  # reported by the test thread
+                failures.append(exc)
+            finally:
+                connection.close()
+
+        other = threading.Thread(target=change)  # its own connection, as a web request's
+        other.start()
+        other.join()
+        return ahead
+
+    monkeypatch.setattr(services, "_search_ahead", search_then_change_the_register)
+
+    process_until_done(batch_id=batch.pk)
+
+    assert not failures
+    (ahead,) = found_ahead
+    (outcome,) = ahead.outcomes.values()
+    assert outcome.kind is MatchKind.EXACT, "ahead of the change, Megan was found"
+    row = batch.rows.get()
+    assert row.return_code == rc.RC002
+    assert row.uln != megan.uln
+    assert Learner.objects.get(uln=row.uln).given_name == "Megan"
