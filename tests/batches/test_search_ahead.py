@@ -19,7 +19,6 @@ from lrs.core.audit import AuditAction
 from lrs.core.models import AuditEvent
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner, update_learner
-from lrs.matching import MatchKind
 from lrs.organisations.models import Organisation, User
 from tests.conftest import learner_details
 
@@ -115,58 +114,107 @@ def test_searches_made_ahead_are_used_and_audited_once(
     assert searches.count() == 2
 
 
-def test_a_chunk_is_searched_again_when_the_register_changed_after_its_search(
+def _in_another_connection(write: Callable[[], object]) -> None:
+    """Run `write` as a web request would: its own thread, its own connection, committed."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            write()
+        except BaseException as exc:  # re-raised in the test's thread
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=run)
+    other.start()
+    other.join()
+    if failures:
+        raise failures[0]
+
+
+def _write_after_searching_ahead(
+    monkeypatch: pytest.MonkeyPatch, write: Callable[[], object]
+) -> list[Any]:
+    """Make `write` commit between the chunk's search ahead and its transaction."""
+    real_search_ahead = services._search_ahead
+    found_ahead: list[Any] = []
+
+    def search_then_write(batch_id: int | None, limit: int) -> Any:
+        ahead = real_search_ahead(batch_id, limit)
+        if ahead is not None:
+            found_ahead.append(ahead)
+            _in_another_connection(write)
+        return ahead
+
+    monkeypatch.setattr(services, "_search_ahead", search_then_write)
+    return found_ahead
+
+
+def test_a_row_is_searched_again_when_its_candidates_changed_after_the_search(
     batch_actor: Actor, online_actor: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Megan is found ahead, then (another connection) her record becomes someone else's.
 
-    The search made ahead would return her ULN for a learner she no longer is; the chunk
-    must search again under the lock and register the row's learner instead.
+    The search made ahead would return her ULN for a learner she no longer is; her row must
+    be searched again under the lock, and registers the row's learner instead. Rhodri's row,
+    whose candidates nobody touched, keeps its search.
     """
     megan = _megan(online_actor)
-    batch = _submit(batch_actor, MEGAN)
-    real_search_ahead = services._search_ahead
-    found_ahead: list[Any] = []
-    failures: list[BaseException] = []
-
-    def search_then_change_the_register(batch_id: int | None, limit: int) -> Any:
-        ahead = real_search_ahead(batch_id, limit)
-        if ahead is None:
-            return None
-        found_ahead.append(ahead)
-
-        def change() -> None:
-            try:
-                update_learner(
-                    uln=megan.uln,
-                    version_number=megan.version_number,
-                    changes={
-                        "given_name": "Gwenllian",
-                        "family_name": "Zephaniah",
-                        "date_of_birth": datetime.date(2007, 1, 30),
-                        "last_known_postcode": "SA1 1AA",
-                    },
-                    actor=online_actor,
-                )
-            except BaseException as exc:  # reported by the test thread
-                failures.append(exc)
-            finally:
-                connection.close()
-
-        other = threading.Thread(target=change)  # its own connection, as a web request's
-        other.start()
-        other.join()
-        return ahead
-
-    monkeypatch.setattr(services, "_search_ahead", search_then_change_the_register)
+    batch = _submit(batch_actor, MEGAN, RHODRI)
+    found_ahead = _write_after_searching_ahead(
+        monkeypatch,
+        lambda: update_learner(
+            uln=megan.uln,
+            version_number=megan.version_number,
+            changes={
+                "given_name": "Gwenllian",
+                "family_name": "Zephaniah",
+                "date_of_birth": datetime.date(2007, 1, 30),
+                "last_known_postcode": "SA1 1AA",
+            },
+            actor=online_actor,
+        ),
+    )
+    under_lock = _spy(monkeypatch, "search_learners_many")
 
     process_until_done(batch_id=batch.pk)
 
-    assert not failures
     (ahead,) = found_ahead
-    (outcome,) = ahead.outcomes.values()
-    assert outcome.kind is MatchKind.EXACT, "ahead of the change, Megan was found"
-    row = batch.rows.get()
-    assert row.return_code == rc.RC002
-    assert row.uln != megan.uln
-    assert Learner.objects.get(uln=row.uln).given_name == "Megan"
+    kinds = sorted(outcome.kind.value for outcome in ahead.outcomes.values())
+    assert kinds == ["exact", "none"], "ahead of the change, Megan was found"
+    assert [len(outcomes) for outcomes in under_lock] == [1], "one row searched again"
+    rows = {row.mis_identifier: row for row in batch.rows.all()}
+    assert rows["M1"].return_code == rc.RC002
+    assert rows["M1"].uln != megan.uln
+    assert Learner.objects.get(uln=rows["M1"].uln).given_name == "Megan"
+    assert rows["M2"].return_code == rc.RC002
+    searches = AuditEvent.objects.filter(action=AuditAction.LEARNER_SEARCHED, user=batch_actor.user)
+    assert searches.count() == 2, "each row's search recorded once"
+
+
+def test_a_write_elsewhere_leaves_the_searches_made_ahead_standing(
+    batch_actor: Actor, online_actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    megan = _megan(online_actor)
+    batch = _submit(batch_actor, MEGAN, RHODRI)
+    _write_after_searching_ahead(
+        monkeypatch,
+        lambda: register_learner(
+            details=learner_details(
+                given_name="Gwenllian",
+                family_name="Zephaniah",
+                date_of_birth=datetime.date(2007, 1, 30),
+                last_known_postcode="SA1 1AA",
+            ),
+            actor=online_actor,
+        ),
+    )
+    under_lock = _spy(monkeypatch, "search_learners_many")
+
+    process_until_done(batch_id=batch.pk)
+
+    assert under_lock == [], "the register changed, but not among these rows' candidates"
+    rows = {row.mis_identifier: row for row in batch.rows.all()}
+    assert (rows["M1"].return_code, rows["M1"].uln) == (rc.RC001, megan.uln)
+    assert rows["M2"].return_code == rc.RC002

@@ -188,12 +188,18 @@ def process_pending_rows(*, batch_id: int | None = None, limit: int = CHUNK_SIZE
     """
     ahead = _search_ahead(batch_id, limit)
     with transaction.atomic():
-        if ahead is not None and _data_version() != ahead.data_version:
-            ahead = None  # another connection wrote meanwhile: search again, under the lock
-        rows = ahead.rows if ahead is not None else _claim(batch_id, limit)
+        searched: dict[int, SearchOutcome | ValidationFailed] = {}
+        if ahead is not None and _data_version() == ahead.data_version:
+            rows, batches, searched = ahead.rows, ahead.batches, ahead.outcomes
+        else:
+            rows = _claim(batch_id, limit)
+            batches = _batches_of(rows) if rows else {}
+            if ahead is not None:
+                # Another connection wrote meanwhile (a portal request, say): keep the
+                # searches among whose candidates nothing changed; the others run again.
+                searched = _still_standing(ahead.outcomes)
         if not rows:
             return 0
-        batches = ahead.batches if ahead is not None else _batches_of(rows)
         now = timezone.now()
         for batch_rows in _group(rows):
             batch = batches[batch_rows[0].batch_id]
@@ -201,7 +207,7 @@ def process_pending_rows(*, batch_id: int | None = None, limit: int = CHUNK_SIZE
                 Batch.objects.filter(pk=batch.pk, started_at__isnull=True).update(
                     started_at=now, status=BatchStatus.PROCESSING
                 )
-            _process_rows_safely(batch, batch_rows, ahead.outcomes if ahead is not None else {})
+            _process_rows_safely(batch, batch_rows, searched)
         for batch in batches.values():
             _finish_if_done(batch)
         return len(rows)
@@ -219,15 +225,34 @@ def _data_version() -> int:
         return int(cursor.fetchone()[0])
 
 
+def _still_standing(
+    outcomes: Mapping[int, SearchOutcome | ValidationFailed],
+) -> dict[int, SearchOutcome | ValidationFailed]:
+    """The searches whose candidates are still the learners (and versions) they considered."""
+    searches = [
+        (pk, o, o.person)
+        for pk, o in outcomes.items()
+        if isinstance(o, SearchOutcome) and o.person is not None
+    ]
+    now = matching_adapter.seen_now([person for _pk, _o, person in searches])
+    standing: dict[int, SearchOutcome | ValidationFailed] = {
+        pk: o for (pk, o, _person), seen in zip(searches, now, strict=True) if seen == o.seen
+    }
+    # A refusal of the details themselves does not depend on the register.
+    standing.update((pk, o) for pk, o in outcomes.items() if isinstance(o, ValidationFailed))
+    return standing
+
+
 def _search_ahead(batch_id: int | None, limit: int) -> _SearchedAhead | None:
     """On SQLite, claim and search a chunk's rows before taking the write lock.
 
     SQLite has one writer at a time, and a chunk's transaction holds the lock from BEGIN.
     Searching is most of a chunk's work and only reads, which WAL lets run beside a writer:
     done first, it leaves the lock free for the portal's requests most of the time, and the
-    worker need not pause between chunks for them. The transaction then uses these searches
-    only if no other connection has committed since they began (`PRAGMA data_version`);
-    otherwise it searches again. None when not on SQLite, inside a transaction already (a
+    worker need not pause between chunks for them. The transaction then uses these searches as
+    they are if no other connection has committed since they began (`PRAGMA data_version`);
+    otherwise those whose candidates are unchanged (`_still_standing`), searching the rest
+    again. None when not on SQLite, inside a transaction already (a
     test's), with nothing to do, or on any error (the transaction meets it again and deals
     with it row by row).
     """
@@ -346,15 +371,24 @@ def _process_rows(
     for row, details in by_uln:
         results[row.pk] = _check_supplied_uln(actor, row, details)
     registered: set[int] = set()
-    outcomes: list[SearchOutcome | ValidationFailed]
-    if by_details and all(row.pk in searched for row, _details in by_details):
-        outcomes = [searched[row.pk] for row, _details in by_details]
-        record_searches(actor=actor, results=outcomes)
-    else:
-        outcomes = search_learners_many(
-            searches=[SearchDetails.from_learner_details(details) for _row, details in by_details],
+    # Searches made before the write lock and still standing (`_search_ahead`) are recorded
+    # now; the other rows are searched here.
+    ahead = [(row, details) for row, details in by_details if row.pk in searched]
+    if ahead:
+        ensure_can(actor, Permission.FIND_LEARNER)  # as the search did, with the user as now
+        record_searches(actor=actor, results=[searched[row.pk] for row, _details in ahead])
+    fresh = [(row, details) for row, details in by_details if row.pk not in searched]
+    found = iter(
+        search_learners_many(
+            searches=[SearchDetails.from_learner_details(details) for _row, details in fresh],
             actor=actor,
         )
+        if fresh
+        else []
+    )
+    outcomes = [
+        searched[row.pk] if row.pk in searched else next(found) for row, _details in by_details
+    ]
     if batch.submission_type != SubmissionType.CHECK:
         _lock_registrations(
             [

@@ -184,12 +184,12 @@ def _no_parallel_plan(cursor: Any) -> None:
         cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
-def _keyed_candidate_sql(key_count: int) -> str:
+def _keyed_candidate_sql(key_count: int, selected: tuple[str, ...] = _SELECTED) -> str:
     """One statement for many searches: each (key, learner) pair among the keys given."""
     quote = connection.ops.quote_name
     learner = quote(Learner._meta.db_table)
     keys = quote(LearnerMatchKey._meta.db_table)
-    columns = ", ".join(f"l.{quote(name)}" for name in _SELECTED)
+    columns = ", ".join(f"l.{quote(name)}" for name in selected)
     learner_id, key, master_id, id_ = (quote(n) for n in ("learner_id", "key", "master_id", "id"))
     return (
         f"SELECT k.{key}, {columns} FROM {keys} k JOIN {learner} l "  # noqa: S608
@@ -202,11 +202,13 @@ def _keyed_candidate_sql(key_count: int) -> str:
 _KEYS_PER_STATEMENT = 5000
 
 
-def _candidates_for_many(people: list[PersonDetails]) -> list[Retrieved]:
-    """Each search's candidates, fetched for all the searches in as few statements as possible.
+def _rows_for_many(
+    people: list[PersonDetails], selected: tuple[str, ...] = _SELECTED
+) -> list[list[tuple[Any, ...]]]:
+    """Each search's candidate rows (`selected`, id first), for all the searches in as few
+    statements as possible: one round trip to the database instead of one per search.
 
-    The same learners as `_candidates` gives one search at a time (a batch file's rows are
-    searched this way: one round trip to the database instead of one per row).
+    The same learners as `_candidates` gives one search at a time.
     """
     wanted = [frozenset(query_keys(person)) for person in people]
     all_keys = sorted(set().union(*wanted)) if wanted else []
@@ -215,7 +217,7 @@ def _candidates_for_many(people: list[PersonDetails]) -> list[Retrieved]:
         _no_parallel_plan(cursor)
         for start in range(0, len(all_keys), _KEYS_PER_STATEMENT):
             part = all_keys[start : start + _KEYS_PER_STATEMENT]
-            cursor.execute(_keyed_candidate_sql(len(part)), _key_parameters(part))
+            cursor.execute(_keyed_candidate_sql(len(part), selected), _key_parameters(part))
             for row in cursor.fetchall():
                 by_key.setdefault(row[0], []).append(row[1:])
     results = []
@@ -224,10 +226,25 @@ def _candidates_for_many(people: list[PersonDetails]) -> list[Retrieved]:
         for key in keys:
             for row in by_key.get(key, ()):
                 rows.setdefault(row[0], row)
-        results.append(
-            _retrieved([rows[learner_id] for learner_id in sorted(rows)[:MAX_CANDIDATES]])
-        )
+        results.append([rows[learner_id] for learner_id in sorted(rows)[:MAX_CANDIDATES]])
     return results
+
+
+def _candidates_for_many(people: list[PersonDetails]) -> list[Retrieved]:
+    """Each search's candidates, fetched for all the searches at once (a batch chunk's)."""
+    return [_retrieved(rows) for rows in _rows_for_many(people)]
+
+
+def seen_now(people: list[PersonDetails]) -> list[Seen]:
+    """For each person, the learners a search for them would consider now, with versions.
+
+    Compared with the `seen` of earlier searches, it tells which of them still stand (see
+    `still_seen`), for many at once: ids and versions only, no scoring.
+    """
+    return [
+        frozenset((row[0], row[1]) for row in rows)
+        for rows in _rows_for_many(people, ("id", "version_number"))
+    ]
 
 
 @dataclass(frozen=True)
