@@ -2,7 +2,7 @@
 
 The real `lrs worker` runs in a subprocess on a database of its own (SQLite file, or a
 PostgreSQL database when the suite runs on PostgreSQL) and is killed with SIGKILL part-way
-through a 300-learner FUL batch, twice; a third worker finishes the batch.
+through a 400-learner FUL batch, twice; a third worker finishes the batch.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from tests.batches.test_worker import (
     wait_for,
 )
 
-LEARNERS = 300
-CHUNK = 5
+LEARNERS = 400
+CHUNK = 10
 # Each worker is killed once this many rows are done (counted over the whole run).
 KILL_AFTER = (30, 150)
 
@@ -84,6 +84,9 @@ def test_a_killed_worker_loses_no_row_and_repeats_none(template: DatabaseTemplat
                 ),
                 timeout=90,
                 what=f"{threshold} rows done and a chunk in progress",
+                # On SQLite a worker holds the write lock only for a chunk's writes (it
+                # searches first), a few milliseconds at a time: look often.
+                every=0.002,
             )
             worker.send_signal(signal.SIGKILL)
             assert worker.wait(timeout=10) == -signal.SIGKILL

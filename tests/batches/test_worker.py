@@ -312,12 +312,14 @@ def database_template(workdir: Path) -> Iterator[DatabaseTemplate]:
         template.drop()
 
 
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+def wait_for(
+    condition: Callable[[], bool], *, timeout: float, what: str, every: float = 0.05
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(every)
 
 
 # --- In-process: the embedded worker and `lrs worker --burst` ----------------------------------

@@ -197,7 +197,10 @@ def process_pending_rows(*, batch_id: int | None = None, limit: int = CHUNK_SIZE
             if ahead is not None:
                 # Another connection wrote meanwhile (a portal request, say): keep the
                 # searches among whose candidates nothing changed; the others run again.
-                searched = _still_standing(ahead.outcomes)
+                claimed = {row.pk for row in rows}
+                searched = _still_standing(
+                    {pk: o for pk, o in ahead.outcomes.items() if pk in claimed}
+                )
         if not rows:
             return 0
         now = timezone.now()
