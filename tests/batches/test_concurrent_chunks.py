@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from lrs.batches import return_codes as rc
 from lrs.batches import services
@@ -107,3 +108,47 @@ def test_two_chunks_registering_neighbours_in_opposite_orders_do_not_deadlock(
     }
     assert codes == {"A1": rc.RC002, "A2": rc.RC002, "B1": rc.RC002, "B2": rc.RC002}
     assert Learner.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_finishing_a_batch_at_once_mark_it_complete(
+    college: Organisation, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker takes one of the batch's last two rows and looks for rows left to do
+    before the other has committed: one of them must still see the batch complete."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time: chunks cannot finish at once")
+    actor = Actor(user=make_user(college, ["batch"]), channel=Channel.PORTAL)
+    batch = _submit(actor, [_row("A1", MEGAN, CARDIFF), _row("A2", RHODRI, BANGOR)])
+    # Started by earlier chunks (the first chunk's update of the batch makes the others wait).
+    Batch.objects.filter(pk=batch.pk).update(started_at=timezone.now(), status="processing")
+    both_about_to_check = threading.Barrier(2, timeout=2)
+    real_finish = services._finish_if_done
+
+    def check_together(batch: Batch) -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_about_to_check.wait()
+        real_finish(batch)
+
+    monkeypatch.setattr(services, "_finish_if_done", check_together)
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            assert process_pending_rows(batch_id=batch.pk, limit=1) == 1
+        except BaseException as exc:  # reported by the test thread
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert not failures
+    batch.refresh_from_db()
+    assert set(batch.rows.values_list("state", flat=True)) == {"done"}
+    assert batch.status == "complete"
+    assert batch.finished_at is not None

@@ -14,6 +14,7 @@ from lrs.batches.models import Batch, BatchException, BatchStatus, ExceptionStat
 from lrs.batches.services import (
     ParsedBatch,
     batch_counts,
+    complete_finished_batches,
     expire_exceptions,
     process_until_done,
     resolve_by_choosing,
@@ -332,3 +333,21 @@ def test_too_many_matches_is_an_exception_with_no_learners_listed(batch_actor: A
     assert row.return_code == rc.RC006
     assert not row.uln
     assert BatchException.objects.get(row=row).candidates == []
+
+
+def test_a_batch_left_processing_with_every_row_done_is_completed(batch_actor: Actor) -> None:
+    stuck = _submit(batch_actor, [_row("A1")])
+    process_until_done(batch_id=stuck.pk)
+    last_row_at = stuck.rows.get().processed_at
+    # As two workers finishing it at once could leave it before the batch row was locked.
+    Batch.objects.filter(pk=stuck.pk).update(status=BatchStatus.PROCESSING, finished_at=None)
+    waiting = _submit(batch_actor, [_row("B1", GivenName="Rhodri")])
+    Batch.objects.filter(pk=waiting.pk).update(status=BatchStatus.PROCESSING)
+
+    assert complete_finished_batches() == 1
+
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.finished_at) == (BatchStatus.COMPLETE, last_row_at)
+    waiting.refresh_from_db()
+    assert waiting.status == BatchStatus.PROCESSING, "its row is still to do"
+    assert complete_finished_batches() == 0

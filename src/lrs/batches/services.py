@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -211,8 +211,8 @@ def process_pending_rows(*, batch_id: int | None = None, limit: int = CHUNK_SIZE
                     started_at=now, status=BatchStatus.PROCESSING
                 )
             _process_rows_safely(batch, batch_rows, searched)
-        for batch in batches.values():
-            _finish_if_done(batch)
+        for pk in sorted(batches):  # one order of locks for every worker
+            _finish_if_done(batches[pk])
         return len(rows)
 
 
@@ -325,6 +325,14 @@ def _group(rows: list[BatchRow]) -> list[list[BatchRow]]:
 
 
 def _finish_if_done(batch: Batch) -> None:
+    """Mark the batch complete if this chunk's rows were its last pending ones.
+
+    The batch row is locked first. Two workers finishing a batch's last two chunks at once
+    would otherwise each still see the other's rows pending (not yet committed) and neither
+    would complete the batch. Locked, the second one waits for the first to commit, and its
+    look (a new snapshot, under READ COMMITTED) sees those rows done.
+    """
+    list(Batch.objects.select_for_update().filter(pk=batch.pk).values_list("pk", flat=True))
     if not BatchRow.objects.filter(batch=batch, state=RowState.PENDING).exists():
         Batch.objects.filter(pk=batch.pk).exclude(status=BatchStatus.COMPLETE).update(
             status=BatchStatus.COMPLETE, finished_at=timezone.now()
@@ -584,6 +592,22 @@ def _write_rows(rows: list[BatchRow]) -> None:
         written = cursor.rowcount
     if written != len(rows):
         raise RowAlreadyDone(f"{len(rows) - written} of {len(rows)} rows were no longer pending")
+
+
+def complete_finished_batches() -> int:
+    """Mark complete every batch still processing whose rows are all done; returns how many.
+
+    Repairs batches left at 100% but "processing" by the race `_finish_if_done` now closes
+    (two workers finishing one batch at once, before 2026-11-23): their output could never
+    be downloaded. The finish time is that of the batch's last row.
+    """
+    rows = BatchRow.objects.filter(batch=OuterRef("pk"))
+    last_done = rows.order_by().values("batch").annotate(last=Max("processed_at")).values("last")
+    return (
+        Batch.objects.filter(status=BatchStatus.PROCESSING)
+        .exclude(Exists(rows.filter(state=RowState.PENDING)))
+        .update(status=BatchStatus.COMPLETE, finished_at=Subquery(last_done))
+    )
 
 
 def process_until_done(*, batch_id: int | None = None, chunk: int = CHUNK_SIZE) -> int:

@@ -26,7 +26,12 @@ from django.utils import timezone
 
 from lrs.batches import queue as batch_queue
 from lrs.batches.models import Batch, BatchRow, BatchStatus, RowState
-from lrs.batches.services import CHUNK_SIZE, expire_exceptions, process_pending_rows
+from lrs.batches.services import (
+    CHUNK_SIZE,
+    complete_finished_batches,
+    expire_exceptions,
+    process_pending_rows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +115,9 @@ def run_worker(
                 expired = expire_exceptions()
                 if expired:
                     logger.info("%d batch exception(s) expired", expired)
+                repaired = complete_finished_batches()
+                if repaired:
+                    logger.info("%d finished batch(es) marked complete", repaired)
                 # Ended sessions hold searched learner details until they are deleted.
                 SessionStore.clear_expired()
                 next_expiry = time.monotonic() + EXPIRY_INTERVAL_SECONDS
