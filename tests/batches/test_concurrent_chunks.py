@@ -15,10 +15,11 @@ from django.utils import timezone
 from lrs.batches import return_codes as rc
 from lrs.batches import services
 from lrs.batches.models import Batch
-from lrs.batches.services import ParsedBatch, process_pending_rows, submit_batch
+from lrs.batches.services import process_pending_rows
 from lrs.core.actor import Actor, Channel
 from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation, User
+from tests.batches.test_processing import _row, _submit
 
 # Neighbours: born the same day at the same address, nothing else alike. Each pair shares a
 # blocking key (postcode and date of birth), so their registrations take the same lock.
@@ -28,24 +29,6 @@ CARDIFF = {"DateOfBirth": "2009-04-12", "LastKnownPostCode": "CF10 3AT"}
 RHODRI = {"GivenName": "Rhodri", "FamilyName": "Bevan", "Gender": "1"}
 FFION = {"GivenName": "Ffion", "FamilyName": "Hughes", "Gender": "2"}
 BANGOR = {"DateOfBirth": "2008-09-30", "LastKnownPostCode": "LL57 2DG"}
-
-
-def _row(mis: str, *parts: dict[str, str]) -> dict[str, str]:
-    row = {"MISIdentifier": mis, "VerificationType": "1", "PrivacyNoticeSeen": "1"}
-    for part in parts:
-        row.update(part)
-    return row
-
-
-def _submit(actor: Actor, rows: list[dict[str, str]]) -> Batch:
-    parsed = ParsedBatch(
-        file_name="LRB_10034567_231120260900.CSV",
-        file_format="csv",
-        submission_type="FUL",
-        rows=rows,
-        file_version="3A",
-    )
-    return submit_batch(actor=actor, parsed=parsed)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,8 +48,8 @@ def test_two_chunks_registering_neighbours_in_opposite_orders_do_not_deadlock(
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer at a time; the locks are PostgreSQL's")
     actor = Actor(user=make_user(college, ["batch"]), channel=Channel.PORTAL)
-    first = _submit(actor, [_row("A1", MEGAN, CARDIFF), _row("A2", RHODRI, BANGOR)])
-    second = _submit(actor, [_row("B1", FFION, BANGOR), _row("B2", RHYS, CARDIFF)])
+    first = _submit(actor, [_row("A1", **MEGAN, **CARDIFF), _row("A2", **RHODRI, **BANGOR)])
+    second = _submit(actor, [_row("B1", **FFION, **BANGOR), _row("B2", **RHYS, **CARDIFF)])
 
     # Hold each chunk after its first registration until the other has made its own.
     both_registered_once = threading.Barrier(2, timeout=2)
@@ -119,7 +102,7 @@ def test_two_workers_finishing_a_batch_at_once_mark_it_complete(
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer at a time: chunks cannot finish at once")
     actor = Actor(user=make_user(college, ["batch"]), channel=Channel.PORTAL)
-    batch = _submit(actor, [_row("A1", MEGAN, CARDIFF), _row("A2", RHODRI, BANGOR)])
+    batch = _submit(actor, [_row("A1", **MEGAN, **CARDIFF), _row("A2", **RHODRI, **BANGOR)])
     # Started by earlier chunks (the first chunk's update of the batch makes the others wait).
     Batch.objects.filter(pk=batch.pk).update(started_at=timezone.now(), status="processing")
     both_about_to_check = threading.Barrier(2, timeout=2)

@@ -12,31 +12,32 @@ from django.db import connection
 
 from lrs.batches import return_codes as rc
 from lrs.batches import services
-from lrs.batches.models import Batch
-from lrs.batches.services import ParsedBatch, process_until_done, submit_batch
+from lrs.batches.services import process_until_done
 from lrs.core.actor import Actor, Channel
 from lrs.core.audit import AuditAction
 from lrs.core.models import AuditEvent
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner, update_learner
 from lrs.organisations.models import Organisation, User
+from tests.batches.test_processing import _row, _submit
 from tests.conftest import learner_details
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MEGAN = {
-    "GivenName": "Megan",
-    "FamilyName": "Pritchard",
-    "DateOfBirth": "2009-04-12",
-    "Gender": "2",
-    "LastKnownPostCode": "CF10 3AT",
-}
+# Rows are Megan Pritchard (conftest's learner) unless given other details.
 RHODRI = {
     "GivenName": "Rhodri",
     "FamilyName": "Bevan",
     "DateOfBirth": "2008-09-30",
     "Gender": "1",
     "LastKnownPostCode": "LL57 2DG",
+}
+# Nobody in these tests: what Megan's record becomes, or a learner registered elsewhere.
+GWENLLIAN = {
+    "given_name": "Gwenllian",
+    "family_name": "Zephaniah",
+    "date_of_birth": datetime.date(2007, 1, 30),
+    "last_known_postcode": "SA1 1AA",
 }
 
 
@@ -51,31 +52,9 @@ def batch_actor(college: Organisation, make_user: Callable[..., User]) -> Actor:
     return Actor(user=make_user(college, ["batch"]), channel=Channel.PORTAL)
 
 
-def _submit(actor: Actor, *rows: dict[str, str]) -> Batch:
-    parsed = ParsedBatch(
-        file_name="LRB_10034567_231120260900.CSV",
-        file_format="csv",
-        submission_type="FUL",
-        rows=[
-            {"MISIdentifier": f"M{n}", "VerificationType": "1", **row}
-            for n, row in enumerate(rows, start=1)
-        ],
-        file_version="3A",
-    )
-    return submit_batch(actor=actor, parsed=parsed)
-
-
 def _megan(actor: Actor) -> Learner:
     learner = register_learner(
-        details=learner_details(
-            given_name="Megan",
-            family_name="Pritchard",
-            date_of_birth=datetime.date(2009, 4, 12),
-            gender="2",
-            last_known_postcode="CF10 3AT",
-        ),
-        actor=actor,
-        confirm_not_possible_match=True,
+        details=learner_details(), actor=actor, confirm_not_possible_match=True
     ).learner
     assert learner is not None
     return learner
@@ -99,7 +78,7 @@ def test_searches_made_ahead_are_used_and_audited_once(
     batch_actor: Actor, online_actor: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     megan = _megan(online_actor)
-    batch = _submit(batch_actor, MEGAN, RHODRI)
+    batch = _submit(batch_actor, [_row("M1"), _row("M2", **RHODRI)])
     ahead = _spy(monkeypatch, "_search_ahead")
     under_lock = _spy(monkeypatch, "search_learners_many")
 
@@ -161,18 +140,13 @@ def test_a_row_is_searched_again_when_its_candidates_changed_after_the_search(
     whose candidates nobody touched, keeps its search.
     """
     megan = _megan(online_actor)
-    batch = _submit(batch_actor, MEGAN, RHODRI)
+    batch = _submit(batch_actor, [_row("M1"), _row("M2", **RHODRI)])
     found_ahead = _write_after_searching_ahead(
         monkeypatch,
         lambda: update_learner(
             uln=megan.uln,
             version_number=megan.version_number,
-            changes={
-                "given_name": "Gwenllian",
-                "family_name": "Zephaniah",
-                "date_of_birth": datetime.date(2007, 1, 30),
-                "last_known_postcode": "SA1 1AA",
-            },
+            changes=GWENLLIAN,
             actor=online_actor,
         ),
     )
@@ -197,16 +171,11 @@ def test_a_write_elsewhere_leaves_the_searches_made_ahead_standing(
     batch_actor: Actor, online_actor: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     megan = _megan(online_actor)
-    batch = _submit(batch_actor, MEGAN, RHODRI)
+    batch = _submit(batch_actor, [_row("M1"), _row("M2", **RHODRI)])
     _write_after_searching_ahead(
         monkeypatch,
         lambda: register_learner(
-            details=learner_details(
-                given_name="Gwenllian",
-                family_name="Zephaniah",
-                date_of_birth=datetime.date(2007, 1, 30),
-                last_known_postcode="SA1 1AA",
-            ),
+            details=learner_details(**GWENLLIAN),
             actor=online_actor,
         ),
     )

@@ -95,7 +95,7 @@ Seen = frozenset[tuple[int, int]]
 _SELECTED = ("id", *_PERSON_FIELDS, "version_number")
 
 
-def _candidate_sql(key_count: int, selected: tuple[str, ...] = _SELECTED) -> str:
+def _candidate_sql(key_count: int) -> str:
     """One statement: learners (not merged away) that share any of the keys.
 
     Plain SQL because this runs for every search and every batch row; building it through
@@ -104,7 +104,7 @@ def _candidate_sql(key_count: int, selected: tuple[str, ...] = _SELECTED) -> str
     quote = connection.ops.quote_name
     learner = quote(Learner._meta.db_table)
     keys = quote(LearnerMatchKey._meta.db_table)
-    columns = ", ".join(quote(name) for name in selected)
+    columns = ", ".join(quote(name) for name in _SELECTED)
     learner_id, key, master_id, id_ = (quote(n) for n in ("learner_id", "key", "master_id", "id"))
     return (
         f"SELECT {columns} FROM {learner} WHERE {master_id} IS NULL AND {id_} IN ("  # noqa: S608
@@ -271,15 +271,7 @@ def still_seen(person: PersonDetails, seen: Seen) -> bool:
     was registered, updated or merged among its candidates since. Much cheaper than searching
     again (ids and versions only, no scoring).
     """
-    keys = sorted(query_keys(person))
-    if not keys:
-        return not seen
-    sql = _candidate_sql(len(keys), ("id", "version_number"))
-    with connection.cursor() as cursor:
-        _no_parallel_plan(cursor)
-        cursor.execute(sql, _key_parameters(keys))
-        now = frozenset((row[0], row[1]) for row in cursor.fetchall())
-    return now == seen
+    return seen_now([person])[0] == seen
 
 
 def _date_converter() -> Callable[[Any], datetime.date]:
