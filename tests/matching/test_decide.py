@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from lrs.matching.blocking import learner_keys, query_keys
 from lrs.matching.decide import decide, identity_key, score_candidate
-from lrs.matching.model import DEFAULT_PARAMETERS, FIELD_VERDICTS, estimate_parameters
+from lrs.matching.estimate import estimate_parameters
+from lrs.matching.model import DEFAULT_PARAMETERS, FIELD_VERDICTS
 from lrs.matching.types import (
     Candidate,
     MatchConfig,

@@ -7,7 +7,8 @@ and renders the ``MatchOutcome`` that comes out. Modules:
 * ``normalise`` and ``nicknames``: names, postcodes and dates put into comparable form;
 * ``blocking``: keys stored per learner and looked up per search (candidate retrieval);
 * ``compare``: one comparator per field, with the cross-field search tips;
-* ``model``: the Fellegi-Sunter weights, in one place (fitted by ``fit``);
+* ``model``: the Fellegi-Sunter weights, in one place (fitted by ``bench.matching.fit``);
+* ``estimate``: m, u and the prior estimated from labelled pairs;
 * ``decide``: scoring and the exact / possible / none / too-many decision.
 """
 
@@ -34,7 +35,8 @@ from lrs.matching.decide import (
     posterior_of_best,
     score_candidate,
 )
-from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters, estimate_parameters
+from lrs.matching.estimate import estimate_parameters
+from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters
 from lrs.matching.nicknames import NICKNAME_GROUPS, are_name_variants, given_name_keys
 from lrs.matching.normalise import (
     canonical_mac,

@@ -1,9 +1,10 @@
 """Fit the model's m and u probabilities on generated data, and measure decisions against truth.
 
-Usage (prints the Python table that ``model.py`` holds as its reviewed defaults)::
+Usage, from the repository's root (prints the Python table that ``lrs/matching/model.py`` holds
+as its reviewed defaults)::
 
-    python -m lrs.matching.fit --learners 100000 --queries 20000 --seed 101
-    python -m lrs.matching.fit --learners 100000 --queries 5000 --seed 21 --evaluate
+    python -m bench.matching.fit --learners 100000 --queries 20000 --seed 101
+    python -m bench.matching.fit --learners 100000 --queries 5000 --seed 21 --evaluate
 
 The register is generated with ``--seed`` and the queries with ``--seed + 1`` (``lrs.synthetic``),
 so fitting and evaluating on different seeds never share a learner or a query. Every query is
@@ -13,7 +14,8 @@ query's true learner is a match, every other candidate a non-match. The u probab
 therefore conditioned on "retrieved by blocking", which is what ``decide`` sees, and the prior
 is the share of retrieved candidates that are the one searched for.
 
-Pure Python, no Django; the synthetic generator is imported only when this module runs.
+Pure Python, no Django. It lives with the benchmarks, not in ``lrs.matching``: the engine never
+imports the synthetic generator that feeds it here.
 """
 
 from __future__ import annotations
@@ -24,21 +26,13 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from lrs.matching.blocking import learner_keys, query_keys
 from lrs.matching.decide import decide
-from lrs.matching.model import (
-    FIELD_VERDICTS,
-    JUDGEMENT_PARAMETERS,
-    PRIOR_SHARE,
-    ModelParameters,
-    estimate_parameters,
-)
+from lrs.matching.estimate import estimate_parameters
+from lrs.matching.model import FIELD_VERDICTS, JUDGEMENT_PARAMETERS, PRIOR_SHARE, ModelParameters
 from lrs.matching.types import Candidate, MatchKind, MatchOutcome, PersonDetails
-
-if TYPE_CHECKING:
-    from lrs.synthetic import Query, SyntheticLearner
+from lrs.synthetic import Query, SyntheticLearner, generate_queries, generate_register
 
 __all__ = [
     "BlockingIndex",
@@ -220,8 +214,6 @@ def evaluate(
 
 
 def _generated(learners: int, queries: int, seed: int) -> tuple[BlockingIndex, list[str], list]:
-    from lrs.synthetic import generate_queries, generate_register
-
     register = list(generate_register(learners, seed=seed))
     index = BlockingIndex([learner_details(learner) for learner in register])
     truth = [learner.uln for learner in register]
@@ -229,7 +221,7 @@ def _generated(learners: int, queries: int, seed: int) -> tuple[BlockingIndex, l
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lrs.matching.fit", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.matching.fit", description=__doc__)
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=101, help="register seed; queries use +1")
@@ -248,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         labelled_pairs(index, truth, queries), start=JUDGEMENT_PARAMETERS, share=PRIOR_SHARE
     )
     command = (
-        f"python -m lrs.matching.fit --learners {args.learners} --queries {args.queries} "
+        f"python -m bench.matching.fit --learners {args.learners} --queries {args.queries} "
         f"--seed {args.seed}"
     )
     print(format_table(params, command))
