@@ -6,20 +6,21 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from lrs.batches import return_codes as rc
-from lrs.batches import services
 from lrs.batches.models import Batch
-from lrs.batches.services import process_pending_rows
-from lrs.core.actor import Actor, Channel
+from lrs.batches.services import process_pending_rows, processing
+from lrs.batches.services import rows as batch_rows
+from lrs.core.actor import Actor
 from lrs.learners.models import Learner
-from lrs.organisations.models import Organisation, User
-from tests.batches.test_processing import _row, _submit
+
+if TYPE_CHECKING:
+    from tests.batches.conftest import MakeRow, Spy, SubmitRows
 
 # Neighbours: born the same day at the same address, nothing else alike. Each pair shares a
 # blocking key (postcode and date of birth), so their registrations take the same lock.
@@ -33,9 +34,10 @@ BANGOR = {"DateOfBirth": "2008-09-30", "LastKnownPostCode": "LL57 2DG"}
 
 @pytest.mark.django_db(transaction=True)
 def test_two_chunks_registering_neighbours_in_opposite_orders_do_not_deadlock(
-    college: Organisation,
-    make_user: Callable[..., User],
-    monkeypatch: pytest.MonkeyPatch,
+    batch_actor: Actor,
+    make_row: MakeRow,
+    submit_rows: SubmitRows,
+    spy: Callable[..., Spy],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Each chunk registers one learner, then both go on to the other's neighbour.
@@ -47,26 +49,31 @@ def test_two_chunks_registering_neighbours_in_opposite_orders_do_not_deadlock(
     """
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer at a time; the locks are PostgreSQL's")
-    actor = Actor(user=make_user(college, ["batch"]), channel=Channel.PORTAL)
-    first = _submit(actor, [_row("A1", **MEGAN, **CARDIFF), _row("A2", **RHODRI, **BANGOR)])
-    second = _submit(actor, [_row("B1", **FFION, **BANGOR), _row("B2", **RHYS, **CARDIFF)])
+    first = submit_rows(
+        batch_actor, [make_row("A1", **MEGAN, **CARDIFF), make_row("A2", **RHODRI, **BANGOR)]
+    )
+    second = submit_rows(
+        batch_actor, [make_row("B1", **FFION, **BANGOR), make_row("B2", **RHYS, **CARDIFF)]
+    )
 
     # Hold each chunk after its first registration until the other has made its own.
     both_registered_once = threading.Barrier(2, timeout=2)
     done_by_thread: dict[int, int] = {}
-    real_register = services.register_learner
 
-    def register_then_wait(**kwargs: Any) -> Any:
-        result = real_register(**kwargs)
-        ident = threading.get_ident()
-        done_by_thread[ident] = done_by_thread.get(ident, 0) + 1
-        if done_by_thread[ident] == 1:
-            # Broken when the other chunk waits for this one's locks instead: go on.
-            with contextlib.suppress(threading.BrokenBarrierError):
-                both_registered_once.wait()
-        return result
+    def register_then_wait(real_register: Callable[..., Any]) -> Callable[..., Any]:
+        def register(**kwargs: Any) -> Any:
+            result = real_register(**kwargs)
+            ident = threading.get_ident()
+            done_by_thread[ident] = done_by_thread.get(ident, 0) + 1
+            if done_by_thread[ident] == 1:
+                # Broken when the other chunk waits for this one's locks instead: go on.
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    both_registered_once.wait()
+            return result
 
-    monkeypatch.setattr(services, "register_learner", register_then_wait)
+        return register
+
+    registrations = spy(batch_rows._register, "register_learner", register_then_wait)
     failures: list[BaseException] = []
 
     def work(batch: Batch) -> None:
@@ -91,29 +98,34 @@ def test_two_chunks_registering_neighbours_in_opposite_orders_do_not_deadlock(
     }
     assert codes == {"A1": rc.RC002, "A2": rc.RC002, "B1": rc.RC002, "B2": rc.RC002}
     assert Learner.objects.count() == 4
+    assert len(registrations.calls) == 4, "each chunk registered both its learners"
+    assert sorted(done_by_thread.values()) == [2, 2]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_finishing_a_batch_at_once_mark_it_complete(
-    college: Organisation, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+    batch_actor: Actor, make_row: MakeRow, submit_rows: SubmitRows, spy: Callable[..., Spy]
 ) -> None:
     """Each worker takes one of the batch's last two rows and looks for rows left to do
     before the other has committed: one of them must still see the batch complete."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer at a time: chunks cannot finish at once")
-    actor = Actor(user=make_user(college, ["batch"]), channel=Channel.PORTAL)
-    batch = _submit(actor, [_row("A1", **MEGAN, **CARDIFF), _row("A2", **RHODRI, **BANGOR)])
+    batch = submit_rows(
+        batch_actor, [make_row("A1", **MEGAN, **CARDIFF), make_row("A2", **RHODRI, **BANGOR)]
+    )
     # Started by earlier chunks (the first chunk's update of the batch makes the others wait).
     Batch.objects.filter(pk=batch.pk).update(started_at=timezone.now(), status="processing")
     both_about_to_check = threading.Barrier(2, timeout=2)
-    real_finish = services._finish_if_done
 
-    def check_together(batch: Batch) -> None:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            both_about_to_check.wait()
-        real_finish(batch)
+    def check_together(real_finish: Callable[[Batch], None]) -> Callable[[Batch], None]:
+        def finish(batch: Batch) -> None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_about_to_check.wait()
+            real_finish(batch)
 
-    monkeypatch.setattr(services, "_finish_if_done", check_together)
+        return finish
+
+    finishes = spy(processing.process_pending_rows, "_finish_if_done", check_together)
     failures: list[BaseException] = []
 
     def work() -> None:
@@ -135,3 +147,4 @@ def test_two_workers_finishing_a_batch_at_once_mark_it_complete(
     assert set(batch.rows.values_list("state", flat=True)) == {"done"}
     assert batch.status == "complete"
     assert batch.finished_at is not None
+    assert len(finishes.calls) == 2, "each worker checked whether the batch was done"

@@ -8,29 +8,17 @@ through a 400-learner FUL batch, twice; a third worker finishes the batch.
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
-
-import pytest
+from typing import TYPE_CHECKING
 
 from lrs.batches import return_codes as rc
-from tests.batches.test_worker import (
-    DatabaseTemplate,
-    SubprocessDb,
-    database_template,
-    synthetic_rows,
-    wait_for,
-)
+
+if TYPE_CHECKING:
+    from tests.batches.conftest import DatabaseTemplate, SubprocessDb, SyntheticRows, WaitFor
 
 LEARNERS = 400
 CHUNK = 10
 # Each worker is killed once this many rows are done (counted over the whole run).
 KILL_AFTER = (30, 150)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
-    with database_template(tmp_path_factory.mktemp("crash-db")) as made:
-        yield made
 
 
 def _count(db: SubprocessDb, where: str = "") -> int:
@@ -68,7 +56,9 @@ def _assert_consistent(db: SubprocessDb) -> dict[str, int]:
     return {"done": done, "learners": learners}
 
 
-def test_a_killed_worker_loses_no_row_and_repeats_none(template: DatabaseTemplate) -> None:
+def test_a_killed_worker_loses_no_row_and_repeats_none(
+    template: DatabaseTemplate, synthetic_rows: SyntheticRows, wait_for: WaitFor
+) -> None:
     with template.copy("crash") as db:
         (batch_id,) = db.submit(synthetic_rows(LEARNERS, seed=4242))
         assert _count(db, "WHERE state = 'pending'") == LEARNERS

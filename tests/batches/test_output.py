@@ -18,6 +18,7 @@ from lrs.batches.csv_safety import safe_cell
 from lrs.batches.files import parse_batch_file
 from lrs.batches.models import Batch, BatchRow, BatchStatus, RowState
 from lrs.batches.output import write_output
+from lrs.batches.selectors import batch_counts
 from lrs.batches.services import ParsedBatch
 from lrs.core.actor import Channel
 from lrs.organisations.models import Organisation, User
@@ -83,7 +84,7 @@ def _store(
 
 
 def _output(batch: Batch) -> tuple[bytes, str, str]:
-    return write_output(batch, batch.rows.order_by("position"))
+    return write_output(batch, batch.rows.order_by("position"), batch_counts(batch))
 
 
 def _parse(name: str, **kwargs: str) -> ParsedBatch:

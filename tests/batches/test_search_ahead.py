@@ -5,22 +5,23 @@ from __future__ import annotations
 import datetime
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import connection
 
 from lrs.batches import return_codes as rc
-from lrs.batches import services
-from lrs.batches.services import process_until_done
-from lrs.core.actor import Actor, Channel
+from lrs.batches.services import process_until_done, processing
+from lrs.batches.services import rows as batch_rows
+from lrs.core.actor import Actor
 from lrs.core.audit import AuditAction
 from lrs.core.models import AuditEvent
+from lrs.learners.details import LearnerDetails
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner, update_learner
-from lrs.organisations.models import Organisation, User
-from tests.batches.test_processing import _row, _submit
-from tests.conftest import learner_details
+
+if TYPE_CHECKING:
+    from tests.batches.conftest import MakeRow, Register, Spy, SubmitRows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,45 +48,30 @@ def _sqlite_only() -> None:
         pytest.skip("only SQLite searches ahead of its one write lock")
 
 
-@pytest.fixture
-def batch_actor(college: Organisation, make_user: Callable[..., User]) -> Actor:
-    return Actor(user=make_user(college, ["batch"]), channel=Channel.PORTAL)
-
-
-def _megan(actor: Actor) -> Learner:
-    learner = register_learner(
-        details=learner_details(), actor=actor, confirm_not_possible_match=True
-    ).learner
-    assert learner is not None
-    return learner
-
-
-def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Any]:
-    """Record what `services.<name>` returns, calling the real one."""
-    real = getattr(services, name)
-    returned: list[Any] = []
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        result = real(*args, **kwargs)
-        returned.append(result)
-        return result
-
-    monkeypatch.setattr(services, name, spy)
-    return returned
+def _searched_under_lock(spy: Callable[..., Spy]) -> Spy:
+    """The searches a chunk makes once it holds the write lock."""
+    return spy(batch_rows.process_rows, "search_learners_many")
 
 
 def test_searches_made_ahead_are_used_and_audited_once(
-    batch_actor: Actor, online_actor: Actor, monkeypatch: pytest.MonkeyPatch
+    batch_actor: Actor,
+    online_actor: Actor,
+    make_row: MakeRow,
+    submit_rows: SubmitRows,
+    register: Register,
+    spy: Callable[..., Spy],
 ) -> None:
-    megan = _megan(online_actor)
-    batch = _submit(batch_actor, [_row("M1"), _row("M2", **RHODRI)])
-    ahead = _spy(monkeypatch, "_search_ahead")
-    under_lock = _spy(monkeypatch, "search_learners_many")
+    megan = register(online_actor)
+    batch = submit_rows(batch_actor, [make_row("M1"), make_row("M2", **RHODRI)])
+    ahead = spy(processing.process_pending_rows, "_search_ahead")
+    under_lock = _searched_under_lock(spy)
+    recorded = spy(batch_rows.process_rows, "record_searches")
 
     assert process_until_done(batch_id=batch.pk) == 2
 
-    assert ahead[0] is not None, "the chunk was searched ahead"
-    assert under_lock == [], "and not searched again"
+    assert ahead.returned[0] is not None, "the chunk was searched ahead"
+    assert under_lock.calls == [], "and not searched again"
+    assert [len(kwargs["results"]) for _args, kwargs in recorded.calls] == [2], "but recorded"
     rows = {row.mis_identifier: row for row in batch.rows.all()}
     assert (rows["M1"].return_code, rows["M1"].uln) == (rc.RC001, megan.uln)
     assert rows["M2"].return_code == rc.RC002
@@ -112,26 +98,28 @@ def _in_another_connection(write: Callable[[], object]) -> None:
         raise failures[0]
 
 
-def _write_after_searching_ahead(
-    monkeypatch: pytest.MonkeyPatch, write: Callable[[], object]
-) -> list[Any]:
+def _write_after_searching_ahead(spy: Callable[..., Spy], write: Callable[[], object]) -> Spy:
     """Make `write` commit between the chunk's search ahead and its transaction."""
-    real_search_ahead = services._search_ahead
-    found_ahead: list[Any] = []
 
-    def search_then_write(batch_id: int | None, limit: int) -> Any:
-        ahead = real_search_ahead(batch_id, limit)
-        if ahead is not None:
-            found_ahead.append(ahead)
-            _in_another_connection(write)
-        return ahead
+    def search_then_write(real_search_ahead: Callable[..., Any]) -> Callable[..., Any]:
+        def search_ahead(batch_id: int | None, limit: int) -> Any:
+            ahead = real_search_ahead(batch_id, limit)
+            if ahead is not None:
+                _in_another_connection(write)
+            return ahead
 
-    monkeypatch.setattr(services, "_search_ahead", search_then_write)
-    return found_ahead
+        return search_ahead
+
+    return spy(processing.process_pending_rows, "_search_ahead", search_then_write)
 
 
 def test_a_row_is_searched_again_when_its_candidates_changed_after_the_search(
-    batch_actor: Actor, online_actor: Actor, monkeypatch: pytest.MonkeyPatch
+    batch_actor: Actor,
+    online_actor: Actor,
+    make_row: MakeRow,
+    submit_rows: SubmitRows,
+    register: Register,
+    spy: Callable[..., Spy],
 ) -> None:
     """Megan is found ahead, then (another connection) her record becomes someone else's.
 
@@ -139,10 +127,10 @@ def test_a_row_is_searched_again_when_its_candidates_changed_after_the_search(
     be searched again under the lock, and registers the row's learner instead. Rhodri's row,
     whose candidates nobody touched, keeps its search.
     """
-    megan = _megan(online_actor)
-    batch = _submit(batch_actor, [_row("M1"), _row("M2", **RHODRI)])
-    found_ahead = _write_after_searching_ahead(
-        monkeypatch,
+    megan = register(online_actor)
+    batch = submit_rows(batch_actor, [make_row("M1"), make_row("M2", **RHODRI)])
+    searched_ahead = _write_after_searching_ahead(
+        spy,
         lambda: update_learner(
             uln=megan.uln,
             version_number=megan.version_number,
@@ -150,14 +138,14 @@ def test_a_row_is_searched_again_when_its_candidates_changed_after_the_search(
             actor=online_actor,
         ),
     )
-    under_lock = _spy(monkeypatch, "search_learners_many")
+    under_lock = _searched_under_lock(spy)
 
     process_until_done(batch_id=batch.pk)
 
-    (ahead,) = found_ahead
+    ahead = searched_ahead.returned[0]
     kinds = sorted(outcome.kind.value for outcome in ahead.outcomes.values())
     assert kinds == ["exact", "none"], "ahead of the change, Megan was found"
-    assert [len(outcomes) for outcomes in under_lock] == [1], "one row searched again"
+    assert [len(outcomes) for outcomes in under_lock.returned] == [1], "one row searched again"
     rows = {row.mis_identifier: row for row in batch.rows.all()}
     assert rows["M1"].return_code == rc.RC002
     assert rows["M1"].uln != megan.uln
@@ -168,22 +156,27 @@ def test_a_row_is_searched_again_when_its_candidates_changed_after_the_search(
 
 
 def test_a_write_elsewhere_leaves_the_searches_made_ahead_standing(
-    batch_actor: Actor, online_actor: Actor, monkeypatch: pytest.MonkeyPatch
+    batch_actor: Actor,
+    online_actor: Actor,
+    make_row: MakeRow,
+    submit_rows: SubmitRows,
+    register: Register,
+    details: Callable[..., LearnerDetails],
+    spy: Callable[..., Spy],
 ) -> None:
-    megan = _megan(online_actor)
-    batch = _submit(batch_actor, [_row("M1"), _row("M2", **RHODRI)])
-    _write_after_searching_ahead(
-        monkeypatch,
-        lambda: register_learner(
-            details=learner_details(**GWENLLIAN),
-            actor=online_actor,
-        ),
+    megan = register(online_actor)
+    batch = submit_rows(batch_actor, [make_row("M1"), make_row("M2", **RHODRI)])
+    searched_ahead = _write_after_searching_ahead(
+        spy,
+        lambda: register_learner(details=details(**GWENLLIAN), actor=online_actor),
     )
-    under_lock = _spy(monkeypatch, "search_learners_many")
+    under_lock = _searched_under_lock(spy)
 
     process_until_done(batch_id=batch.pk)
 
-    assert under_lock == [], "the register changed, but not among these rows' candidates"
+    assert searched_ahead.returned[0] is not None, "the chunk was searched ahead"
+    assert Learner.objects.filter(given_name="Gwenllian").exists(), "and the write committed"
+    assert under_lock.calls == [], "the register changed, but not among these rows' candidates"
     rows = {row.mis_identifier: row for row in batch.rows.all()}
     assert (rows["M1"].return_code, rows["M1"].uln) == (rc.RC001, megan.uln)
     assert rows["M2"].return_code == rc.RC002

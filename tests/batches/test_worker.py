@@ -7,24 +7,15 @@ as tests/e2e/test_served_api.py does.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 import signal
-import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from io import StringIO
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.management import call_command
@@ -36,290 +27,19 @@ from lrs.batches.models import Batch, BatchStatus, RowState
 from lrs.batches.services import ParsedBatch, submit_batch
 from lrs.batches.worker import start_embedded_worker, stop_embedded_worker
 from lrs.core.actor import Actor, Channel
+from lrs.learners.details import LearnerDetails
 from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation, User
-from lrs.synthetic import generate_register, personal_fields
 
-ROOT = Path(__file__).resolve().parents[2]
+if TYPE_CHECKING:
+    from tests.batches.conftest import (
+        DatabaseTemplate,
+        SubprocessDb,
+        SyntheticRows,
+        WaitFor,
+    )
+
 FILE_NAME = "LRB_10034567_231120260900.CSV"
-
-
-# --- Helpers shared with test_crash.py ----------------------------------------------------------
-
-
-def synthetic_rows(n: int, *, seed: int = 2026) -> list[dict[str, str]]:
-    """Rows of `n` different people, none like another (so a FUL batch registers them all).
-
-    Realistic people from the synthetic register, one per household (no siblings or twins)
-    and no two with the same family name, by the real service's field names.
-    """
-    rows: list[dict[str, str]] = []
-    households: set[int] = set()
-    families: set[str] = set()
-    for person in generate_register(n * 5, seed=seed):
-        if person.twin_of or person.household_id in households or person.family_name in families:
-            continue
-        households.add(person.household_id)
-        families.add(person.family_name)
-        rows.append(
-            {
-                "MISIdentifier": f"MIS{len(rows) + 1:05d}",
-                **personal_fields(person),
-                "VerificationType": "1",
-                "PrivacyNoticeSeen": "1",
-            }
-        )
-        if len(rows) == n:
-            return rows
-    raise AssertionError(f"the generator gave fewer than {n} unrelated people")
-
-
-# Run by the subprocess database's own Python: an organisation, a batch user and the batches
-# in the JSON file given, each submitted and queued (LRS_QUEUE decides where) in one
-# transaction, as the portal and the API do. Prints the batch ids.
-_SUBMIT_SCRIPT = """
-import json, os, sys
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lrs.settings")
-import django
-django.setup()
-from django.db import transaction
-from lrs.batches.queue import enqueue_batch
-from lrs.batches.services import ParsedBatch, submit_batch
-from lrs.core.actor import Actor, Channel
-from lrs.organisations.services import create_organisation, create_user
-
-spec = json.loads(open(sys.argv[1], encoding="utf-8").read())
-organisation = create_organisation(
-    ukprn="10034567", name="Riverside College", organisation_type="college",
-    granted_roles=["batch", "online"],
-)
-user = create_user(
-    organisation=organisation, username="batch.user", roles=["batch"], password="Secret-pass-1"
-)
-actor = Actor(user=user, channel=Channel.PORTAL)
-ids = []
-for rows in spec["batches"]:
-    with transaction.atomic():
-        batch = submit_batch(actor=actor, parsed=ParsedBatch(
-            file_name=spec["file_name"], file_format="csv", submission_type="FUL", rows=rows,
-        ))
-        enqueue_batch(batch.pk)
-    ids.append(batch.pk)
-print(json.dumps(ids))
-"""
-
-
-def _suite_database_url() -> str:
-    return os.environ.get("DATABASE_URL", "")
-
-
-def _is_postgres(url: str) -> bool:
-    return url.startswith(("postgres://", "postgresql://", "pgsql://"))
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _pg_admin(url: str, statement: str, *names: str) -> None:
-    """Run CREATE/DROP DATABASE with the database names quoted as identifiers."""
-    import psycopg
-    from psycopg import sql
-
-    query = sql.SQL(statement).format(*(sql.Identifier(name) for name in names))
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as admin:
-        admin.execute(query)
-
-
-@dataclass
-class SubprocessDb:
-    """A database the real `lrs` command can reach, and raw SQL to look into it."""
-
-    url: str
-    env: dict[str, str]
-    workdir: Path
-    processes: list[subprocess.Popen[str]] = field(default_factory=list)
-
-    @property
-    def is_postgres(self) -> bool:
-        return _is_postgres(self.url)
-
-    def lrs(self, *args: str, timeout: float = 120, **extra_env: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "lrs.cli", *args],
-            env={**self.env, **extra_env},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    def start_lrs(self, *args: str, log_name: str, **extra_env: str) -> subprocess.Popen[str]:
-        """Start `lrs ARGS` in the background; its output goes to WORKDIR/LOG_NAME."""
-        log = (self.workdir / log_name).open("w", encoding="utf-8")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "lrs.cli", *args],
-            env={**self.env, **extra_env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        log.close()
-        self.processes.append(process)
-        return process
-
-    def log(self, log_name: str) -> str:
-        return (self.workdir / log_name).read_text(encoding="utf-8")
-
-    def submit(self, *batches: list[dict[str, str]], **extra_env: str) -> list[int]:
-        """Create the organisation and its batch user, then submit and queue the batches."""
-        spec = self.workdir / f"batches-{uuid.uuid4().hex[:6]}.json"
-        spec.write_text(json.dumps({"file_name": FILE_NAME, "batches": list(batches)}))
-        result = subprocess.run(
-            [sys.executable, "-c", _SUBMIT_SCRIPT, str(spec)],
-            env={**self.env, **extra_env},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        return [int(pk) for pk in json.loads(result.stdout.strip().splitlines()[-1])]
-
-    def query(self, statement: str, *params: object) -> list[tuple[Any, ...]]:
-        """Run one read-only statement ("?" placeholders) against the database."""
-        if self.is_postgres:
-            import psycopg
-            from psycopg import sql
-
-            query = sql.SQL(statement.replace("?", "%s"))  # type: ignore[arg-type]
-            with psycopg.connect(self.url, autocommit=True) as conn:
-                return list(conn.execute(query, params).fetchall())
-        conn = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=30)
-        try:
-            return list(conn.execute(statement, params).fetchall())
-        finally:
-            conn.close()
-
-    def scalar(self, statement: str, *params: object) -> Any:
-        return self.query(statement, *params)[0][0]
-
-    def writing(self) -> bool:
-        """Whether another connection is in a write transaction (a worker mid-chunk)."""
-        if self.is_postgres:
-            # A transaction gets an id once it locks (FOR UPDATE) or writes a row.
-            return bool(
-                self.scalar(
-                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
-                )
-            )
-        # The worker's IMMEDIATE transaction holds SQLite's write lock from BEGIN to COMMIT.
-        conn = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=0)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            return True
-        finally:
-            conn.close()
-        return False
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
-
-
-class DatabaseTemplate:
-    """A migrated database, copied for each test (migrating takes several seconds)."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.suite_url = _suite_database_url()
-        self.suffix = uuid.uuid4().hex[:8]
-        self.made: list[str] = []
-        if _is_postgres(self.suite_url):
-            base = urlsplit(self.suite_url).path.lstrip("/") or "lrs"
-            self.prefix = f"{base[:30]}_sub_{self.suffix}"
-            self.url = _with_database(self.suite_url, f"{self.prefix}_tpl")
-            _pg_admin(self.suite_url, "CREATE DATABASE {}", f"{self.prefix}_tpl")
-            self.made.append(f"{self.prefix}_tpl")
-        else:
-            self.prefix = "sub"
-            self.url = f"sqlite:///{workdir / 'template.sqlite3'}"
-        self.env = self._env(self.url)
-        subprocess.run(
-            [sys.executable, "-m", "lrs.cli", "migrate", "-v", "0"],
-            env=self.env,
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-
-    def _env(self, url: str) -> dict[str, str]:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("LRS_", "PYTEST_", "DJANGO_"))
-        }
-        env.update(
-            {
-                "DATABASE_URL": url,
-                "LRS_DATA_DIR": str(self.workdir),
-                "LRS_SECRET_KEY": "test-only-" + self.suffix,
-                "LRS_LOG_LEVEL": "WARNING",
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
-        return env
-
-    @contextmanager
-    def copy(self, name: str) -> Iterator[SubprocessDb]:
-        workdir = self.workdir / name
-        workdir.mkdir()
-        if _is_postgres(self.suite_url):
-            database = f"{self.prefix}_{name}"
-            _pg_admin(
-                self.suite_url, "CREATE DATABASE {} TEMPLATE {}", database, f"{self.prefix}_tpl"
-            )
-            self.made.append(database)
-            url = _with_database(self.suite_url, database)
-        else:
-            path = workdir / "lrs.sqlite3"
-            shutil.copyfile(self.url.removeprefix("sqlite:///"), path)
-            url = f"sqlite:///{path}"
-        db = SubprocessDb(url=url, env=self._env(url), workdir=workdir)
-        try:
-            yield db
-        finally:
-            db.stop_all()
-
-    def drop(self) -> None:
-        for database in reversed(self.made):
-            _pg_admin(self.suite_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", database)
-
-
-@contextmanager
-def database_template(workdir: Path) -> Iterator[DatabaseTemplate]:
-    template = DatabaseTemplate(workdir)
-    try:
-        yield template
-    finally:
-        template.drop()
-
-
-def wait_for(
-    condition: Callable[[], bool], *, timeout: float, what: str, every: float = 0.05
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(every)
 
 
 # --- In-process: the embedded worker and `lrs worker --burst` ----------------------------------
@@ -336,11 +56,6 @@ def _row(mis: str, given: str, family: str, postcode: str) -> dict[str, str]:
         "VerificationType": "1",
         "PrivacyNoticeSeen": "1",
     }
-
-
-@pytest.fixture
-def batch_actor(college: Organisation, make_user: Callable[..., User]) -> Actor:
-    return Actor(user=make_user(college, ["batch"]), channel=Channel.PORTAL)
 
 
 def _submit(actor: Actor, rows: list[dict[str, str]], *, enqueue: bool = True) -> Batch:
@@ -371,7 +86,9 @@ def _status(batch: Batch) -> str:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_embedded_worker_stopped")
-def test_the_embedded_worker_processes_a_submitted_batch_then_stops(batch_actor: Actor) -> None:
+def test_the_embedded_worker_processes_a_submitted_batch_then_stops(
+    batch_actor: Actor, wait_for: WaitFor
+) -> None:
     # It polls only every 60 s: finishing sooner shows the submission woke it on commit.
     thread = start_embedded_worker(poll_seconds=60, chunk=2)
     assert start_embedded_worker() is thread, "one worker thread per process"
@@ -396,11 +113,15 @@ def test_the_embedded_worker_processes_a_submitted_batch_then_stops(batch_actor:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_embedded_worker_stopped")
 def test_a_portal_registration_gets_its_turn_while_a_batch_runs(
-    batch_actor: Actor, college: Organisation, make_user: Callable[..., User]
+    batch_actor: Actor,
+    college: Organisation,
+    make_user: Callable[..., User],
+    details: Callable[..., LearnerDetails],
+    synthetic_rows: SyntheticRows,
+    wait_for: WaitFor,
 ) -> None:
     """On SQLite the worker and the web requests share one write lock: they take turns."""
     from lrs.learners.services import register_learner
-    from tests.conftest import learner_details
 
     online = Actor(user=make_user(college, ["online"]), channel=Channel.PORTAL)
     batch = _submit(batch_actor, synthetic_rows(400), enqueue=False)
@@ -408,7 +129,7 @@ def test_a_portal_registration_gets_its_turn_while_a_batch_runs(
     wait_for(lambda: batch.rows.filter(state=RowState.DONE).exists(), timeout=20, what="a chunk")
     started = time.perf_counter()
     result = register_learner(
-        details=learner_details(given_name="Gwenllian", family_name="Zephaniah"),
+        details=details(given_name="Gwenllian", family_name="Zephaniah"),
         actor=online,
         confirm_not_possible_match=True,
     )
@@ -421,7 +142,9 @@ def test_a_portal_registration_gets_its_turn_while_a_batch_runs(
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_embedded_worker_stopped")
-def test_the_embedded_worker_finds_rows_nobody_queued(batch_actor: Actor) -> None:
+def test_the_embedded_worker_finds_rows_nobody_queued(
+    batch_actor: Actor, wait_for: WaitFor
+) -> None:
     """Rows left pending (by a dead worker, or another process's submission) are polled for."""
     batch = _submit(batch_actor, [_row("A1", "Rhodri", "Bevan", "LL57 2DG")], enqueue=False)
     queue.work_available.clear()
@@ -501,12 +224,6 @@ def test_queue_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- Subprocesses: SIGTERM, and RQ workers sharing one batch -----------------------------------
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
-    with database_template(tmp_path_factory.mktemp("worker-db")) as made:
-        yield made
-
-
 def _counts(db: SubprocessDb, batch_id: int) -> tuple[int, int]:
     """(rows done, rows in the batch)."""
     done, total = db.query(
@@ -532,7 +249,9 @@ def _assert_finished_once(db: SubprocessDb, batch_id: int, n: int) -> None:
     assert db.scalar(row_ulns, batch_id) == n
 
 
-def test_sigterm_stops_lrs_worker_after_its_current_chunk(template: DatabaseTemplate) -> None:
+def test_sigterm_stops_lrs_worker_after_its_current_chunk(
+    template: DatabaseTemplate, synthetic_rows: SyntheticRows, wait_for: WaitFor
+) -> None:
     with template.copy("sigterm") as db:
         (batch_id,) = db.submit(synthetic_rows(200))
         worker = db.start_lrs("worker", "--chunk", "4", "--poll", "0.2", log_name="worker.log")
@@ -581,7 +300,9 @@ def redis_url() -> str:
     return url
 
 
-def test_two_rq_workers_share_one_batch(template: DatabaseTemplate, redis_url: str) -> None:
+def test_two_rq_workers_share_one_batch(
+    template: DatabaseTemplate, redis_url: str, synthetic_rows: SyntheticRows
+) -> None:
     from redis import Redis
     from rq import Queue
 

@@ -86,7 +86,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from lrs.batches import return_codes as rc
 from lrs.batches.csv_safety import safe_cell
 from lrs.batches.models import Batch, BatchRow, FileFormat, RowState, SubmissionType
-from lrs.batches.services import MAX_ROWS, ParsedBatch
+from lrs.batches.parsed import MAX_ROWS, SKIP_KEY, ParsedBatch
 from lrs.core.errors import ValidationFailed
 from lrs.identifiers import is_valid_uln
 from lrs.learners.validation import UPN_MAX_AGE, age_on
@@ -327,7 +327,7 @@ def _pupil_row(
         if is_valid_uln(uln):
             row["ULN"] = uln
     if dob is not None and age_on(dob, file_date) < ULN_AGE:
-        row["_skip_reason"] = SKIP_UNDER_14
+        row[SKIP_KEY] = SKIP_UNDER_14
     return row
 
 
@@ -625,7 +625,7 @@ def _status(row: BatchRow) -> tuple[str, str]:
         if row.message and row.message != meaning:
             text += " " + _("Details: %(message)s") % {"message": row.message}
         return row.return_code, text
-    if row.submitted.get("_skip_reason") == SKIP_UNDER_14:
+    if row.submitted.get(SKIP_KEY) == SKIP_UNDER_14:
         return _("Not sent"), _("Pupil under 14: no ULN needed yet")
     return _("Waiting"), _("Not processed yet: download the files again when the batch is done.")
 
@@ -670,7 +670,7 @@ def _summary(batch: Batch, rows: list[BatchRow]) -> list[tuple[str, object]]:
             sum(
                 1
                 for row in rows
-                if not row.return_code and row.submitted.get("_skip_reason") == SKIP_UNDER_14
+                if not row.return_code and row.submitted.get(SKIP_KEY) == SKIP_UNDER_14
             ),
         ),
         (
@@ -680,7 +680,7 @@ def _summary(batch: Batch, rows: list[BatchRow]) -> list[tuple[str, object]]:
                 for row in rows
                 if not row.return_code
                 and row.state == RowState.PENDING
-                and not row.submitted.get("_skip_reason")
+                and not row.submitted.get(SKIP_KEY)
             ),
         ),
         (_("Pupils needing action (Exceptions sheet)"), sum(1 for row in rows if _listed(row))),

@@ -88,7 +88,7 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
 from lrs.batches.models import FileFormat, SubmissionType
-from lrs.batches.services import MAX_ROWS, MIN_ROWS, ParsedBatch
+from lrs.batches.parsed import MAX_ROWS, MIN_ROWS, ParsedBatch
 from lrs.core.errors import ValidationFailed
 from lrs.learners.columns import COLUMN_TO_FIELD
 

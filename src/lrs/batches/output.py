@@ -43,6 +43,7 @@ import datetime
 import io
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET  # writing only: files are read with defusedxml
 
 from django.utils import timezone
@@ -56,7 +57,9 @@ from lrs.batches.files import (
     header_field,
 )
 from lrs.batches.models import Batch, BatchRow, FileFormat
-from lrs.batches.services import batch_counts
+
+if TYPE_CHECKING:
+    from lrs.batches.selectors import BatchCounts  # selectors writes output files with this
 
 XML_OUTPUT_ROOT = "BatchOutput"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -73,10 +76,13 @@ TOTAL_FIELDS = (
 _NOT_XML_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def write_output(batch: Batch, rows: Iterable[BatchRow]) -> tuple[bytes, str, str]:
-    """The output file of `batch` (rows: its BatchRows by position): content, name, type."""
+def write_output(
+    batch: Batch, rows: Iterable[BatchRow], counts: BatchCounts
+) -> tuple[bytes, str, str]:
+    """The output file of `batch` (rows: its BatchRows by position; counts: its totals):
+    content, name, type."""
     rows = list(rows)
-    header = _header(batch)
+    header = _header(batch, counts)
     columns = _columns(batch, rows)
     table = [_learner_cells(row, columns) for row in rows]
     if batch.file_format == FileFormat.CSV:
@@ -108,7 +114,7 @@ def _when(moment: datetime.datetime | None) -> str:
     return "" if moment is None else timezone.localtime(moment).isoformat(timespec="seconds")
 
 
-def _header(batch: Batch) -> list[tuple[str, str]]:
+def _header(batch: Batch, counts: BatchCounts) -> list[tuple[str, str]]:
     """The submitted header fields with the effective SubmissionType, then the totals."""
     stored = batch.header.get("fields") if isinstance(batch.header, dict) else None
     if stored:
@@ -127,7 +133,6 @@ def _header(batch: Batch) -> list[tuple[str, str]]:
         ]
     else:
         fields.append(("SubmissionType", batch.submission_type))
-    counts = batch_counts(batch)
     totals = (
         counts.new,
         counts.found,

@@ -29,8 +29,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from lrs.batches.services import CHUNK_SIZE
-
 if TYPE_CHECKING:
     from redis import Redis
     from rq import Queue
@@ -40,6 +38,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_RQ_QUEUE = "lrs-batches"
 DEFAULT_PARALLELISM = 2
+# Rows a worker processes in one transaction, unless LRS_BATCH_CHUNK says otherwise.
+CHUNK_SIZE = 100
 # An RQ job works on its batch for about this long, then hands over to a fresh job, so that a
 # warm shutdown waits at most this long and no job comes near RQ's job timeout.
 DEFAULT_SLICE_SECONDS = 60

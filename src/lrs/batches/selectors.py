@@ -19,10 +19,11 @@ from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as DefusedET
 from defusedxml.common import DefusedXmlException
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lrs.batches import return_codes as rc
 from lrs.batches.ctf import (
     BadCtfFile,
     parse_ctf,
@@ -34,13 +35,15 @@ from lrs.batches.files import parse_batch_file
 from lrs.batches.models import (
     Batch,
     BatchException,
+    BatchRow,
     BatchStatus,
     ExceptionStatus,
     FileFormat,
+    RowState,
     SubmissionType,
 )
 from lrs.batches.output import write_output
-from lrs.batches.services import ParsedBatch, batch_counts
+from lrs.batches.parsed import ParsedBatch
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import Conflict, NotFound
@@ -128,6 +131,53 @@ def get_batch(actor: Actor, batch_id: int) -> Batch:
     return batch
 
 
+# --- Totals -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """The real service's totals for an output file (BatchOutputResp)."""
+
+    total: int
+    done: int
+    new: int
+    found: int
+    possible: int
+    not_found: int
+    rejected: int
+    open_exceptions: int
+    skipped: int = 0  # rows not sent to the register (CTF pupils under 14)
+
+    @property
+    def percent_done(self) -> int:
+        return 100 if self.total == 0 else int(100 * self.done / self.total)
+
+
+def batch_counts(batch: Batch) -> BatchCounts:
+    codes = dict(
+        BatchRow.objects.filter(batch=batch, state=RowState.DONE)
+        .values_list("return_code")
+        .annotate(n=Count("id"))
+    )
+    by_outcome = {outcome: 0 for outcome in rc.Outcome}
+    for code, n in codes.items():
+        if code:
+            by_outcome[rc.outcome_of(code)] += n
+    return BatchCounts(
+        total=batch.row_count,
+        done=sum(codes.values()),
+        new=by_outcome[rc.Outcome.NEW],
+        found=by_outcome[rc.Outcome.FOUND],
+        possible=by_outcome[rc.Outcome.POSSIBLE],
+        not_found=by_outcome[rc.Outcome.NOT_FOUND],
+        rejected=by_outcome[rc.Outcome.REJECTED],
+        skipped=codes.get("", 0),
+        open_exceptions=BatchException.objects.filter(
+            row__batch=batch, status=ExceptionStatus.OPEN
+        ).count(),
+    )
+
+
 # --- Output files -------------------------------------------------------------------------------
 
 
@@ -172,7 +222,7 @@ def read_output(actor: Actor, batch_id: int) -> OutputFile:
         content, name = write_ctf(batch, rows)
         output = OutputFile(content, name, CTF_CONTENT_TYPE)
     else:
-        output = OutputFile(*write_output(batch, rows))
+        output = OutputFile(*write_output(batch, rows, batch_counts(batch)))
     _audit_download(actor, batch, output, "output")
     return output
 

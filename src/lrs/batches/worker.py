@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from lrs.batches import queue as batch_queue
 from lrs.batches.models import Batch, BatchRow, BatchStatus, RowState
+from lrs.batches.queue import CHUNK_SIZE
 from lrs.batches.services import (
-    CHUNK_SIZE,
     complete_finished_batches,
     expire_exceptions,
     process_pending_rows,
@@ -138,7 +138,7 @@ def run_worker(
             continue
         if processed:
             # No pause for the web requests' writes on SQLite: a chunk searches before it
-            # takes the write lock (`services._search_ahead`), which leaves them room.
+            # takes the write lock (`services.processing._search_ahead`), which leaves them room.
             continue
         if burst:
             break

@@ -27,7 +27,6 @@ from lrs.batches import selectors
 from lrs.batches.files import MAX_FILE_BYTES
 from lrs.batches.queue import enqueue_batch
 from lrs.batches.services import (
-    batch_counts,
     resolve_by_choosing,
     resolve_by_registering,
     submit_batch,
@@ -120,7 +119,7 @@ def list_batches(
 def view_batch(request: HttpRequest, batch_id: int) -> BatchOut:
     """A batch's status, progress and totals (the real service's BatchOutputResp counts)."""
     batch = selectors.get_batch(actor_for(request), batch_id)
-    return BatchOut.of_counts(batch, batch_counts(batch))
+    return BatchOut.of_counts(batch, selectors.batch_counts(batch))
 
 
 @router.get(

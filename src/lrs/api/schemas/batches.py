@@ -8,8 +8,7 @@ from django.urls import reverse
 from ninja import Field, Schema
 
 from lrs.batches.models import Batch, BatchException, FileFormat
-from lrs.batches.selectors import effective_status
-from lrs.batches.services import BatchCounts
+from lrs.batches.selectors import BatchCounts, effective_status
 from lrs.learners.models import Learner
 
 

@@ -51,7 +51,9 @@ from lrs.batches.queue import enqueue_batch
 from lrs.batches.selectors import (
     KIND_BATCH,
     KIND_CTF,
+    BatchCounts,
     OutputFile,
+    batch_counts,
     candidate_learners,
     effective_status,
     get_batch,
@@ -64,8 +66,6 @@ from lrs.batches.selectors import (
     read_output,
 )
 from lrs.batches.services import (
-    BatchCounts,
-    batch_counts,
     resolve_by_choosing,
     resolve_by_registering,
     submit_batch,

@@ -31,7 +31,8 @@ from django.db import transaction
 from lrs.batches import selectors
 from lrs.batches.models import Batch, BatchStatus, FileFormat, SubmissionType
 from lrs.batches.queue import enqueue_batch
-from lrs.batches.services import batch_counts, process_until_done, submit_batch
+from lrs.batches.selectors import batch_counts
+from lrs.batches.services import process_until_done, submit_batch
 from lrs.core.actor import Actor, Channel
 from lrs.core.errors import DomainError
 from lrs.core.roles import Permission

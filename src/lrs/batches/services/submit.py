@@ -1,0 +1,67 @@
+"""Submitting a batch: a checked file becomes a batch of pending rows for the workers."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lrs.batches import return_codes as rc
+from lrs.batches.models import Batch, BatchRow, BatchStatus, RowState
+from lrs.batches.parsed import MAX_ROWS, MIN_ROWS, SKIP_KEY, ParsedBatch
+from lrs.core.actor import Actor, ensure_can
+from lrs.core.audit import AuditAction, record_audit
+from lrs.core.errors import ValidationFailed
+from lrs.core.roles import Permission
+
+
+@transaction.atomic
+def submit_batch(*, actor: Actor, parsed: ParsedBatch) -> Batch:
+    """Store a parsed file as a batch of pending rows; a worker processes it."""
+    ensure_can(actor, Permission.SUBMIT_BATCH)
+    if not MIN_ROWS <= len(parsed.rows) <= MAX_ROWS:
+        raise ValidationFailed(
+            _("A batch file must have between %(min)d and %(max)d learners; this one has %(n)d.")
+            % {"min": MIN_ROWS, "max": MAX_ROWS, "n": len(parsed.rows)}
+        )
+    batch = Batch.objects.create(
+        organisation=actor.organisation,
+        submitted_by=actor.user,
+        submitted_by_username=actor.user.username,
+        channel=actor.channel,
+        file_name=parsed.file_name,
+        file_format=parsed.file_format,
+        submission_type=parsed.submission_type,
+        file_version=parsed.file_version,
+        file_reference=parsed.file_reference,
+        contact_email=parsed.contact_email,
+        header=dict(parsed.header),
+        row_count=len(parsed.rows),
+    )
+    seen: set[str] = set()
+    rows = []
+    now = timezone.now()
+    for position, submitted in enumerate(parsed.rows, start=1):
+        mis_id = (submitted.get("MISIdentifier") or "").strip()
+        row = BatchRow(
+            batch=batch, position=position, mis_identifier=mis_id, submitted=dict(submitted)
+        )
+        if (submitted.get(SKIP_KEY) or "").strip():
+            # Not for the register (a CTF pupil under 14): done, with no return code.
+            row.state, row.processed_at = RowState.DONE, now
+        else:
+            if mis_id and mis_id in seen:
+                row.state, row.return_code, row.processed_at = RowState.DONE, rc.RC010, now
+                row.message = str(rc.TABLE[rc.RC010].meaning)
+            seen.add(mis_id)
+        rows.append(row)
+    BatchRow.objects.bulk_create(rows, batch_size=1000)
+    if all(row.state == RowState.DONE for row in rows):
+        batch.status, batch.started_at, batch.finished_at = BatchStatus.COMPLETE, now, now
+        batch.save(update_fields=["status", "started_at", "finished_at"])
+    record_audit(
+        actor=actor,
+        action=AuditAction.BATCH_SUBMITTED,
+        details={"batch_id": batch.pk, "file_name": batch.file_name, "rows": batch.row_count},
+    )
+    return batch
