@@ -100,8 +100,7 @@ def _batch_csv(register: list[Any], rows: int, seed: int) -> bytes:
 
 
 def _submit(content: bytes) -> int:
-    from lrs.batches.files import parse_batch_file
-    from lrs.batches.services import submit_batch
+    from lrs.batches.services import submit_upload
     from lrs.core.actor import Actor, Channel
     from lrs.organisations.models import Organisation, User
     from lrs.organisations.services import create_organisation, create_user
@@ -112,10 +111,11 @@ def _submit(content: bytes) -> int:
     user = User.objects.filter(username="bench.batch").first() or create_user(
         organisation=organisation, username="bench.batch", roles=["batch"], password=None
     )
-    parsed = parse_batch_file(
-        file_name="LRB_10088888_231120260900.CSV", content=content, uploader_ukprn=UKPRN
+    batch = submit_upload(
+        actor=Actor(user=user, channel=Channel.PORTAL),
+        file_name="LRB_10088888_231120260900.CSV",
+        content=content,
     )
-    batch = submit_batch(actor=Actor(user=user, channel=Channel.PORTAL), parsed=parsed)
     return int(batch.pk)
 
 
@@ -244,6 +244,9 @@ def main() -> None:
             **os.environ,
             "LRS_DATA_DIR": str(args.workdir),
             "LRS_EMBEDDED_WORKER": "0",
+            # The submission queues nothing elsewhere: the `lrs worker` processes timed here
+            # find the batch's rows in the database.
+            "LRS_QUEUE": "embedded",
             "DJANGO_SETTINGS_MODULE": "lrs.settings",
         }
         run_db = args.workdir / f"run-{workers}.sqlite3"

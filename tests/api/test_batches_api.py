@@ -15,9 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lrs.batches import queue
 from lrs.batches import return_codes as rc
-from lrs.batches.files import MAX_FILE_BYTES
 from lrs.batches.models import Batch, BatchException, BatchStatus
 from lrs.batches.services import process_until_done
+from lrs.batches.uploads import MAX_UPLOAD_BYTES
 from lrs.core.actor import Actor, Channel
 from lrs.core.audit import AuditAction
 from lrs.core.models import AuditEvent
@@ -172,7 +172,7 @@ class TestUpload:
 
     def test_over_10_mb_is_413(self, batch_api: ApiClient) -> None:
         name, content = batch_csv()
-        response = upload(batch_api, name, content + b" " * MAX_FILE_BYTES)
+        response = upload(batch_api, name, content + b" " * MAX_UPLOAD_BYTES)
         assert response.status_code == 413
         assert response.json()["code"] == "request_too_large"
         assert "10 MB" in response.json()["message"]

@@ -17,7 +17,6 @@ import pytest
 
 from lrs.batches import return_codes as rc
 from lrs.batches.ctf import (
-    MAX_FILE_BYTES,
     MAX_PUPILS,
     ORIGINAL_KEY,
     SKIP_UNDER_14,
@@ -170,12 +169,6 @@ def test_a_ctf_with_more_pupils_than_a_batch_takes_is_refused() -> None:
     error = _refusal(_ctf(*[_pupil()] * (MAX_PUPILS + 1)))
     assert f"{MAX_PUPILS + 1} pupils" in error.message
     assert len(_parse(content=_ctf(*[_pupil()] * MAX_PUPILS)).rows) == MAX_PUPILS
-
-
-def test_a_file_over_10_mb_is_refused_before_it_is_parsed() -> None:
-    padding = b"<!--" + b"x" * MAX_FILE_BYTES + b"-->"
-    content = _ctf().replace(b"<CTfile>", b"<CTfile>" + padding)
-    assert "at most 10 MB" in _refusal(content).message
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

@@ -8,7 +8,6 @@ import pytest
 
 from lrs.batches.files import (
     KNOWN_COLUMNS,
-    MAX_FILE_BYTES,
     BadBatchFile,
     parse_batch_file,
 )
@@ -249,12 +248,6 @@ def test_bad_batch_file_is_a_validation_failure() -> None:
 @pytest.mark.parametrize("content", [b"", b"  \r\n ", b"\xef\xbb\xbf\r\n"])
 def test_empty_file(content: bytes) -> None:
     assert _refusal(content) == "The file is empty."
-
-
-def test_oversized_file() -> None:
-    message = _refusal(_csv() + b" " * MAX_FILE_BYTES)
-    assert "at most 10 MB" in message
-    assert "The file is 10.0 MB" in message
 
 
 @pytest.mark.parametrize(

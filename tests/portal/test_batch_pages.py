@@ -23,9 +23,9 @@ from django.test import Client
 from django.urls import reverse
 
 from lrs.batches import return_codes as rc
-from lrs.batches.files import MAX_FILE_BYTES
 from lrs.batches.models import Batch, BatchException, ExceptionStatus
 from lrs.batches.services import ParsedBatch, process_until_done, submit_batch
+from lrs.batches.uploads import MAX_UPLOAD_BYTES
 from lrs.core.actor import Actor, Channel
 from lrs.core.audit import AuditAction
 from lrs.core.models import AuditEvent
@@ -329,7 +329,7 @@ def test_a_bad_file_is_refused_with_its_message_on_the_file_field(
 def test_no_file_or_a_file_too_large_is_refused(browser: Client) -> None:
     response = browser.post(LIST, {"submission_type": "FUL"})
     assert "Select a batch file" in error_summary(response)
-    response = _upload(browser, b"x" * (MAX_FILE_BYTES + 1))
+    response = _upload(browser, b"x" * (MAX_UPLOAD_BYTES + 1))
     assert "The selected file must be smaller than 10 MB" in error_summary(response)
     response = _upload(browser, _csv(_learner_row("A1")), submission_type="XYZ")
     assert "Select what should happen to each learner" in error_summary(response)

@@ -8,10 +8,11 @@ ULNs ... into schools record system and view accompanying 'exceptions' file").
 Reading (`parse_ctf`)
     Parsed only with defusedxml, and any DTD (``<!DOCTYPE``) refuses the file: a CTF never has
     one, so this stops entity expansion ("billion laughs") and external entities (XXE) alike.
-    The file is refused as a whole (`BadCtfFile`) when it is empty, over `MAX_FILE_BYTES`, not
-    XML, not well-formed (the message gives the line), has a DTD, its root is not ``CTfile``,
-    it has no ``Header``, the header's ``DocumentName`` is not "Common Transfer File", or it has
-    no ``Pupil`` or more than `MAX_PUPILS`. Elements are matched by local name (any namespace).
+    The file is refused as a whole (`BadCtfFile`) when it is empty, not XML, not well-formed
+    (the message gives the line), has a DTD, its root is not ``CTfile``, it has no ``Header``,
+    the header's ``DocumentName`` is not "Common Transfer File", or it has no ``Pupil`` or more
+    than `MAX_PUPILS`. Elements are matched by local name (any namespace). The upload's size
+    limit is checked before the file is read (`uploads`).
 
 Rows (one per ``Pupil``, in file order: row position n is the file's nth pupil)
     GivenName = Forename, FamilyName = Surname, DateOfBirth = DOB, Gender from ``Sex`` (older
@@ -91,7 +92,6 @@ from lrs.core.errors import ValidationFailed
 from lrs.identifiers import is_valid_uln
 from lrs.learners.validation import UPN_MAX_AGE, age_on
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_PUPILS = MAX_ROWS
 ULN_AGE = 14  # pupils get a ULN from this age (school census)
 DOCUMENT_NAME = "Common Transfer File"
@@ -338,14 +338,6 @@ def parse_ctf(
 
     `today` (default: the local date) is only for tests: it decides who is under 16 for the UPN.
     """
-    if len(content) > MAX_FILE_BYTES:
-        raise BadCtfFile(
-            _(
-                "The file is %(size).1f MB; a Common Transfer File can be at most %(max)d MB. "
-                "Export fewer pupils at a time."
-            )
-            % {"size": len(content) / 1024 / 1024, "max": MAX_FILE_BYTES // 1024 // 1024}
-        )
     if not content.strip():
         raise BadCtfFile(_("The file is empty. Upload the CTF exported from your MIS."))
     if not _looks_like_xml(content):

@@ -11,10 +11,10 @@ File name
     dropped. The extension must agree with the content (XML starts with ``<``).
 
 Size and encoding
-    1 byte to `MAX_FILE_BYTES` (10 MB). No NUL bytes (UTF-16 is refused). The bytes are read as
-    UTF-8 (with or without a byte-order mark) and, failing that, as Windows-1252; bytes invalid
-    in both (e.g. 0x81) refuse the file. An XML declaration's ``encoding`` is not used: the
-    same rule applies to both formats.
+    Not empty (the upload's size limit is checked before the file is read: `uploads`). No NUL
+    bytes (UTF-16 is refused). The bytes are read as UTF-8 (with or without a byte-order mark)
+    and, failing that, as Windows-1252; bytes invalid in both (e.g. 0x81) refuse the file. An
+    XML declaration's ``encoding`` is not used: the same rule applies to both formats.
 
 Header fields (both formats)
     ``FileVersion`` (``3A``; ``2A`` still read), ``FileName`` (the sender's own reference),
@@ -92,7 +92,6 @@ from lrs.batches.parsed import MAX_ROWS, MIN_ROWS, ParsedBatch
 from lrs.core.errors import ValidationFailed
 from lrs.learners.columns import COLUMN_TO_FIELD
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
 FILE_VERSIONS = ("3A", "2A")
 CURRENT_FILE_VERSION = "3A"
 XML_NAMESPACE = "http://api.lrs.miap.gov.uk/learner"
@@ -185,11 +184,6 @@ def parse_batch_file(
     """
     if not content.strip():
         raise BadBatchFile(_("The file is empty."))
-    if len(content) > MAX_FILE_BYTES:
-        raise BadBatchFile(
-            _("The file is %(size).1f MB; a batch file can be at most %(max)d MB.")
-            % {"size": len(content) / 1024 / 1024, "max": MAX_FILE_BYTES // 1024 // 1024}
-        )
     name, file_format = _check_file_name(file_name, uploader_ukprn)
     text = _decode(content)
     if not text.strip():  # a byte-order mark alone, say

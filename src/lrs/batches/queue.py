@@ -1,8 +1,9 @@
 """The one place that schedules batch work (docs/adr/0004-batch-processing.md).
 
-Code that submits a batch calls `enqueue_batch(batch.pk)` inside its transaction; the work is
-scheduled only once that transaction commits, so a worker never looks for rows that are not
-there yet, and a rolled-back submission schedules nothing.
+The one upload path (`services.submit.submit_upload`) calls `enqueue_batch(batch.pk)` inside
+the transaction that stores the batch; `transaction.on_commit` schedules the work only once
+that transaction commits, so a worker never looks for rows that are not there yet, and a
+rolled-back submission schedules nothing.
 
 The backend is chosen by `LRS_QUEUE` (a Django setting, else the environment):
 

@@ -4,34 +4,23 @@ Every read needs the batch role (Permission.SUBMIT_BATCH) and is scoped to the a
 organisation: another organisation's batch or exception is simply not found (NotFound, 404),
 so its existence is not revealed. Each read of an output file (the output file, the returned
 CTF, the CTF exceptions workbook) is audited as AuditAction.BATCH_OUTPUT_DOWNLOADED.
-
-`parse_upload` also lives here: it reads (without touching the database) an uploaded file as
-a batch file or a Common Transfer File, for the API and the `lrs batch submit` command alike.
 """
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError
 
-import defusedxml.ElementTree as DefusedET
-from defusedxml.common import DefusedXmlException
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lrs.batches import return_codes as rc
 from lrs.batches.ctf import (
-    BadCtfFile,
-    parse_ctf,
     returned_file_name,
     write_ctf,
     write_ctf_exceptions_xlsx,
 )
-from lrs.batches.files import parse_batch_file
 from lrs.batches.models import (
     Batch,
     BatchException,
@@ -40,10 +29,8 @@ from lrs.batches.models import (
     ExceptionStatus,
     FileFormat,
     RowState,
-    SubmissionType,
 )
 from lrs.batches.output import write_output
-from lrs.batches.parsed import ParsedBatch
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import Conflict, NotFound
@@ -52,61 +39,6 @@ from lrs.learners.models import Learner
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CTF_CONTENT_TYPE = "application/xml"
-KIND_BATCH = "batch"
-KIND_CTF = "ctf"
-KINDS = (KIND_BATCH, KIND_CTF)
-# Only when the XML cannot be parsed: a CTF whose start looks like one, so that the CTF reader
-# explains what is wrong with it rather than the batch file reader.
-_CTF_ROOT_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?CTfile[\s>/]")
-
-
-# --- Uploads ------------------------------------------------------------------------------------
-
-
-def looks_like_ctf(content: bytes) -> bool:
-    """Whether the upload is XML whose root element is ``CTfile`` (in any namespace).
-
-    Reads only as far as the root's start tag, with defusedxml (entities refused).
-    """
-    try:
-        for _event, element in DefusedET.iterparse(io.BytesIO(content), events=("start",)):
-            return str(element.tag).rpartition("}")[2] == "CTfile"
-    except (ParseError, DefusedXmlException, ValueError, LookupError):
-        return _CTF_ROOT_RE.search(content[:4096]) is not None
-    return False
-
-
-def parse_upload(
-    *,
-    file_name: str,
-    content: bytes,
-    uploader_ukprn: str,
-    submission_type: str | None = None,
-    kind: str | None = None,
-) -> ParsedBatch:
-    """An uploaded batch file (CSV/XML) or CTF, checked as a whole.
-
-    `kind` is "batch" or "ctf"; without it, a file that is XML with a ``CTfile`` root is a CTF.
-    Raises BadBatchFile or BadCtfFile (422) with what is wrong and how to fix it.
-    """
-    if kind is None:
-        kind = KIND_CTF if looks_like_ctf(content) else KIND_BATCH
-    if kind == KIND_CTF:
-        chosen = (submission_type or "").strip().upper()
-        if chosen and chosen != SubmissionType.FULL:
-            raise BadCtfFile(
-                _(
-                    "A Common Transfer File is always processed as FUL (find, else register); "
-                    "leave the submission type out or send FUL."
-                )
-            )
-        return parse_ctf(file_name=file_name, content=content, uploader_ukprn=uploader_ukprn)
-    return parse_batch_file(
-        file_name=file_name,
-        content=content,
-        uploader_ukprn=uploader_ukprn,
-        submission_type=submission_type,
-    )
 
 
 # --- Batches ------------------------------------------------------------------------------------

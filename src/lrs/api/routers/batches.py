@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -24,16 +23,8 @@ from lrs.api.schemas.batches import (
 )
 from lrs.api.schemas.learners import ErrorOut
 from lrs.batches import selectors
-from lrs.batches.files import MAX_FILE_BYTES
-from lrs.batches.queue import enqueue_batch
-from lrs.batches.services import (
-    resolve_by_choosing,
-    resolve_by_registering,
-    submit_batch,
-)
-from lrs.core.actor import ensure_can
-from lrs.core.errors import DomainError, ValidationFailed
-from lrs.core.roles import Permission
+from lrs.batches.services import resolve_by_choosing, resolve_by_registering, submit_upload
+from lrs.core.errors import ValidationFailed
 
 router = Router(tags=["Batches"])
 ERRORS: dict[int, type[ErrorOut]] = {
@@ -46,11 +37,6 @@ ERRORS: dict[int, type[ErrorOut]] = {
 MAX_PAGE = 500
 _LIMIT = Query(50, ge=1, le=MAX_PAGE, description="How many to return (at most 500)")
 _OFFSET = Query(0, ge=0, description="How many to skip")
-
-
-class UploadTooLarge(DomainError):
-    code = "request_too_large"
-    status = 413
 
 
 def _download(output: selectors.OutputFile) -> HttpResponse:
@@ -81,23 +67,13 @@ def submit(
     bad_ctf_file says what is wrong) and queued: follow `links.self` until the status is
     complete, then download `links.output`.
     """
-    actor = actor_for(request)
-    ensure_can(actor, Permission.SUBMIT_BATCH)
-    if file.size is not None and file.size > MAX_FILE_BYTES:
-        raise UploadTooLarge(
-            _("The file is %(size).1f MB; a batch file can be at most %(max)d MB.")
-            % {"size": file.size / 1024 / 1024, "max": MAX_FILE_BYTES // 1024 // 1024}
-        )
-    parsed = selectors.parse_upload(
+    batch = submit_upload(
+        actor=actor_for(request),
         file_name=file.name or "",
-        content=file.read(),
-        uploader_ukprn=actor.organisation.ukprn,
+        content=file,
         submission_type=submission_type,
         kind=kind,
     )
-    with transaction.atomic():
-        batch = submit_batch(actor=actor, parsed=parsed)
-        enqueue_batch(batch.pk)  # scheduled once the submission commits
     return Status(202, BatchSubmittedOut.of(batch))
 
 

@@ -1,6 +1,7 @@
 """Batch writes, one module per job (DESIGN 3.5, user guide 4.3); their reads are in `selectors`.
 
-* `submit`: an uploaded file becomes a batch of pending rows, queued for the workers;
+* `submit`: an uploaded file becomes a batch of pending rows, queued for the workers
+  (`submit_upload`: the one upload path);
 * `processing`: the engine that works through pending rows in chunks (`rows`: what each row
   gets);
 * `resolution`: exceptions resolved by a person, or expired.
@@ -17,7 +18,7 @@ from lrs.batches.services.resolution import (
     resolve_by_choosing,
     resolve_by_registering,
 )
-from lrs.batches.services.submit import submit_batch
+from lrs.batches.services.submit import submit_batch, submit_upload
 
 __all__ = [
     "ParsedBatch",
@@ -28,4 +29,5 @@ __all__ = [
     "resolve_by_choosing",
     "resolve_by_registering",
     "submit_batch",
+    "submit_upload",
 ]

@@ -1,4 +1,8 @@
-"""Submitting a batch: a checked file becomes a batch of pending rows for the workers."""
+"""Submitting a batch: an uploaded file becomes a batch of pending rows, queued for the workers.
+
+`submit_upload` is the one upload path: the portal, the API and `lrs batch submit` each call it
+once, with the file as uploaded. `submit_batch` stores a file already read (`ParsedBatch`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,15 @@ from django.utils.translation import gettext as _
 from lrs.batches import return_codes as rc
 from lrs.batches.models import Batch, BatchRow, BatchStatus, RowState
 from lrs.batches.parsed import MAX_ROWS, MIN_ROWS, SKIP_KEY, ParsedBatch
+from lrs.batches.queue import enqueue_batch
+from lrs.batches.uploads import (
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_MB,
+    UploadedContent,
+    UploadTooLarge,
+    recognise_upload,
+    upload_kind,
+)
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import ValidationFailed
@@ -65,3 +78,52 @@ def submit_batch(*, actor: Actor, parsed: ParsedBatch) -> Batch:
         details={"batch_id": batch.pk, "file_name": batch.file_name, "rows": batch.row_count},
     )
     return batch
+
+
+def submit_upload(
+    *,
+    actor: Actor,
+    file_name: str,
+    content: bytes | UploadedContent,
+    submission_type: str | None = None,
+    kind: str | None = None,
+) -> Batch:
+    """Check, read, store and queue an uploaded file: the one way a file becomes a batch.
+
+    `kind` names the kind of file (`uploads.upload_kind_names()`); without it the kind is
+    recognised from the content. `submission_type` (FUL or CHK) is the uploader's choice, for
+    the kinds that take one. The file is refused as a whole (a ValidationFailed saying why:
+    UploadTooLarge over `MAX_UPLOAD_BYTES`, BadBatchFile, BadCtfFile...) before anything is
+    stored; once stored, its rows are queued for the workers when the transaction commits.
+    """
+    upload = upload_kind(kind) if kind else recognise_upload(content)
+    ensure_can(actor, upload.permission)
+    data = _read_within_limit(content)
+    parsed = upload.read(
+        file_name=file_name,
+        content=data,
+        uploader_ukprn=actor.organisation.ukprn,
+        submission_type=submission_type,
+    )
+    with transaction.atomic():
+        batch = submit_batch(actor=actor, parsed=parsed)
+        enqueue_batch(batch.pk)  # on commit: a worker never looks before the rows are there
+    return batch
+
+
+def _read_within_limit(content: bytes | UploadedContent) -> bytes:
+    """The upload's bytes, reading no more than one byte past the limit, which refuses it."""
+    if isinstance(content, bytes):
+        data = content
+    else:
+        chunks: list[bytes] = []
+        left = MAX_UPLOAD_BYTES + 1
+        while left > 0 and (chunk := content.read(left)):
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(
+            _("The selected file must be smaller than %(size)d MB") % {"size": MAX_UPLOAD_MB}
+        )
+    return data

@@ -1,8 +1,8 @@
 """Forms of the batch pages: upload a batch file, resolve an exception (user guide 4.3).
 
-They only collect what the user chose; reading the file (`lrs.batches.files`, `lrs.batches.ctf`)
-and resolving exceptions (`lrs.batches.services`) are the back end's, whose refusals the views
-put back on these forms.
+They only collect what the user chose; checking and reading the file (`submit_upload`) and
+resolving exceptions (`lrs.batches.services`) are the back end's, whose refusals the views put
+back on these forms.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from lrs.batches.files import MAX_FILE_BYTES
 from lrs.batches.models import SubmissionType
+from lrs.batches.uploads import MAX_UPLOAD_MB
 
-MAX_UPLOAD_MB = MAX_FILE_BYTES // 1024 // 1024
 REGISTER_NEW = "new"
 
 
@@ -60,23 +59,16 @@ class UploadBatchForm(forms.Form):
         },
     )
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
-        if upload.size is not None and upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                _("The selected file must be smaller than %(size)d MB") % {"size": MAX_UPLOAD_MB}
-            )
-        return upload
-
     def file_name(self) -> str:
         """The uploaded file's own name, without any folder a browser sent with it."""
         name = self.cleaned_data["file"].name or ""
         return re.split(r"[\\/]", name)[-1][:255]
 
-    def content(self) -> bytes:
+    def upload(self) -> UploadedFile:
+        """The uploaded file, from its start."""
         upload: UploadedFile = self.cleaned_data["file"]
         upload.seek(0)
-        return upload.read()
+        return upload
 
 
 class ChooseLearnerForm(forms.Form):

@@ -35,8 +35,6 @@ from django.utils.translation import gettext_lazy as _
 
 from lrs.batches import return_codes as rc
 from lrs.batches.csv_safety import safe_cell
-from lrs.batches.ctf import BadCtfFile
-from lrs.batches.files import BadBatchFile
 from lrs.batches.models import (
     EXCEPTION_LIFETIME,
     Batch,
@@ -47,10 +45,7 @@ from lrs.batches.models import (
     FileFormat,
     SubmissionType,
 )
-from lrs.batches.queue import enqueue_batch
 from lrs.batches.selectors import (
-    KIND_BATCH,
-    KIND_CTF,
     BatchCounts,
     OutputFile,
     batch_counts,
@@ -60,16 +55,11 @@ from lrs.batches.selectors import (
     get_exception,
     list_batches,
     list_exceptions,
-    looks_like_ctf,
-    parse_upload,
     read_ctf_exceptions,
     read_output,
 )
-from lrs.batches.services import (
-    resolve_by_choosing,
-    resolve_by_registering,
-    submit_batch,
-)
+from lrs.batches.services import resolve_by_choosing, resolve_by_registering, submit_upload
+from lrs.batches.uploads import recognise_upload
 from lrs.core.actor import Actor
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -204,24 +194,23 @@ def _days_left(exception: BatchException, now: datetime.datetime) -> int:
 
 
 def _upload(actor: Actor, form: UploadBatchForm) -> Batch | None:
-    """Read and store the uploaded file; its refusal goes on the file field."""
-    content = form.content()
-    is_ctf = looks_like_ctf(content)
+    """Submit the uploaded file; its refusal goes on the file field."""
+    upload = form.upload()
+    kind = recognise_upload(upload)
     try:
-        parsed = parse_upload(
+        return submit_upload(
+            actor=actor,
             file_name=form.file_name(),
-            content=content,
-            uploader_ukprn=actor.organisation.ukprn,
+            content=upload,
             # A CTF always runs as FUL (the hint says so): the radios apply to LRB files.
-            submission_type=None if is_ctf else form.cleaned_data["submission_type"],
-            kind=KIND_CTF if is_ctf else KIND_BATCH,
+            submission_type=(
+                form.cleaned_data["submission_type"] if kind.chooses_submission_type else None
+            ),
+            kind=kind.name,
         )
-        batch = submit_batch(actor=actor, parsed=parsed)
-    except (BadBatchFile, BadCtfFile, ValidationFailed) as exc:
+    except ValidationFailed as exc:
         form.add_error("file", exc.message)
         return None
-    enqueue_batch(batch.pk)
-    return batch
 
 
 def _batch_rows(batches: Iterable[Batch]) -> list[dict[str, Any]]:

@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
 from lrs.batches import selectors
 from lrs.batches.models import Batch, BatchStatus, FileFormat, SubmissionType
-from lrs.batches.queue import enqueue_batch
 from lrs.batches.selectors import batch_counts
-from lrs.batches.services import process_until_done, submit_batch
+from lrs.batches.services import process_until_done, submit_upload
+from lrs.batches.uploads import upload_kind_names
 from lrs.core.actor import Actor, Channel
 from lrs.core.errors import DomainError
 from lrs.core.roles import Permission
@@ -61,7 +60,7 @@ class Command(BaseCommand):
         )
         submit.add_argument(
             "--kind",
-            choices=selectors.KINDS,
+            choices=upload_kind_names(),
             help="read the file as a batch file or a CTF (default: decided from the file)",
         )
         submit.add_argument(
@@ -104,19 +103,16 @@ class Command(BaseCommand):
     def _submit(self, actor: Actor, options: dict[str, Any]) -> None:
         path = Path(options["file"])
         try:
-            content = path.read_bytes()
+            with path.open("rb") as content:
+                batch = submit_upload(
+                    actor=actor,
+                    file_name=path.name,
+                    content=content,
+                    submission_type=options["submission_type"],
+                    kind=options["kind"],
+                )
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
-        parsed = selectors.parse_upload(
-            file_name=path.name,
-            content=content,
-            uploader_ukprn=actor.organisation.ukprn,
-            submission_type=options["submission_type"],
-            kind=options["kind"],
-        )
-        with transaction.atomic():
-            batch = submit_batch(actor=actor, parsed=parsed)
-            enqueue_batch(batch.pk)
         self.stdout.write(
             f"Submitted batch {batch.pk}: {batch.file_name}, {batch.row_count} learner(s), "
             f"{batch.submission_type}"
