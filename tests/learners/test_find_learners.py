@@ -8,6 +8,7 @@ from lrs.core.errors import PermissionDenied, ValidationFailed
 from lrs.core.models import AuditEvent
 from lrs.learners.details import SearchDetails
 from lrs.learners.errors import LearnerNotFound
+from lrs.learners.match_reasons import match_reasons
 from lrs.learners.models import Learner
 from lrs.learners.selectors import (
     find_learner_by_uln,
@@ -104,7 +105,7 @@ class TestFindByPersonalDetails:
         outcome = search_learners(details=search(), actor=view_actor)
         assert outcome.kind is MatchKind.EXACT
         assert outcome.learners == [megan]
-        assert outcome.matches[0].scored.reasons
+        assert match_reasons(outcome.matches[0].scored.evidence)
 
     def test_search_tips_are_applied_by_the_service(self, megan, view_actor):
         """Swapped day and month, a nickname and a new postcode still find the learner."""

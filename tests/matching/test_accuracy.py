@@ -69,7 +69,7 @@ def test_twins_siblings_and_namesakes_are_never_matched_automatically(
 
 
 def _scored(key: int, score: float) -> ScoredCandidate:
-    return ScoredCandidate(key, score, 0.5, (FieldEvidence("given_name", "exact", score),), ())
+    return ScoredCandidate(key, score, 0.5, (FieldEvidence("given_name", "exact", score),))
 
 
 def test_posterior_of_a_lone_candidate_is_the_model_posterior() -> None:

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrs.matching.blocking import learner_keys, query_keys
-from lrs.matching.decide import decide, identity_key, score_candidate
+from lrs.matching.decide import QUOTED_FIELDS, decide, identity_key, score_candidate
 from lrs.matching.estimate import estimate_parameters
 from lrs.matching.model import DEFAULT_PARAMETERS, FIELD_VERDICTS
 from lrs.matching.types import (
@@ -141,7 +141,13 @@ def test_tip_preferred_name_recorded_on_the_learner() -> None:
 def test_tip_nickname_as_given_name() -> None:
     outcome = search(vary(given_name="Bob"))
     assert_exact(outcome)
-    assert "Given name is a known nickname (Bob/Robert)" in outcome.candidates[0].reasons
+    given = outcome.candidates[0].evidence[0]
+    assert (given.field, given.verdict, given.searched, given.recorded) == (
+        "given_name",
+        "nickname",
+        "Bob",
+        "Robert",
+    )
 
 
 def test_tip_phonetic_spelling_stephenson_stevenson() -> None:
@@ -186,7 +192,8 @@ def test_tip_double_barrelled_search_for_single_name_record() -> None:
 def test_tip_swap_month_and_day() -> None:
     outcome = search(vary(date_of_birth=datetime.date(2008, 5, 3)))
     assert_exact(outcome)
-    assert "Day and month of birth swapped" in outcome.candidates[0].reasons
+    verdicts = {(item.field, item.verdict) for item in outcome.candidates[0].evidence}
+    assert ("date_of_birth", "swapped_day_month") in verdicts
 
 
 def test_tip_swap_month_and_day_with_a_nickname_and_middle_names_is_exact() -> None:
@@ -449,7 +456,22 @@ def test_scored_candidate_explains_itself() -> None:
         "gender",
         "postcode",
     ]
-    assert len(scored.reasons) >= 5
+    quoted = {item.field: (item.searched, item.recorded) for item in scored.evidence}
+    assert quoted["given_name"] == ("Bob", "Robert")
+    assert quoted["family_name"] == ("McDonald", "McDonald")
+    assert quoted["postcode"] == (HOME, HOME)
+    assert quoted["date_of_birth"] == ("", ""), "only names and postcodes carry their values"
+
+
+def test_every_candidate_shown_carries_the_values_its_names_and_postcode_were_compared_on() -> None:
+    outcome = search(vary(given_name="Bobby", postcode="CF10 1AB", middle_names=""))
+    assert outcome.kind is MatchKind.POSSIBLE
+    for candidate in outcome.candidates:
+        quoted = {item.field: item for item in candidate.evidence if item.field in QUOTED_FIELDS}
+        assert set(quoted) == QUOTED_FIELDS
+        assert quoted["given_name"].searched == "Bobby"
+        assert quoted["postcode"].searched == "CF10 1AB"
+        assert all(item.recorded for item in quoted.values())
 
 
 def test_identity_key_ignores_case_accents_and_punctuation() -> None:

@@ -21,6 +21,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from lrs.batches import return_codes as rc
 from lrs.batches.models import Batch, BatchException, ExceptionStatus
@@ -29,14 +31,16 @@ from lrs.batches.uploads import MAX_UPLOAD_BYTES
 from lrs.core.actor import Actor, Channel
 from lrs.core.audit import AuditAction
 from lrs.core.models import AuditEvent
+from lrs.learners.details import LearnerDetails
+from lrs.learners.match_reasons import evidence_from_data, match_reasons
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner
 from lrs.organisations.models import Organisation, User
-from tests.conftest import learner_details
 
 pytestmark = pytest.mark.django_db
 
 SignIn = Callable[[User], Client]
+Register = Callable[..., Learner]
 MakeUser = Callable[..., User]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "batches" / "fixtures"
@@ -114,14 +118,6 @@ def _url(name: str, pk: int) -> str:
     return reverse(f"portal:{name}", args=[pk])
 
 
-def _register(actor: Actor, **overrides: Any) -> Learner:
-    learner = register_learner(
-        details=learner_details(**overrides), actor=actor, confirm_not_possible_match=True
-    ).learner
-    assert learner is not None
-    return learner
-
-
 def _csv_cells(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
@@ -155,14 +151,35 @@ def colleague(college: Organisation, make_user: MakeUser) -> Actor:
     return Actor(user=make_user(college, ["online"]), channel=Channel.PORTAL)
 
 
-def _possible_match(browser: Client, colleague: Actor, mis: str = "P1") -> BatchException:
-    """Upload a learner who possibly matches one on the register: the row becomes RC007."""
-    _register(colleague, given_name="Alys", date_of_birth=DOB, upn=UPN)
-    response = _upload(browser, _csv(_learner_row(mis, "Elin")))
-    assert response.status_code == 302
-    batch = Batch.objects.get()
-    process_until_done(batch_id=batch.pk)
-    return BatchException.objects.get(row__batch=batch)
+@pytest.fixture
+def register(colleague: Actor, details: Callable[..., LearnerDetails]) -> Register:
+    """`register(**details)`: conftest's learner with these details, registered by the
+    colleague (possible matches confirmed as not the learner)."""
+
+    def _register(**overrides: Any) -> Learner:
+        learner = register_learner(
+            details=details(**overrides), actor=colleague, confirm_not_possible_match=True
+        ).learner
+        assert learner is not None
+        return learner
+
+    return _register
+
+
+@pytest.fixture
+def possible_match(browser: Client, register: Register) -> Callable[..., BatchException]:
+    """`possible_match(mis="P1")`: upload a learner (Elin) who possibly matches one on the
+    register (Alys, registered now); the row becomes RC007, an exception."""
+
+    def _possible_match(mis: str = "P1") -> BatchException:
+        register(given_name="Alys", date_of_birth=DOB, upn=UPN)
+        response = _upload(browser, _csv(_learner_row(mis, "Elin")))
+        assert response.status_code == 302
+        batch = Batch.objects.get()
+        process_until_done(batch_id=batch.pk)
+        return BatchException.objects.get(row__batch=batch)
+
+    return _possible_match
 
 
 # --- Upload, progress, totals, output -----------------------------------------------------------
@@ -183,9 +200,9 @@ def test_the_page_has_the_upload_form_and_is_in_the_navigation(browser: Client) 
 
 
 def test_upload_process_and_download_the_output(
-    browser: Client, colleague: Actor, batch_user: User
+    browser: Client, batch_user: User, register: Register
 ) -> None:
-    existing = _register(colleague, date_of_birth=DOB, middle_other_name="")
+    existing = register(date_of_birth=DOB, middle_other_name="")
     content = _csv(
         _learner_row("A1"),
         _learner_row("A2", "Rhodri", "Bevan", gender="1", postcode="LL57 2DG"),
@@ -388,9 +405,9 @@ def test_only_a_ctf_batch_has_an_exceptions_spreadsheet(browser: Client) -> None
 
 
 def test_the_exceptions_queue_lists_open_exceptions_with_days_left(
-    browser: Client, colleague: Actor
+    browser: Client, possible_match: Callable[..., BatchException]
 ) -> None:
-    exception = _possible_match(browser, colleague)
+    exception = possible_match()
     batch = exception.row.batch
     page = text(browser.get(_detail(batch)))
     assert "Possible matches 1" in page
@@ -416,9 +433,9 @@ def test_the_exceptions_queue_lists_open_exceptions_with_days_left(
 
 
 def test_the_exception_compares_the_details_side_by_side_without_the_upn(
-    browser: Client, colleague: Actor
+    browser: Client, possible_match: Callable[..., BatchException]
 ) -> None:
-    exception = _possible_match(browser, colleague)
+    exception = possible_match()
     candidate = Learner.objects.get(given_name="Alys")
     response = browser.get(_url("exception-detail", exception.pk))
     assert response.status_code == 200
@@ -437,9 +454,9 @@ def test_the_exception_compares_the_details_side_by_side_without_the_upn(
 
 
 def test_choosing_the_learner_resolves_the_exception_and_the_output_has_the_uln(
-    browser: Client, colleague: Actor
+    browser: Client, possible_match: Callable[..., BatchException], register: Register
 ) -> None:
-    exception = _possible_match(browser, colleague)
+    exception = possible_match()
     candidate = Learner.objects.get(given_name="Alys")
     url = _url("exception-detail", exception.pk)
 
@@ -448,7 +465,7 @@ def test_choosing_the_learner_resolves_the_exception_and_the_output_has_the_uln(
         error_summary(missing)
     )
     assert 'href="#id_choice_0"' in missing.content.decode()
-    stranger = _register(colleague, given_name="Zara", family_name="Quinn")
+    stranger = register(given_name="Zara", family_name="Quinn")
     refused = browser.post(url, {"choice": str(stranger.pk)})
     assert "Select the learner who matches" in error_summary(refused)
 
@@ -479,9 +496,9 @@ def test_choosing_the_learner_resolves_the_exception_and_the_output_has_the_uln(
 
 
 def test_registering_a_new_learner_needs_the_warning_confirmed(
-    browser: Client, colleague: Actor
+    browser: Client, possible_match: Callable[..., BatchException]
 ) -> None:
-    exception = _possible_match(browser, colleague)
+    exception = possible_match()
     response = browser.post(_url("exception-detail", exception.pk), {"choice": "new"})
     register_url = _url("exception-register", exception.pk)
     assert response["Location"] == register_url
@@ -506,9 +523,9 @@ def test_registering_a_new_learner_needs_the_warning_confirmed(
 
 
 def test_export_processed_exceptions_is_a_formula_safe_csv(
-    browser: Client, colleague: Actor
+    browser: Client, possible_match: Callable[..., BatchException]
 ) -> None:
-    exception = _possible_match(browser, colleague, mis="=HYPERLINK(1)")
+    exception = possible_match(mis="=HYPERLINK(1)")
     candidate = Learner.objects.get(given_name="Alys")
     browser.post(_url("exception-detail", exception.pk), {"choice": str(candidate.pk)})
 
@@ -546,8 +563,10 @@ def test_export_processed_exceptions_is_a_formula_safe_csv(
     ).exists()
 
 
-def test_an_expired_exception_is_not_offered(browser: Client, colleague: Actor) -> None:
-    exception = _possible_match(browser, colleague)
+def test_an_expired_exception_is_not_offered(
+    browser: Client, possible_match: Callable[..., BatchException]
+) -> None:
+    exception = possible_match()
     BatchException.objects.filter(pk=exception.pk).update(
         expires_at=exception.created_at - datetime.timedelta(days=1)
     )
@@ -575,9 +594,13 @@ def _every_url(batch: Batch, exception: BatchException) -> list[str]:
 
 
 def test_another_organisations_batches_and_exceptions_are_not_found(
-    browser: Client, colleague: Actor, signed_in: SignIn, school: Organisation, make_user: MakeUser
+    browser: Client,
+    signed_in: SignIn,
+    school: Organisation,
+    make_user: MakeUser,
+    possible_match: Callable[..., BatchException],
 ) -> None:
-    exception = _possible_match(browser, colleague)
+    exception = possible_match()
     batch = exception.row.batch
     outsider = signed_in(make_user(school, ["batch"]))
     scoped = [url for url in _every_url(batch, exception) if url not in (LIST, EXCEPTIONS, EXPORT)]
@@ -600,12 +623,12 @@ def test_another_organisations_batches_and_exceptions_are_not_found(
 def test_users_without_the_batch_role_are_refused_everywhere(
     roles: list[str],
     browser: Client,
-    colleague: Actor,
     college: Organisation,
     make_user: MakeUser,
     signed_in: SignIn,
+    possible_match: Callable[..., BatchException],
 ) -> None:
-    exception = _possible_match(browser, colleague)
+    exception = possible_match()
     client = signed_in(make_user(college, roles))
     for url in _every_url(exception.row.batch, exception):
         assert client.get(url).status_code == 403, url
@@ -618,8 +641,10 @@ def test_users_without_the_batch_role_are_refused_everywhere(
     assert exception.status == ExceptionStatus.OPEN
 
 
-def test_signed_out_users_are_sent_to_sign_in(colleague: Actor, browser: Client) -> None:
-    exception = _possible_match(browser, colleague)
+def test_signed_out_users_are_sent_to_sign_in(
+    browser: Client, possible_match: Callable[..., BatchException]
+) -> None:
+    exception = possible_match()
     anonymous = Client()
     for url in _every_url(exception.row.batch, exception):
         response = anonymous.get(url)
@@ -635,16 +660,55 @@ def test_progress_json_is_json(browser: Client) -> None:
     assert json.loads(response.content)["total"] == 1
 
 
-def test_the_pages_render_in_welsh(browser: Client, colleague: Actor) -> None:
-    exception = _possible_match(browser, colleague)
+def _in_welsh(english: str) -> str:
+    with translation.override("cy"):
+        welsh = gettext(english)
+    assert welsh != english, f"no Welsh for {english!r}"
+    return welsh
+
+
+# Phrases of each page (the headings, labels and explanations a user reads), in English.
+PAGE_PHRASES = {
+    "list": ["Batch files", "Upload a batch file", "What should happen to each learner?"],
+    "detail": [
+        "Submission type",
+        "Find, else register (FUL)",
+        "What the return codes mean",
+        "Possible match: choose the learner, or register a new one, in the portal.",
+    ],
+    "exceptions": ["Exceptions to resolve", "Name submitted", "Days left"],
+    "exception": ["Compare the details", "Why it matched", "Which learner is this?"],
+    "register": ["Register learner warning", "Learners found by the search"],
+}
+
+
+def test_the_pages_render_in_welsh(
+    browser: Client, possible_match: Callable[..., BatchException]
+) -> None:
+    exception = possible_match()
+    evidence = evidence_from_data(exception.candidates[0]["evidence"])
+    english_reasons = match_reasons(evidence)
+    with translation.override("cy"):
+        welsh_reasons = match_reasons(evidence)
+    assert english_reasons
     browser.cookies["lrs_language"] = "cy"
-    for url in (
-        LIST,
-        _detail(exception.row.batch),
-        EXCEPTIONS,
-        _url("exception-detail", exception.pk),
-        _url("exception-register", exception.pk),
-    ):
+    pages = {
+        "list": LIST,
+        "detail": _detail(exception.row.batch),
+        "exceptions": EXCEPTIONS,
+        "exception": _url("exception-detail", exception.pk),
+        "register": _url("exception-register", exception.pk),
+    }
+    for page, url in pages.items():
         response = browser.get(url)
         assert response.status_code == 200, url
         assert '<html lang="cy"' in response.content.decode(), url
+        shown = text(response)
+        for english in PAGE_PHRASES[page]:
+            assert _in_welsh(english) in shown, (page, english)
+            assert english not in shown, (page, english)
+        if page in {"exception", "register"}:
+            # Why the learner matched: the stored evidence, worded in Welsh.
+            for welsh, english in zip(welsh_reasons, english_reasons, strict=True):
+                assert welsh in shown, (page, welsh)
+                assert english not in shown, (page, english)

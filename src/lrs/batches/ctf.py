@@ -614,7 +614,7 @@ def _status(row: BatchRow) -> tuple[str, str]:
         entry = rc.TABLE.get(row.return_code)
         meaning = str(entry.meaning) if entry else ""
         text = " ".join(part for part in (meaning, _advice(row.return_code, row.submitted)) if part)
-        if row.message and row.message != meaning:
+        if row.message and not rc.repeats_meaning(row.return_code, row.message):
             text += " " + _("Details: %(message)s") % {"message": row.message}
         return row.return_code, text
     if row.submitted.get(SKIP_KEY) == SKIP_UNDER_14:

@@ -111,7 +111,8 @@ class BatchException(models.Model):
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
     )
-    # Learner ids offered, best first, with the reasons each matched.
+    # The learners offered, best first: learner_id, uln, probability and the evidence of why
+    # each matched (`lrs.learners.match_reasons.evidence_data`), never sentences.
     candidates = models.JSONField(default=list)
     status = models.CharField(
         max_length=12, choices=ExceptionStatus.choices, default=ExceptionStatus.OPEN

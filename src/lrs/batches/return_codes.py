@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -115,3 +117,17 @@ def outcome_of(code: str) -> Outcome:
 
 def is_exception(code: str) -> bool:
     return TABLE[code].exception
+
+
+def repeats_meaning(code: str, message: str) -> bool:
+    """Whether a row's message says no more than its code's meaning.
+
+    Rows store the meaning in the language their worker ran in (the service's default), and
+    pages show it in the reader's: a message that repeats it in either adds no details.
+    """
+    entry = TABLE.get(code)
+    if entry is None or not message:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        stored = str(entry.meaning)
+    return message in {stored, str(entry.meaning)}

@@ -36,7 +36,6 @@ from lrs.matching.normalise import normalise_gender
 from lrs.matching.prepare import Prepared, prepare_uncached, prepared
 from lrs.matching.types import (
     Candidate,
-    FieldEvidence,
     MatchConfig,
     MatchKind,
     MatchOutcome,
@@ -44,7 +43,14 @@ from lrs.matching.types import (
     ScoredCandidate,
 )
 
-__all__ = ["DEFAULT_CONFIG", "decide", "identity_key", "posterior_of_best", "score_candidate"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "QUOTED_FIELDS",
+    "decide",
+    "identity_key",
+    "posterior_of_best",
+    "score_candidate",
+]
 
 DEFAULT_CONFIG = MatchConfig()
 
@@ -58,81 +64,26 @@ _SAME_GIVEN = frozenset({"exact", "preferred_name", "swapped_names"})
 _PERSONAL = ("middle_names", "email", "upn", "uci")
 _PERSONAL_AGREES = frozenset({"exact", "reordered"})
 
-# One short sentence per verdict worth telling a person; {q} and {r} are the searched and the
-# recorded value of the field.
-_REASONS: dict[tuple[str, str], str] = {
-    ("given_name", "exact"): "Given name matches",
-    ("given_name", "preferred_name"): "Given name matches a preferred given name ({q}/{r})",
-    ("given_name", "nickname"): "Given name is a known nickname ({q}/{r})",
-    ("given_name", "part"): "Given name partly matches ({q}/{r})",
-    ("given_name", "middle_as_given"): "Given name matches a middle name ({q}/{r})",
-    ("given_name", "typo"): "Given name differs by a typing slip ({q}/{r})",
-    ("given_name", "phonetic"): "Given name sounds the same ({q}/{r})",
-    ("given_name", "initial"): "Given name matches by initial ({q}/{r})",
-    ("given_name", "similar"): "Given name is similar but different ({q}/{r})",
-    ("given_name", "swapped_names"): "Given name and family name are swapped",
-    ("given_name", "different"): "Given name differs ({q}/{r})",
-    ("family_name", "exact"): "Family name matches",
-    ("family_name", "prefix"): "Family name matches in its Mac/Mc form ({q}/{r})",
-    ("family_name", "without_prefix"): "Family name matches without its prefix ({q}/{r})",
-    ("family_name", "part"): "Family name matches part of a double-barrelled name ({q}/{r})",
-    ("family_name", "previous_family_name"): "Family name matches a previous family name",
-    ("family_name", "phonetic"): "Family name sounds the same ({q}/{r})",
-    ("family_name", "typo"): "Family name differs by a typing slip ({q}/{r})",
-    ("family_name", "different"): "Family name differs ({q}/{r})",
-    ("date_of_birth", "exact"): "Date of birth matches",
-    ("date_of_birth", "swapped_day_month"): "Day and month of birth swapped",
-    ("date_of_birth", "first_of_month"): "Date of birth matches the first of the month",
-    ("date_of_birth", "same_month_year"): "Month and year of birth match, the day differs",
-    ("date_of_birth", "year_off_by_one"): "Day and month of birth match, the year differs by one",
-    ("date_of_birth", "different"): "Date of birth differs",
-    ("gender", "agree"): "Gender matches",
-    ("gender", "disagree"): "Gender differs",
-    ("postcode", "exact"): "Postcode matches",
-    ("postcode", "same_sector"): "Postcode is in the same sector ({q}/{r})",
-    ("postcode", "same_district"): "Postcode is in the same district ({q}/{r})",
-    ("postcode", "default_postcode"): "Default postcode ZZ99 used, so postcode not compared",
-    ("postcode", "different"): "Postcode differs ({q}/{r})",
-    ("middle_names", "exact"): "Middle names match",
-    ("middle_names", "reordered"): "Same names in another order",
-    ("middle_names", "part"): "Middle names partly match",
-    ("middle_names", "different"): "Middle names differ",
-    ("previous_family_name", "exact"): "Previous family name matches",
-    ("previous_family_name", "different"): "Previous family name differs",
-    ("place_of_birth", "exact"): "Place of birth matches",
-    ("place_of_birth", "similar"): "Place of birth is similar",
-    ("place_of_birth", "different"): "Place of birth differs",
-    ("email", "exact"): "Email address matches",
-    ("email", "different"): "Email address differs",
-    ("upn", "exact"): "UPN matches",
-    ("upn", "different"): "UPN differs",
-    ("uci", "exact"): "UCI matches",
-    ("uci", "different"): "UCI differs",
-}
-
-_REASON_VALUES: dict[str, str] = {
-    "given_name": "given_name",
-    "family_name": "family_name",
-    "postcode": "postcode",
-}
+# Fields whose two compared values go with the evidence of the candidates shown: a person
+# checks a name or a postcode at a glance; the other fields' values are on the record itself.
+QUOTED_FIELDS = frozenset({"given_name", "family_name", "postcode"})
 
 
-def _reasons(
-    evidence: tuple[FieldEvidence, ...], query: PersonDetails, record: PersonDetails
-) -> tuple[str, ...]:
-    reasons: list[str] = []
-    for item in evidence:
-        if item.field == "family_name" and item.verdict == "swapped_names":
-            continue  # already told once, under the given name
-        template = _REASONS.get((item.field, item.verdict))
-        if template is None:
-            continue
-        attribute = _REASON_VALUES.get(item.field)
-        if attribute is None:
-            reasons.append(template)
-            continue
-        reasons.append(template.format(q=getattr(query, attribute), r=getattr(record, attribute)))
-    return tuple(reasons)
+def _explained(
+    scored: ScoredCandidate, query: PersonDetails, record: PersonDetails
+) -> ScoredCandidate:
+    """The candidate with the compared values of ``QUOTED_FIELDS`` in its evidence."""
+    evidence = tuple(
+        dataclasses.replace(
+            item,
+            searched=str(getattr(query, item.field)),
+            recorded=str(getattr(record, item.field)),
+        )
+        if item.field in QUOTED_FIELDS
+        else item
+        for item in scored.evidence
+    )
+    return dataclasses.replace(scored, evidence=evidence)
 
 
 def score_candidate(
@@ -142,11 +93,11 @@ def score_candidate(
 ) -> ScoredCandidate:
     """Compare every field of ``query`` with ``candidate`` and total the evidence."""
     scored = _score(prepared(query), candidate, params)
-    return _with_reasons(scored, query, candidate.details)
+    return _explained(scored, query, candidate.details)
 
 
 def _score(query: Prepared, candidate: Candidate, params: ModelParameters) -> ScoredCandidate:
-    """Score without reasons: most candidates of a search are dropped before anyone reads them."""
+    """Score without the compared values: most candidates of a search are dropped unread."""
     return _scored(candidate.key, prepared_verdicts(query, prepared(candidate.details)), params)
 
 
@@ -156,18 +107,8 @@ def _scored(
     evidence = tuple(params.evidence(row, verdict, field) for field, verdict, row in verdicts)
     score = params.total(verdicts)
     return ScoredCandidate(
-        key=key,
-        score=score,
-        probability=params.probability(score),
-        evidence=evidence,
-        reasons=(),
+        key=key, score=score, probability=params.probability(score), evidence=evidence
     )
-
-
-def _with_reasons(
-    scored: ScoredCandidate, query: PersonDetails, record: PersonDetails
-) -> ScoredCandidate:
-    return dataclasses.replace(scored, reasons=_reasons(scored.evidence, query, record))
 
 
 def posterior_of_best(
@@ -270,7 +211,7 @@ def decide(
         kind = MatchKind.EXACT
     else:
         kind = MatchKind.POSSIBLE
-    shown = tuple(_with_reasons(item, query, unique[item.key].details) for item in kept)
+    shown = tuple(_explained(item, query, unique[item.key].details) for item in kept)
     return MatchOutcome(kind, shown, considered)
 
 

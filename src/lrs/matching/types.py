@@ -48,11 +48,19 @@ class MatchKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class FieldEvidence:
-    """How one field compared, and what that comparison is worth."""
+    """How one field compared, and what that comparison is worth.
+
+    For the candidates a search returns, the names and the postcode also carry the two values
+    compared (``decide.QUOTED_FIELDS``), so that an explanation can quote them ("Given name is
+    a known nickname (Bob/Robert)"). The wording of explanations is the caller's: this package
+    gives the evidence, never sentences.
+    """
 
     field: str
     verdict: str
     weight: float  # log2(m / u): positive supports a match, negative opposes it
+    searched: str = ""  # the value searched for, as given
+    recorded: str = ""  # the candidate's value, as recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +71,6 @@ class ScoredCandidate:
     score: float  # sum of the field weights, in bits (log2 likelihood ratio), prior excluded
     probability: float  # posterior probability of being the same person, prior included
     evidence: tuple[FieldEvidence, ...]
-    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

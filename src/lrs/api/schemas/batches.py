@@ -9,6 +9,7 @@ from ninja import Field, Schema
 
 from lrs.batches.models import Batch, BatchException, FileFormat
 from lrs.batches.selectors import BatchCounts, effective_status
+from lrs.learners.match_reasons import evidence_from_data, match_reasons
 from lrs.learners.models import Learner
 
 
@@ -149,7 +150,6 @@ class CandidateOut(Schema):
 
     @classmethod
     def of(cls, learner: Learner, candidate: dict[str, object]) -> CandidateOut:
-        reasons = candidate.get("reasons")
         probability = candidate.get("probability")
         return cls(
             uln=learner.uln,
@@ -162,7 +162,7 @@ class CandidateOut(Schema):
             gender=learner.gender,
             last_known_postcode=learner.last_known_postcode,
             probability=float(probability) if isinstance(probability, int | float) else 0.0,
-            reasons=[str(reason) for reason in reasons] if isinstance(reasons, list) else [],
+            reasons=match_reasons(evidence_from_data(candidate.get("evidence"))),
         )
 
 

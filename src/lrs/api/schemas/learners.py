@@ -11,6 +11,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from lrs.learners.details import LearnerDetails, SearchDetails
+from lrs.learners.match_reasons import match_reasons
 from lrs.learners.matching_adapter import LearnerMatch
 from lrs.learners.models import Learner
 from lrs.learners.selectors import list_linked_ulns
@@ -185,7 +186,7 @@ class MatchedLearnerOut(LearnerOut):
             match=MatchOut(
                 score=round(match.scored.score, 3),
                 probability=round(match.scored.probability, 4),
-                reasons=list(match.scored.reasons),
+                reasons=match_reasons(match.scored.evidence),
             ),
         )
 

@@ -35,6 +35,7 @@ from lrs.learners import matching_adapter
 from lrs.learners.details import LearnerDetails, SearchDetails
 from lrs.learners.errors import IdenticalLearnerExists, LearnerNotFound
 from lrs.learners.imports import details_from_row
+from lrs.learners.match_reasons import evidence_data
 from lrs.learners.matching_adapter import SearchOutcome
 from lrs.learners.models import Learner
 from lrs.learners.selectors import find_learner_by_uln, record_searches, search_learners_many
@@ -200,7 +201,7 @@ def _candidates(outcome: SearchOutcome) -> list[dict[str, object]]:
             "learner_id": match.learner.pk,
             "uln": match.learner.uln,
             "probability": round(match.scored.probability, 4),
-            "reasons": list(match.scored.reasons),
+            "evidence": evidence_data(match.scored.evidence),
         }
         for match in outcome.matches
     ]

@@ -17,7 +17,6 @@ import csv
 import datetime
 import io
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -66,10 +65,10 @@ from lrs.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from lrs.core.roles import Permission
 from lrs.learners.choices import Gender
 from lrs.learners.columns import parse_date
+from lrs.learners.match_reasons import evidence_from_data, match_reasons
 from lrs.learners.models import Learner
 from lrs.portal.access import add_domain_errors, requires
 from lrs.portal.forms.batches import ChooseLearnerForm, ConfirmForm, UploadBatchForm
-from lrs.portal.views.learners import MATCH_REASONS
 
 BATCHES_PER_PAGE = 25
 ROWS_PER_PAGE = 100
@@ -273,7 +272,7 @@ def _row_lines(rows: Iterable[BatchRow]) -> list[dict[str, Any]]:
                 "row": row,
                 "name": _submitted_name(row.submitted),
                 "meaning": meaning,
-                "details": row.message if row.message and row.message != meaning else "",
+                "details": "" if rc.repeats_meaning(row.return_code, row.message) else row.message,
                 "skipped": row.state == "done" and not row.return_code,
                 "exception_id": exception.pk if exception is not None else None,
                 "exception_open": exception is not None
@@ -550,31 +549,8 @@ def _shown(value: Any, kind: str) -> Any:
     return value
 
 
-def _reason_patterns() -> list[tuple[re.Pattern[str], Any]]:
-    """The English sentences of lrs.matching's reasons, as patterns, with their translations."""
-    patterns = []
-    with translation.override("en"):
-        for message in MATCH_REASONS.values():
-            english = re.escape(str(message))
-            english = english.replace(re.escape("%(searched)s"), "(?P<searched>.*?)")
-            english = english.replace(re.escape("%(recorded)s"), "(?P<recorded>.*?)")
-            patterns.append((re.compile(english), message))
-    return patterns
-
-
-def _translated_reason(reason: str, patterns: list[tuple[re.Pattern[str], Any]]) -> str:
-    """A stored reason (English, from the batch run) in the page's language."""
-    for pattern, message in patterns:
-        match = pattern.fullmatch(reason)
-        if match is not None:
-            values = match.groupdict()
-            return str(message) % values if values else str(message)
-    return reason
-
-
 def _candidates(exception: BatchException) -> list[dict[str, Any]]:
     learners = candidate_learners([exception])
-    patterns = _reason_patterns()
     candidates = []
     for item in exception.candidates:
         learner: Learner | None = learners.get(int(item.get("learner_id") or 0))
@@ -585,9 +561,7 @@ def _candidates(exception: BatchException) -> list[dict[str, Any]]:
                 "number": len(candidates) + 1,
                 "learner": learner,
                 "name": _name(learner.given_name, learner.middle_other_name, learner.family_name),
-                "reasons": [
-                    _translated_reason(str(reason), patterns) for reason in item.get("reasons", [])
-                ],
+                "reasons": match_reasons(evidence_from_data(item.get("evidence"))),
             }
         )
     return candidates

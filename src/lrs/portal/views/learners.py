@@ -30,6 +30,7 @@ from lrs.core.roles import Permission
 from lrs.learners.choices import AbilityToShare, Gender, LearnerStatus, VerificationType
 from lrs.learners.details import DATE_FIELDS, LearnerDetails
 from lrs.learners.errors import LearnerNotFound, NoChanges, StaleVersion, UlnNotFoundForUpdate
+from lrs.learners.match_reasons import evidence_data, evidence_from_data, match_reasons
 from lrs.learners.matching_adapter import LearnerMatch
 from lrs.learners.models import Learner
 from lrs.learners.selectors import (
@@ -45,7 +46,7 @@ from lrs.learners.services import (
     register_learner,
     update_learner,
 )
-from lrs.matching import MatchKind
+from lrs.matching import FieldEvidence, MatchKind
 from lrs.portal.access import add_domain_errors, requires
 from lrs.portal.forms.learners import (
     EditLearnerForm,
@@ -72,78 +73,6 @@ ULN_NOT_FOUND = _(
     "No learner was found with this ULN and these names. Check the ULN, given name and family "
     "name, or find the learner by personal details."
 )
-
-# "Why it matched": one sentence per comparison verdict of lrs.matching (its `_REASONS`), here
-# so that they can be translated. %(searched)s and %(recorded)s are the two values compared.
-MATCH_REASONS: dict[tuple[str, str], Promise] = {
-    ("given_name", "exact"): _("Given name matches"),
-    ("given_name", "preferred_name"): _(
-        "Given name matches a preferred given name (%(searched)s/%(recorded)s)"
-    ),
-    ("given_name", "nickname"): _("Given name is a known nickname (%(searched)s/%(recorded)s)"),
-    ("given_name", "part"): _("Given name partly matches (%(searched)s/%(recorded)s)"),
-    ("given_name", "middle_as_given"): _(
-        "Given name matches a middle name (%(searched)s/%(recorded)s)"
-    ),
-    ("given_name", "typo"): _("Given name differs by a typing slip (%(searched)s/%(recorded)s)"),
-    ("given_name", "phonetic"): _("Given name sounds the same (%(searched)s/%(recorded)s)"),
-    ("given_name", "initial"): _("Given name matches by initial (%(searched)s/%(recorded)s)"),
-    ("given_name", "similar"): _("Given name is similar but different (%(searched)s/%(recorded)s)"),
-    ("given_name", "swapped_names"): _("Given name and family name are swapped"),
-    ("given_name", "different"): _("Given name differs (%(searched)s/%(recorded)s)"),
-    ("family_name", "exact"): _("Family name matches"),
-    ("family_name", "prefix"): _(
-        "Family name matches in its Mac/Mc form (%(searched)s/%(recorded)s)"
-    ),
-    ("family_name", "without_prefix"): _(
-        "Family name matches without its prefix (%(searched)s/%(recorded)s)"
-    ),
-    ("family_name", "part"): _(
-        "Family name matches part of a double-barrelled name (%(searched)s/%(recorded)s)"
-    ),
-    ("family_name", "previous_family_name"): _("Family name matches a previous family name"),
-    ("family_name", "phonetic"): _("Family name sounds the same (%(searched)s/%(recorded)s)"),
-    ("family_name", "typo"): _("Family name differs by a typing slip (%(searched)s/%(recorded)s)"),
-    ("family_name", "different"): _("Family name differs (%(searched)s/%(recorded)s)"),
-    ("date_of_birth", "exact"): _("Date of birth matches"),
-    ("date_of_birth", "swapped_day_month"): _("Day and month of birth swapped"),
-    ("date_of_birth", "first_of_month"): _("Date of birth matches the first of the month"),
-    ("date_of_birth", "same_month_year"): _("Month and year of birth match, the day differs"),
-    ("date_of_birth", "year_off_by_one"): _(
-        "Day and month of birth match, the year differs by one"
-    ),
-    ("date_of_birth", "different"): _("Date of birth differs"),
-    ("gender", "agree"): _("Gender matches"),
-    ("gender", "disagree"): _("Gender differs"),
-    ("postcode", "exact"): _("Postcode matches"),
-    ("postcode", "same_sector"): _("Postcode is in the same sector (%(searched)s/%(recorded)s)"),
-    ("postcode", "same_district"): _(
-        "Postcode is in the same district (%(searched)s/%(recorded)s)"
-    ),
-    ("postcode", "default_postcode"): _("Default postcode ZZ99 used, so postcode not compared"),
-    ("postcode", "different"): _("Postcode differs (%(searched)s/%(recorded)s)"),
-    ("middle_names", "exact"): _("Middle names match"),
-    ("middle_names", "reordered"): _("Same names in another order"),
-    ("middle_names", "part"): _("Middle names partly match"),
-    ("middle_names", "different"): _("Middle names differ"),
-    ("previous_family_name", "exact"): _("Previous family name matches"),
-    ("previous_family_name", "different"): _("Previous family name differs"),
-    ("place_of_birth", "exact"): _("Place of birth matches"),
-    ("place_of_birth", "similar"): _("Place of birth is similar"),
-    ("place_of_birth", "different"): _("Place of birth differs"),
-    ("email", "exact"): _("Email address matches"),
-    ("email", "different"): _("Email address differs"),
-    ("upn", "exact"): _("UPN matches"),
-    ("upn", "different"): _("UPN differs"),
-    ("uci", "exact"): _("UCI matches"),
-    ("uci", "different"): _("UCI differs"),
-}
-# The field of the learner record holding the value that a reason quotes.
-_REASON_FIELDS = {
-    "given_name": "given_name",
-    "family_name": "family_name",
-    "postcode": "last_known_postcode",
-}
 
 # Values shown as their labels in the history table.
 _CHOICE_LABELS: dict[str, dict[str, Any]] = {
@@ -172,7 +101,7 @@ _HIDDEN_FIELDS = frozenset({"upn"})  # user guide 4.2.2: the UPN cannot be displ
 # --- Session helpers --------------------------------------------------------------------------
 
 
-def _snapshot(learner: Learner, evidence: Iterable[Any] = ()) -> dict[str, Any]:
+def _snapshot(learner: Learner, evidence: Iterable[FieldEvidence] = ()) -> dict[str, Any]:
     """What a results page shows of a learner, kept in the session between POST and GET."""
     return {
         "uln": learner.uln,
@@ -185,7 +114,7 @@ def _snapshot(learner: Learner, evidence: Iterable[Any] = ()) -> dict[str, Any]:
         "date_of_birth": learner.date_of_birth.isoformat(),
         "gender": learner.gender,
         "last_known_postcode": learner.last_known_postcode,
-        "evidence": [[item.field, item.verdict] for item in evidence],
+        "why": evidence_data(evidence),
     }
 
 
@@ -193,34 +122,9 @@ def _snapshots(matches: Iterable[LearnerMatch]) -> list[dict[str, Any]]:
     return [_snapshot(match.learner, match.scored.evidence) for match in matches]
 
 
-def _searched_values(values: dict[str, Any]) -> dict[str, str]:
-    """The searched values that match reasons quote."""
-    return {name: str(values.get(name) or "") for name in _REASON_FIELDS.values()}
-
-
-def _reasons(
-    evidence: list[list[str]], searched: dict[str, str], recorded: dict[str, Any]
-) -> list[str]:
-    reasons = []
-    for field, verdict in evidence:
-        if field == "family_name" and verdict == "swapped_names":
-            continue  # told once, under the given name
-        template = MATCH_REASONS.get((field, verdict))
-        if template is None:
-            continue
-        attribute = _REASON_FIELDS.get(field, "")
-        values = {
-            "searched": searched.get(attribute, ""),
-            "recorded": recorded.get(attribute, ""),
-        }
-        reasons.append(str(template) % values)
-    return reasons
-
-
 def _match_rows(stored: dict[str, Any]) -> list[dict[str, Any]]:
     """The stored learners as rows of a matches table, with dates and labels."""
     genders = dict(Gender.choices)
-    searched = stored.get("searched", {})
     rows = []
     for item in stored.get("matches", []):
         rows.append(
@@ -228,7 +132,8 @@ def _match_rows(stored: dict[str, Any]) -> list[dict[str, Any]]:
                 **item,
                 "date_of_birth": datetime.date.fromisoformat(item["date_of_birth"]),
                 "gender_label": genders.get(item["gender"], item["gender"]),
-                "reasons": _reasons(item.get("evidence", []), searched, item),
+                # Results kept by an earlier release have no "why": no reasons, no error.
+                "reasons": match_reasons(evidence_from_data(item.get("why"))),
             }
         )
     return rows
@@ -328,7 +233,6 @@ def find_by_details_view(request: HttpRequest, actor: Actor) -> HttpResponse:
             request.session[SEARCH_KEY] = to_session(form.cleaned_data)
             request.session[RESULTS_KEY] = {
                 "kind": outcome.kind.value,
-                "searched": _searched_values(form.cleaned_data),
                 "matches": _snapshots(outcome.matches),
             }
             return redirect("portal:learner-results")
@@ -371,19 +275,16 @@ def _after_registration(
         request.session.pop(PENDING_KEY, None)
         _remember_registered(request, result.learner.uln)
         return redirect("portal:learner-registered", uln=result.learner.uln)
-    searched = _searched_values(details.as_model_fields())
     if result.status is RegistrationStatus.ALREADY_REGISTERED:
         request.session.pop(PENDING_KEY, None)
         request.session[RESULTS_KEY] = {
             "kind": ALREADY_REGISTERED,
-            "searched": searched,
             "matches": _snapshots(result.search.matches),
         }
         return redirect("portal:learner-results")
     request.session[PENDING_KEY] = {
         "details": to_session(details.as_model_fields()),
         "kind": result.search.kind.value,
-        "searched": searched,
         "matches": _snapshots(result.search.matches),
     }
     return redirect("portal:learner-register-confirm")
