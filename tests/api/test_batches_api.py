@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import defusedxml.ElementTree as DefusedET
 import openpyxl
@@ -21,10 +21,13 @@ from lrs.batches.uploads import MAX_UPLOAD_BYTES
 from lrs.core.actor import Actor, Channel
 from lrs.core.audit import AuditAction
 from lrs.core.models import AuditEvent
+from lrs.learners.details import LearnerDetails
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner
 from lrs.organisations.models import Organisation, User
-from tests.conftest import ApiClient, learner_details
+
+if TYPE_CHECKING:
+    from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -78,10 +81,12 @@ def batch_api(api_as: Callable[..., ApiClient], college: Organisation) -> ApiCli
 
 
 @pytest.fixture
-def alys(college: Organisation, make_user: Callable[..., User]) -> Learner:
+def alys(
+    college: Organisation, make_user: Callable[..., User], details: Callable[..., LearnerDetails]
+) -> Learner:
     actor = Actor(user=make_user(college, ["online"]), channel=Channel.PORTAL)
     learner = register_learner(
-        details=learner_details(given_name="Alys"), actor=actor, confirm_not_possible_match=True
+        details=details(given_name="Alys"), actor=actor, confirm_not_possible_match=True
     ).learner
     assert learner is not None
     return learner
