@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "lrs.batches",
     "lrs.api",
     "lrs.portal",
+    "lrs.demo",
 ]
 
 MIDDLEWARE = [

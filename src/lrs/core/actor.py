@@ -1,18 +1,21 @@
-"""Who is acting, for which organisation, and through which channel."""
+"""Who is acting, for which organisation, and through which channel.
+
+`core` sits below the apps that define users, organisations and learners (DESIGN 2), so it
+names only what it needs of them: the protocols below. `lrs.organisations.models.User` and
+`Organisation` satisfy them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lrs.core.errors import PermissionDenied
 from lrs.core.roles import Permission, permissions_for
-
-if TYPE_CHECKING:
-    from lrs.organisations.models import Organisation, User
 
 
 class Channel(models.TextChoices):
@@ -23,6 +26,38 @@ class Channel(models.TextChoices):
     CLI = "cli", _("Command line")
 
 
+class ActingOrganisation(Protocol):
+    """What core needs of the actor's organisation."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+
+class ActingUser(Protocol):
+    """What core needs of the acting user."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def organisation(self) -> ActingOrganisation: ...
+
+    @property
+    def effective_roles(self) -> Collection[str]: ...
+
+
 _BATCH_FILE_PERMISSIONS = frozenset({Permission.FIND_LEARNER, Permission.REGISTER_LEARNER})
 
 
@@ -30,11 +65,11 @@ _BATCH_FILE_PERMISSIONS = frozenset({Permission.FIND_LEARNER, Permission.REGISTE
 class Actor:
     """The caller of a service: a user of one organisation, through one channel."""
 
-    user: User
-    channel: str
+    user: ActingUser
+    channel: Channel
 
     @property
-    def organisation(self) -> Organisation:
+    def organisation(self) -> ActingOrganisation:
         return self.user.organisation
 
     @property

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import enum
+from typing import Any, Protocol
 
 from django.db import transaction
 
@@ -10,11 +11,20 @@ from lrs.core.actor import Actor
 from lrs.core.bulk import insert_objects
 from lrs.core.models import AuditEvent
 
-if TYPE_CHECKING:
-    from lrs.learners.models import Learner
+
+class AuditedLearner(Protocol):
+    """What an audit row needs of the learner it is about (`lrs.learners.models.Learner`)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def version_number(self) -> int: ...
 
 
-class AuditAction:
+class AuditAction(enum.StrEnum):
+    """What an audit row records; the values are stored."""
+
     LEARNER_SEARCHED = "learner.searched"
     LEARNER_SEARCHED_RESULT = "learner.search_result"
     LEARNER_FOUND_BY_ULN = "learner.found_by_uln"
@@ -45,26 +55,27 @@ class AuditAction:
     BATCH_OUTPUT_DOWNLOADED = "batch.output_downloaded"
     BATCH_EXCEPTION_RESOLVED = "batch.exception_resolved"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
+    TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an action name, not a secret
 
 
 def audit_event(
     *,
     actor: Actor,
-    action: str,
-    learner: Learner | None = None,
+    action: AuditAction,
+    learner: AuditedLearner | None = None,
     changes: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """An unsaved audit row, for callers that write several at once (`record_audits`)."""
     organisation = actor.user.organisation
     return AuditEvent(
-        user=actor.user,
+        user_id=actor.user.pk,
         username=actor.user.username,
-        organisation=organisation,
+        organisation_id=organisation.pk if organisation else None,
         organisation_name=organisation.name if organisation else "",
         channel=actor.channel,
         action=action,
-        learner=learner,
+        learner_id=learner.pk if learner is not None else None,
         version_number=learner.version_number if learner is not None else None,
         changes=changes or {},
         details=details or {},
@@ -82,8 +93,8 @@ def record_audits(events: list[AuditEvent]) -> None:
 def record_audit(
     *,
     actor: Actor,
-    action: str,
-    learner: Learner | None = None,
+    action: AuditAction,
+    learner: AuditedLearner | None = None,
     changes: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:

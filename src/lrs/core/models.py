@@ -5,36 +5,35 @@ from django.db import models
 
 
 class AuditEvent(models.Model):
-    """One action by one user: every change to a learner and every search is recorded."""
+    """One action by one user: every change to a learner and every search is recorded.
+
+    The row names the organisation and the learner by id only: core sits below the apps that
+    define them (DESIGN 2), and an audit trail outlives what it names anyway (the organisation's
+    name and the username are copied). The user is a foreign key through the swappable
+    `AUTH_USER_MODEL`, Django's own way for a lower app to refer to the user model; deleting a
+    user empties `user` and keeps `username`.
+    """
 
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     username = models.CharField(max_length=150)
-    organisation = models.ForeignKey(
-        "organisations.Organisation", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # Column organisation_id, as when this was a foreign key (lrs.organisations.Organisation).
+    organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     organisation_name = models.CharField(max_length=255)
     channel = models.CharField(max_length=16)
     action = models.CharField(max_length=64, db_index=True)
-    learner = models.ForeignKey(
-        "learners.Learner",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="audit_events",
-        # audit_learner_time (learner, occurred_at) serves every look-up by learner; a second
-        # index on learner alone doubled the pages each audit row dirties at random.
-        db_index=False,
-    )
+    # Column learner_id (lrs.learners.Learner); audit_learner_time (learner_id, occurred_at)
+    # serves every look-up by learner.
+    learner_id = models.BigIntegerField(null=True, blank=True)
     version_number = models.PositiveIntegerField(null=True, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["occurred_at", "id"]
-        indexes = [models.Index(fields=["learner", "occurred_at"], name="audit_learner_time")]
+        indexes = [models.Index(fields=["learner_id", "occurred_at"], name="audit_learner_time")]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.username} {self.action}"

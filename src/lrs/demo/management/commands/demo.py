@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from lrs.core.demo import DEMO_SECRET_ANSWER, load_demo_data
+from lrs.demo.data import DEMO_SECRET_ANSWER, load_demo_data
 
 
 class Command(BaseCommand):

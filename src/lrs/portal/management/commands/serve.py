@@ -1,3 +1,8 @@
+"""`lrs serve`: the portal and the API in one WSGI server, with the embedded batch worker.
+
+Here, above the batches app, because it starts the batch worker (DESIGN 2: layers import down).
+"""
+
 from __future__ import annotations
 
 import os
@@ -20,10 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from django.core.wsgi import get_wsgi_application
         from waitress import serve
 
         from lrs.batches.worker import start_embedded_worker, stop_embedded_worker
-        from lrs.wsgi import application
+
+        application = get_wsgi_application()
 
         host, port = options["host"], options["port"]
         # The embedded default: batch files are processed by a thread of this process, so

@@ -1,4 +1,8 @@
-"""Demo organisations, users, tokens and learners for `lrs demo`."""
+"""Demo organisations, users, tokens and learners for `lrs demo`.
+
+The demo composes the apps through their services, as the system's own actor on the command
+line: every row it writes is audited like any other.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from lrs.core.actor import Channel
 from lrs.learners.imports import import_learners
@@ -15,6 +18,7 @@ from lrs.learners.models import Learner
 from lrs.organisations.models import OrganisationType
 from lrs.organisations.services import (
     SERVICE_DESK_UKPRN,
+    AccountDetails,
     create_organisation,
     create_user,
     issue_api_token,
@@ -65,29 +69,35 @@ def _password() -> str:
 @transaction.atomic
 def load_demo_data(*, learners: int = 5000) -> DemoData:
     """Create the demo organisations and users and load synthetic learners."""
+    actor = service_desk_system_actor(channel=Channel.CLI)
     organisations = {
         ukprn: create_organisation(
-            ukprn=ukprn, name=name, organisation_type=kind, granted_roles=roles.split(",")
+            actor=actor,
+            ukprn=ukprn,
+            name=name,
+            organisation_type=kind,
+            granted_roles=roles.split(","),
         )
         for ukprn, name, kind, roles in _ORGANISATIONS
     }
-    actor = service_desk_system_actor(channel=Channel.CLI)
     organisations[SERVICE_DESK_UKPRN] = actor.organisation
     logins = []
     for ukprn, username, roles, given_name, family_name in _USERS:
         password = _password()
         user = create_user(
+            actor=actor,
             organisation=organisations[ukprn],
             username=username,
             roles=roles.split(","),
             password=password,
-            first_name=given_name,
-            last_name=family_name,
-            email=f"{username}@example.org",
-        )
-        user.must_change_password = False
-        user.password_changed_at = timezone.now()
-        user.save(update_fields=["must_change_password", "password_changed_at"])
+            must_change_password=False,
+            details=AccountDetails(
+                given_name=given_name,
+                family_name=family_name,
+                email=f"{username}@example.org",
+                verification_provided="",
+            ),
+        ).user
         set_secret_question(user=user, question=DEMO_SECRET_QUESTION, answer=DEMO_SECRET_ANSWER)
         logins.append(
             DemoLogin(
@@ -95,7 +105,7 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
                 password=password,
                 roles=roles,
                 organisation=str(organisations[ukprn]),
-                token=issue_api_token(user=user, name="demo").raw,
+                token=issue_api_token(actor=actor, user=user, name="demo").raw,
             )
         )
     rows = (
