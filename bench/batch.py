@@ -103,13 +103,25 @@ def _submit(content: bytes) -> int:
     from lrs.batches.services import submit_upload
     from lrs.core.actor import Actor, Channel
     from lrs.organisations.models import Organisation, User
-    from lrs.organisations.services import create_organisation, create_user
-
-    organisation = Organisation.objects.filter(ukprn=UKPRN).first() or create_organisation(
-        ukprn=UKPRN, name="Bench Sixth Form", organisation_type="college", granted_roles=["batch"]
+    from lrs.organisations.services import (
+        create_organisation,
+        create_user,
+        service_desk_system_actor,
     )
-    user = User.objects.filter(username="bench.batch").first() or create_user(
-        organisation=organisation, username="bench.batch", roles=["batch"], password=None
+
+    system = service_desk_system_actor(channel=Channel.CLI)
+    organisation = Organisation.objects.filter(ukprn=UKPRN).first() or create_organisation(
+        actor=system,
+        ukprn=UKPRN,
+        name="Bench Sixth Form",
+        organisation_type="college",
+        granted_roles=["batch"],
+    )
+    user = (
+        User.objects.filter(username="bench.batch").first()
+        or create_user(
+            actor=system, organisation=organisation, username="bench.batch", roles=["batch"]
+        ).user
     )
     batch = submit_upload(
         actor=Actor(user=user, channel=Channel.PORTAL),

@@ -135,13 +135,25 @@ def main() -> None:
     from lrs.learners.details import SearchDetails
     from lrs.learners.selectors import find_learner_by_uln, search_learners
     from lrs.organisations.models import Organisation, User
-    from lrs.organisations.services import create_organisation, create_user
-
-    organisation = Organisation.objects.filter(ukprn="10077777").first() or create_organisation(
-        ukprn="10077777", name="Bench College", organisation_type="college", granted_roles=["view"]
+    from lrs.organisations.services import (
+        create_organisation,
+        create_user,
+        service_desk_system_actor,
     )
-    user = User.objects.filter(username="bench").first() or create_user(
-        organisation=organisation, username="bench", roles=["view"], password=None
+
+    system = service_desk_system_actor(channel=Channel.CLI)
+    organisation = Organisation.objects.filter(ukprn="10077777").first() or create_organisation(
+        actor=system,
+        ukprn="10077777",
+        name="Bench College",
+        organisation_type="college",
+        granted_roles=["view"],
+    )
+    user = (
+        User.objects.filter(username="bench").first()
+        or create_user(
+            actor=system, organisation=organisation, username="bench", roles=["view"]
+        ).user
     )
     actor = Actor(user=user, channel=Channel.API)
 

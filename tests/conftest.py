@@ -6,11 +6,18 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from lrs.core.actor import Actor, Channel
 from lrs.learners.details import LearnerDetails
 from lrs.organisations.models import Organisation, User
-from lrs.organisations.services import create_organisation, create_user, issue_api_token
+from lrs.organisations.services import (
+    create_organisation,
+    create_user,
+    issue_api_token,
+    service_desk_system_actor,
+)
+from lrs.organisations.signin import set_secret_question
 
 ALL_ROLES = ["super", "batch", "online", "view", "plr", "vld"]
 
@@ -33,8 +40,15 @@ def _english_by_default() -> Iterator[None]:
 
 
 @pytest.fixture
-def college(db: None) -> Organisation:
+def system_actor(db: None) -> Actor:
+    """The system's own actor (the service desk's, on the command line): it sets tests up."""
+    return service_desk_system_actor(channel=Channel.CLI)
+
+
+@pytest.fixture
+def college(system_actor: Actor) -> Organisation:
     return create_organisation(
+        actor=system_actor,
         ukprn="10034567",
         name="Riverside College",
         organisation_type="college",
@@ -43,8 +57,9 @@ def college(db: None) -> Organisation:
 
 
 @pytest.fixture
-def school(db: None) -> Organisation:
+def school(system_actor: Actor) -> Organisation:
     return create_organisation(
+        actor=system_actor,
         ukprn="10045678",
         name="Ysgol Glan Afon",
         organisation_type="school",
@@ -53,17 +68,18 @@ def school(db: None) -> Organisation:
 
 
 @pytest.fixture
-def make_user(db: None) -> Callable[..., User]:
+def make_user(system_actor: Actor) -> Callable[..., User]:
     counter = {"n": 0}
 
     def _make(organisation: Organisation, roles: list[str]) -> User:
         counter["n"] += 1
         return create_user(
+            actor=system_actor,
             organisation=organisation,
             username=f"user{counter['n']}.{'-'.join(roles) or 'none'}",
             roles=roles,
             password="Secret-pass-1",
-        )
+        ).user
 
     return _make
 
@@ -81,6 +97,15 @@ def view_actor(college: Organisation, make_user: Callable[..., User]) -> Actor:
 @pytest.fixture
 def school_actor(school: Organisation, make_user: Callable[..., User]) -> Actor:
     return Actor(user=make_user(school, ["online"]), channel=Channel.PORTAL)
+
+
+def make_ready(user: User) -> User:
+    """A user past the first-sign-in steps: own password, secret question set."""
+    user.must_change_password = False
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["must_change_password", "password_changed_at"])
+    set_secret_question(user=user, question="first_pet", answer="Rover")
+    return user
 
 
 def learner_details(**overrides: Any) -> LearnerDetails:
@@ -125,9 +150,9 @@ class ApiClient:
 
 
 @pytest.fixture
-def api_as(make_user: Callable[..., User]) -> Callable[..., ApiClient]:
+def api_as(make_user: Callable[..., User], system_actor: Actor) -> Callable[..., ApiClient]:
     def _api(organisation: Organisation, roles: list[str]) -> ApiClient:
         user = make_user(organisation, roles)
-        return ApiClient(issue_api_token(user=user).raw)
+        return ApiClient(issue_api_token(actor=system_actor, user=user).raw)
 
     return _api

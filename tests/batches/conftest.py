@@ -196,16 +196,20 @@ from django.db import transaction
 from lrs.batches.queue import enqueue_batch
 from lrs.batches.services import ParsedBatch, submit_batch
 from lrs.core.actor import Actor, Channel
-from lrs.organisations.services import create_organisation, create_user
+from lrs.organisations.services import (
+    create_organisation, create_user, service_desk_system_actor,
+)
 
 spec = json.loads(open(sys.argv[1], encoding="utf-8").read())
+system = service_desk_system_actor(channel=Channel.CLI)
 organisation = create_organisation(
-    ukprn="10034567", name="Riverside College", organisation_type="college",
+    actor=system, ukprn="10034567", name="Riverside College", organisation_type="college",
     granted_roles=["batch", "online"],
 )
 user = create_user(
-    organisation=organisation, username="batch.user", roles=["batch"], password="Secret-pass-1"
-)
+    actor=system, organisation=organisation, username="batch.user", roles=["batch"],
+    password="Secret-pass-1",
+).user
 actor = Actor(user=user, channel=Channel.PORTAL)
 ids = []
 for rows in spec["batches"]:

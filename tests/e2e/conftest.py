@@ -15,9 +15,15 @@ from typing import Any
 
 import pytest
 
+from lrs.core.actor import Channel
 from lrs.organisations.models import Organisation, User
-from lrs.organisations.services import create_organisation, create_user
-from tests.portal.conftest import make_ready
+from lrs.organisations.services import (
+    AccountDetails,
+    create_organisation,
+    create_user,
+    service_desk_system_actor,
+)
+from tests.conftest import make_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -99,6 +105,7 @@ ALL_ROLES = ["super", "batch", "online", "view", "plr", "vld"]
 def organisation() -> Organisation:
     """A college granted every role an organisation can have."""
     return create_organisation(
+        actor=service_desk_system_actor(channel=Channel.CLI),
         ukprn="10034567",
         name="Riverside College",
         organisation_type="college",
@@ -110,14 +117,18 @@ def ready_user(organisation: Organisation, username: str, roles: list[str]) -> U
     """A user past the first-sign-in steps, named after the username (`grace.okafor`)."""
     given, _dot, family = username.partition(".")
     user = create_user(
+        actor=service_desk_system_actor(channel=Channel.CLI),
         organisation=organisation,
         username=username,
         roles=roles,
         password=PASSWORD,
-        first_name=given.title(),
-        last_name=family.title(),
-        email=f"{username}@example.org",
-    )
+        details=AccountDetails(
+            given_name=given.title(),
+            family_name=family.title(),
+            email=f"{username}@example.org",
+            verification_provided="",
+        ),
+    ).user
     return make_ready(user)
 
 

@@ -30,7 +30,12 @@ def _sweep(page: Any, paths: list[str], language: str = "en") -> None:
 def test_super_user_pages(page: Any, organisation: Organisation, language: str) -> None:
     ready_user(organisation, "grace.okafor", ["super"])
     staff = ready_user(organisation, "tom.baker", ["online"])
-    unset = create_user(organisation=organisation, username="new.starter", roles=["view"])
+    unset = create_user(
+        actor=service_desk_system_actor(channel=Channel.CLI),
+        organisation=organisation,
+        username="new.starter",
+        roles=["view"],
+    ).user
     page.goto(f"/language/{language}/?next=/sign-in/")
     page.goto("/sign-in/")
     page.locator("#id_username").fill("grace.okafor")

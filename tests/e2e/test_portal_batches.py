@@ -23,7 +23,7 @@ from lrs.core.actor import Actor, Channel
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner
 from lrs.organisations.models import Organisation, User
-from lrs.organisations.services import create_user
+from lrs.organisations.services import create_user, service_desk_system_actor
 from tests.conftest import learner_details
 from tests.e2e.conftest import check_page, ready_user, sign_in
 
@@ -40,7 +40,12 @@ SEED_WARNING = (
 @pytest.fixture
 def alys(organisation: Organisation) -> Learner:
     """A learner already on the register, whom the uploaded Elin possibly matches."""
-    user = create_user(organisation=organisation, username="dafydd.hughes", roles=["online"])
+    user = create_user(
+        actor=service_desk_system_actor(channel=Channel.CLI),
+        organisation=organisation,
+        username="dafydd.hughes",
+        roles=["online"],
+    ).user
     learner = register_learner(
         details=learner_details(given_name="Alys", date_of_birth=DOB),
         actor=Actor(user=user, channel=Channel.PORTAL),

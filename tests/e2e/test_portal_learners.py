@@ -16,7 +16,7 @@ from lrs.core.actor import Actor, Channel
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner
 from lrs.organisations.models import Organisation
-from lrs.organisations.services import create_user
+from lrs.organisations.services import create_user, service_desk_system_actor
 from tests.conftest import learner_details
 from tests.e2e.conftest import check_page, ready_user, sign_in
 
@@ -39,7 +39,12 @@ SEED_WARNING = (
 @pytest.fixture
 def colleague(organisation: Organisation) -> Actor:
     """Another user of the college, who registered the learners already on the register."""
-    user = create_user(organisation=organisation, username="dafydd.hughes", roles=["online"])
+    user = create_user(
+        actor=service_desk_system_actor(channel=Channel.CLI),
+        organisation=organisation,
+        username="dafydd.hughes",
+        roles=["online"],
+    ).user
     return Actor(user=user, channel=Channel.PORTAL)
 
 

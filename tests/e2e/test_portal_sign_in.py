@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from lrs.core.actor import Channel
 from lrs.organisations.models import Organisation, User
-from lrs.organisations.services import create_user
+from lrs.organisations.services import AccountDetails, create_user, service_desk_system_actor
 from tests.e2e.conftest import check_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,13 +18,15 @@ ONE_TIME = "One-time-pass-9"
 
 def _new_user(organisation: Organisation, username: str, roles: list[str]) -> User:
     return create_user(
+        actor=service_desk_system_actor(channel=Channel.CLI),
         organisation=organisation,
         username=username,
         roles=roles,
         password=ONE_TIME,
-        first_name="Sian",
-        last_name="Evans",
-    )
+        details=AccountDetails(
+            given_name="Sian", family_name="Evans", email="", verification_provided=""
+        ),
+    ).user
 
 
 def test_first_sign_in(page: Any, organisation: Organisation) -> None:
@@ -73,7 +76,7 @@ def test_first_sign_in(page: Any, organisation: Organisation) -> None:
 
 
 def test_forgotten_password(page: Any, organisation: Organisation) -> None:
-    from tests.portal.conftest import make_ready
+    from tests.conftest import make_ready
 
     make_ready(_new_user(organisation, "sian.evans", ["online"]))
     page.goto("/sign-in/")

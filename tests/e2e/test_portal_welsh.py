@@ -10,16 +10,22 @@ import pytest
 
 from lrs.core.actor import Actor, Channel
 from lrs.learners.services import register_learner
-from lrs.organisations.services import create_organisation, create_user
-from tests.conftest import learner_details
+from lrs.organisations.services import (
+    AccountDetails,
+    create_organisation,
+    create_user,
+    service_desk_system_actor,
+)
+from tests.conftest import learner_details, make_ready
 from tests.e2e.conftest import check_page
-from tests.portal.conftest import make_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_find_a_learner_in_welsh(page: Any) -> None:
+    system = service_desk_system_actor(channel=Channel.CLI)
     school = create_organisation(
+        actor=system,
         ukprn="10045678",
         name="Ysgol Gyfun Glan Afon",
         organisation_type="school",
@@ -27,13 +33,15 @@ def test_find_a_learner_in_welsh(page: Any) -> None:
     )
     user = make_ready(
         create_user(
+            actor=system,
             organisation=school,
             username="rhys.williams",
             roles=["online"],
             password="Cyfrinair-da-1",
-            first_name="Rhys",
-            last_name="Williams",
-        )
+            details=AccountDetails(
+                given_name="Rhys", family_name="Williams", email="", verification_provided=""
+            ),
+        ).user
     )
     learner = register_learner(
         details=learner_details(

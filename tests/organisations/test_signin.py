@@ -96,7 +96,7 @@ def test_the_right_password_signs_in_and_is_audited(user: User) -> None:
     assert reload(user).last_login is not None
     event = AuditEvent.objects.get(user=user, action=AuditAction.USER_SIGNED_IN)
     assert event.channel == Channel.PORTAL
-    assert event.organisation == user.organisation
+    assert event.organisation_id == user.organisation.pk
     assert event.username == user.username
 
 

@@ -13,7 +13,7 @@ from lrs.core.models import AuditEvent
 from lrs.organisations.models import Organisation, User
 from lrs.organisations.signin import MAX_FAILED_SIGN_INS, secret_answer_matches
 from lrs.portal.views.signin import SEEN_COOKIE
-from tests.portal.conftest import make_ready
+from tests.conftest import make_ready
 
 PASSWORD = "Secret-pass-1"
 

@@ -11,11 +11,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from lrs.core.actor import Actor
 from lrs.core.audit import AuditAction
 from lrs.core.models import AuditEvent
 from lrs.organisations.models import Organisation, SuspensionReason, User
 from lrs.organisations.signin import SignInOutcome, sign_in
-from tests.portal.conftest import make_ready
+from tests.conftest import make_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -173,11 +174,12 @@ def test_no_match_says_so(browser: Client) -> None:
 
 
 def test_roles_not_granted_are_not_offered_in_the_search(
-    make_user: MakeUser, signed_in: SignedIn
+    make_user: MakeUser, signed_in: SignedIn, system_actor: Actor
 ) -> None:
     from lrs.organisations.services import create_organisation
 
     small = create_organisation(
+        actor=system_actor,
         ukprn="10056789",
         name="Small School",
         organisation_type="school",
@@ -263,11 +265,12 @@ def test_creating_a_user_needs_given_name_family_name_email_and_a_role(
 
 
 def test_a_role_outside_the_granted_set_is_refused(
-    make_user: MakeUser, signed_in: SignedIn
+    make_user: MakeUser, signed_in: SignedIn, system_actor: Actor
 ) -> None:
     from lrs.organisations.services import create_organisation
 
     small = create_organisation(
+        actor=system_actor,
         ukprn="10056789",
         name="Small School",
         organisation_type="school",

@@ -6,6 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from lrs.core.roles import Role
 
+# The service desk's own organisation and the user that acts for the system itself (command
+# line, demo data, batch work without a user): it belongs to the service desk, holds the
+# service desk role and can't sign in (`services.service_desk_system_actor`).
+SERVICE_DESK_UKPRN = "10000001"
+SYSTEM_USERNAME = "lrs-system"
+
 
 class OrganisationType(models.TextChoices):
     SCHOOL = "school", _("School")

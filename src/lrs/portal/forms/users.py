@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lrs.core.roles import Role
 from lrs.organisations.models import Organisation, OrganisationType, User, UserStatus
-from lrs.organisations.user_management import AccountDetails
+from lrs.organisations.services import AccountDetails
 
 ALL_ROLES = "all"
 

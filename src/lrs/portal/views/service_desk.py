@@ -1,8 +1,8 @@
 """Service desk pages: register organisations, replace a lost super user (user guide 3.6).
 
-Only the service desk's operator role may open them. The rules are in
-``lrs.organisations.service_desk``; one-time passwords are rendered straight into the response
-to the POST that made them, never stored or put in a URL.
+Only the service desk's operator role may open them. The rules are in ``lrs.organisations``
+(``services`` and ``selectors``); one-time passwords are rendered straight into the response to
+the POST that made them, never stored or put in a URL.
 """
 
 from __future__ import annotations
@@ -17,13 +17,8 @@ from lrs.core.actor import Actor
 from lrs.core.errors import Conflict, NotFound, ValidationFailed
 from lrs.core.roles import Permission, Role
 from lrs.organisations.models import Organisation, OrganisationType, User
-from lrs.organisations.service_desk import (
-    get_organisation,
-    list_organisations,
-    register_organisation,
-    replace_super_user,
-)
-from lrs.organisations.user_management import NewAccount, find_users
+from lrs.organisations.selectors import find_users, get_organisation, list_organisations
+from lrs.organisations.services import NewAccount, register_organisation, replace_super_user
 from lrs.portal.access import add_domain_errors, requires
 from lrs.portal.forms.users import (
     OrganisationSearchForm,

@@ -1,8 +1,9 @@
 """User management pages for an organisation's super users (user guide section 3).
 
 The views are thin: every rule (own organisation only, granted roles, the last super user)
-is in ``lrs.organisations.user_management``. A one-time password is rendered straight into
-the response to the POST that made it: never stored, never in a URL, never cached.
+is in ``lrs.organisations`` (``services`` and ``selectors``). A one-time password is rendered
+straight into the response to the POST that made it: never stored, never in a URL, never
+cached.
 """
 
 from __future__ import annotations
@@ -21,16 +22,15 @@ from lrs.core.actor import Actor
 from lrs.core.errors import Conflict, NotFound, ValidationFailed
 from lrs.core.roles import Permission
 from lrs.organisations.models import SuspensionReason, User, UserStatus
-from lrs.organisations.user_management import (
+from lrs.organisations.selectors import find_users, get_managed_user
+from lrs.organisations.services import (
     NewAccount,
-    create_user_account,
+    create_user,
     delete_user,
-    find_users,
-    get_managed_user,
     reactivate_user,
     reset_user_password,
     suspend_user,
-    update_user_account,
+    update_user,
     verify_user_identity,
 )
 from lrs.portal.access import add_domain_errors, requires
@@ -110,7 +110,7 @@ def user_create_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = UserAccountForm(posted(request), organisation=actor.organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            account = create_user_account(
+            account = create_user(
                 actor=actor, details=form.account_details(), roles=form.cleaned_data["roles"]
             )
         except ValidationFailed as exc:
@@ -171,7 +171,7 @@ def user_edit_view(request: HttpRequest, actor: Actor, user_id: int) -> HttpResp
     form = UserAccountForm(posted(request), initial=initial, organisation=user.organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            update_user_account(
+            update_user(
                 actor=actor,
                 user=user,
                 details=form.account_details(),

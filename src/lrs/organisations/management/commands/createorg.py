@@ -4,10 +4,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from lrs.core.actor import Channel
 from lrs.core.errors import DomainError
 from lrs.organisations.commands_support import describe_error
 from lrs.organisations.models import OrganisationType
-from lrs.organisations.services import create_organisation
+from lrs.organisations.services import create_organisation, service_desk_system_actor
 
 
 class Command(BaseCommand):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             organisation = create_organisation(
+                actor=service_desk_system_actor(channel=Channel.CLI),
                 ukprn=options["ukprn"],
                 name=options["name"],
                 organisation_type=options["type"],

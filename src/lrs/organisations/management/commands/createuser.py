@@ -5,10 +5,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from lrs.core.actor import Channel
 from lrs.core.errors import DomainError
 from lrs.organisations.commands_support import describe_error
-from lrs.organisations.models import Organisation
-from lrs.organisations.services import create_user
+from lrs.organisations.selectors import find_organisation_by_ukprn
+from lrs.organisations.services import AccountDetails, create_user, service_desk_system_actor
 
 
 class Command(BaseCommand):
@@ -24,20 +25,24 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organisation = Organisation.objects.filter(ukprn=options["ukprn"]).first()
+        organisation = find_organisation_by_ukprn(options["ukprn"])
         if organisation is None:
             raise CommandError(f"No organisation has UKPRN {options['ukprn']}.")
         password = options["password"] or _random_password()
         try:
             user = create_user(
+                actor=service_desk_system_actor(channel=Channel.CLI),
                 organisation=organisation,
                 username=options["username"],
                 roles=options["roles"].split(","),
                 password=password,
-                first_name=options["first_name"],
-                last_name=options["last_name"],
-                email=options["email"],
-            )
+                details=AccountDetails(
+                    given_name=options["first_name"],
+                    family_name=options["last_name"],
+                    email=options["email"],
+                    verification_provided="",
+                ),
+            ).user
         except DomainError as exc:
             raise CommandError(describe_error(exc)) from exc
         self.stdout.write(

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lrs.organisations.models import User
-from lrs.organisations.services import issue_api_token
+from lrs.core.actor import Channel
+from lrs.organisations.selectors import find_user_by_username
+from lrs.organisations.services import issue_api_token, service_desk_system_actor
 
 
 class Command(BaseCommand):
@@ -16,9 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="a label for the token")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["username"]).first()
+        user = find_user_by_username(options["username"])
         if user is None:
             raise CommandError(f"No user is called {options['username']}.")
         if not user.is_active:
             raise CommandError(f"User {user.username} is suspended.")
-        self.stdout.write(issue_api_token(user=user, name=options["name"]).raw)
+        actor = service_desk_system_actor(channel=Channel.CLI)
+        self.stdout.write(issue_api_token(actor=actor, user=user, name=options["name"]).raw)

@@ -1,7 +1,8 @@
-"""A super user's management of their organisation's users (user guide section 3, DESIGN 3.4).
+"""Writes for users: a super user's management of their organisation's users (user guide
+section 3, DESIGN 3.4), and the service desk's set-up of accounts.
 
-Every function takes the acting super user, works only inside the actor's organisation (the
-service desk may act for any organisation), and writes its audit row in the same transaction.
+Every function takes the actor, works only inside the actor's organisation (the service desk
+may act for any organisation), and writes its audit row in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import Conflict, NotFound, ValidationFailed
 from lrs.core.roles import Permission, Role
-from lrs.organisations.models import Organisation, SuspensionReason, User, UserStatus
-from lrs.organisations.services import SYSTEM_USERNAME
+from lrs.organisations.models import Organisation, SuspensionReason, User
+from lrs.organisations.selectors import get_managed_organisation, get_managed_user
 from lrs.organisations.signin import secret_answer_matches
 
 # Names that mark a shared or generic account, which the service prohibits (user guide 3.5.1).
@@ -67,76 +71,6 @@ class NewAccount:
 
     user: User
     one_time_password: str
-
-
-def _organisation_of(actor: Actor, organisation: Organisation | None) -> Organisation:
-    """The organisation whose users the actor manages: their own, or any for the service desk."""
-    ensure_can(actor, Permission.MANAGE_USERS)
-    if organisation is None or organisation.pk == actor.organisation.pk:
-        return actor.organisation
-    ensure_can(actor, Permission.MANAGE_ORGANISATIONS)
-    return organisation
-
-
-def _managed_users(actor: Actor, organisation: Organisation | None = None) -> QuerySet[User]:
-    scope = _organisation_of(actor, organisation)
-    return User.objects.filter(organisation=scope).exclude(username=SYSTEM_USERNAME)
-
-
-def get_managed_user(*, actor: Actor, user_id: int) -> User:
-    """A user of the actor's own organisation; another organisation's user is simply not found.
-
-    This holds for the service desk too: it does not reset other organisations' passwords or
-    unlock their accounts (user guide 3.2); it only creates a super user for an organisation
-    that has lost its own (`service_desk.replace_super_user`).
-    """
-    ensure_can(actor, Permission.MANAGE_USERS)
-    user = (
-        User.objects.select_related("organisation")
-        .exclude(username=SYSTEM_USERNAME)
-        .filter(organisation=actor.organisation, pk=user_id)
-        .first()
-    )
-    if user is None:
-        raise NotFound(_("There is no such user in your organisation."))
-    return user
-
-
-def find_users(
-    *,
-    actor: Actor,
-    username: str = "",
-    given_name: str = "",
-    family_name: str = "",
-    roles: Iterable[str] = (),
-    status: str = "",
-    organisation: Organisation | None = None,
-) -> QuerySet[User]:
-    """Users of the organisation matching every criterion given; blank criteria match all.
-
-    Leaving everything blank lists every user: the annual audit of user guide 3.3. With roles,
-    users holding any of them are listed.
-    """
-    users = _managed_users(actor, organisation)
-    if username.strip():
-        users = users.filter(username__icontains=username.strip())
-    if given_name.strip():
-        users = users.filter(first_name__icontains=given_name.strip())
-    if family_name.strip():
-        users = users.filter(last_name__icontains=family_name.strip())
-    wanted = [role for role in roles if role]
-    if wanted:
-        # Roles are a JSON list of strings; its text holds each role in double quotes, which
-        # both databases can test (JSON `contains` is not available on SQLite).
-        condition = Q()
-        for role in wanted:
-            condition |= Q(roles__icontains=f'"{role}"')
-        users = users.filter(condition)
-    if status == UserStatus.ACTIVE:
-        users = users.filter(is_active=True)
-    elif status == UserStatus.SUSPENDED:
-        users = users.filter(is_active=False)
-    return users.order_by("last_name", "first_name", "username")
 
 
 def _ascii_slug(text: str) -> str:
@@ -251,7 +185,7 @@ def _refuse_duplicate_person(organisation: Organisation, email: str, exclude: in
         )
 
 
-def _audit_user(actor: Actor, action: str, user: User, **details: object) -> None:
+def _audit_user(actor: Actor, action: AuditAction, user: User, **details: object) -> None:
     record_audit(
         actor=actor,
         action=action,
@@ -259,16 +193,108 @@ def _audit_user(actor: Actor, action: str, user: User, **details: object) -> Non
     )
 
 
+def clean_role_names(roles: Iterable[str]) -> list[str]:
+    """The roles, sorted and without blanks; an unknown role is refused."""
+    known = {role.value for role in Role}
+    cleaned = sorted({role.strip() for role in roles if role.strip()})
+    unknown = [role for role in cleaned if role not in known]
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown role: %(roles)s. Known roles: %(known)s.")
+            % {"roles": ", ".join(unknown), "known": ", ".join(sorted(known))},
+            field_errors={"roles": [_("Choose roles from the list of known roles.")]},
+        )
+    return cleaned
+
+
+def _set_up_account(
+    *,
+    organisation: Organisation,
+    username: str,
+    roles: Iterable[str],
+    details: AccountDetails | None,
+    password: str | None,
+    must_change_password: bool,
+) -> User:
+    """The service desk's account with a chosen username (see `create_user`)."""
+    cleaned_roles = clean_role_names(roles)
+    not_granted = [role for role in cleaned_roles if role not in organisation.granted_roles]
+    if not_granted:
+        raise ValidationFailed(
+            _("The organisation has not been granted the role(s): %(roles)s.")
+            % {"roles": ", ".join(not_granted)},
+            field_errors={"roles": [_("Not granted to this organisation.")]},
+        )
+    username = username.strip()
+    if not username:
+        raise ValidationFailed(field_errors={"username": [_("Enter a username.")]})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationFailed(
+            _("The username %(username)s is already taken.") % {"username": username},
+            field_errors={"username": [_("Already taken.")]},
+        )
+    user = User(
+        username=username,
+        organisation=organisation,
+        roles=cleaned_roles,
+        must_change_password=must_change_password,
+    )
+    if details is not None:
+        _apply(user, details)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationFailed(
+                " ".join(exc.messages), field_errors={"password": list(exc.messages)}
+            ) from exc
+        user.set_password(password)
+        user.password_changed_at = timezone.now()
+    user.save()
+    return user
+
+
 @transaction.atomic
-def create_user_account(
+def create_user(
     *,
     actor: Actor,
-    details: AccountDetails,
     roles: Iterable[str],
+    details: AccountDetails | None = None,
     organisation: Organisation | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    must_change_password: bool = True,
 ) -> NewAccount:
-    """Create a user with a generated username and a one-time password to change at sign-in."""
-    scope = _organisation_of(actor, organisation)
+    """Create a user of the organisation with roles from its granted set, and audit it.
+
+    A super user (or the service desk, for another organisation) gives the person's details:
+    they are checked (a real person's name, an email address, how the person was verified; no
+    generic accounts), the username is made from the names, and a one-time password, to be
+    changed at the first sign-in, is returned once.
+
+    Only the service desk may instead choose the `username` (the command line, demo data,
+    scripts): then `details` are optional, `password` is the account's password (or none:
+    no password works until one is reset), and `must_change_password=False` makes it the
+    user's own rather than a one-time password.
+    """
+    scope = get_managed_organisation(actor=actor, organisation=organisation)
+    if username is not None:
+        ensure_can(actor, Permission.MANAGE_ORGANISATIONS)
+        user = _set_up_account(
+            organisation=scope,
+            username=username,
+            roles=roles,
+            details=details,
+            password=password,
+            must_change_password=must_change_password,
+        )
+        _audit_user(actor, AuditAction.USER_CREATED, user, roles=user.roles)
+        return NewAccount(user=user, one_time_password=password or "")
+    details = details or AccountDetails(
+        given_name="", family_name="", email="", verification_provided=""
+    )
     errors = _validate_details(details)
     try:
         cleaned_roles = _validate_roles(scope, roles)
@@ -312,9 +338,7 @@ def _guard_last_super_user(user: User) -> None:
 
 
 @transaction.atomic
-def update_user_account(
-    *, actor: Actor, user: User, details: AccountDetails, roles: Iterable[str]
-) -> User:
+def update_user(*, actor: Actor, user: User, details: AccountDetails, roles: Iterable[str]) -> User:
     """Change a user's details and roles (an account is never passed on to someone else)."""
     user = get_managed_user(actor=actor, user_id=user.pk)
     errors = _validate_details(details)
@@ -342,8 +366,8 @@ def _refuse_own_account(actor: Actor, user: User, message: str) -> None:
         raise Conflict(message)
 
 
-def suspend_account(*, actor: Actor, user: User, reason: str) -> User:
-    """Suspend the account (no permission check: callers check theirs)."""
+def _suspend(*, actor: Actor, user: User, reason: SuspensionReason) -> User:
+    """Suspend the account (no permission check: its callers check theirs)."""
     if not user.is_active:
         return user
     _guard_last_super_user(user)
@@ -359,7 +383,7 @@ def suspend_user(*, actor: Actor, user: User) -> User:
     """Stop a user signing in until a super user reactivates them."""
     user = get_managed_user(actor=actor, user_id=user.pk)
     _refuse_own_account(actor, user, _("You can't suspend your own account."))
-    return suspend_account(actor=actor, user=user, reason=SuspensionReason.BY_SUPER_USER)
+    return _suspend(actor=actor, user=user, reason=SuspensionReason.BY_SUPER_USER)
 
 
 @transaction.atomic
@@ -414,3 +438,32 @@ def verify_user_identity(*, actor: Actor, user: User, answer: str) -> bool:
     verified = secret_answer_matches(user, answer)
     _audit_user(actor, AuditAction.USER_IDENTITY_VERIFIED, user, verified=verified)
     return verified
+
+
+@transaction.atomic
+def replace_super_user(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    super_user: AccountDetails,
+    suspend: Iterable[User] = (),
+) -> NewAccount:
+    """Create a new super user for an organisation that has lost its own (user guide 3.6).
+
+    Optionally suspend the old super user accounts at the same time.
+    """
+    ensure_can(actor, Permission.MANAGE_ORGANISATIONS)
+    old_super_users = list(suspend)
+    if any(old.organisation_id != organisation.pk for old in old_super_users):
+        raise NotFound(_("Only the organisation's own users can be suspended when replacing."))
+    account = create_user(
+        actor=actor, details=super_user, roles=[Role.SUPER_USER.value], organisation=organisation
+    )
+    for old in User.objects.filter(pk__in=[old.pk for old in old_super_users]):
+        _suspend(actor=actor, user=old, reason=SuspensionReason.BY_SERVICE_DESK)
+    record_audit(
+        actor=actor,
+        action=AuditAction.SUPER_USER_REPLACED,
+        details={"ukprn": organisation.ukprn, "new_username": account.user.username},
+    )
+    return account

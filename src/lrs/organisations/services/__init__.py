@@ -1,0 +1,62 @@
+"""Writes for organisations, users and API tokens; reads are in `lrs.organisations.selectors`.
+
+- `organisations`: the provider register, the service desk's registration of an organisation,
+  and the system's own actor;
+- `users`: creating and managing users;
+- `tokens`: API tokens.
+"""
+
+from lrs.organisations.models import SERVICE_DESK_UKPRN, SYSTEM_USERNAME
+from lrs.organisations.services.organisations import (
+    create_organisation,
+    register_organisation,
+    service_desk_system_actor,
+)
+from lrs.organisations.services.tokens import (
+    TOKEN_PREFIX,
+    IssuedToken,
+    authenticate_api_token,
+    issue_api_token,
+    revoke_api_token,
+)
+from lrs.organisations.services.users import (
+    AccountDetails,
+    NewAccount,
+    clean_role_names,
+    create_user,
+    delete_user,
+    generate_one_time_password,
+    generate_username,
+    reactivate_user,
+    replace_super_user,
+    reset_user_password,
+    suspend_user,
+    update_user,
+    verify_user_identity,
+)
+
+__all__ = [
+    "SERVICE_DESK_UKPRN",
+    "SYSTEM_USERNAME",
+    "TOKEN_PREFIX",
+    "AccountDetails",
+    "IssuedToken",
+    "NewAccount",
+    "authenticate_api_token",
+    "clean_role_names",
+    "create_organisation",
+    "create_user",
+    "delete_user",
+    "generate_one_time_password",
+    "generate_username",
+    "issue_api_token",
+    "reactivate_user",
+    "register_organisation",
+    "replace_super_user",
+    "reset_user_password",
+    "revoke_api_token",
+    "service_desk_system_actor",
+    "suspend_user",
+    "update_user",
+    "verify_user_identity",
+]
