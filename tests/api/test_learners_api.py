@@ -229,6 +229,64 @@ class TestViewAndUpdate:
         )
 
 
+INTRODUCTIONS = {
+    "found by ULN": lambda client, uln: client.post(
+        "/api/v1/learners/find-by-uln",
+        {"uln": uln, "given_name": "Megan", "family_name": "Pritchard"},
+    ),
+    "shown by a search": lambda client, uln: client.post("/api/v1/learners/search", MEGAN),
+    "shown by a registration": lambda client, uln: register(client, given_name="Meg"),
+}
+ROUTES = {
+    "view": lambda client, uln: client.get(f"/api/v1/learners/{uln}"),
+    "history": lambda client, uln: client.get(f"/api/v1/learners/{uln}/history"),
+    "update": lambda client, uln: client.patch(
+        f"/api/v1/learners/{uln}", {"version_number": 1, "notes": "Known to us now"}
+    ),
+}
+
+
+class TestWhoMayOpenARecord:
+    """A record opens by ULN only for an organisation that knows the learner (ADR 2)."""
+
+    @pytest.fixture
+    def megan(self, online):
+        return register(online).json()["learner"]["uln"]
+
+    @pytest.fixture
+    def other(self, api_as, school):
+        return api_as(school, ["online"])
+
+    @pytest.mark.parametrize("route", ROUTES)
+    @pytest.mark.parametrize("introduction", INTRODUCTIONS)
+    def test_a_record_opens_once_the_organisation_knows_the_learner(
+        self, other, megan, route, introduction
+    ):
+        open_record = ROUTES[route]
+        refused = open_record(other, megan)
+        assert refused.status_code == 404
+        assert "Pritchard" not in refused.content.decode()
+
+        introduced = INTRODUCTIONS[introduction](other, megan)
+        assert megan in introduced.content.decode()
+
+        assert open_record(other, megan).status_code == 200
+
+    @pytest.mark.parametrize("route", ROUTES)
+    def test_the_registering_organisation_opens_the_record(self, online, megan, route):
+        assert ROUTES[route](online, megan).status_code == 200
+
+    @pytest.mark.parametrize("route", ROUTES)
+    def test_a_uln_with_wrong_names_opens_nothing(self, other, megan, route):
+        wrong = other.post(
+            "/api/v1/learners/find-by-uln",
+            {"uln": megan, "given_name": "Ffion", "family_name": "Pritchard"},
+        )
+        assert wrong.status_code == 404
+
+        assert ROUTES[route](other, megan).status_code == 404
+
+
 def test_openapi_document_lists_every_route():
     response = Client().get("/api/v1/openapi.json")
     assert response.status_code == 200

@@ -786,3 +786,80 @@ class TestEdit:
         assert view_only.post(edit_url(megan.uln), data).status_code == 403
         megan.refresh_from_db()
         assert megan.version_number == 1
+
+
+INTRODUCTIONS: dict[str, Callable[[Client, Learner], Any]] = {
+    "found by ULN": lambda client, megan: client.post(
+        FIND_ULN,
+        {"uln-uln": megan.uln, "uln-given_name": "Megan", "uln-family_name": "Pritchard"},
+    ),
+    "shown by a search": lambda client, megan: client.post(FIND_DETAILS, search_post()),
+    "shown by a registration": lambda client, megan: client.post(
+        REGISTER,
+        register_post(
+            given_name="Meg",
+            family_name="Pritchard",
+            middle_other_name="Eleri",
+            gender="2",
+            date_of_birth=megan.date_of_birth,
+            last_known_postcode="CF10 3AT",
+        ),
+    ),
+}
+ROUTES: dict[str, Callable[[Client, Learner], Any]] = {
+    "profile": lambda client, megan: client.get(detail_url(megan.uln)),
+    "edit page": lambda client, megan: client.get(edit_url(megan.uln)),
+    "edit": lambda client, megan: client.post(
+        edit_url(megan.uln),
+        register_post(
+            given_name="Megan",
+            family_name="Pritchard",
+            middle_other_name="Eleri",
+            gender="2",
+            date_of_birth=megan.date_of_birth,
+            last_known_postcode="CF10 3AT",
+            notes="Known to us now",
+            version_number=str(megan.version_number),
+        ),
+    ),
+}
+OPENED = {"profile": 200, "edit page": 200, "edit": 302}
+
+
+class TestWhoMayOpenARecord:
+    """A record opens by ULN only for an organisation that knows the learner (ADR 2)."""
+
+    @pytest.fixture
+    def other(self, signed_in: SignIn, school: Organisation, make_user: MakeUser) -> Client:
+        return signed_in(make_user(school, ["online"]))
+
+    @pytest.mark.parametrize("route", ROUTES)
+    @pytest.mark.parametrize("introduction", INTRODUCTIONS)
+    def test_a_record_opens_once_the_organisation_knows_the_learner(
+        self, other: Client, megan: Learner, route: str, introduction: str
+    ) -> None:
+        open_record = ROUTES[route]
+        refused = open_record(other, megan)
+        assert refused.status_code == 404
+        assert "Eleri" not in text(refused)
+
+        INTRODUCTIONS[introduction](other, megan)
+
+        assert open_record(other, megan).status_code == OPENED[route]
+
+    @pytest.mark.parametrize("route", ROUTES)
+    def test_the_registering_organisation_opens_the_record(
+        self, online: Client, megan: Learner, route: str
+    ) -> None:
+        assert ROUTES[route](online, megan).status_code == OPENED[route]
+
+    @pytest.mark.parametrize("route", ROUTES)
+    def test_a_uln_with_wrong_names_opens_nothing(
+        self, other: Client, megan: Learner, route: str
+    ) -> None:
+        other.post(
+            FIND_ULN,
+            {"uln-uln": megan.uln, "uln-given_name": "Ffion", "uln-family_name": "Pritchard"},
+        )
+
+        assert ROUTES[route](other, megan).status_code == 404

@@ -50,3 +50,30 @@ def insert_objects(model: type[models.Model], objects: Iterable[models.Model]) -
     ]
     insert_rows(model, [field.column for field in fields], rows)
     return len(rows)
+
+
+_ROWS_PER_STATEMENT = 1000
+
+
+def insert_new_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows of database-ready values, skipping any whose key is already in the table.
+
+    `INSERT … ON CONFLICT DO NOTHING` (PostgreSQL, and SQLite since 3.24) with many rows per
+    statement: a batch chunk records what it learnt in one statement, whoever recorded it first.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    row_placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            part = rows[start : start + _ROWS_PER_STATEMENT]
+            values = ", ".join([row_placeholders] * len(part))
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {values} ON CONFLICT DO NOTHING",  # noqa: S608 - names come from model metadata
+                [value for row in part for value in row],
+            )

@@ -21,7 +21,7 @@ from lrs.learners import matching_adapter
 from lrs.learners.choices import LearnerStatus
 from lrs.learners.columns import COLUMN_TO_FIELD, parse_date
 from lrs.learners.details import DATE_FIELDS, LEARNER_FIELDS, LearnerDetails
-from lrs.learners.models import Learner, LearnerMatchKey
+from lrs.learners.models import KnownBy, KnownLearner, Learner, LearnerMatchKey
 from lrs.learners.validation import validate_learner_details
 
 REQUIRED_COLUMNS = ("ULN", "GivenName", "FamilyName", "DateOfBirth", "Gender", "LastKnownPostCode")
@@ -193,6 +193,7 @@ def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
             ],
         )
         organisation = actor.organisation
+        stamp = connection.ops.adapt_datetimefield_value(now)
         insert_rows(
             AuditEvent,
             (
@@ -210,7 +211,7 @@ def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
             ),
             [
                 (
-                    connection.ops.adapt_datetimefield_value(now),
+                    stamp,
                     actor.user.pk,
                     actor.user.username,
                     organisation.pk,
@@ -221,6 +222,20 @@ def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
                     1,
                     "{}",
                     "{}",
+                )
+                for row in fresh
+            ],
+        )
+        # The importing organisation knows the learners it loaded (new learners: no conflicts).
+        insert_rows(
+            KnownLearner,
+            ("organisation_id", "learner_id", "how", "since"),
+            [
+                (
+                    organisation.pk,
+                    ids[row.uln],
+                    KnownBy.IMPORTED.value,
+                    stamp,
                 )
                 for row in fresh
             ],
@@ -263,7 +278,9 @@ def _refresh_statistics() -> None:
     On PostgreSQL, outside a transaction, VACUUM as well: it marks the new pages all-visible,
     so candidate look-ups become index-only scans of (key, learner_id).
     """
-    tables = [model._meta.db_table for model in (Learner, LearnerMatchKey, AuditEvent)]
+    tables = [
+        model._meta.db_table for model in (Learner, LearnerMatchKey, AuditEvent, KnownLearner)
+    ]
     command = "ANALYZE"
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         command = "VACUUM ANALYZE"

@@ -99,3 +99,38 @@ class LearnerMatchKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class KnownBy(models.TextChoices):
+    """How an organisation came to know a learner (stored; not shown to users)."""
+
+    REGISTERED = "registered"
+    IMPORTED = "imported"
+    FOUND_BY_ULN = "found_by_uln"
+    SEARCH_RESULT = "search_result"
+    UPDATED = "updated"
+
+
+class KnownLearner(models.Model):
+    """A learner an organisation knows, so that its users may open the record by ULN (ADR 2).
+
+    An organisation comes to know a learner by registering or importing them, finding them by
+    ULN and names, being shown them as a search result, or updating them. One row per
+    organisation and learner, for the first time: later ones change nothing. Written by the
+    services that establish it (`lrs.learners.known.record_known`); read by one selector,
+    `lrs.learners.selectors.is_known_to_organisation`. The audit trail is not consulted, so
+    a new audited action can't change who may open a record.
+    """
+
+    pk = models.CompositePrimaryKey("organisation", "learner")
+    # The primary key's index (organisation, learner) serves every look-up; no other index,
+    # so that recording a batch chunk's search results costs one index entry each.
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="+", db_index=False)
+    how = models.CharField(max_length=16, choices=KnownBy.choices)
+    since = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} knows {self.learner_id} ({self.how})"

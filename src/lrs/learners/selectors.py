@@ -19,8 +19,9 @@ from lrs.identifiers import IdentifierError, validate_uln
 from lrs.learners import matching_adapter
 from lrs.learners.details import SearchDetails
 from lrs.learners.errors import LearnerNotFound
+from lrs.learners.known import record_known
 from lrs.learners.matching_adapter import Matched, SearchOutcome
-from lrs.learners.models import Learner
+from lrs.learners.models import KnownBy, KnownLearner, Learner
 from lrs.learners.validation import validate_search_details
 from lrs.matching import are_name_variants, normalise_name
 
@@ -80,6 +81,7 @@ def find_learner_by_uln(*, uln: str, given_name: str, family_name: str, actor: A
         learner=learner,
         details={"searched_uln": uln, "master_substituted": substituted},
     )
+    record_known(actor=actor, learner_ids=[learner.pk], how=KnownBy.FOUND_BY_ULN)
     return UlnLookup(learner=learner, searched_uln=uln, master_substituted=substituted)
 
 
@@ -136,8 +138,10 @@ def match_learners_many(
 
 
 def record_searches(*, actor: Actor, results: Sequence[SearchOutcome | ValidationFailed]) -> None:
-    """Audit searches: each one, and each learner it returned, in one write."""
+    """Audit searches, each one and each learner it returned, in one write; the learners shown
+    become known to the actor's organisation (one more write)."""
     events = []
+    shown: list[int] = []
     for outcome in results:
         if isinstance(outcome, ValidationFailed):
             continue
@@ -157,30 +161,22 @@ def record_searches(*, actor: Actor, results: Sequence[SearchOutcome | Validatio
             )
             for match in outcome.matches
         ]
+        shown += [match.learner.pk for match in outcome.matches]
     record_audits(events)
-
-
-# Actions by which an organisation comes to know a learner: after one of these, its users may
-# open the learner's record by ULN alone.
-_INTRODUCING_ACTIONS = (
-    AuditAction.LEARNER_REGISTERED,
-    AuditAction.LEARNER_IMPORTED,
-    AuditAction.LEARNER_FOUND_BY_ULN,
-    AuditAction.LEARNER_SEARCHED_RESULT,
-    AuditAction.LEARNER_UPDATED,
-)
+    record_known(actor=actor, learner_ids=shown, how=KnownBy.SEARCH_RESULT)
 
 
 def is_known_to_organisation(*, learner: Learner, actor: Actor) -> bool:
-    """Whether the actor's organisation has found, registered or updated this learner.
+    """Whether the actor's organisation knows this learner (`KnownLearner`, ADR 2).
 
     A ULN alone must not open a record (ULNs could be guessed); the organisation first finds
-    the learner by ULN and names or by personal details, as in the real portal.
+    the learner by ULN and names or by personal details, as in the real portal, or registers,
+    imports or updates them. The service desk may open any record.
     """
     if actor.can(Permission.MANAGE_ORGANISATIONS):
         return True
-    return AuditEvent.objects.filter(
-        learner=learner, organisation=actor.organisation, action__in=_INTRODUCING_ACTIONS
+    return KnownLearner.objects.filter(
+        organisation_id=actor.organisation.pk, learner_id=learner.pk
     ).exists()
 
 
@@ -207,7 +203,7 @@ def list_learner_history(*, learner: Learner, actor: Actor) -> QuerySet[AuditEve
     """Every registration and change of the learner: who, organisation, channel, when, values."""
     ensure_can(actor, Permission.VIEW_LEARNER_HISTORY)
     return AuditEvent.objects.filter(
-        learner=learner,
+        learner_id=learner.pk,
         action__in=[
             AuditAction.LEARNER_REGISTERED,
             AuditAction.LEARNER_IMPORTED,

@@ -28,8 +28,9 @@ from lrs.learners.errors import (
     StaleVersion,
     UlnNotFoundForUpdate,
 )
+from lrs.learners.known import record_known
 from lrs.learners.matching_adapter import SearchOutcome
-from lrs.learners.models import Learner
+from lrs.learners.models import KnownBy, Learner
 from lrs.learners.selectors import is_known_to_organisation
 from lrs.learners.validation import validate_learner_details
 from lrs.matching import MatchKind
@@ -76,7 +77,8 @@ def _insert_learner(learner: Learner) -> None:
 
 
 def _record_shown(actor: Actor, search: SearchOutcome) -> None:
-    """Audit the learners a registration's search showed, as a search would (ADR 2)."""
+    """Audit the learners a registration's search showed, which become known to the actor's
+    organisation, as a search's would (ADR 2)."""
     record_audits(
         [
             audit_event(
@@ -87,6 +89,11 @@ def _record_shown(actor: Actor, search: SearchOutcome) -> None:
             )
             for match in search.matches
         ]
+    )
+    record_known(
+        actor=actor,
+        learner_ids=[match.learner.pk for match in search.matches],
+        how=KnownBy.SEARCH_RESULT,
     )
 
 
@@ -156,6 +163,7 @@ def register_learner(
             "confirmed_not_possible_match": search.kind is not MatchKind.NONE,
         },
     )
+    record_known(actor=actor, learner_ids=[learner.pk], how=KnownBy.REGISTERED)
     return RegistrationResult(RegistrationStatus.REGISTERED, search, learner)
 
 
@@ -230,4 +238,5 @@ def update_learner(
         raise IdenticalLearnerExists() from None
     matching_adapter.store_keys(learner)
     record_audit(actor=actor, action=AuditAction.LEARNER_UPDATED, learner=learner, changes=diff)
+    record_known(actor=actor, learner_ids=[learner.pk], how=KnownBy.UPDATED)
     return learner
