@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lrs.api.errors import status_for
 from lrs.batches.files import (
     KNOWN_COLUMNS,
     BadBatchFile,
@@ -239,7 +240,7 @@ def test_bad_batch_file_is_a_validation_failure() -> None:
     error = BadBatchFile("x")
     assert isinstance(error, ValidationFailed)
     assert error.code == "bad_batch_file"
-    assert error.status == 422
+    assert status_for(error) == 422
 
 
 # --- Refused: size, name, encoding ------------------------------------------------------------

@@ -4,10 +4,11 @@ import datetime
 
 import pytest
 
+from lrs.core.audit import AuditAction
 from lrs.core.errors import PermissionDenied, ValidationFailed
+from lrs.core.models import AuditEvent
 from lrs.learners.errors import (
     IdenticalLearnerExists,
-    NoChanges,
     StaleVersion,
     UlnNotFoundForUpdate,
 )
@@ -25,16 +26,22 @@ def learner(online_actor):
 
 
 def test_update_changes_the_learner_and_bumps_the_version(learner, online_actor):
-    updated = update_learner(
+    result = update_learner(
         uln=learner.uln,
         version_number=1,
         changes={"last_known_postcode": "sa1 1nw", "email_address": "megan@example.com"},
         actor=online_actor,
     )
+    updated = result.learner
 
     assert updated.version_number == 2
     assert updated.last_known_postcode == "SA1 1NW"
     assert updated.email_address == "megan@example.com"
+    assert result.changed
+    assert result.changes == {
+        "last_known_postcode": ["CF10 3AT", "SA1 1NW"],
+        "email_address": ["", "megan@example.com"],
+    }
 
 
 def test_a_stale_version_is_refused(learner, online_actor):
@@ -49,23 +56,26 @@ def test_a_stale_version_is_refused(learner, online_actor):
     assert refused.value.code == "WSRC0013"
 
 
-def test_no_change_is_reported_and_keeps_the_version(learner, online_actor):
-    with pytest.raises(NoChanges) as refused:
-        update_learner(
-            uln=learner.uln,
-            version_number=1,
-            changes={"given_name": "Megan", "last_known_postcode": "cf10 3at"},
-            actor=online_actor,
-        )
-    assert refused.value.code == "WSRC0020"
+def test_no_change_is_reported_in_the_result_and_keeps_the_version(learner, online_actor):
+    result = update_learner(
+        uln=learner.uln,
+        version_number=1,
+        changes={"given_name": "Megan", "last_known_postcode": "cf10 3at"},
+        actor=online_actor,
+    )
+
+    assert not result.changed
+    assert result.changes == {}
+    assert result.learner == learner
     learner.refresh_from_db()
     assert learner.version_number == 1
+    assert not AuditEvent.objects.filter(action=AuditAction.LEARNER_UPDATED).exists()
 
 
 def test_a_family_name_change_keeps_the_old_name_as_previous_family_name(learner, online_actor):
     updated = update_learner(
         uln=learner.uln, version_number=1, changes={"family_name": "Hughes"}, actor=online_actor
-    )
+    ).learner
 
     assert updated.family_name == "Hughes"
     assert updated.previous_family_name == "Pritchard"

@@ -1,4 +1,8 @@
-"""One mapping from errors to HTTP responses: JSON with a code and a human message."""
+"""One mapping from errors to HTTP responses: JSON with a code and a human message.
+
+The services' errors (`lrs.core.errors.DomainError`) know nothing of HTTP; their statuses are
+here, and only here.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,32 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from lrs.core.errors import DomainError
+from lrs.batches.uploads import UploadTooLarge
+from lrs.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+
+# Each kind of error's status; an error takes the status of its nearest kind listed.
+STATUS_FOR_ERROR: dict[type[DomainError], int] = {
+    DomainError: 400,
+    ValidationFailed: 422,
+    PermissionDenied: 403,
+    NotFound: 404,
+    Conflict: 409,
+    UploadTooLarge: 413,
+}
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status of a service's error."""
+    for kind in type(error).__mro__:
+        if kind in STATUS_FOR_ERROR:
+            return STATUS_FOR_ERROR[kind]
+    return 400
 
 
 def error_body(
@@ -36,7 +65,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return api.create_response(
-            request, error_body(exc.code, exc.message, exc.field_errors), status=exc.status
+            request, error_body(exc.code, exc.message, exc.field_errors), status=status_for(exc)
         )
 
     @api.exception_handler(ValidationError)

@@ -1,42 +1,34 @@
-"""The real service's web-service response codes (WSRC), so MIS developers recognise outcomes."""
+"""What the web services say with each response code (WSRC): the codes themselves are defined
+once, in `lrs.learners.response_codes`."""
 
 from django.utils.translation import gettext_lazy as _
 
+from lrs.learners.response_codes import ResponseCode
 from lrs.matching import MatchKind
 
-NO_MATCH = "WSRC0001"
-TOO_MANY_MATCHES = "WSRC0002"
-POSSIBLE_MATCHES = "WSRC0003"
-EXACT_MATCH = "WSRC0004"
-REGISTERED = "WSRC0005"
-UPDATED = "WSRC0006"
-STALE_VERSION = "WSRC0013"
-NOT_FOUND_FOR_UPDATE = "WSRC0019"
-NO_CHANGES = "WSRC0020"
-IDENTICAL_LEARNER = "WSRC0021"
-MASTER_SUBSTITUTED = "WSRC0022"
-
 FOR_MATCH_KIND = {
-    MatchKind.NONE: NO_MATCH,
-    MatchKind.TOO_MANY: TOO_MANY_MATCHES,
-    MatchKind.POSSIBLE: POSSIBLE_MATCHES,
-    MatchKind.EXACT: EXACT_MATCH,
+    MatchKind.NONE: ResponseCode.NO_MATCH,
+    MatchKind.TOO_MANY: ResponseCode.TOO_MANY_MATCHES,
+    MatchKind.POSSIBLE: ResponseCode.POSSIBLE_MATCHES,
+    MatchKind.EXACT: ResponseCode.EXACT_MATCH,
 }
 
 MESSAGES = {
-    NO_MATCH: _("No match. Check the details, try the search tips, then register the learner."),
-    TOO_MANY_MATCHES: _(
+    ResponseCode.NO_MATCH: _(
+        "No match. Check the details, try the search tips, then register the learner."
+    ),
+    ResponseCode.TOO_MANY_MATCHES: _(
         "Your search returns more than the maximum number of learners permitted (10). Check the "
         "details and add optional ones (middle names, previous family name, UPN or UCI)."
     ),
-    POSSIBLE_MATCHES: _(
+    ResponseCode.POSSIBLE_MATCHES: _(
         "Possible matches. Check each learner's details carefully before using a ULN."
     ),
-    EXACT_MATCH: _("Exact match."),
-    REGISTERED: _("Learner successfully registered."),
-    UPDATED: _("Learner successfully updated."),
-    NO_CHANGES: _("No changes found, therefore the learner was not updated."),
-    MASTER_SUBSTITUTED: _(
+    ResponseCode.EXACT_MATCH: _("Exact match."),
+    ResponseCode.REGISTERED: _("Learner successfully registered."),
+    ResponseCode.UPDATED: _("Learner successfully updated."),
+    ResponseCode.NO_CHANGES: _("No changes found, therefore the learner was not updated."),
+    ResponseCode.MASTER_SUBSTITUTED: _(
         "The ULN searched for is linked to a master ULN; the master learner is returned."
     ),
 }
@@ -49,7 +41,7 @@ REGISTER_WARNING = _(
 )
 
 
-def message_for(code: str) -> str:
+def message_for(code: ResponseCode) -> str:
     return str(MESSAGES.get(code, ""))
 
 

@@ -46,7 +46,6 @@ class UploadTooLarge(ValidationFailed):
     """The file is over `MAX_UPLOAD_BYTES`: refused before it is read."""
 
     code = "request_too_large"
-    status = 413
 
 
 class UploadedContent(Protocol):

@@ -1,4 +1,8 @@
-"""Errors a caller can act on. Each has a stable code; views and the API translate them."""
+"""Errors a caller can act on. Each has a stable code and a message in the user's language.
+
+They know nothing of HTTP: the API maps each kind to a status in one place (`lrs.api.errors`),
+and the portal shows the message on the page.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ class DomainError(Exception):
     """A rule of the service refused the request."""
 
     code: str = "error"
-    status: int = 400
     default_message = _("The request could not be completed.")
 
     def __init__(
@@ -32,22 +35,18 @@ class DomainError(Exception):
 
 class ValidationFailed(DomainError):
     code = "validation_failed"
-    status = 422
     default_message = _("Some of the details are missing or not valid.")
 
 
 class PermissionDenied(DomainError):
     code = "permission_denied"
-    status = 403
     default_message = _("You do not have permission to do this.")
 
 
 class NotFound(DomainError):
     code = "not_found"
-    status = 404
     default_message = _("Not found.")
 
 
 class Conflict(DomainError):
     code = "conflict"
-    status = 409

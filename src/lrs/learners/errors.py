@@ -3,10 +3,11 @@
 from django.utils.translation import gettext_lazy as _
 
 from lrs.core.errors import Conflict, NotFound
+from lrs.learners.response_codes import ResponseCode
 
 
 class IdenticalLearnerExists(Conflict):
-    code = "WSRC0021"
+    code = ResponseCode.IDENTICAL_LEARNER
     # The real service's "Register Learner not allowed" message (user guide 4.2.4).
     default_message = _(
         "The data you have entered will create a Learner with key information identical to one "
@@ -18,26 +19,20 @@ class IdenticalLearnerExists(Conflict):
 
 
 class StaleVersion(Conflict):
-    code = "WSRC0013"
+    code = ResponseCode.STALE_VERSION
     default_message = _(
         "The ULN has been updated since you last obtained the details. Find the learner again "
         "and make your changes to the latest version."
     )
 
 
-class NoChanges(Conflict):
-    code = "WSRC0020"
-    status = 200
-    default_message = _("No changes found, therefore the learner was not updated.")
-
-
 class LearnerNotFound(NotFound):
-    code = "WSRC0001"
+    code = ResponseCode.NO_MATCH
     default_message = _("No learner matches these details.")
 
 
 class UlnNotFoundForUpdate(NotFound):
-    code = "WSRC0019"
+    code = ResponseCode.NOT_FOUND_FOR_UPDATE
     default_message = _("ULN not found for update.")
 
 

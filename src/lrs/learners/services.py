@@ -24,7 +24,6 @@ from lrs.learners.details import DATE_FIELDS, LEARNER_FIELDS, LearnerDetails
 from lrs.learners.errors import (
     IdenticalLearnerExists,
     LinkedUlnNotUpdatable,
-    NoChanges,
     StaleVersion,
     UlnNotFoundForUpdate,
 )
@@ -52,6 +51,19 @@ class RegistrationResult:
     status: RegistrationStatus
     search: SearchOutcome
     learner: Learner | None = None
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """The learner after an update, and what changed: {field: [old, new]}, empty if nothing
+    did (the real service's WSRC0020, "no changes found")."""
+
+    learner: Learner
+    changes: dict[str, list[Any]]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
 
 
 def _json_value(value: Any) -> Any:
@@ -182,8 +194,11 @@ def update_learner(
     version_number: int,
     changes: Mapping[str, Any],
     actor: Actor,
-) -> Learner:
-    """Apply changes to the learner's current version; a stale version is refused (WSRC0013)."""
+) -> UpdateResult:
+    """Apply changes to the learner's current version; a stale version is refused (WSRC0013).
+
+    Changes that change nothing write nothing: the result says so (`changed` is False).
+    """
     ensure_can(actor, Permission.UPDATE_LEARNER)
     unknown = sorted(set(changes) - set(LEARNER_FIELDS))
     if unknown:
@@ -211,7 +226,7 @@ def update_learner(
         new = new.replace(previous_family_name=old.family_name)
     diff = _diff(old, new)
     if not diff:
-        raise NoChanges()
+        return UpdateResult(learner=learner, changes={})
     identity = matching_adapter.identity_key_of(new)
     if Learner.objects.filter(identity_key=identity).exclude(pk=learner.pk).exists():
         raise IdenticalLearnerExists(
@@ -239,4 +254,4 @@ def update_learner(
     matching_adapter.store_keys(learner)
     record_audit(actor=actor, action=AuditAction.LEARNER_UPDATED, learner=learner, changes=diff)
     record_known(actor=actor, learner_ids=[learner.pk], how=KnownBy.UPDATED)
-    return learner
+    return UpdateResult(learner=learner, changes=diff)

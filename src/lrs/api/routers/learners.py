@@ -23,8 +23,8 @@ from lrs.api.schemas.learners import (
     SearchOut,
     UpdateIn,
 )
-from lrs.learners.errors import NoChanges
 from lrs.learners.matching_adapter import SearchOutcome
+from lrs.learners.response_codes import ResponseCode
 from lrs.learners.selectors import (
     find_learner_by_uln,
     get_learner,
@@ -44,7 +44,9 @@ ERRORS: dict[int, type[ErrorOut]] = {
 }
 
 
-def _search_body(outcome: SearchOutcome, code: str | None = None, message: str = "") -> SearchOut:
+def _search_body(
+    outcome: SearchOutcome, code: ResponseCode | None = None, message: str = ""
+) -> SearchOut:
     code = code or rc.FOR_MATCH_KIND[outcome.kind]
     return SearchOut(
         response_code=code,
@@ -69,7 +71,7 @@ def find_by_uln(request: HttpRequest, payload: FindByUlnIn) -> FindByUlnOut:
         family_name=payload.family_name,
         actor=actor_for(request),
     )
-    code = rc.MASTER_SUBSTITUTED if found.master_substituted else rc.EXACT_MATCH
+    code = ResponseCode.MASTER_SUBSTITUTED if found.master_substituted else ResponseCode.EXACT_MATCH
     return FindByUlnOut(
         response_code=code,
         message=rc.message_for(code),
@@ -95,14 +97,17 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
         return Status(
             201,
             LearnerResponseOut(
-                response_code=rc.REGISTERED,
-                message=rc.message_for(rc.REGISTERED),
+                response_code=ResponseCode.REGISTERED,
+                message=rc.message_for(ResponseCode.REGISTERED),
                 learner=LearnerOut.of(result.learner),
             ),
         )
     if result.status is RegistrationStatus.ALREADY_REGISTERED:
         return Status(
-            409, _search_body(result.search, rc.EXACT_MATCH, str(rc.ALREADY_REGISTERED_MESSAGE))
+            409,
+            _search_body(
+                result.search, ResponseCode.EXACT_MATCH, str(rc.ALREADY_REGISTERED_MESSAGE)
+            ),
         )
     return Status(409, _search_body(result.search, message=str(rc.REGISTER_WARNING)))
 
@@ -117,21 +122,23 @@ def view(request: HttpRequest, uln: str) -> LearnerOut:
 def update(request: HttpRequest, uln: str, payload: UpdateIn) -> LearnerResponseOut:
     """Update a learner; send the version_number you read (a stale one is refused, WSRC0013)."""
     actor = actor_for(request)
-    try:
-        learner = update_learner(
-            uln=uln,
-            version_number=payload.version_number,
-            changes=payload.changes(),
-            actor=actor,
-        )
-    except NoChanges:
+    result = update_learner(
+        uln=uln,
+        version_number=payload.version_number,
+        changes=payload.changes(),
+        actor=actor,
+    )
+    if not result.changed:
+        # Nothing written; the record is shown as it stands, which is a view (audited).
         return LearnerResponseOut(
-            response_code=rc.NO_CHANGES,
-            message=rc.message_for(rc.NO_CHANGES),
+            response_code=ResponseCode.NO_CHANGES,
+            message=rc.message_for(ResponseCode.NO_CHANGES),
             learner=LearnerOut.of(get_learner(uln=uln, actor=actor)),
         )
     return LearnerResponseOut(
-        response_code=rc.UPDATED, message=rc.message_for(rc.UPDATED), learner=LearnerOut.of(learner)
+        response_code=ResponseCode.UPDATED,
+        message=rc.message_for(ResponseCode.UPDATED),
+        learner=LearnerOut.of(result.learner),
     )
 
 

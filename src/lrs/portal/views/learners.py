@@ -29,7 +29,7 @@ from lrs.core.models import AuditEvent
 from lrs.core.roles import Permission
 from lrs.learners.choices import AbilityToShare, Gender, LearnerStatus, VerificationType
 from lrs.learners.details import DATE_FIELDS, LearnerDetails
-from lrs.learners.errors import LearnerNotFound, NoChanges, StaleVersion, UlnNotFoundForUpdate
+from lrs.learners.errors import LearnerNotFound, StaleVersion, UlnNotFoundForUpdate
 from lrs.learners.match_reasons import evidence_data, evidence_from_data, match_reasons
 from lrs.learners.matching_adapter import LearnerMatch
 from lrs.learners.models import Learner
@@ -449,15 +449,12 @@ def edit_view(request: HttpRequest, actor: Actor, uln: str) -> HttpResponse:
         form = EditLearnerForm(request.POST)
         if form.is_valid():
             try:
-                update_learner(
+                result = update_learner(
                     uln=uln,
                     version_number=form.cleaned_data["version_number"],
                     changes=form.changes(),
                     actor=actor,
                 )
-            except NoChanges as exc:
-                messages.info(request, exc.message)
-                return redirect("portal:learner-detail", uln=uln)
             except UlnNotFoundForUpdate as exc:
                 return _not_found(request, exc.message)
             except StaleVersion as exc:
@@ -466,7 +463,12 @@ def edit_view(request: HttpRequest, actor: Actor, uln: str) -> HttpResponse:
             except DomainError as exc:
                 _show_service_errors(form, exc)
             else:
-                messages.success(request, gettext("The learner's details have been updated."))
+                if result.changed:
+                    messages.success(request, gettext("The learner's details have been updated."))
+                else:
+                    messages.info(
+                        request, gettext("No changes found, therefore the learner was not updated.")
+                    )
                 return redirect("portal:learner-detail", uln=uln)
     try:
         learner = get_learner(uln=uln, actor=actor)
