@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import datetime
+import itertools
+import random
 
 import pytest
 
 from lrs.core.errors import PermissionDenied, ValidationFailed
 from lrs.core.models import AuditEvent
-from lrs.identifiers import is_valid_uln
+from lrs.identifiers import generate_uln, is_valid_uln, uln_check_digit
 from lrs.learners.errors import IdenticalLearnerExists
 from lrs.learners.models import Learner, LearnerMatchKey
 from lrs.learners.services import RegistrationStatus, register_learner
@@ -30,7 +32,7 @@ def test_registering_a_new_learner_issues_a_valid_random_uln(online_actor):
 def test_registration_is_audited_with_who_organisation_channel_and_values(online_actor):
     learner = register_learner(details=learner_details(), actor=online_actor).learner
 
-    event = AuditEvent.objects.get(learner=learner, action="learner.registered")
+    event = AuditEvent.objects.get(learner_id=learner.pk, action="learner.registered")
     assert event.username == online_actor.user.username
     assert event.organisation_name == "Riverside College"
     assert event.channel == "portal"
@@ -38,20 +40,88 @@ def test_registration_is_audited_with_who_organisation_channel_and_values(online
     assert event.changes["date_of_birth"] == [None, "2009-04-12"]
 
 
-def test_ulns_are_not_sequential(online_actor):
+def _guessable(ulns: list[str]) -> str:
+    """Why ULNs issued one after another look allocated in a guessable way, or "" if they don't.
+
+    A valid ULN ends in a check digit, so a sequential allocator issues the next valid number:
+    nine-digit prefixes one or two apart, not consecutive integers. A counter, a clock or a
+    fixed stride issues them in order. Random ULNs do neither: twelve in order (either way) is
+    a chance of 1 in 2 × 10^8, two prefixes within 10 of each other about 1 in 700,000.
+    """
+    prefixes = [int(uln[:9]) for uln in ulns]
+    if prefixes in (sorted(prefixes), sorted(prefixes, reverse=True)):
+        return "issued in order"
+    close = [(a, b) for a, b in itertools.combinations(prefixes, 2) if abs(a - b) < 10]
+    if close:
+        return f"issued next to each other: {close}"
+    return ""
+
+
+def _sequential_ulns(start: int, count: int) -> list[str]:
+    """What a sequential allocator would issue: the next valid ULNs from `start` on."""
+    issued: list[str] = []
+    prefix = start
+    while len(issued) < count:
+        check = uln_check_digit(str(prefix))
+        if check is not None:
+            issued.append(f"{prefix}{check}")
+        prefix += 1
+    return issued
+
+
+def test_the_guessability_check_catches_what_guessable_allocators_issue():
+    sequential = _sequential_ulns(100_000_000, 12)
+    assert "in order" in _guessable(sequential)
+    assert "next to each other" in _guessable(sequential[::2] + sequential[1::2])
+    strided = [f"{p}{uln_check_digit(str(p))}" for p in range(100_000_000, 10**9, 7919)]
+    assert "in order" in _guessable([uln for uln in strided if not uln.endswith("None")][:12])
+    assert _guessable([generate_uln(random.Random(seed)) for seed in range(12)]) == ""
+
+
+def test_ulns_are_issued_in_no_guessable_order(online_actor):
     ulns = [
         register_learner(
-            details=learner_details(given_name=name, family_name=family, last_known_postcode=pc),
+            details=learner_details(
+                given_name=given,
+                family_name=family,
+                date_of_birth=datetime.date(2008, 1 + number % 12, 1 + number),
+                last_known_postcode=postcode,
+            ),
             actor=online_actor,
+            confirm_not_possible_match=True,
         ).learner.uln
-        for name, family, pc in [
-            ("Dafydd", "Rees", "SA1 1NW"),
-            ("Oliver", "Nowak", "B15 2TT"),
-            ("Amara", "Okafor", "M14 5RX"),
-        ]
+        for number, (given, family, postcode) in enumerate(
+            [
+                ("Dafydd", "Rees", "SA1 1NW"),
+                ("Oliver", "Nowak", "B15 2TT"),
+                ("Amara", "Okafor", "M14 5RX"),
+                ("Catrin", "Morgan", "LL57 2DG"),
+                ("Jamal", "Hussain", "BD7 1DP"),
+                ("Eilidh", "Fraser", "IV2 3JH"),
+                ("Tomasz", "Kowalski", "PE1 1XL"),
+                ("Grace", "Adeyemi", "SE15 5EW"),
+                ("Harri", "Pugh", "SY23 3BU"),
+                ("Priya", "Shah", "LE4 6RE"),
+                ("Niamh", "Doherty", "BT48 6HQ"),
+                ("Osian", "Jenkins", "CF24 4HQ"),
+            ]
+        )
     ]
-    assert len(set(ulns)) == 3
-    assert sorted(ulns) != [str(int(ulns[0]) + i) for i in range(3)]
+
+    assert len(set(ulns)) == 12
+    assert _guessable(ulns) == ""
+
+
+def test_the_same_learner_registered_again_gets_another_uln(online_actor):
+    """A ULN derived from the learner's details could be worked out from them."""
+    first = register_learner(details=learner_details(), actor=online_actor).learner
+    assert first is not None
+    Learner.objects.filter(pk=first.pk).delete()
+
+    again = register_learner(details=learner_details(), actor=online_actor).learner
+
+    assert again is not None
+    assert again.uln != first.uln
 
 
 def test_identical_key_information_is_refused(online_actor):
@@ -217,7 +287,7 @@ def test_a_search_still_describing_the_register_is_reused_and_recorded(online_ac
 
     assert result.status is RegistrationStatus.REGISTERED
     assert result.search is searched
-    event = AuditEvent.objects.get(learner=result.learner, action="learner.registered")
+    event = AuditEvent.objects.get(learner_id=result.learner.pk, action="learner.registered")
     assert event.details["search_outcome"] == "none"
 
 
