@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -75,13 +76,14 @@ def find_learner_by_uln(*, uln: str, given_name: str, family_name: str, actor: A
     substituted = learner.master is not None
     if substituted:
         learner = _master_of(learner)
-    record_audit(
-        actor=actor,
-        action=AuditAction.LEARNER_FOUND_BY_ULN,
-        learner=learner,
-        details={"searched_uln": uln, "master_substituted": substituted},
-    )
-    record_known(actor=actor, learner_ids=[learner.pk], how=KnownBy.FOUND_BY_ULN)
+    with transaction.atomic():
+        record_audit(
+            actor=actor,
+            action=AuditAction.LEARNER_FOUND_BY_ULN,
+            learner=learner,
+            details={"searched_uln": uln, "master_substituted": substituted},
+        )
+        record_known(actor=actor, learner_ids=[learner.pk], how=KnownBy.FOUND_BY_ULN)
     return UlnLookup(learner=learner, searched_uln=uln, master_substituted=substituted)
 
 
@@ -162,8 +164,9 @@ def record_searches(*, actor: Actor, results: Sequence[SearchOutcome | Validatio
             for match in outcome.matches
         ]
         shown += [match.learner.pk for match in outcome.matches]
-    record_audits(events)
-    record_known(actor=actor, learner_ids=shown, how=KnownBy.SEARCH_RESULT)
+    with transaction.atomic():
+        record_audits(events)
+        record_known(actor=actor, learner_ids=shown, how=KnownBy.SEARCH_RESULT)
 
 
 def is_known_to_organisation(*, learner: Learner, actor: Actor) -> bool:
