@@ -25,8 +25,13 @@ ALL_ROLES = ["super", "batch", "online", "view", "plr", "vld"]
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
-    # Fast hashing in tests only; production keeps Django's PBKDF2 default.
+    # Fast hashing in tests only; production keeps Django's PBKDF2 default. The hashers are
+    # cached once used: forget any hasher a module used while being imported.
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import hmac
 from dataclasses import dataclass
 
@@ -56,9 +57,12 @@ def _audit(user: User, action: str, **details: object) -> None:
         record_audit(actor=_portal_actor(user), action=action, details=details)
 
 
-# A fixed hash to check against when the username is unknown, so that an unknown username
-# takes as long to refuse as a wrong password.
-_DUMMY_HASH = make_password("not a real password")
+@functools.cache
+def _dummy_hash() -> str:
+    """A fixed hash to check against when the username is unknown, so that an unknown username
+    takes as long to refuse as a wrong password. Made on first use, not at import: the password
+    hashers are settings."""
+    return make_password("not a real password")
 
 
 @transaction.atomic
@@ -71,7 +75,7 @@ def sign_in(*, username: str, password: str) -> SignInResult:
         .first()
     )
     if user is None or not user.has_usable_password():
-        check_password(password, _DUMMY_HASH)
+        check_password(password, _dummy_hash())
         return SignInResult(SignInOutcome.WRONG_CREDENTIALS)
     if not user.check_password(password):
         if not user.is_active:
@@ -214,7 +218,7 @@ def reset_forgotten_password(*, username: str, answer: str, new_password: str) -
             .first()
         )
         if user is None or needs_secret_question(user):
-            check_password(answer, _DUMMY_HASH)
+            check_password(answer, _dummy_hash())
             raise wrong
         if not secret_answer_matches(user, answer):
             if user.is_active:
