@@ -16,7 +16,7 @@ from lrs.organisations.services import create_user, service_desk_system_actor
 from lrs.organisations.signin import set_secret_question
 from tests.e2e.conftest import PASSWORD, check_page, ready_user, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def _sweep(page: Any, paths: list[str], language: str = "en") -> None:

@@ -27,7 +27,7 @@ from lrs.organisations.services import create_user, service_desk_system_actor
 from tests.conftest import learner_details
 from tests.e2e.conftest import check_page, ready_user, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CSV_NAME = "LRB_10034567_150320251030.CSV"
 DOB = datetime.date.today().replace(year=datetime.date.today().year - 15, month=4, day=12)

@@ -20,7 +20,7 @@ from lrs.organisations.services import create_user, service_desk_system_actor
 from tests.conftest import learner_details
 from tests.e2e.conftest import check_page, ready_user, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 MEGAN_DOB = datetime.date(2009, 4, 12)  # learner_details()'s date of birth
 NOT_FOUND = (

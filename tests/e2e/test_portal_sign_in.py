@@ -11,7 +11,7 @@ from lrs.organisations.models import Organisation, User
 from lrs.organisations.services import AccountDetails, create_user, service_desk_system_actor
 from tests.e2e.conftest import check_page, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ONE_TIME = "One-time-pass-9"
 

@@ -14,7 +14,7 @@ from lrs.organisations.services import service_desk_system_actor
 from lrs.organisations.signin import MAX_FAILED_SIGN_INS
 from tests.e2e.conftest import PASSWORD, check_page, ready_user, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_out(page: Any) -> None:

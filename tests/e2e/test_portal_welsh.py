@@ -19,7 +19,7 @@ from lrs.organisations.services import (
 from tests.conftest import learner_details, make_ready
 from tests.e2e.conftest import check_page
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_find_a_learner_in_welsh(page: Any) -> None:
