@@ -15,6 +15,8 @@ from lrs.batches import return_codes as rc
 if TYPE_CHECKING:
     from tests.batches.conftest import DatabaseTemplate, SubprocessDb, SyntheticRows, WaitFor
 
+pytestmark = pytest.mark.slow
+
 LEARNERS = 400
 CHUNK = 10
 # Each worker is killed once this many rows are done (counted over the whole run).

@@ -249,6 +249,7 @@ def _assert_finished_once(db: SubprocessDb, batch_id: int, n: int) -> None:
     assert db.scalar(row_ulns, batch_id) == n
 
 
+@pytest.mark.slow
 def test_sigterm_stops_lrs_worker_after_its_current_chunk(
     template: DatabaseTemplate, synthetic_rows: SyntheticRows, wait_for: WaitFor
 ) -> None:
@@ -300,6 +301,7 @@ def redis_url() -> str:
     return url
 
 
+@pytest.mark.slow
 def test_two_rq_workers_share_one_batch(
     template: DatabaseTemplate, redis_url: str, synthetic_rows: SyntheticRows
 ) -> None:

@@ -98,6 +98,7 @@ def test_import_refuses_rows_already_on_the_register(tmp_path: Path):
     assert "Loaded 0 learners, rejected 1" in output
 
 
+@pytest.mark.slow
 def test_the_lrs_command_prints_its_usage():
     result = subprocess.run(
         [sys.executable, "-m", "lrs.cli", "--help"],
