@@ -12,7 +12,8 @@ a string in a relation field (`ForeignKey("learners.Learner")`), where the app l
 package's name. Migrations are history and are not checked. `settings.AUTH_USER_MODEL` is
 Django's own indirection for a lower app to refer to the user model, and is allowed.
 
-Also: no two modules import each other, directly or round a longer loop.
+Also: no two modules import each other at run time, directly or round a longer loop (an import
+under `if TYPE_CHECKING:` may point back).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Reference:
     line: int
     target: str  # lrs.a.b, the module (or package) it refers to
     how: str  # "import" or the relation field's string
+    type_only: bool = False  # under `if TYPE_CHECKING:`
 
     def __str__(self) -> str:
         return f"{self.module}:{self.line} → {self.target} ({self.how})"
@@ -78,14 +80,31 @@ def _existing(name: str) -> str:
     return name
 
 
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    """The lines of the bodies of `if TYPE_CHECKING:` blocks."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for statement in node.body:
+                lines.update(range(statement.lineno, (statement.end_lineno or 0) + 1))
+    return lines
+
+
 def _references(module: str, path: Path) -> Iterator[Reference]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    type_only = _type_checking_lines(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] == "lrs":
-                    yield Reference(module, node.lineno, _existing(alias.name), "import")
+                    yield Reference(
+                        module,
+                        node.lineno,
+                        _existing(alias.name),
+                        "import",
+                        node.lineno in type_only,
+                    )
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
@@ -96,8 +115,8 @@ def _references(module: str, path: Path) -> Iterator[Reference]:
                 continue
             for alias in node.names:
                 # `from lrs.x import y`: the module lrs.x.y if there is one, else lrs.x.
-                target = _existing(f"{source}.{alias.name}")
-                yield Reference(module, node.lineno, target or _existing(source), "import")
+                target = _existing(f"{source}.{alias.name}") or _existing(source)
+                yield Reference(module, node.lineno, target, "import", node.lineno in type_only)
         elif isinstance(node, ast.Call):
             called = node.func.attr if isinstance(node.func, ast.Attribute) else None
             if isinstance(node.func, ast.Name):
@@ -159,9 +178,10 @@ def test_each_layer_refers_only_to_its_own_or_lower_layers(layer: int) -> None:
 
 
 def test_no_modules_import_each_other() -> None:
+    """At run time: an import only for type checking may point back (it sets no import order)."""
     graph: dict[str, set[str]] = {module: set() for module in MODULES}
     for ref in REFERENCES:
-        if ref.how == "import" and ref.target and ref.target != ref.module:
+        if ref.how == "import" and not ref.type_only and ref.target != ref.module:
             graph[ref.module].add(ref.target)
     cycles = _cycles(graph)
     assert not cycles, "\n".join(" ⇄ ".join(cycle) for cycle in cycles)
@@ -249,3 +269,15 @@ def test_a_reference_that_breaks_a_rule_is_caught(
 def test_a_loop_of_imports_is_caught() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
     assert _cycles(graph) == [["a", "b", "c"]]
+
+
+def test_an_import_for_type_checking_is_still_a_reference_but_told_apart(tmp_path: Path) -> None:
+    path = tmp_path / "__probe__.py"
+    path.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from lrs.core import errors\n"
+        "if TYPE_CHECKING:\n"
+        "    from lrs.core.actor import Actor\n"
+    )
+    refs = {(ref.target, ref.type_only) for ref in _references("lrs.core.audit", path)}
+    assert refs == {("lrs.core.errors", False), ("lrs.core.actor", True)}

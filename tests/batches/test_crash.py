@@ -10,6 +10,8 @@ from __future__ import annotations
 import signal
 from typing import TYPE_CHECKING
 
+import pytest
+
 from lrs.batches import return_codes as rc
 
 if TYPE_CHECKING:
