@@ -1,4 +1,5 @@
-"""Writes for organisations, users and API tokens; reads are in `lrs.organisations.selectors`.
+"""Writes for organisations, users and API tokens; reads are in `lrs.organisations.selectors`,
+the rules for an account's details in `lrs.organisations.accounts`.
 
 - `organisations`: the provider register, the service desk's registration of an organisation,
   and the system's own actor;
@@ -6,6 +7,13 @@
 - `tokens`: API tokens.
 """
 
+from lrs.organisations.accounts import (
+    AccountDetails,
+    NewAccount,
+    clean_role_names,
+    generate_one_time_password,
+    generate_username,
+)
 from lrs.organisations.models import SERVICE_DESK_UKPRN, SYSTEM_USERNAME
 from lrs.organisations.services.organisations import (
     create_organisation,
@@ -20,13 +28,8 @@ from lrs.organisations.services.tokens import (
     revoke_api_token,
 )
 from lrs.organisations.services.users import (
-    AccountDetails,
-    NewAccount,
-    clean_role_names,
     create_user,
     delete_user,
-    generate_one_time_password,
-    generate_username,
     reactivate_user,
     replace_super_user,
     reset_user_password,

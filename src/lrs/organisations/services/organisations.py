@@ -14,6 +14,7 @@ from lrs.core.errors import ValidationFailed
 from lrs.core.identifier_messages import identifier_message
 from lrs.core.roles import Permission, Role
 from lrs.identifiers import IdentifierError, validate_ukprn
+from lrs.organisations.accounts import AccountDetails, NewAccount, clean_role_names
 from lrs.organisations.models import (
     SERVICE_DESK_UKPRN,
     SYSTEM_USERNAME,
@@ -21,12 +22,7 @@ from lrs.organisations.models import (
     OrganisationType,
     User,
 )
-from lrs.organisations.services.users import (
-    AccountDetails,
-    NewAccount,
-    clean_role_names,
-    create_user,
-)
+from lrs.organisations.services.users import create_user
 
 
 @transaction.atomic
