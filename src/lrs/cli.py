@@ -21,6 +21,8 @@ commands:
   createuser UKPRN USERNAME --roles online,view,batch,plr,vld,super [--password P]
   token USERNAME                      print a new API token for the user (only the token)
   import-learners FILE.csv            bulk load learners that already have ULNs
+  import-qualifications FILE.csv [--units UNITS.csv] [--link RN UKPRN]
+                                      load the qualification catalogue (Ofqual download)
   generate N [--out FILE.csv] [--queries Q --queries-out FILE.csv]
                                       synthetic learners (and test queries) as CSV
   worker [--burst] [--rq] [--chunk N] process batch files (more workers: PostgreSQL or RQ)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "lrs.organisations",
     "lrs.learners",
     "lrs.batches",
+    "lrs.plr",
     "lrs.api",
     "lrs.portal",
     "lrs.demo",

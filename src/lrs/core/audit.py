@@ -54,6 +54,16 @@ class AuditAction(enum.StrEnum):
     BATCH_SUBMITTED = "batch.submitted"
     BATCH_OUTPUT_DOWNLOADED = "batch.output_downloaded"
     BATCH_EXCEPTION_RESOLVED = "batch.exception_resolved"
+    QUALIFICATIONS_IMPORTED = "plr.qualifications_imported"
+    AWARDING_BODY_LINKED = "plr.awarding_body_linked"
+    ACHIEVEMENTS_SUBMITTED = "plr.achievements_submitted"
+    LEARNING_EVENTS_IMPORTED = "plr.learning_events_imported"
+    LEARNING_EVENT_FLAGGED = "plr.learning_event_flagged"
+    PLR_VIEWED = "plr.viewed"
+    PLR_VIEW_REFUSED = "plr.view_refused"
+    PLR_EVENT_VIEWED = "plr.event_viewed"
+    PLR_REPORT_CREATED = "plr.report_created"
+    CREDIT_CHECKED = "plr.credit_checked"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
     TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an action name, not a secret
 

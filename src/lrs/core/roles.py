@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     VIEW_ONLY = "view", _("View only user")
     LEARNER_RECORD = "plr", _("Learner record (PLR viewer)")
     VERIFY_LEARNER = "vld", _("Verify learner")
+    AWARDING = "ao", _("Awarding organisation user")
     SERVICE_DESK = "operator", _("Service desk")
 
 
@@ -31,6 +32,10 @@ class Permission(enum.Enum):
     MANAGE_USERS = "manage_users"
     MANAGE_ORGANISATIONS = "manage_organisations"
     IMPORT_LEARNERS = "import_learners"
+    SUBMIT_ACHIEVEMENTS = "submit_achievements"
+    CREDIT_CHECK = "credit_check"
+    IMPORT_ACHIEVEMENTS = "import_achievements"
+    MANAGE_QUALIFICATIONS = "manage_qualifications"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -46,13 +51,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         }
     ),
     Role.VIEW_ONLY: frozenset({Permission.FIND_LEARNER, Permission.VIEW_LEARNER_HISTORY}),
-    Role.LEARNER_RECORD: frozenset({Permission.VIEW_PLR}),
+    # A PLR viewer opens a learner's PLR once a find has been made (user guide, Appendix A).
+    Role.LEARNER_RECORD: frozenset({Permission.FIND_LEARNER, Permission.VIEW_PLR}),
     Role.VERIFY_LEARNER: frozenset({Permission.VERIFY_LEARNER}),
+    # Awarding organisations record achievements and run credit checks; the services also
+    # require the organisation to be an awarding organisation (docs/adr/0005).
+    Role.AWARDING: frozenset({Permission.SUBMIT_ACHIEVEMENTS, Permission.CREDIT_CHECK}),
     Role.SERVICE_DESK: frozenset(
         {
             Permission.MANAGE_ORGANISATIONS,
             Permission.MANAGE_USERS,
             Permission.IMPORT_LEARNERS,
+            Permission.IMPORT_ACHIEVEMENTS,
+            Permission.MANAGE_QUALIFICATIONS,
             Permission.FIND_LEARNER,
             Permission.VIEW_LEARNER_HISTORY,
         }
