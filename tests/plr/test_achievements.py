@@ -21,7 +21,7 @@ from lrs.plr.services import (
     set_event_flags,
     submit_achievements,
 )
-from tests.plr.conftest import DIPLOMA_QN, GCSE_QN, OTHER_AO_QN, UNIT_B, row
+from tests.plr.fixtures import DIPLOMA_QN, GCSE_QN, OTHER_AO_QN, UNIT_B, row
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -170,7 +170,8 @@ def test_a_unit_takes_its_credit_value_and_its_owners_name(ao_actor: Actor, mega
 
     event = LearningEvent.objects.get()
     assert (event.subject_code, event.credits, event.level) == (UNIT_B, 15, "3")
-    assert event.unit is not None and event.qualification is None
+    assert event.unit is not None
+    assert event.qualification is None
 
 
 def test_only_the_awarding_organisation_role_may_submit(

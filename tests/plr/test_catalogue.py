@@ -11,7 +11,7 @@ from lrs.plr.catalogue import import_qualifications, parse_level
 from lrs.plr.choices import Level
 from lrs.plr.models import AwardingBody, Qualification
 from lrs.plr.selectors import get_qualification, rules_of_combination, search_qualifications
-from tests.plr.conftest import DIPLOMA_QN, GCSE_QN, OTHER_AO_QN, UNIT_A, qualification_rows
+from tests.plr.fixtures import DIPLOMA_QN, GCSE_QN, OTHER_AO_QN, UNIT_A, qualification_rows
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 

@@ -1,4 +1,4 @@
-"""Shared data of the PLR tests: an awarding organisation, a small catalogue, learners."""
+"""Shared data of the PLR tests (a pytest plugin of tests/conftest.py): catalogue, AO, learners."""
 
 from __future__ import annotations
 
