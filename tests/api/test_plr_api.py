@@ -15,7 +15,7 @@ from lrs.organisations.models import Organisation
 from lrs.plr.models import LearningEvent
 from lrs.plr.services import submit_achievements
 from tests.conftest import ApiClient
-from tests.plr.fixtures import DIPLOMA_QN, GCSE_QN, OTHER_AO_QN, found, row
+from tests.plr.fixtures import DIPLOMA_QN, GCSE_QN, OTHER_AO_QN, row
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
