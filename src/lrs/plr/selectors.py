@@ -26,7 +26,7 @@ from lrs.identifiers import IdentifierError, validate_qn, validate_uln
 from lrs.learners.choices import AbilityToShare
 from lrs.learners.models import Learner
 from lrs.learners.selectors import is_known_to_organisation
-from lrs.plr.choices import RuleGroupKind
+from lrs.plr.choices import Level, RuleGroupKind
 from lrs.plr.errors import InvalidUln, LearnerNotVerified, PlrNotShared
 from lrs.plr.models import AwardingBody, LearningEvent, Qualification, RuleGroup
 from lrs.plr.services import EventRow, differing_details
@@ -110,6 +110,10 @@ class UnitProgress:
     credit_value: int | None
     achieved: bool
     credits_recorded: int
+
+    @property
+    def level_label(self) -> str:
+        return str(Level(self.level).label) if self.level else ""
 
 
 @dataclass(frozen=True)

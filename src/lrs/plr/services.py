@@ -208,7 +208,7 @@ def differing_details(row: EventRow, learner: Learner) -> list[str]:
     return differing
 
 
-def _match(row: EventRow, learner: Learner) -> list[str]:
+def match_learner(row: EventRow, learner: Learner) -> list[str]:
     """Differences from the learner of the ULN; a linked ULN may also match its master."""
     differing = differing_details(row, learner)
     if differing and learner.master is not None and not differing_details(row, learner.master):
@@ -577,7 +577,7 @@ def _reject_reason(
         if len(found) != 1:
             return rejected(RejectionCode.UPN_UNKNOWN)
         learner = found[0]
-    differing = _match(row, learner)
+    differing = match_learner(row, learner)
     if differing:
         return rejected(RejectionCode.LEARNER_MISMATCH, uln, {name: [] for name in differing})
     subject = catalogue.find(row.subject_code.strip())

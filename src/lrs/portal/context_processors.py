@@ -27,6 +27,8 @@ _NAVIGATION: list[tuple[Any, str, Permission | None]] = [
     (_("Find a learner"), "portal:learner-find", Permission.FIND_LEARNER),
     (_("Register a learner"), "portal:learner-register", Permission.REGISTER_LEARNER),
     (_("Batch files"), "portal:batch-list", Permission.SUBMIT_BATCH),
+    (_("Qualifications"), "portal:qualification-search", None),
+    (_("Credit check"), "portal:credit-check", Permission.CREDIT_CHECK),
     (_("User management"), "portal:user-find", Permission.MANAGE_USERS),
     (_("Organisations"), "portal:organisation-list", Permission.MANAGE_ORGANISATIONS),
     (_("My account"), "portal:account", None),

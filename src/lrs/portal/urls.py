@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lrs.portal.views import account, batches, learners, pages, service_desk, signin, users
+from lrs.portal.views import account, batches, learners, pages, plr, service_desk, signin, users
 
 app_name = "portal"
 
@@ -24,6 +24,7 @@ urlpatterns = [
         name="forgotten-password-answer",
     ),
     path("account/", account.account_view, name="account"),
+    *plr.urlpatterns,
     *learners.urlpatterns,
     *batches.urlpatterns,
     *users.urlpatterns,

@@ -36,6 +36,10 @@ ROLE_DESCRIPTIONS: dict[str, Promise] = {
         "View and print the Personal Learning Record (PLR) of a learner found with Find a learner."
     ),
     Role.VERIFY_LEARNER.value: _("Verify learners' details using Learner Verification."),
+    Role.AWARDING.value: _(
+        "Record achievements of your awarding organisation's qualifications and run credit "
+        "checks (awarding organisations only)."
+    ),
 }
 
 

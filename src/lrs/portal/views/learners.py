@@ -430,6 +430,7 @@ def detail_view(request: HttpRequest, actor: Actor, uln: str) -> HttpResponse:
         "is_active": learner.learner_status == LearnerStatus.ACTIVE,
         "can_edit": actor.can(Permission.UPDATE_LEARNER) and not learner.is_linked,
         "can_see_history": can_see_history,
+        "can_view_plr": actor.can(Permission.VIEW_PLR),
         "history": history,
     }
     return render(request, "portal/learners/detail.html", context)

@@ -28,6 +28,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
             "can_manage_users": actor.can(Permission.MANAGE_USERS),
             "can_manage_organisations": actor.can(Permission.MANAGE_ORGANISATIONS),
             "can_submit_batch": actor.can(Permission.SUBMIT_BATCH),
+            "can_credit_check": actor.can(Permission.CREDIT_CHECK),
         },
     )
 
