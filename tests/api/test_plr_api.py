@@ -215,3 +215,48 @@ def test_qualification_search(plr_api: ApiClient) -> None:
     qualification = body["qualifications"][0]
     assert (qualification["qn"], qualification["level"]) == (DIPLOMA_QN, "Level 3")
     assert qualification["title_is_invented"] is False
+
+
+def test_credit_check_over_http(
+    api_as: Callable[..., ApiClient],
+    awarding_org: Organisation,
+    recorded: Learner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LRS_CREDIT_CHECKS_PER_HOUR", "2")
+    api = api_as(awarding_org, ["ao"])
+    body = {
+        "uln": recorded.uln,
+        "given_name": "Megan",
+        "family_name": "Pritchard",
+        "date_of_birth": "2009-04-12",
+        "reference": DIPLOMA_QN,
+    }
+
+    found = api.post("/api/v1/credit-check", body)
+    missing = api.post("/api/v1/credit-check", {**body, "reference": OTHER_AO_QN})
+    limited = api.post("/api/v1/credit-check", body)
+
+    assert found.status_code == 200
+    assert found.json()["outcome"] == "found"
+    assert [a["reference"] for a in found.json()["achievements"]] == [DIPLOMA_QN]
+    assert found.json()["achievements"][0]["level"] == "Level 3"
+    assert missing.json() == {"outcome": "not_found", "reference": OTHER_AO_QN, "achievements": []}
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "rate_limited"
+    no_reference = api.post("/api/v1/credit-check", {**body, "reference": ""})
+    assert no_reference.status_code == 422
+
+
+def test_credit_check_needs_the_awarding_role(plr_api: ApiClient, recorded: Learner) -> None:
+    response = plr_api.post(
+        "/api/v1/credit-check",
+        {
+            "uln": recorded.uln,
+            "given_name": "Megan",
+            "family_name": "Pritchard",
+            "date_of_birth": "2009-04-12",
+            "reference": GCSE_QN,
+        },
+    )
+    assert response.status_code == 403

@@ -15,12 +15,17 @@ from lrs.api.schemas.plr import (
     AchievementResultOut,
     AchievementsIn,
     AchievementsOut,
+    CreditCheckIn,
+    CreditCheckItemOut,
+    CreditCheckOut,
     LearningEventOut,
     LearningEventsOut,
     PlrRefusedOut,
     QualificationOut,
     QualificationsOut,
 )
+from lrs.plr.choices import SOAP_LEVEL, Level
+from lrs.plr.credit_check import credit_check
 from lrs.plr.errors import PlrNotShared
 from lrs.plr.selectors import DEFAULT_SORT, get_learner_learning_events, search_qualifications
 from lrs.plr.services import submit_achievements
@@ -134,4 +139,35 @@ def qualifications(request: HttpRequest, query: Query[QualificationQuery]) -> Qu
         page_count=paginator.num_pages,
         total=paginator.count,
         qualifications=[QualificationOut.of(q) for q in page.object_list],
+    )
+
+
+@router.post("/credit-check", response={200: CreditCheckOut, **ERRORS})
+def post_credit_check(request: HttpRequest, payload: CreditCheckIn) -> CreditCheckOut:
+    """Credit check (awarding organisations): the learner's achievement of this one unit or
+    qualification, or not_found. Never any other event; audited; limited per user per hour
+    (429 when exceeded). WSEC0206 (403) when the learner has not agreed to share."""
+    result = credit_check(
+        actor=actor_for(request),
+        uln=payload.uln,
+        given_name=payload.given_name,
+        family_name=payload.family_name,
+        date_of_birth=payload.date_of_birth,
+        reference=payload.reference,
+    )
+    return CreditCheckOut(
+        outcome=result.outcome,
+        reference=result.reference,
+        achievements=[
+            CreditCheckItemOut(
+                awarding_organisation=item.awarding_organisation,
+                reference=item.reference,
+                title=item.title,
+                level=SOAP_LEVEL.get(Level(item.level)) if item.level else None,
+                achievement_award_date=item.achieved_on,
+                grade=item.grade,
+                credits=item.credit,
+            )
+            for item in result.achievements
+        ],
     )

@@ -191,3 +191,31 @@ class QualificationsOut(Schema):
     page_count: int
     total: int
     qualifications: list[QualificationOut]
+
+
+class CreditCheckIn(Schema):
+    uln: str = Field(max_length=20)
+    given_name: str = Field(max_length=100)
+    family_name: str = Field(max_length=100)
+    date_of_birth: datetime.date
+    reference: str = Field(
+        min_length=1,
+        max_length=20,
+        description="Mandatory: the unit reference or qualification number to check",
+    )
+
+
+class CreditCheckItemOut(Schema):
+    awarding_organisation: str
+    reference: str
+    title: str
+    level: str | None
+    achievement_award_date: datetime.date | None
+    grade: str
+    credits: int | None
+
+
+class CreditCheckOut(Schema):
+    outcome: str = Field(description="found or not_found")
+    reference: str
+    achievements: list[CreditCheckItemOut]
