@@ -13,7 +13,7 @@ All of a call's writes and its audit row are one transaction.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -183,6 +183,8 @@ def _given_agrees(given: str, learner: Learner) -> bool:
     if searched in {
         normalise_name(learner.given_name),
         normalise_name(learner.preferred_given_name),
+        # Data returns send all given names ("GivenNames"): the given and middle names.
+        normalise_name(f"{learner.given_name} {learner.middle_other_name}"),
     }:
         return True
     return are_name_variants(given, learner.given_name)
@@ -409,6 +411,7 @@ def _learners_for(rows: Sequence[EventRow]) -> tuple[dict[str, Learner], dict[st
         "upn",
         "given_name",
         "preferred_given_name",
+        "middle_other_name",
         "family_name",
         "previous_family_name",
         "date_of_birth",
@@ -591,20 +594,40 @@ def _reject_reason(
 
 
 def record_learning_events(
-    *, actor: Actor, submitter: Submitter, rows: Sequence[EventRow], audit_action: str
+    *,
+    actor: Actor,
+    submitter: Submitter,
+    rows: Sequence[EventRow],
+    audit_action: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SubmissionReport:
-    """Match, check and store rows of learning events; every channel comes through here."""
+    """Match, check and store rows of learning events; every channel comes through here.
+
+    Rows are stored in chunks, each one transaction with its audit row: a file that stops
+    part-way can be sent again, and its stored rows then come back unchanged.
+    """
     report = SubmissionReport()
     seen: set[str] = set()
     numbered = list(enumerate(rows, start=1))
     for start in range(0, len(numbered), CHUNK_SIZE):
         chunk = numbered[start : start + CHUNK_SIZE]
         for attempt in range(3):
+            before = set(seen)
             try:
                 with transaction.atomic():
-                    before = set(seen)
                     outcomes = _record_chunk(
                         actor=actor, submitter=submitter, rows=chunk, seen=seen
+                    )
+                    totals = SubmissionReport(outcomes).totals
+                    record_audit(
+                        actor=actor,
+                        action=audit_action,
+                        details={
+                            "source": submitter.source,
+                            "ukprn": submitter.ukprn,
+                            "rows": [chunk[0][0], chunk[-1][0]],
+                            **totals,
+                        },
                     )
                 break
             except IntegrityError:
@@ -615,11 +638,8 @@ def record_learning_events(
                 if attempt == 2:
                     raise
         report.outcomes.extend(outcomes)
-    record_audit(
-        actor=actor,
-        action=audit_action,
-        details={"source": submitter.source, "ukprn": submitter.ukprn, **report.totals},
-    )
+        if progress is not None:
+            progress(len(report.outcomes), len(numbered))
     return report
 
 
@@ -636,8 +656,12 @@ def _awarding_submitter(actor: Actor) -> Submitter:
     )
 
 
-@transaction.atomic
-def submit_achievements(*, actor: Actor, rows: Sequence[EventRow]) -> SubmissionReport:
+def submit_achievements(
+    *,
+    actor: Actor,
+    rows: Sequence[EventRow],
+    progress: Callable[[int, int], None] | None = None,
+) -> SubmissionReport:
     """An awarding organisation's achievements (API, portal file, command line)."""
     submitter = _awarding_submitter(actor)
     return record_learning_events(
@@ -645,12 +669,17 @@ def submit_achievements(*, actor: Actor, rows: Sequence[EventRow]) -> Submission
         submitter=submitter,
         rows=rows,
         audit_action=AuditAction.ACHIEVEMENTS_SUBMITTED,
+        progress=progress,
     )
 
 
-@transaction.atomic
 def import_data_return(
-    *, actor: Actor, source: str, submitter_ukprn: str, rows: Sequence[EventRow]
+    *,
+    actor: Actor,
+    source: str,
+    submitter_ukprn: str,
+    rows: Sequence[EventRow],
+    progress: Callable[[int, int], None] | None = None,
 ) -> SubmissionReport:
     """An ILR or NPD return loaded by the service desk; a later return corrects its records."""
     ensure_can(actor, Permission.IMPORT_ACHIEVEMENTS)
@@ -663,6 +692,7 @@ def import_data_return(
         submitter=submitter,
         rows=rows,
         audit_action=AuditAction.LEARNING_EVENTS_IMPORTED,
+        progress=progress,
     )
 
 
