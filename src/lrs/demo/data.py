@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
-from lrs.core.actor import Channel
+from lrs.core.actor import Actor, Channel
 from lrs.learners.imports import import_learners
 from lrs.learners.models import Learner
-from lrs.organisations.models import OrganisationType
+from lrs.organisations.models import Organisation, OrganisationType, User
 from lrs.organisations.services import (
     SERVICE_DESK_UKPRN,
     AccountDetails,
@@ -25,6 +26,7 @@ from lrs.organisations.services import (
     service_desk_system_actor,
 )
 from lrs.organisations.signin import set_secret_question
+from lrs.plr.demo_data import load_demo_achievements, load_demo_catalogue
 from lrs.synthetic import generate_register, personal_fields
 
 
@@ -42,20 +44,30 @@ class DemoData:
     logins: list[DemoLogin]
     learner_count: int
     sample_search: str
+    # The PLR story: a learner with events from every source, and one who has not agreed to
+    # share ("ULN given family"), for the PLR viewer to find; the events loaded.
+    plr_learner: str = ""
+    not_shared_learner: str = ""
+    learning_events: int = 0
 
 
 _ORGANISATIONS = [
     ("10034567", "Riverside College", OrganisationType.COLLEGE, "super,batch,online,view,plr,vld"),
     ("10045678", "Ysgol Gyfun Glan Afon", OrganisationType.SCHOOL, "super,batch,online,view"),
+    ("10099001", "Example Awarding Body", OrganisationType.AWARDING_ORGANISATION, "super,ao"),
 ]
 _USERS = [
     ("10034567", "rcollege.online", "online,plr", "Priya", "Shah"),
     ("10034567", "rcollege.viewer", "view", "Tom", "Baker"),
+    ("10034567", "rcollege.plr", "plr", "Nia", "Roberts"),
     ("10034567", "rcollege.super", "super", "Grace", "Okafor"),
     ("10045678", "ysgol.online", "online", "Rhys", "Williams"),
     ("10045678", "ysgol.super", "super", "Catrin", "Morgan"),
+    ("10099001", "eab.awards", "ao", "Alun", "Griffiths"),
     (SERVICE_DESK_UKPRN, "servicedesk.operator", "operator", "Sam", "Patel"),
 ]
+# Learners with PLR demo data: the first ones loaded.
+PLR_LEARNERS = 400
 # Demo users have chosen their password and secret question already, so signing in asks only
 # for the user agreement (as every sign-in does).
 DEMO_SECRET_QUESTION = "first_pet"  # noqa: S105 - demo data, printed for the user
@@ -82,6 +94,7 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
     }
     organisations[SERVICE_DESK_UKPRN] = actor.organisation
     logins = []
+    users = {}
     for ukprn, username, roles, given_name, family_name in _USERS:
         password = _password()
         user = create_user(
@@ -99,6 +112,7 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
             ),
         ).user
         set_secret_question(user=user, question=DEMO_SECRET_QUESTION, answer=DEMO_SECRET_ANSWER)
+        users[username] = user
         logins.append(
             DemoLogin(
                 username=username,
@@ -113,12 +127,14 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
             "ULN": person.uln,
             **personal_fields(person),
             "VerificationType": "1",
-            "AbilityToShare": "1",
+            # The second learner has not seen the privacy notice: no organisation sees its PLR.
+            "AbilityToShare": "0" if number == 1 else "1",
         }
-        for person in generate_register(learners, seed=2026)
+        for number, person in enumerate(generate_register(learners, seed=2026))
     )
     import_learners(rows=rows, actor=actor)
     sample = Learner.objects.order_by("id").first()
+    plr = _load_plr(actor=actor, awarding_user=users["eab.awards"], organisations=organisations)
     sample_search = json.dumps(
         {
             "given_name": sample.given_name if sample else "Megan",
@@ -129,5 +145,31 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
         }
     )
     return DemoData(
-        logins=logins, learner_count=Learner.objects.count(), sample_search=sample_search
+        logins=logins,
+        learner_count=Learner.objects.count(),
+        sample_search=sample_search,
+        **plr,
     )
+
+
+def _describe(learner: Learner | None) -> str:
+    return f"{learner.uln} {learner.given_name} {learner.family_name}" if learner else ""
+
+
+def _load_plr(
+    *, actor: Actor, awarding_user: User, organisations: dict[str, Organisation]
+) -> dict[str, Any]:
+    """The qualification catalogue and achievements of the first learners (lrs.plr)."""
+    catalogue = load_demo_catalogue(operator=actor, awarding_organisation=organisations["10099001"])
+    learners = list(Learner.objects.order_by("id")[:PLR_LEARNERS])
+    story = load_demo_achievements(
+        operator=actor,
+        awarding_actor=Actor(user=awarding_user, channel=Channel.API),
+        learners=learners,
+        catalogue=catalogue,
+    )
+    return {
+        "plr_learner": _describe(learners[0] if learners else None),
+        "not_shared_learner": _describe(learners[1] if len(learners) > 1 else None),
+        "learning_events": story.events,
+    }

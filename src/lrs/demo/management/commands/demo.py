@@ -36,6 +36,15 @@ class Command(BaseCommand):
             lines.append(f"  {login.username:<22} {login.password:<18} roles={login.roles}")
             lines.append(f"      organisation: {login.organisation}")
             lines.append(f"      token: {login.token}")
+        if demo.plr_learner:
+            lines += [
+                "",
+                f"Personal Learning Records: {demo.learning_events} learning events (AO, ILR, NPD;",
+                "  some sensitive, never shown to organisations). Sign in as rcollege.plr, find",
+                f"  the learner by ULN and names: {demo.plr_learner}, then View Personal",
+                "  Learning Record and Create a report. This learner has not agreed to share",
+                f"  (WSEC0206): {demo.not_shared_learner}. As eab.awards, try a credit check.",
+            ]
         lines += [
             "",
             "Try it:",
