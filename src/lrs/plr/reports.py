@@ -190,7 +190,7 @@ def _draw(
         )
     table = Table(
         rows,
-        colWidths=[95 * mm, 22 * mm, 20 * mm, 15 * mm, 15 * mm, 30 * mm, 30 * mm, 30 * mm],
+        colWidths=[85 * mm, 22 * mm, 22 * mm, 18 * mm, 24 * mm, 28 * mm, 28 * mm, 28 * mm],
         repeatRows=1,
         hAlign="LEFT",
     )
