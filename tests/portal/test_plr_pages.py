@@ -197,6 +197,13 @@ def test_an_event_page_with_its_details_and_qualification_link(
     assert "Example Awarding Body" in page
     assert "AO (Awarding organisation)" in page
     assert "Qualification details and rules of combination" in page
+    assert "Changes since it was loaded" not in page
+    challenged = LearningEvent.objects.get(subject_code=UNIT_A)
+    history = text(
+        viewer.get(reverse("portal:learner-plr-event", args=[recorded.uln, challenged.pk]))
+    )
+    assert "Changes since it was loaded" in history
+    assert "Under data challenge : No → to Yes" in history
     sensitive = LearningEvent.objects.get(subject_code=UNIT_B)
     hidden = viewer.get(reverse("portal:learner-plr-event", args=[recorded.uln, sensitive.pk]))
     assert hidden.status_code == 404

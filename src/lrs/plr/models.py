@@ -182,8 +182,8 @@ class LearningEvent(models.Model):
             )
         ]
         indexes = [
+            # Every read starts from the learner (PLR, report, credit check): one index.
             models.Index(fields=["learner", "achievement_award_date"], name="event_learner_award"),
-            models.Index(fields=["subject_code", "learner"], name="event_subject_learner"),
         ]
 
     def __str__(self) -> str:

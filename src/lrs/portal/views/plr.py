@@ -60,6 +60,31 @@ def _column_labels() -> dict[str, str]:
     }
 
 
+def _shown(value: object) -> object:
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value
+
+
+def _change_labels() -> dict[str, str]:
+    """Labels of the fields a correction can change (the event's history)."""
+    return {
+        "grade": _("Grade"),
+        "credits": _("Credit"),
+        "subject": _("Subject"),
+        "subject_code": _("Subject code"),
+        "achievement_award_date": _("Award date"),
+        "participation_start_date": _("Start date"),
+        "participation_end_date": _("End date"),
+        "under_challenge": _("Under data challenge"),
+        "achievement_provider_name": _("Provider"),
+        "status": _("Status"),
+        "completion_status": _("Completion status"),
+        "outcome": _("Outcome"),
+        "learner": _("ULN"),
+    }
+
+
 def _refused(request: HttpRequest, error: DomainError, uln: str) -> HttpResponse:
     """The page for a refusal: not shared (WSEC0206) or not verified (WSEC0208)."""
     if isinstance(error, PlrNotShared):
@@ -133,8 +158,25 @@ def event_view(request: HttpRequest, actor: Actor, uln: str, event_id: int) -> H
             + "?uln="
             + learner.uln
         )
+    labels = {**_column_labels(), **_change_labels()}
+    history = [
+        {
+            "change": change,
+            "items": [
+                {
+                    "label": labels.get(name, name),
+                    "old": _shown(values[0]),
+                    "new": _shown(values[1]),
+                }
+                for name, values in change.changes.items()
+                if name != "sensitive" and isinstance(values, list) and len(values) == 2
+            ],
+        }
+        for change in event.changes.order_by("occurred_at", "id")
+    ]
     context = {
         "learner": learner,
+        "history": history,
         **_event_row(event, learner.uln),
         "language": LanguageForAssessment(event.language_for_assessment).label
         if event.language_for_assessment
