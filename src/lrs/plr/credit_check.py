@@ -30,6 +30,7 @@ from lrs.organisations.models import OrganisationType, User
 from lrs.plr.catalogue import normalise_unit_reference
 from lrs.plr.errors import NotAnAwardingOrganisation, PlrNotShared, RateLimited
 from lrs.plr.models import LearningEvent
+from lrs.plr.selectors import linked_learner_ids
 from lrs.plr.services import EventRow, match_learner
 
 FOUND = "found"
@@ -149,7 +150,7 @@ def _check(
             details={**details, "outcome": PlrNotShared.code},
         )
         return PlrNotShared(found_uln=learner.uln, incoming_uln=uln)
-    learner_ids = [learner.pk, *learner.linked_learners.values_list("pk", flat=True)]
+    learner_ids = [learner.pk, *linked_learner_ids(learner)]
     events = LearningEvent.objects.filter(
         learner_id__in=learner_ids, subject_code=reference, sensitive=False
     ).order_by("achievement_award_date", "id")

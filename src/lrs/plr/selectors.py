@@ -261,9 +261,20 @@ def _open(
     return learner, incoming, code
 
 
+def linked_learner_ids(learner: Learner) -> list[int]:
+    """The ids of the ULNs linked to this master.
+
+    Unordered on purpose: the learners' default order (by ULN) leads SQLite to walk the whole
+    ULN index instead of the master index (100 ms at 100,000 learners).
+    """
+    return list(
+        Learner.objects.filter(master_id=learner.pk).order_by().values_list("pk", flat=True)
+    )
+
+
 def _visible_events(learner: Learner) -> QuerySet[LearningEvent]:
     """The master's events and its linked ULNs', never the sensitive ones."""
-    learner_ids = [learner.pk, *learner.linked_learners.values_list("pk", flat=True)]
+    learner_ids = [learner.pk, *linked_learner_ids(learner)]
     return LearningEvent.objects.filter(learner_id__in=learner_ids, sensitive=False)
 
 
