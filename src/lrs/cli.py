@@ -23,6 +23,8 @@ commands:
   import-learners FILE.csv            bulk load learners that already have ULNs
   import-qualifications FILE.csv [--units UNITS.csv] [--link RN UKPRN]
                                       load the qualification catalogue (Ofqual download)
+  achievements submit FILE --user U [--wait] [--out PATH]
+                                      an awarding organisation's achievement file
   import-ilr FILE.XML [--out OUT.csv] [--sensitive]
   import-npd FILE.csv [--out OUT.csv] load a data return's learning events (service desk)
   generate N [--out FILE.csv] [--queries Q --queries-out FILE.csv]

@@ -141,8 +141,11 @@ def test_a_named_kind_is_read_as_that_kind_and_an_unknown_kind_is_refused(
         submit_upload(actor=school_batch_actor, file_name=CTF_NAME, content=CTF, kind="batch")
     with pytest.raises(ValidationFailed) as caught:
         submit_upload(actor=school_batch_actor, file_name=CTF_NAME, content=CTF, kind="xlsx")
-    assert caught.value.field_errors == {"kind": ["The kind of file must be one of: batch, ctf."]}
-    assert upload_kind_names() == ("batch", "ctf")
+    assert caught.value.field_errors == {
+        "kind": ["The kind of file must be one of: batch, ctf, achievements."]
+    }
+    # The PLR app adds awarding organisations' achievement files.
+    assert upload_kind_names() == ("batch", "ctf", "achievements")
     assert not Batch.objects.exists()
 
 

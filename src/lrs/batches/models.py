@@ -44,6 +44,10 @@ class Batch(models.Model):
     channel = models.CharField(max_length=16)
     file_name = models.CharField(max_length=255)
     file_format = models.CharField(max_length=8, choices=FileFormat.choices)
+    # The upload kind (`uploads.register_upload_kind`) whose rules apply: who may see the
+    # batch, who processes its rows, what its output file is. LRB files and CTFs are learner
+    # batches; other apps register their own kinds (the PLR's "achievements").
+    kind = models.CharField(max_length=16, default="batch")
     submission_type = models.CharField(max_length=3, choices=SubmissionType.choices)
     file_version = models.CharField(max_length=8, blank=True)
     file_reference = models.CharField(max_length=255, blank=True)

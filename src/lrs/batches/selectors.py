@@ -31,6 +31,7 @@ from lrs.batches.models import (
     RowState,
 )
 from lrs.batches.output import write_output
+from lrs.batches.uploads import kinds_needing, upload_kind, upload_kind_names
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import Conflict, NotFound
@@ -44,18 +45,28 @@ CTF_CONTENT_TYPE = "application/xml"
 # --- Batches ------------------------------------------------------------------------------------
 
 
-def list_batches(actor: Actor) -> QuerySet[Batch]:
-    """The organisation's batches, newest first."""
-    ensure_can(actor, Permission.SUBMIT_BATCH)
-    return Batch.objects.filter(organisation=actor.organisation).order_by("-submitted_at", "-id")
+def list_batches(
+    actor: Actor, *, permission: Permission = Permission.SUBMIT_BATCH
+) -> QuerySet[Batch]:
+    """The organisation's batches of the kinds that need `permission`, newest first.
+
+    Learner batches (LRB files, CTFs) need the batch role; other kinds their own permission
+    (awarding organisations' achievement files: Permission.SUBMIT_ACHIEVEMENTS).
+    """
+    ensure_can(actor, permission)
+    return Batch.objects.filter(
+        organisation=actor.organisation, kind__in=kinds_needing(permission)
+    ).order_by("-submitted_at", "-id")
 
 
-def get_batch(actor: Actor, batch_id: int) -> Batch:
-    """One of the organisation's batches; NotFound for any other."""
-    ensure_can(actor, Permission.SUBMIT_BATCH)
+def get_batch(
+    actor: Actor, batch_id: int, *, permission: Permission = Permission.SUBMIT_BATCH
+) -> Batch:
+    """One of the organisation's batches of the kinds `permission` covers; NotFound otherwise."""
+    ensure_can(actor, permission)
     batch = (
         Batch.objects.select_related("organisation")
-        .filter(pk=batch_id, organisation=actor.organisation)
+        .filter(pk=batch_id, organisation=actor.organisation, kind__in=kinds_needing(permission))
         .first()
     )
     if batch is None:
@@ -120,16 +131,19 @@ class OutputFile:
     content_type: str
 
 
-def _complete_batch(actor: Actor, batch_id: int) -> Batch:
-    batch = get_batch(actor, batch_id)
+def _complete_batch(
+    actor: Actor, batch_id: int, permission: Permission = Permission.SUBMIT_BATCH
+) -> Batch:
+    batch = get_batch(actor, batch_id, permission=permission)
     if batch.status != BatchStatus.COMPLETE:
-        counts = batch_counts(batch)
+        # Counted from the rows' state, whatever the batch's kind writes as return codes.
+        done = BatchRow.objects.filter(batch=batch, state=RowState.DONE).count()
         raise Conflict(
             _(
                 "The batch is not complete yet (%(done)d of %(total)d learners processed): "
                 "its output is ready when every learner has been processed."
             )
-            % {"done": counts.done, "total": counts.total},
+            % {"done": done, "total": batch.row_count},
             code="batch_not_complete",
         )
     return batch
@@ -143,14 +157,20 @@ def _audit_download(actor: Actor, batch: Batch, output: OutputFile, what: str) -
     )
 
 
-def read_output(actor: Actor, batch_id: int) -> OutputFile:
-    """The output file of a complete batch: CSV/XML as submitted, or the CTF with ULNs.
+def read_output(
+    actor: Actor, batch_id: int, *, permission: Permission = Permission.SUBMIT_BATCH
+) -> OutputFile:
+    """The output file of a complete batch: CSV/XML as submitted, or the CTF with ULNs (or
+    what the batch's kind writes, for kinds that are not learner batches).
 
     Conflict (409, code batch_not_complete) until every row has been processed.
     """
-    batch = _complete_batch(actor, batch_id)
+    batch = _complete_batch(actor, batch_id, permission)
     rows = batch.rows.order_by("position")
-    if batch.file_format == FileFormat.CTF:
+    writer = upload_kind(batch.kind).write_output if batch.kind in upload_kind_names() else None
+    if writer is not None:
+        output = OutputFile(*writer(batch, list(rows)))
+    elif batch.file_format == FileFormat.CTF:
         content, name = write_ctf(batch, rows)
         output = OutputFile(content, name, CTF_CONTENT_TYPE)
     else:

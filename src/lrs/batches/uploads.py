@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from xml.etree.ElementTree import ParseError
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from lrs.batches.ctf import BadCtfFile, parse_ctf
 from lrs.batches.files import parse_batch_file
-from lrs.batches.models import SubmissionType
+from lrs.batches.models import Batch, BatchRow, SubmissionType
 from lrs.batches.parsed import ParsedBatch
 from lrs.core.errors import ValidationFailed
 from lrs.core.roles import Permission
@@ -66,9 +66,24 @@ class Reader(Protocol):
     ) -> ParsedBatch: ...
 
 
+class RowProcessor(Protocol):
+    """Processes a chunk of a batch's pending rows inside the chunk's transaction: records
+    what they say and writes each row's outcome (state done, return code, message)."""
+
+    def __call__(self, batch: Batch, rows: Sequence[BatchRow]) -> None: ...
+
+
+class OutputWriter(Protocol):
+    """A complete batch's output file from its rows (by position): content, name, type."""
+
+    def __call__(self, batch: Batch, rows: Sequence[BatchRow]) -> tuple[bytes, str, str]: ...
+
+
 @dataclass(frozen=True)
 class UploadKind:
-    """A kind of uploaded file: how it is read, who may upload it, how it is recognised."""
+    """A kind of uploaded file: how it is read, who may upload it, how it is recognised, and,
+    for files that are not learner batches, how its rows are processed and its output written.
+    """
 
     name: str
     read: Reader
@@ -78,6 +93,15 @@ class UploadKind:
     chooses_submission_type: bool = True
     # Whether a file is of this kind, from its start; None: only when named.
     recognises: Callable[[UploadedContent], bool] | None = None
+    # None: the rows are learners, found and registered by the batch engine (`services.rows`)
+    # and written out as an LRB output file or a CTF.
+    process_rows: RowProcessor | None = None
+    write_output: OutputWriter | None = None
+
+
+def kinds_needing(permission: Permission) -> list[str]:
+    """The names of the kinds whose uploads (and batches) need this permission."""
+    return [kind.name for kind in _KINDS.values() if kind.permission == permission]
 
 
 _KINDS: dict[str, UploadKind] = {}

@@ -28,6 +28,7 @@ _NAVIGATION: list[tuple[Any, str, Permission | None]] = [
     (_("Register a learner"), "portal:learner-register", Permission.REGISTER_LEARNER),
     (_("Batch files"), "portal:batch-list", Permission.SUBMIT_BATCH),
     (_("Qualifications"), "portal:qualification-search", None),
+    (_("Achievement files"), "portal:achievement-files", Permission.SUBMIT_ACHIEVEMENTS),
     (_("Credit check"), "portal:credit-check", Permission.CREDIT_CHECK),
     (_("User management"), "portal:user-find", Permission.MANAGE_USERS),
     (_("Organisations"), "portal:organisation-list", Permission.MANAGE_ORGANISATIONS),

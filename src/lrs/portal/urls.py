@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from lrs.portal.views import account, batches, learners, pages, plr, service_desk, signin, users
+from lrs.portal.views import (
+    account,
+    achievements,
+    batches,
+    learners,
+    pages,
+    plr,
+    service_desk,
+    signin,
+    users,
+)
 
 app_name = "portal"
 
@@ -25,6 +35,7 @@ urlpatterns = [
     ),
     path("account/", account.account_view, name="account"),
     *plr.urlpatterns,
+    *achievements.urlpatterns,
     *learners.urlpatterns,
     *batches.urlpatterns,
     *users.urlpatterns,

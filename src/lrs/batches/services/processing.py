@@ -22,6 +22,7 @@ from django.utils import timezone
 from lrs.batches.models import Batch, BatchRow, BatchStatus, RowState
 from lrs.batches.queue import CHUNK_SIZE
 from lrs.batches.services.rows import batch_actor, process_rows, sorted_rows, write_failure
+from lrs.batches.uploads import RowProcessor, upload_kind, upload_kind_names
 from lrs.core.errors import ValidationFailed
 from lrs.learners import matching_adapter
 from lrs.learners.details import SearchDetails
@@ -84,7 +85,11 @@ def process_pending_rows(*, batch_id: int | None = None, limit: int = CHUNK_SIZE
                 Batch.objects.filter(pk=batch.pk, started_at__isnull=True).update(
                     started_at=now, status=BatchStatus.PROCESSING
                 )
-            _process_rows_safely(batch, batch_rows, searched)
+            own = _own_processor(batch)
+            if own is not None:
+                _process_own_rows_safely(batch, batch_rows, own)
+            else:
+                _process_rows_safely(batch, batch_rows, searched)
         for pk in sorted(batches):  # one order of locks for every worker
             _finish_if_done(batches[pk])
         return len(rows)
@@ -143,6 +148,8 @@ def _search_ahead(batch_id: int | None, limit: int) -> _SearchedAhead | None:
         batches = _batches_of(rows)
         outcomes: dict[int, SearchOutcome | ValidationFailed] = {}
         for batch_rows in _group(rows):
+            if _own_processor(batches[batch_rows[0].batch_id]) is not None:
+                continue  # not learners to search
             by_details = sorted_rows(batch_rows)[2]
             found = match_learners_many(
                 searches=[SearchDetails.from_learner_details(d) for _row, d in by_details],
@@ -180,6 +187,29 @@ def _process_rows_safely(
         logger.exception("batch %s: a chunk failed; processing its rows one by one", batch.pk)
     for row in rows:
         _process_rows_safely(batch, [row])
+
+
+def _own_processor(batch: Batch) -> RowProcessor | None:
+    """The processor of a batch whose kind processes its own rows (None: learner rows)."""
+    if batch.kind not in upload_kind_names():
+        return None
+    return upload_kind(batch.kind).process_rows
+
+
+def _process_own_rows_safely(batch: Batch, rows: list[BatchRow], process: RowProcessor) -> None:
+    """As `_process_rows_safely`, for a kind with its own processor."""
+    try:
+        with transaction.atomic():
+            process(batch, rows)
+        return
+    except Exception:
+        if len(rows) == 1:
+            logger.exception("batch %s row %s could not be processed", batch.pk, rows[0].position)
+            write_failure(rows[0])
+            return
+        logger.exception("batch %s: a chunk failed; processing its rows one by one", batch.pk)
+    for row in rows:
+        _process_own_rows_safely(batch, [row], process)
 
 
 def _group(rows: list[BatchRow]) -> list[list[BatchRow]]:

@@ -15,6 +15,7 @@ from lrs.batches.models import Batch, BatchRow, BatchStatus, RowState
 from lrs.batches.parsed import MAX_ROWS, MIN_ROWS, SKIP_KEY, ParsedBatch
 from lrs.batches.queue import enqueue_batch
 from lrs.batches.uploads import (
+    KIND_BATCH,
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_MB,
     UploadedContent,
@@ -25,13 +26,12 @@ from lrs.batches.uploads import (
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import ValidationFailed
-from lrs.core.roles import Permission
 
 
 @transaction.atomic
-def submit_batch(*, actor: Actor, parsed: ParsedBatch) -> Batch:
+def submit_batch(*, actor: Actor, parsed: ParsedBatch, kind: str = KIND_BATCH) -> Batch:
     """Store a parsed file as a batch of pending rows; a worker processes it."""
-    ensure_can(actor, Permission.SUBMIT_BATCH)
+    ensure_can(actor, upload_kind(kind).permission)
     if not MIN_ROWS <= len(parsed.rows) <= MAX_ROWS:
         raise ValidationFailed(
             _("A batch file must have between %(min)d and %(max)d learners; this one has %(n)d.")
@@ -50,6 +50,7 @@ def submit_batch(*, actor: Actor, parsed: ParsedBatch) -> Batch:
         contact_email=parsed.contact_email,
         header=dict(parsed.header),
         row_count=len(parsed.rows),
+        kind=kind,
     )
     seen: set[str] = set()
     rows = []
@@ -106,7 +107,7 @@ def submit_upload(
         submission_type=submission_type,
     )
     with transaction.atomic():
-        batch = submit_batch(actor=actor, parsed=parsed)
+        batch = submit_batch(actor=actor, parsed=parsed, kind=upload.name)
         enqueue_batch(batch.pk)  # on commit: a worker never looks before the rows are there
     return batch
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from lrs.plr.choices import Level
@@ -104,3 +106,29 @@ class CreditCheckForm(forms.Form):
 
     def clean_uln(self) -> str:
         return "".join(str(self.cleaned_data["uln"]).split())
+
+
+class UploadAchievementsForm(forms.Form):
+    """An awarding organisation's achievement file (CSV, layout in docs/plr.md)."""
+
+    file = forms.FileField(
+        label=_("Upload an achievement file"),
+        help_text=_(
+            "A CSV file with the columns ULN, GivenName, FamilyName, DateOfBirth, SubjectCode, "
+            "SourceRecordId and AchievementAwardDate, and any optional ones. At most 5,000 rows "
+            "and 10 MB."
+        ),
+        error_messages={
+            "required": _("Select an achievement file"),
+            "empty": _("The selected file is empty"),
+        },
+    )
+
+    def file_name(self) -> str:
+        name = self.cleaned_data["file"].name or ""
+        return re.split(r"[\\/]", name)[-1][:255]
+
+    def upload(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        upload.seek(0)
+        return upload
