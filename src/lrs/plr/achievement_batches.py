@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lrs.batches.models import Batch, BatchRow, FileFormat, RowState, SubmissionType
 from lrs.batches.parsed import ParsedBatch
@@ -147,7 +147,11 @@ def achievement_counts(batch: Batch) -> AchievementCounts:
 
 
 def progress_text(counts: AchievementCounts) -> str:
-    return _("%(done)d of %(total)d rows processed (%(percent)d%%)") % {
+    return ngettext(
+        "%(done)d of %(total)d row processed (%(percent)d%%)",
+        "%(done)d of %(total)d rows processed (%(percent)d%%)",
+        counts.total,
+    ) % {
         "done": counts.done,
         "total": counts.total,
         "percent": counts.percent_done,
