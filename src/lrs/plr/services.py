@@ -17,13 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, record_audit
-from lrs.core.bulk import insert_objects
+from lrs.core.bulk import insert_objects, insert_rows
 from lrs.core.errors import NotFound
 from lrs.core.roles import Permission
 from lrs.identifiers import IdentifierError, validate_qn, validate_uln
@@ -176,7 +176,7 @@ def rejection_message(code: str, fields: dict[str, list[str]] | None = None) -> 
 # --- Matching a row to its learner -----------------------------------------------------------
 
 
-def _given_agrees(given: str, learner: Learner) -> bool:
+def _given_agrees(given: str, learner: Learner | LearnerKey) -> bool:
     searched = normalise_name(given)
     if not searched:
         return False
@@ -190,7 +190,7 @@ def _given_agrees(given: str, learner: Learner) -> bool:
     return are_name_variants(given, learner.given_name)
 
 
-def _family_agrees(family: str, learner: Learner) -> bool:
+def _family_agrees(family: str, learner: Learner | LearnerKey) -> bool:
     searched = normalise_name(family)
     return bool(searched) and searched in {
         normalise_name(learner.family_name),
@@ -198,7 +198,7 @@ def _family_agrees(family: str, learner: Learner) -> bool:
     }
 
 
-def differing_details(row: EventRow, learner: Learner) -> list[str]:
+def differing_details(row: EventRow, learner: Learner | LearnerKey) -> list[str]:
     """The row's details that are not the learner's: [] when names and date of birth agree."""
     differing = []
     if not _given_agrees(row.given_name, learner):
@@ -210,7 +210,7 @@ def differing_details(row: EventRow, learner: Learner) -> list[str]:
     return differing
 
 
-def match_learner(row: EventRow, learner: Learner) -> list[str]:
+def match_learner(row: EventRow, learner: Learner | LearnerKey) -> list[str]:
     """Differences from the learner of the ULN; a linked ULN may also match its master."""
     differing = differing_details(row, learner)
     if differing and learner.master is not None and not differing_details(row, learner.master):
@@ -306,7 +306,7 @@ class _Catalogue:
 
 def _event_values(
     row: EventRow,
-    learner: Learner,
+    learner: LearnerKey,
     subject: Qualification | Unit,
     submitter: Submitter,
     catalogue: _Catalogue,
@@ -402,32 +402,75 @@ def _check_row(row: EventRow) -> dict[str, list[str]]:
     return errors
 
 
-def _learners_for(rows: Sequence[EventRow]) -> tuple[dict[str, Learner], dict[str, list[Learner]]]:
+@dataclass(frozen=True)
+class LearnerKey:
+    """What matching a row needs of a learner (read as plain values: a chunk reads many)."""
+
+    pk: int
+    uln: str
+    given_name: str
+    preferred_given_name: str
+    middle_other_name: str
+    family_name: str
+    previous_family_name: str
+    date_of_birth: datetime.date
+    master: LearnerKey | None = None
+
+
+_KEY_FIELDS = (
+    "id",
+    "uln",
+    "given_name",
+    "preferred_given_name",
+    "middle_other_name",
+    "family_name",
+    "previous_family_name",
+    "date_of_birth",
+)
+
+
+def _keys(learners: Any) -> list[LearnerKey]:
+    values = learners.values_list(*_KEY_FIELDS, *(f"master__{name}" for name in _KEY_FIELDS))
+    keys = []
+    for row in values:
+        own, master = row[: len(_KEY_FIELDS)], row[len(_KEY_FIELDS) :]
+        keys.append(LearnerKey(*own, master=LearnerKey(*master) if master[0] is not None else None))
+    return keys
+
+
+def _learners_for(
+    rows: Sequence[EventRow],
+) -> tuple[dict[str, LearnerKey], dict[str, list[LearnerKey]]]:
     ulns = {row.uln.strip() for row in rows if row.uln.strip()}
     upns = {row.upn.strip().upper() for row in rows if not row.uln.strip() and row.upn.strip()}
-    fields = (
-        "id",
-        "uln",
-        "upn",
-        "given_name",
-        "preferred_given_name",
-        "middle_other_name",
-        "family_name",
-        "previous_family_name",
-        "date_of_birth",
-        "master",
-    )
-    by_uln = {
-        learner.uln: learner
-        for learner in Learner.objects.filter(uln__in=ulns)
-        .select_related("master")
-        .only(*fields, *(f"master__{name}" for name in fields if name != "master"))
-    }
-    by_upn: dict[str, list[Learner]] = {}
+    by_uln = {key.uln: key for key in _keys(Learner.objects.filter(uln__in=ulns).order_by())}
+    by_upn: dict[str, list[LearnerKey]] = {}
     if upns:
-        for learner in Learner.objects.filter(upn__in=upns).select_related("master"):
-            by_upn.setdefault(learner.upn, []).append(learner)
+        found = dict(Learner.objects.filter(upn__in=upns).values_list("id", "upn"))
+        for key in _keys(Learner.objects.filter(pk__in=found).order_by("id")):
+            by_upn.setdefault(found[key.pk], []).append(key)
     return by_uln, by_upn
+
+
+_INSERTED = [field for field in LearningEvent._meta.concrete_fields if not field.primary_key]
+
+
+def _insert_events(events: list[dict[str, Any]], now: datetime.datetime) -> None:
+    """Insert new events from their values, adapting only the dates (the hot path of a load)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    stamp = LearningEvent._meta.get_field("date_loaded").get_db_prep_save(now, connection)
+    rows = []
+    for values in events:
+        row = []
+        for column in _INSERTED:
+            value = values[column.attname]
+            if isinstance(column, models.DateTimeField):
+                value = stamp
+            elif isinstance(column, models.DateField):
+                value = connection.ops.adapt_datefield_value(value)
+            row.append(value)
+        rows.append(row)
+    insert_rows(LearningEvent, [column.column for column in _INSERTED], rows)
 
 
 def _record_chunk(
@@ -448,8 +491,7 @@ def _record_chunk(
     }
     now = timezone.now()
     outcomes: list[RowOutcome] = []
-    new_events: list[LearningEvent] = []
-    new_positions: list[int] = []
+    new_events: list[dict[str, Any]] = []
     changed: list[LearningEvent] = []
     history: list[LearningEventChange] = []
     for position, row in rows:
@@ -463,19 +505,23 @@ def _record_chunk(
         values = _event_values(row, learner, subject, submitter, catalogue)
         event = existing.get(record_id)
         if event is None:
-            event = LearningEvent(
-                source=submitter.source,
-                submitter_ukprn=submitter.ukprn,
-                submitting_organisation=submitter.organisation,
-                source_record_id=record_id,
-                date_loaded=now,
-                updated_at=now,
-                loaded_by_username=actor.user.username,
-                channel=actor.channel,
-                **values,
+            new_events.append(
+                {
+                    **values,
+                    "source": submitter.source,
+                    "submitter_ukprn": submitter.ukprn,
+                    "submitting_organisation_id": (
+                        submitter.organisation.pk if submitter.organisation else None
+                    ),
+                    "source_record_id": record_id,
+                    "date_loaded": now,
+                    "updated_at": now,
+                    "loaded_by_username": actor.user.username,
+                    "channel": actor.channel,
+                    "version_number": 1,
+                    "under_challenge": False,
+                }
             )
-            new_events.append(event)
-            new_positions.append(len(outcomes))
             outcomes.append(RowOutcome(position, RowStatus.CREATED, record_id, learner.uln))
             continue
         differences = {
@@ -510,7 +556,7 @@ def _record_chunk(
             RowOutcome(position, RowStatus.UPDATED, record_id, learner.uln, event_id=event.pk)
         )
     if new_events:
-        insert_objects(LearningEvent, new_events)
+        _insert_events(new_events, now)
     if changed:
         LearningEvent.objects.bulk_update(
             changed, [*_COMPARED_FIELDS, "version_number", "updated_at"]
@@ -543,11 +589,11 @@ def _reject_reason(
     row: EventRow,
     record_id: str,
     seen: set[str],
-    by_uln: dict[str, Learner],
-    by_upn: dict[str, list[Learner]],
+    by_uln: dict[str, LearnerKey],
+    by_upn: dict[str, list[LearnerKey]],
     catalogue: _Catalogue,
     submitter: Submitter,
-) -> RowOutcome | tuple[Learner, Qualification | Unit]:
+) -> RowOutcome | tuple[LearnerKey, Qualification | Unit]:
     def rejected(
         code: str, uln: str = "", fields: dict[str, list[str]] | None = None
     ) -> RowOutcome:
