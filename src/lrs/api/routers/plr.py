@@ -75,7 +75,7 @@ class LearningEventsQuery(Schema):
 )
 def learning_events(
     request: HttpRequest, uln: str, query: Query[LearningEventsQuery]
-) -> Status[Any] | LearningEventsOut:
+) -> Status[Any] | dict[str, Any]:
     """A learner's PLR (learner record role, once your organisation has found the learner).
 
     WSEC0206 (403): the learner has not agreed to share, no events. WSEC0208 (404): no learner
@@ -101,15 +101,15 @@ def learning_events(
         )
     paginator = Paginator(record.events, max(1, min(query.page_size, 200)))
     page = paginator.get_page(query.page)
-    return LearningEventsOut(
-        response_code=record.response_code,
-        found_uln=record.found_uln,
-        incoming_uln=record.incoming_uln,
-        page=page.number,
-        page_count=paginator.num_pages,
-        total=paginator.count,
-        learning_events=[LearningEventOut.of(event) for event in page.object_list],
-    )
+    return {
+        "response_code": record.response_code,
+        "found_uln": record.found_uln,
+        "incoming_uln": record.incoming_uln,
+        "page": page.number,
+        "page_count": paginator.num_pages,
+        "total": paginator.count,
+        "learning_events": [LearningEventOut.of(event) for event in page.object_list],
+    }
 
 
 class QualificationQuery(Schema):

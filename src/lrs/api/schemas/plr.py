@@ -8,6 +8,7 @@ A learning event's fields are the real service's `LearningEvent` names in snake_
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -104,9 +105,11 @@ class LearningEventOut(Schema):
     subject_code: str
     under_data_challenge: str
 
-    @classmethod
-    def of(cls, event: LearningEvent) -> LearningEventOut:
-        return cls(
+    @staticmethod
+    def of(event: LearningEvent) -> dict[str, Any]:
+        """The event's fields (a dict: ninja validates it against this schema once, which is
+        several times faster than building the schema and having it validated again)."""
+        return dict(
             id=event.pk,
             achievement_award_date=_date(event.achievement_award_date),
             achievement_provider_name=event.achievement_provider_name,
