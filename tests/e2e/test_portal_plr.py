@@ -186,3 +186,36 @@ def test_qualification_search_and_credit_check(
     page.get_by_role("heading", name="Achievement found").wait_for()
     assert page.get_by_text("Invented GCSE").count() == 0
     check_page(page, "credit-check")
+
+
+def test_an_awarding_organisation_uploads_an_achievement_file(
+    page: Any, awarding: Organisation, plr_learner: Learner, tmp_path: Path
+) -> None:
+    from lrs.batches.services import process_until_done
+
+    ready_user(awarding, "carys.awards", ["ao"])
+    source = tmp_path / "results.csv"
+    source.write_text(
+        "ULN,GivenName,FamilyName,DateOfBirth,SubjectCode,SourceRecordId,AchievementAwardDate\n"
+        f"{plr_learner.uln},Megan,Pritchard,2009-04-12,{UNIT_A},W1,2025-07-01\n"
+        f"{plr_learner.uln},Megan,Jones,2009-04-12,{UNIT_A},W2,2025-07-01\n"
+    )
+    sign_in(page, "carys.awards")
+    page.get_by_role("navigation", name="Menu").get_by_role(
+        "link", name="Achievement files"
+    ).click()
+    page.get_by_role("heading", name="Achievement files", level=1).wait_for()
+    check_page(page, "achievement-files")
+    page.locator("input[type=file]").set_input_files(str(source))
+    page.get_by_role("button", name="Upload file").click()
+    page.get_by_role("heading", name="results.csv").wait_for()
+
+    process_until_done()
+    page.get_by_role("link", name="Refresh").click()
+    page.get_by_text("2 of 2 rows processed (100%)").wait_for()
+    check_page(page, "achievement-file")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the output file (each row's outcome)").click()
+    lines = Path(download.value.path()).read_text("utf-8").splitlines()
+    assert lines[1].startswith(f"1,W1,{plr_learner.uln},created")
+    assert ",rejected,learner_mismatch," in lines[2]
