@@ -260,3 +260,12 @@ def test_credit_check_needs_the_awarding_role(plr_api: ApiClient, recorded: Lear
         },
     )
     assert response.status_code == 403
+
+
+def test_no_token_no_plr(client: Any, recorded: Learner) -> None:
+    for method, url in (
+        ("get", f"/api/v1/learners/{recorded.uln}/learning-events"),
+        ("get", "/api/v1/qualifications"),
+        ("post", "/api/v1/credit-check"),
+    ):
+        assert getattr(client, method)(url).status_code == 401, url

@@ -349,3 +349,20 @@ def test_credit_check_needs_the_reference(
 
 def test_credit_check_is_for_awarding_organisations(viewer: Client) -> None:
     assert viewer.get(reverse("portal:credit-check")).status_code == 403
+
+
+def test_signed_out_visitors_see_no_plr_page(recorded: Learner, client: Client) -> None:
+    event = LearningEvent.objects.first()
+    assert event is not None
+    for url in (
+        plr_url(recorded),
+        reverse("portal:learner-plr-event", args=[recorded.uln, event.pk]),
+        reverse("portal:learner-plr-report", args=[recorded.uln]),
+        reverse("portal:qualification-search"),
+        reverse("portal:qualification-detail", args=["60342663"]),
+        reverse("portal:credit-check"),
+        reverse("portal:achievement-files"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("portal:sign-in")), url
