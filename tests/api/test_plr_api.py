@@ -269,3 +269,36 @@ def test_no_token_no_plr(client: Any, recorded: Learner) -> None:
         ("post", "/api/v1/credit-check"),
     ):
         assert getattr(client, method)(url).status_code == 401, url
+
+
+def test_an_achievement_file_over_http(
+    api_as: Callable[..., ApiClient], awarding_org: Organisation, megan: Learner
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lrs.batches.services import process_until_done
+
+    api = api_as(awarding_org, ["ao"])
+    content = (
+        "ULN,GivenName,FamilyName,DateOfBirth,SubjectCode,SourceRecordId,AchievementAwardDate\n"
+        f"{megan.uln},Megan,Pritchard,2009-04-12,{GCSE_QN},H1,2025-08-21\n"
+    ).encode()
+
+    submitted = api.client.post(
+        "/api/v1/achievements/files",
+        {"file": SimpleUploadedFile("results.csv", content, "text/csv")},
+        headers=api.headers,
+    )
+
+    assert submitted.status_code == 202, submitted.content
+    body = submitted.json()
+    assert (body["rows"], body["status"], body["output"]) == (1, "queued", None)
+    early = api.get(f"/api/v1/achievements/files/{body['id']}/output")
+    assert early.status_code == 409
+    process_until_done()
+    status = api.get(f"/api/v1/achievements/files/{body['id']}").json()
+    assert (status["status"], status["created"]) == ("complete", 1)
+    output = api.get(status["output"])
+    assert output.status_code == 200
+    assert b",H1," in output.content
+    assert api_as(awarding_org, ["super"]).get(status["output"]).status_code == 403

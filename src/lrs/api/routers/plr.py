@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from ninja import File, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
 
 from lrs.api.auth import actor_for
 from lrs.api.schemas.learners import ErrorOut
 from lrs.api.schemas.plr import (
+    AchievementFileOut,
     AchievementResultOut,
     AchievementsIn,
     AchievementsOut,
@@ -24,6 +27,11 @@ from lrs.api.schemas.plr import (
     QualificationOut,
     QualificationsOut,
 )
+from lrs.batches.models import Batch, BatchStatus
+from lrs.batches.selectors import get_batch, read_output
+from lrs.batches.services import submit_upload
+from lrs.core.roles import Permission
+from lrs.plr.achievement_batches import KIND, achievement_counts
 from lrs.plr.choices import SOAP_LEVEL, Level
 from lrs.plr.credit_check import credit_check
 from lrs.plr.errors import PlrNotShared
@@ -36,6 +44,7 @@ ERRORS: dict[int, type[ErrorOut]] = {
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
+    409: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,
 }
@@ -171,3 +180,64 @@ def post_credit_check(request: HttpRequest, payload: CreditCheckIn) -> CreditChe
             for item in result.achievements
         ],
     )
+
+
+def _file_out(batch: Batch) -> AchievementFileOut:
+    counts = achievement_counts(batch)
+    complete = batch.status == BatchStatus.COMPLETE
+    return AchievementFileOut(
+        id=batch.pk,
+        file_name=batch.file_name,
+        status=batch.status,
+        rows=counts.total,
+        done=counts.done,
+        created=counts.created,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        rejected=counts.rejected,
+        output=reverse("api-v1:achievement_file_output", args=[batch.pk]) if complete else None,
+    )
+
+
+@router.post(
+    "/achievements/files",
+    response={202: AchievementFileOut, 413: ErrorOut, **ERRORS},
+    url_name="achievement_file_submit",
+)
+def submit_achievement_file(
+    request: HttpRequest, file: File[UploadedFile]
+) -> Status[AchievementFileOut]:
+    """Upload an achievement file (CSV, layout in docs/plr.md; awarding organisations). The
+    batch workers record its rows; follow this file's status, then download its outcomes."""
+    batch = submit_upload(
+        actor=actor_for(request), file_name=file.name or "", content=file, kind=KIND
+    )
+    return Status(202, _file_out(batch))
+
+
+@router.get(
+    "/achievements/files/{batch_id}",
+    response={200: AchievementFileOut, **ERRORS},
+    url_name="achievement_file",
+)
+def achievement_file(request: HttpRequest, batch_id: int) -> AchievementFileOut:
+    """An achievement file's progress and totals."""
+    return _file_out(
+        get_batch(actor_for(request), batch_id, permission=Permission.SUBMIT_ACHIEVEMENTS)
+    )
+
+
+@router.get(
+    "/achievements/files/{batch_id}/output",
+    response={200: None, **ERRORS},
+    url_name="achievement_file_output",
+)
+def achievement_file_output(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Each row's outcome, as CSV (409 until the file is processed)."""
+    output = read_output(actor_for(request), batch_id, permission=Permission.SUBMIT_ACHIEVEMENTS)
+    response = HttpResponse(output.content, content_type=output.content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=output.file_name
+    )
+    response["Cache-Control"] = "no-store"
+    return response

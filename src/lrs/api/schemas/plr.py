@@ -222,3 +222,16 @@ class CreditCheckOut(Schema):
     outcome: str = Field(description="found or not_found")
     reference: str
     achievements: list[CreditCheckItemOut]
+
+
+class AchievementFileOut(Schema):
+    id: int
+    file_name: str
+    status: str = Field(description="queued, processing or complete")
+    rows: int
+    done: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    output: str | None = Field(description="where to download the outcomes once complete")
