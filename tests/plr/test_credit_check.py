@@ -100,7 +100,7 @@ def test_wrong_details_are_not_found_whatever_is_held(
     assert result.outcome == NOT_FOUND
     assert result.achievements == []
     audit = AuditEvent.objects.get(action="plr.credit_checked")
-    assert audit.learner is None
+    assert audit.learner_id is None
 
 
 def test_the_reference_is_mandatory(ao_actor: Actor, recorded: Learner) -> None:

@@ -169,7 +169,7 @@ def test_every_view_is_audited_on_the_learner(recorded: Learner, plr_actor: Acto
     get_learning_event(uln=recorded.uln, event_id=event.pk, actor=plr_actor)
 
     actions = list(
-        AuditEvent.objects.filter(learner=recorded, action__startswith="plr.")
+        AuditEvent.objects.filter(learner_id=recorded.pk, action__startswith="plr.")
         .order_by("id")
         .values_list("action", "username", "organisation_name")
     )

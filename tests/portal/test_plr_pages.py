@@ -213,7 +213,7 @@ def test_views_are_audited_for_the_access_log(viewer: Client, recorded: Learner)
     _find(viewer, recorded)
     viewer.get(plr_url(recorded))
 
-    audit = AuditEvent.objects.filter(action="plr.viewed", learner=recorded).get()
+    audit = AuditEvent.objects.filter(action="plr.viewed", learner_id=recorded.pk).get()
     assert audit.channel == "portal"
 
 

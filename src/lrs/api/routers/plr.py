@@ -34,7 +34,7 @@ from lrs.core.roles import Permission
 from lrs.plr.achievement_batches import KIND, achievement_counts
 from lrs.plr.choices import SOAP_LEVEL, Level
 from lrs.plr.credit_check import credit_check
-from lrs.plr.errors import PlrNotShared
+from lrs.plr.errors import PlrNotShared, RateLimited
 from lrs.plr.selectors import DEFAULT_SORT, get_learner_learning_events, search_qualifications
 from lrs.plr.services import submit_achievements
 
@@ -152,18 +152,23 @@ def qualifications(request: HttpRequest, query: Query[QualificationQuery]) -> Qu
 
 
 @router.post("/credit-check", response={200: CreditCheckOut, **ERRORS})
-def post_credit_check(request: HttpRequest, payload: CreditCheckIn) -> CreditCheckOut:
+def post_credit_check(
+    request: HttpRequest, payload: CreditCheckIn
+) -> CreditCheckOut | Status[ErrorOut]:
     """Credit check (awarding organisations): the learner's achievement of this one unit or
     qualification, or not_found. Never any other event; audited; limited per user per hour
     (429 when exceeded). WSEC0206 (403) when the learner has not agreed to share."""
-    result = credit_check(
-        actor=actor_for(request),
-        uln=payload.uln,
-        given_name=payload.given_name,
-        family_name=payload.family_name,
-        date_of_birth=payload.date_of_birth,
-        reference=payload.reference,
-    )
+    try:
+        result = credit_check(
+            actor=actor_for(request),
+            uln=payload.uln,
+            given_name=payload.given_name,
+            family_name=payload.family_name,
+            date_of_birth=payload.date_of_birth,
+            reference=payload.reference,
+        )
+    except RateLimited as exc:
+        return Status(429, ErrorOut(code=exc.code, message=exc.message))
     return CreditCheckOut(
         outcome=result.outcome,
         reference=result.reference,
