@@ -118,6 +118,14 @@ def awarding_org(db: None) -> Organisation:
 
 
 @pytest.fixture
+def odd_college(db: None) -> Organisation:
+    """A college granted the awarding organisation role, which counts only in an AO."""
+    return create_organisation(
+        ukprn="10077777", name="Odd College", organisation_type="college", granted_roles=["ao"]
+    )
+
+
+@pytest.fixture
 def catalogue(operator: Actor, awarding_org: Organisation) -> None:
     import_qualifications(actor=operator, rows=qualification_rows())
     import_units(actor=operator, rows=unit_rows())

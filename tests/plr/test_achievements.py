@@ -183,14 +183,9 @@ def test_only_the_awarding_organisation_role_may_submit(
 
 
 def test_the_role_counts_only_in_an_awarding_organisation(
-    megan: Learner, make_user: Callable[..., User]
+    megan: Learner, odd_college: Organisation, make_user: Callable[..., User]
 ) -> None:
-    from lrs.organisations.services import create_organisation
-
-    college = create_organisation(
-        ukprn="10077777", name="Odd College", organisation_type="college", granted_roles=["ao"]
-    )
-    actor = Actor(user=make_user(college, ["ao"]), channel=Channel.API)
+    actor = Actor(user=make_user(odd_college, ["ao"]), channel=Channel.API)
     with pytest.raises(NotAnAwardingOrganisation):
         submit_achievements(actor=actor, rows=[row(megan)])
 

@@ -152,15 +152,15 @@ def test_checks_are_rate_limited_per_user(
 
 
 def test_only_awarding_organisations_check(
-    recorded: Learner, college: Organisation, make_user: Callable[..., User]
+    recorded: Learner,
+    college: Organisation,
+    odd_college: Organisation,
+    make_user: Callable[..., User],
 ) -> None:
     plr = Actor(user=make_user(college, ["plr", "online"]), channel=Channel.PORTAL)
     with pytest.raises(PermissionDenied):
         _check(plr, recorded, GCSE_QN)
-    from lrs.organisations.services import create_organisation
-
-    odd = create_organisation(
-        ukprn="10077777", name="Odd College", organisation_type="college", granted_roles=["ao"]
-    )
     with pytest.raises(NotAnAwardingOrganisation):
-        _check(Actor(user=make_user(odd, ["ao"]), channel=Channel.PORTAL), recorded, GCSE_QN)
+        _check(
+            Actor(user=make_user(odd_college, ["ao"]), channel=Channel.PORTAL), recorded, GCSE_QN
+        )
