@@ -102,19 +102,28 @@ def _load(people: list[Any], args: argparse.Namespace) -> tuple[Any, int, int, f
 
     operator = service_desk_system_actor(channel=Channel.CLI)
     awarding = create_organisation(
+        actor=operator,
         ukprn="10099001",
         name="Example Awarding Body",
         organisation_type="awarding_organisation",
         granted_roles=["ao"],
     )
     college = create_organisation(
-        ukprn="10034567", name="Bench College", organisation_type="college", granted_roles=["plr"]
+        actor=operator,
+        ukprn="10034567",
+        name="Bench College",
+        organisation_type="college",
+        granted_roles=["plr"],
     )
     ao_actor = Actor(
-        user=create_user(organisation=awarding, username="bench.ao", roles=["ao"]),
+        user=create_user(
+            actor=operator, organisation=awarding, username="bench.ao", roles=["ao"]
+        ).user,
         channel=Channel.BATCH,
     )
-    viewer = create_user(organisation=college, username="bench.plr", roles=["plr"])
+    viewer = create_user(
+        actor=operator, organisation=college, username="bench.plr", roles=["plr"]
+    ).user
     load_demo_catalogue(operator=operator, awarding_organisation=awarding)
     subjects = list(
         Qualification.objects.filter(
@@ -205,7 +214,7 @@ def main() -> None:
     from lrs.learners.models import Learner
     from lrs.learners.selectors import find_learner_by_uln
     from lrs.organisations.models import User
-    from lrs.organisations.services import issue_api_token
+    from lrs.organisations.services import issue_api_token, service_desk_system_actor
     from lrs.plr.models import LearningEvent
     from lrs.plr.selectors import get_learner_learning_events
 
@@ -239,7 +248,8 @@ def main() -> None:
         record = get_learner_learning_events(uln=person.uln, actor=viewer_actor)
         assert len(list(record.events[:PLR_EVENTS])) == PLR_EVENTS
         selector_times.append(time.perf_counter() - t0)
-    api = Client(headers={"Authorization": f"Bearer {issue_api_token(user=viewer).raw}"})
+    token = issue_api_token(actor=service_desk_system_actor(channel=Channel.CLI), user=viewer)
+    api = Client(headers={"Authorization": f"Bearer {token.raw}"})
     for person in opened:
         t0 = time.perf_counter()
         response = api.get(f"/api/v1/learners/{person.uln}/learning-events?page_size=50")

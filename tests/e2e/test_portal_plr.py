@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def awarding(operator: Actor) -> Organisation:
     return create_organisation(
+        actor=operator,
         ukprn="10099001",
         name="Example Awarding Body",
         organisation_type="awarding_organisation",
@@ -43,7 +44,9 @@ def plr_learner(organisation: Organisation, operator: Actor, awarding: Organisat
     import_units(actor=operator, rows=unit_rows())
     link_awarding_body(actor=operator, recognition_number="RN5001", organisation=awarding)
     registrar = Actor(
-        user=create_user(organisation=organisation, username="dafydd.hughes", roles=["online"]),
+        user=create_user(
+            actor=operator, organisation=organisation, username="dafydd.hughes", roles=["online"]
+        ).user,
         channel=Channel.PORTAL,
     )
     learner = register_learner(
@@ -51,7 +54,9 @@ def plr_learner(organisation: Organisation, operator: Actor, awarding: Organisat
     ).learner
     assert learner is not None
     ao = Actor(
-        user=create_user(organisation=awarding, username="alun.griffiths", roles=["ao"]),
+        user=create_user(
+            actor=operator, organisation=awarding, username="alun.griffiths", roles=["ao"]
+        ).user,
         channel=Channel.API,
     )
     submit_achievements(

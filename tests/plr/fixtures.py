@@ -108,8 +108,9 @@ def operator(db: None) -> Actor:
 
 
 @pytest.fixture
-def awarding_org(db: None) -> Organisation:
+def awarding_org(operator: Actor) -> Organisation:
     return create_organisation(
+        actor=operator,
         ukprn="10099001",
         name="Example Awarding Body",
         organisation_type="awarding_organisation",
@@ -118,10 +119,14 @@ def awarding_org(db: None) -> Organisation:
 
 
 @pytest.fixture
-def odd_college(db: None) -> Organisation:
+def odd_college(operator: Actor) -> Organisation:
     """A college granted the awarding organisation role, which counts only in an AO."""
     return create_organisation(
-        ukprn="10077777", name="Odd College", organisation_type="college", granted_roles=["ao"]
+        actor=operator,
+        ukprn="10077777",
+        name="Odd College",
+        organisation_type="college",
+        granted_roles=["ao"],
     )
 
 

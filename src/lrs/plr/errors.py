@@ -39,7 +39,6 @@ class LearnerNotVerified(NotFound):
 
 class InvalidUln(DomainError):
     code = "WSEC0136"
-    status = 400
     default_message = _("The ULN supplied is not a valid ULN.")
 
 
@@ -51,6 +50,6 @@ class NotAnAwardingOrganisation(PermissionDenied):
 
 
 class RateLimited(DomainError):
+    # The API answers 429 (its credit-check route); services know no HTTP.
     code = "rate_limited"
-    status = 429
     default_message = _("You have made too many credit checks in the last hour. Try again later.")
