@@ -25,14 +25,15 @@ from lrs.core.roles import Permission
 from lrs.identifiers import IdentifierError, validate_qn, validate_uln
 from lrs.learners.choices import AbilityToShare
 from lrs.learners.models import Learner
+from lrs.learners.response_codes import ResponseCode
 from lrs.learners.selectors import is_known_to_organisation
 from lrs.plr.choices import Level, RuleGroupKind
 from lrs.plr.errors import InvalidUln, LearnerNotVerified, PlrNotShared
 from lrs.plr.models import AwardingBody, LearningEvent, Qualification, RuleGroup
 from lrs.plr.services import EventRow, differing_details
 
-WSRC_EXACT_MATCH = "WSRC0004"
-WSRC_MASTER_SUBSTITUTED = "WSRC0022"
+WSRC_EXACT_MATCH = str(ResponseCode.EXACT_MATCH)
+WSRC_MASTER_SUBSTITUTED = str(ResponseCode.MASTER_SUBSTITUTED)
 
 # Sort keys of the PLR table (user guide 5.3: every column sorts both ways).
 SORT_FIELDS = {
