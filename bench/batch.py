@@ -208,6 +208,8 @@ def _single_run(args: argparse.Namespace) -> None:
     seconds, peak_mb, private_mb = _run_workers(workers, dict(os.environ), args.chunk)
     batch = Batch.objects.get(pk=batch_id)
     assert batch.status == "complete", batch.status
+    assert batch.started_at is not None
+    assert batch.finished_at is not None
     processing = (batch.finished_at - batch.started_at).total_seconds()
     codes = Counter(
         BatchRow.objects.filter(batch_id=batch_id).values_list("return_code", flat=True)

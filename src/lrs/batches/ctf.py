@@ -82,6 +82,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lrs.batches import return_codes as rc
@@ -213,10 +214,10 @@ def _to_value(element: Element) -> object:
         item = _to_value(child)
         if name not in value:
             value[name] = item
-        elif isinstance(value[name], list):
-            value[name].append(item)  # type: ignore[union-attr]
+        elif isinstance(existing := value[name], list):
+            existing.append(item)
         else:
-            value[name] = [value[name], item]
+            value[name] = [existing, item]
     return value
 
 
@@ -691,7 +692,7 @@ def write_ctf_exceptions_xlsx(batch: Batch, rows: Iterable[BatchRow]) -> bytes:
         _put(sheet, 1, column, label)
         sheet.cell(row=1, column=column).font = bold
     for column, (_key, width) in enumerate(_COLUMNS, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width = width
+        sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
     wrap = Alignment(wrap_text=True, vertical="top")
     line = 2

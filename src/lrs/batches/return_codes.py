@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class Outcome(enum.Enum):
@@ -30,7 +34,7 @@ class ReturnCode:
     code: str
     outcome: Outcome
     exception: bool  # the row becomes an exception to resolve in the portal
-    meaning: str
+    meaning: StrPromise
 
 
 RC001 = "RC001"

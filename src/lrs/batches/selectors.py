@@ -55,7 +55,7 @@ def list_batches(
     """
     ensure_can(actor, permission)
     return Batch.objects.filter(
-        organisation=actor.organisation, kind__in=kinds_needing(permission)
+        organisation_id=actor.organisation.pk, kind__in=kinds_needing(permission)
     ).order_by("-submitted_at", "-id")
 
 
@@ -66,7 +66,9 @@ def get_batch(
     ensure_can(actor, permission)
     batch = (
         Batch.objects.select_related("organisation")
-        .filter(pk=batch_id, organisation=actor.organisation, kind__in=kinds_needing(permission))
+        .filter(
+            pk=batch_id, organisation_id=actor.organisation.pk, kind__in=kinds_needing(permission)
+        )
         .first()
     )
     if batch is None:
@@ -226,9 +228,9 @@ def list_exceptions(
     (the nightly `expire_exceptions` may not have run yet).
     """
     ensure_can(actor, Permission.SUBMIT_BATCH)
-    exceptions = BatchException.objects.filter(organisation=actor.organisation).select_related(
-        "row__batch", "learner"
-    )
+    exceptions = BatchException.objects.filter(
+        organisation_id=actor.organisation.pk
+    ).select_related("row__batch", "learner")
     now = timezone.now()
     if status == ExceptionStatus.OPEN:
         exceptions = exceptions.filter(status=ExceptionStatus.OPEN, expires_at__gt=now)
@@ -248,7 +250,7 @@ def get_exception(actor: Actor, exception_id: int) -> BatchException:
     ensure_can(actor, Permission.SUBMIT_BATCH)
     exception = (
         BatchException.objects.select_related("row__batch", "learner")
-        .filter(pk=exception_id, organisation=actor.organisation)
+        .filter(pk=exception_id, organisation_id=actor.organisation.pk)
         .first()
     )
     if exception is None:

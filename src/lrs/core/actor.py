@@ -52,7 +52,7 @@ class ActingUser(Protocol):
     def is_active(self) -> bool: ...
 
     @property
-    def organisation(self) -> ActingOrganisation: ...
+    def organisation(self) -> ActingOrganisation | None: ...
 
     @property
     def effective_roles(self) -> Collection[str]: ...
@@ -70,7 +70,10 @@ class Actor:
 
     @property
     def organisation(self) -> ActingOrganisation:
-        return self.user.organisation
+        organisation = self.user.organisation
+        # Every channel lets only users of an organisation act (sign-in, API token, command line).
+        assert organisation is not None
+        return organisation
 
     @property
     def permissions(self) -> frozenset[Permission]:

@@ -48,7 +48,9 @@ def insert_objects(model: type[models.Model], objects: Iterable[models.Model]) -
         [field.get_db_prep_save(field.pre_save(obj, True), current) for field in fields]
         for obj in objects
     ]
-    insert_rows(model, [field.column for field in fields], rows)
+    # Concrete fields are those with a column (Django sets `concrete = column is not None`).
+    columns = [field.column for field in fields if field.column is not None]
+    insert_rows(model, columns, rows)
     return len(rows)
 
 

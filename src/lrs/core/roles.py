@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -71,7 +72,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 }
 
 
-def permissions_for(roles: frozenset[str] | set[str] | list[str]) -> frozenset[Permission]:
+def permissions_for(roles: Iterable[str]) -> frozenset[Permission]:
     """Every permission that any of the roles grants."""
     granted: set[Permission] = set()
     for role in roles:

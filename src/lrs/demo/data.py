@@ -17,6 +17,7 @@ from lrs.core.actor import Actor, Channel
 from lrs.learners.imports import import_learners
 from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation, OrganisationType, User
+from lrs.organisations.selectors import acting_organisation
 from lrs.organisations.services import (
     SERVICE_DESK_UKPRN,
     AccountDetails,
@@ -92,7 +93,7 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
         )
         for ukprn, name, kind, roles in _ORGANISATIONS
     }
-    organisations[SERVICE_DESK_UKPRN] = actor.organisation
+    organisations[SERVICE_DESK_UKPRN] = acting_organisation(actor)
     logins = []
     users = {}
     for ukprn, username, roles, given_name, family_name in _USERS:

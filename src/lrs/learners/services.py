@@ -33,6 +33,7 @@ from lrs.learners.models import KnownBy, Learner
 from lrs.learners.selectors import is_known_to_organisation
 from lrs.learners.validation import validate_learner_details
 from lrs.matching import MatchKind
+from lrs.organisations.selectors import acting_organisation
 
 _ULN_ATTEMPTS = 20
 
@@ -157,7 +158,7 @@ def register_learner(
     learner = Learner(
         **details.as_model_fields(),
         identity_key=identity,
-        created_by_organisation=actor.organisation,
+        created_by_organisation=acting_organisation(actor),
     )
     _insert_learner(learner)
     matching_adapter.store_keys(learner, new=True)

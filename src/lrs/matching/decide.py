@@ -28,6 +28,7 @@ Anything else worth showing is a possible match: a person then checks it with th
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 
 from lrs.matching.compare import prepared_verdicts
@@ -124,11 +125,11 @@ def posterior_of_best(
 
 
 def _posterior(best: float, scores: Iterable[float], prior_bits: float) -> float:
-    total = 2.0 ** max(-1000.0, min(1000.0, -(best + prior_bits)))
+    total = math.pow(2.0, max(-1000.0, min(1000.0, -(best + prior_bits))))
     for score in scores:
         gap = score - best
         if gap > -100.0:
-            total += 2.0**gap
+            total += math.pow(2.0, gap)
     return 1.0 / total
 
 

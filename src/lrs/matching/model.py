@@ -495,8 +495,8 @@ def probability_from_score(log2_odds: float) -> float:
     """Logistic function in base 2, safe for any magnitude."""
     bounded = max(-1000.0, min(1000.0, log2_odds))
     if bounded >= 0:
-        return 1.0 / (1.0 + 2.0**-bounded)
-    odds = 2.0**bounded
+        return 1.0 / (1.0 + math.pow(2.0, -bounded))
+    odds = math.pow(2.0, bounded)
     return odds / (1.0 + odds)
 
 

@@ -138,7 +138,7 @@ def validate_granted_roles(organisation: Organisation, roles: Iterable[str]) -> 
     return cleaned
 
 
-def apply_account_details(user: User, details: AccountDetails) -> dict[str, list[str]]:
+def apply_account_details(user: User, details: AccountDetails) -> dict[str, list[object]]:
     """Copy the details onto the user; return the changes as {field: [old, new]}."""
     values = {
         "first_name": details.given_name.strip(),

@@ -19,6 +19,20 @@ from lrs.organisations.models import (
 )
 
 
+def acting_organisation(actor: Actor) -> Organisation:
+    """The actor's organisation as the model (core knows it only by its protocol)."""
+    organisation = actor.organisation
+    assert isinstance(organisation, Organisation)
+    return organisation
+
+
+def acting_user(actor: Actor) -> User:
+    """The acting user as the model (core knows it only by its protocol)."""
+    user = actor.user
+    assert isinstance(user, User)
+    return user
+
+
 def find_organisation_by_ukprn(ukprn: str) -> Organisation | None:
     """The organisation with this UKPRN, if any (for the command line, which names one)."""
     return Organisation.objects.filter(ukprn=ukprn.strip()).first()
@@ -59,9 +73,7 @@ def get_managed_organisation(
     """The organisation whose users the actor manages: their own, or any for the service desk."""
     ensure_can(actor, Permission.MANAGE_USERS)
     if organisation is None or organisation.pk == actor.organisation.pk:
-        own = actor.organisation
-        assert isinstance(own, Organisation)
-        return own
+        return acting_organisation(actor)
     ensure_can(actor, Permission.MANAGE_ORGANISATIONS)
     return organisation
 

@@ -52,7 +52,7 @@ def _portal_actor(user: User) -> Actor:
     return Actor(user=user, channel=Channel.PORTAL)
 
 
-def _audit(user: User, action: str, **details: object) -> None:
+def _audit(user: User, action: AuditAction, **details: object) -> None:
     if user.organisation_id is not None:
         record_audit(actor=_portal_actor(user), action=action, details=details)
 

@@ -14,8 +14,15 @@ from django.http import HttpRequest, HttpResponse
 from lrs.core.actor import Actor, Channel
 from lrs.core.errors import DomainError, ValidationFailed
 from lrs.core.roles import Permission
+from lrs.organisations.models import User
 
 View = Callable[..., HttpResponse]
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The type of a request behind `login_required`, whose user is signed in."""
+
+    user: User
 
 
 def portal_actor(request: HttpRequest) -> Actor:

@@ -6,10 +6,13 @@ Open files with ``newline=""`` and UTF-8, as the :mod:`csv` module expects; rows
 import csv
 import datetime
 from collections.abc import Iterable
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
 from lrs.synthetic.people import SyntheticLearner
 from lrs.synthetic.queries import Query, Variation
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = [
     "IMPORT_COLUMNS",
@@ -79,7 +82,7 @@ def personal_fields(learner: SyntheticLearner) -> dict[str, str]:
     }
 
 
-def write_register_csv(learners: Iterable[SyntheticLearner], fh: TextIO) -> int:
+def write_register_csv(learners: Iterable[SyntheticLearner], fh: "SupportsWrite[str]") -> int:
     """Write a header and one import row per learner to ``fh``; return the rows written.
 
     Streams: ``learners`` may be the iterator from :func:`generate_register`.

@@ -18,6 +18,7 @@ from lrs.core.roles import Permission
 from lrs.learners.imports import details_from_row
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner
+from lrs.organisations.selectors import acting_user
 
 
 def expire_exceptions(*, now: datetime.datetime | None = None) -> int:
@@ -32,7 +33,7 @@ def _open_exception(actor: Actor, exception_id: int) -> BatchException:
     exception = (
         BatchException.objects.select_for_update(of=("self",))
         .select_related("row__batch")
-        .filter(pk=exception_id, organisation=actor.organisation)
+        .filter(pk=exception_id, organisation_id=actor.organisation.pk)
         .first()
     )
     if exception is None:
@@ -52,7 +53,7 @@ def _close(
     exception.status = status
     exception.learner = learner
     exception.resolved_at = now
-    exception.resolved_by = actor.user
+    exception.resolved_by = acting_user(actor)
     exception.resolved_by_username = actor.user.username
     exception.save()
     row = exception.row
@@ -70,7 +71,7 @@ def _close(
 def resolve_by_choosing(*, actor: Actor, exception_id: int, learner_id: int) -> BatchException:
     """The user chose one of the learners offered: the row gets that learner's ULN."""
     exception = _open_exception(actor, exception_id)
-    offered = {int(c["learner_id"]) for c in exception.candidates}  # type: ignore[call-overload]
+    offered = {int(c["learner_id"]) for c in exception.candidates}
     if learner_id not in offered:
         raise ValidationFailed(field_errors={"learner": [_("Choose one of the learners listed.")]})
     learner = Learner.objects.get(pk=learner_id)

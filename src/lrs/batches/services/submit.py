@@ -26,6 +26,7 @@ from lrs.batches.uploads import (
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import ValidationFailed
+from lrs.organisations.selectors import acting_organisation, acting_user
 
 
 @transaction.atomic
@@ -38,8 +39,8 @@ def submit_batch(*, actor: Actor, parsed: ParsedBatch, kind: str = KIND_BATCH) -
             % {"min": MIN_ROWS, "max": MAX_ROWS, "n": len(parsed.rows)}
         )
     batch = Batch.objects.create(
-        organisation=actor.organisation,
-        submitted_by=actor.user,
+        organisation=acting_organisation(actor),
+        submitted_by=acting_user(actor),
         submitted_by_username=actor.user.username,
         channel=actor.channel,
         file_name=parsed.file_name,
@@ -103,7 +104,7 @@ def submit_upload(
     parsed = upload.read(
         file_name=file_name,
         content=data,
-        uploader_ukprn=actor.organisation.ukprn,
+        uploader_ukprn=acting_organisation(actor).ukprn,
         submission_type=submission_type,
     )
     with transaction.atomic():

@@ -180,6 +180,7 @@ def _guard_last_super_user(user: User) -> None:
     """Refuse a change that would leave the organisation with no active super user."""
     if Role.SUPER_USER.value not in user.roles or not user.is_active:
         return
+    assert user.organisation is not None  # every managed user belongs to an organisation
     if not _active_super_users(user.organisation).exclude(pk=user.pk).exists():
         raise Conflict(
             _(
@@ -194,6 +195,7 @@ def _guard_last_super_user(user: User) -> None:
 def update_user(*, actor: Actor, user: User, details: AccountDetails, roles: Iterable[str]) -> User:
     """Change a user's details and roles (an account is never passed on to someone else)."""
     user = get_managed_user(actor=actor, user_id=user.pk)
+    assert user.organisation is not None  # every managed user belongs to an organisation
     errors = validate_account_details(details)
     try:
         cleaned_roles = validate_granted_roles(user.organisation, roles)

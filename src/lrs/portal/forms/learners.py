@@ -7,10 +7,9 @@ LearnerDetails); the rules of the learner record live in lrs.learners.validation
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +17,9 @@ from lrs.learners.choices import AbilityToShare, Gender, VerificationType
 from lrs.learners.details import LEARNER_FIELDS, LearnerDetails, SearchDetails
 from lrs.learners.validation import MAX_LENGTHS
 from lrs.portal.forms.fields import GovukDateField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 UPN_HINT = _("Only for learners aged under 16.")
 POSTCODE_HINT = _(
@@ -28,13 +30,13 @@ TOO_LONG = _("{label} must be {limit} characters or fewer")
 
 
 def _text(
-    label: Promise,
+    label: StrPromise,
     *,
     name: str | None = None,
     max_length: int | None = None,
     required: bool = False,
-    required_message: Promise | None = None,
-    hint: Promise | str = "",
+    required_message: StrPromise | None = None,
+    hint: StrPromise | str = "",
 ) -> forms.CharField:
     """A text box whose messages follow the GOV.UK pattern (`Enter ...`, `... or fewer`)."""
     limit = max_length if max_length is not None else MAX_LENGTHS.get(name or "")
@@ -53,10 +55,10 @@ def _text(
 
 
 def _radios(
-    label: Promise,
+    label: StrPromise,
     choices: list[tuple[str, Any]],
-    required_message: Promise,
-    hint: Promise | str = "",
+    required_message: StrPromise,
+    hint: StrPromise | str = "",
 ) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,

@@ -8,7 +8,7 @@ back on these forms.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.functional import Promise
@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from lrs.core.roles import Role
 from lrs.organisations.models import Organisation, OrganisationType, User, UserStatus
 from lrs.organisations.services import AccountDetails
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 ALL_ROLES = "all"
 
@@ -78,7 +81,7 @@ class RoleCheckboxes(forms.CheckboxSelectMultiple):
 
 
 def _text(
-    label: Promise, *, required: bool = True, max_length: int = 150, **kwargs: Any
+    label: StrPromise, *, required: bool = True, max_length: int = 150, **kwargs: Any
 ) -> forms.CharField:
     return forms.CharField(label=label, required=required, max_length=max_length, **kwargs)
 

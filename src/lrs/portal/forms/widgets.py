@@ -22,7 +22,9 @@ class GovukDateWidget(forms.MultiWidget):
     """
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        widgets = {part: forms.TextInput(attrs={"inputmode": "numeric"}) for part in DATE_PARTS}
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
+            part: forms.TextInput(attrs={"inputmode": "numeric"}) for part in DATE_PARTS
+        }
         super().__init__(widgets, attrs)
 
     def decompress(self, value: Any) -> list[str | None]:

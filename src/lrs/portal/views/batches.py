@@ -67,6 +67,7 @@ from lrs.learners.choices import Gender
 from lrs.learners.columns import parse_date
 from lrs.learners.match_reasons import evidence_from_data, match_reasons
 from lrs.learners.models import Learner
+from lrs.organisations.selectors import acting_organisation
 from lrs.portal.access import add_domain_errors, requires
 from lrs.portal.forms.batches import ChooseLearnerForm, ConfirmForm, UploadBatchForm
 
@@ -486,7 +487,7 @@ def exception_export_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     output = OutputFile(
         buffer.getvalue().encode("utf-8-sig"),
-        f"processed_exceptions_{actor.organisation.ukprn}_{stamp}.csv",
+        f"processed_exceptions_{acting_organisation(actor).ukprn}_{stamp}.csv",
         CSV_CONTENT_TYPE,
     )
     record_audit(
@@ -551,7 +552,7 @@ def _shown(value: Any, kind: str) -> Any:
 
 def _candidates(exception: BatchException) -> list[dict[str, Any]]:
     learners = candidate_learners([exception])
-    candidates = []
+    candidates: list[dict[str, Any]] = []
     for item in exception.candidates:
         learner: Learner | None = learners.get(int(item.get("learner_id") or 0))
         if learner is None:

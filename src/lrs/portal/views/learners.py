@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -372,9 +373,11 @@ def _field_label(name: str) -> str:
     if name in _FIELD_LABELS:
         return str(_FIELD_LABELS[name])
     try:
-        label = Learner._meta.get_field(name).verbose_name
+        field = Learner._meta.get_field(name)
     except FieldDoesNotExist:  # a field since removed from the model
         return name
+    assert isinstance(field, Field)  # a change names one of the learner's own fields
+    label = field.verbose_name
     text = str(label)
     return text[:1].upper() + text[1:]
 

@@ -30,7 +30,7 @@ from lrs.organisations.signin import (
     set_secret_question,
     sign_in,
 )
-from lrs.portal.access import add_domain_errors, portal_actor
+from lrs.portal.access import AuthenticatedHttpRequest, add_domain_errors, portal_actor
 from lrs.portal.forms.signin import (
     ChangePasswordForm,
     ForgottenAnswerForm,
@@ -68,7 +68,7 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
         )
         if result.outcome is SignInOutcome.SIGNED_IN and result.user is not None:
             login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
-            response = redirect(_next_url(request))
+            response: HttpResponse = redirect(_next_url(request))
             response.set_cookie(
                 SEEN_COOKIE,
                 "1",
@@ -121,7 +121,7 @@ def sign_out_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def change_password_view(request: HttpRequest) -> HttpResponse:
+def change_password_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     reason = password_change_reason(request.user)
     form = ChangePasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -150,7 +150,7 @@ def change_password_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def agreement_view(request: HttpRequest) -> HttpResponse:
+def agreement_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("decision") == "accept":
             accept_user_agreement(user=request.user)
@@ -168,7 +168,7 @@ def agreement_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def secret_question_view(request: HttpRequest) -> HttpResponse:
+def secret_question_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SecretQuestionForm(request.POST or None)
     first_time = not request.user.secret_answer_hash
     if request.method == "POST" and form.is_valid():

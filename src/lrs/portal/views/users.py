@@ -22,7 +22,7 @@ from lrs.core.actor import Actor
 from lrs.core.errors import Conflict, NotFound, ValidationFailed
 from lrs.core.roles import Permission
 from lrs.organisations.models import SuspensionReason, User, UserStatus
-from lrs.organisations.selectors import find_users, get_managed_user
+from lrs.organisations.selectors import acting_organisation, find_users, get_managed_user
 from lrs.organisations.services import (
     NewAccount,
     create_user,
@@ -89,7 +89,9 @@ def _name(user: User) -> str:
 def user_find_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Find users; blank criteria with All roles list everyone (the annual audit, guide 3.3)."""
     searched = bool(request.GET)
-    form = UserSearchForm(request.GET if searched else None, organisation=actor.organisation)
+    form = UserSearchForm(
+        request.GET if searched else None, organisation=acting_organisation(actor)
+    )
     rows: list[UserRow] | None = None
     if searched and form.is_valid():
         users = find_users(
@@ -107,7 +109,7 @@ def user_find_view(request: HttpRequest, actor: Actor) -> HttpResponse:
 @never_cache
 @requires(Permission.MANAGE_USERS)
 def user_create_view(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form = UserAccountForm(posted(request), organisation=actor.organisation)
+    form = UserAccountForm(posted(request), organisation=acting_organisation(actor))
     if request.method == "POST" and form.is_valid():
         try:
             account = create_user(

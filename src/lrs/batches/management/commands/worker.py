@@ -45,7 +45,7 @@ def _graceful_stop(stop: threading.Event, wake: threading.Event) -> Iterator[Non
         )
         request_stop(stop, wake)
 
-    previous: dict[int, SignalHandler] = {}
+    previous: dict[signal.Signals, SignalHandler] = {}
     for signum in _STOP_SIGNALS:
         previous[signum] = signal.signal(signum, handle)
     try:

@@ -42,6 +42,7 @@ class Command(BaseCommand):
                 written = write_register_csv(register, fh)
         self.stderr.write(f"Wrote {written} learners")
         if wants_queries:
+            assert isinstance(register, list)
             queries = generate_queries(register, options["queries"], seed=options["seed"] + 1)
             target = options["queries_out"] or "queries.csv"
             with Path(target).open("w", newline="", encoding="utf-8") as fh:
