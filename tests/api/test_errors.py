@@ -42,7 +42,7 @@ def test_each_error_gets_the_status_of_its_kind(error: DomainError, status: int)
 
 
 def test_no_domain_error_carries_an_http_status() -> None:
-    kinds = {DomainError, *STATUS_FOR_ERROR}
+    kinds: set[type[DomainError]] = {DomainError, *STATUS_FOR_ERROR}
     for module in (errors, learner_errors, uploads):
         kinds |= {
             value
@@ -70,7 +70,7 @@ def test_each_response_code_is_defined_once() -> None:
         for path in source.rglob("*.py")
         if path != Path(response_codes.__file__)
         for node in _strings_in_code(path)
-        if re.fullmatch(r"WSRC\d{4}", node.value)
+        if re.fullmatch(r"WSRC\d{4}", str(node.value))
     ]
     assert elsewhere == []
 

@@ -309,14 +309,14 @@ class SubprocessDb:
             import psycopg
             from psycopg import sql
 
-            query = sql.SQL(statement.replace("?", "%s"))  # type: ignore[arg-type]
+            query = sql.SQL(statement.replace("?", "%s"))
             with psycopg.connect(self.url, autocommit=True) as conn:
                 return list(conn.execute(query, params).fetchall())
-        conn = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=30)
+        db = sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=30)
         try:
-            return list(conn.execute(statement, params).fetchall())
+            return list(db.execute(statement, params).fetchall())
         finally:
-            conn.close()
+            db.close()
 
     def scalar(self, statement: str, *params: object) -> Any:
         return self.query(statement, *params)[0][0]

@@ -9,6 +9,7 @@ import json
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as DefusedET
@@ -560,7 +561,7 @@ def test_the_returned_file_is_named_after_the_upload(upload: str, returned: str)
 # --- Exceptions spreadsheet ------------------------------------------------------------------
 
 
-def _sheet_rows(workbook: openpyxl.Workbook, title: str) -> list[tuple[object, ...]]:
+def _sheet_rows(workbook: openpyxl.Workbook, title: str) -> list[tuple[Any, ...]]:
     return list(workbook[title].iter_rows(values_only=True))
 
 

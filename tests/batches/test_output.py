@@ -219,9 +219,9 @@ def test_formula_injection_neutralised(college: Organisation, user: User) -> Non
     )
     batch = _store(college, user, parsed, [(rc.RC011, ""), (rc.RC002, "9990000024")])
     # Cells are stripped when read, so put a tab and a CR at the start directly.
-    row = batch.rows.get(position=1)
-    row.submitted = {**row.submitted, "Notes": "\t=1+1", "LastKnownPostCode": "\r=2"}
-    row.save()
+    stored = batch.rows.get(position=1)
+    stored.submitted = {**stored.submitted, "Notes": "\t=1+1", "LastKnownPostCode": "\r=2"}
+    stored.save()
 
     _names, values, headings, evil, fine = _csv_rows(_output(batch)[0])
 

@@ -75,7 +75,9 @@ def test_searches_made_ahead_are_used_and_audited_once(
     rows = {row.mis_identifier: row for row in batch.rows.all()}
     assert (rows["M1"].return_code, rows["M1"].uln) == (rc.RC001, megan.uln)
     assert rows["M2"].return_code == rc.RC002
-    searches = AuditEvent.objects.filter(action=AuditAction.LEARNER_SEARCHED, user=batch_actor.user)
+    searches = AuditEvent.objects.filter(
+        action=AuditAction.LEARNER_SEARCHED, user_id=batch_actor.user.pk
+    )
     assert searches.count() == 2
 
 
@@ -151,7 +153,9 @@ def test_a_row_is_searched_again_when_its_candidates_changed_after_the_search(
     assert rows["M1"].uln != megan.uln
     assert Learner.objects.get(uln=rows["M1"].uln).given_name == "Megan"
     assert rows["M2"].return_code == rc.RC002
-    searches = AuditEvent.objects.filter(action=AuditAction.LEARNER_SEARCHED, user=batch_actor.user)
+    searches = AuditEvent.objects.filter(
+        action=AuditAction.LEARNER_SEARCHED, user_id=batch_actor.user.pk
+    )
     assert searches.count() == 2, "each row's search recorded once"
 
 

@@ -13,8 +13,8 @@ from lrs.identifiers import IdentifierError, validate_postcode, validate_uln
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "lrs" / "identifiers"
 
 
-def _raised_messages() -> set[str]:
-    messages = set()
+def _raised_messages() -> set[object]:
+    messages: set[object] = set()
     for path in SOURCE.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if (

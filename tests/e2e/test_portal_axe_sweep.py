@@ -12,6 +12,7 @@ import pytest
 
 from lrs.core.actor import Channel
 from lrs.organisations.models import Organisation, User
+from lrs.organisations.selectors import acting_organisation
 from lrs.organisations.services import create_user, service_desk_system_actor
 from lrs.organisations.signin import set_secret_question
 from tests.e2e.conftest import PASSWORD, check_page, ready_user, sign_in
@@ -76,7 +77,7 @@ def test_suspended_user_reactivate_page(page: Any, organisation: Organisation) -
 
 
 def test_service_desk_pages(page: Any, organisation: Organisation) -> None:
-    desk = service_desk_system_actor(channel=Channel.CLI).organisation
+    desk = acting_organisation(service_desk_system_actor(channel=Channel.CLI))
     ready_user(desk, "sam.patel", ["operator"])
     ready_user(organisation, "grace.okafor", ["super"])
     sign_in(page, "sam.patel")

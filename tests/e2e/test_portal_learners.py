@@ -221,10 +221,12 @@ def test_possible_matches_show_why_they_matched(
     # Ten sisters of a multiple birth share a family name, date of birth and postcode: the
     # most learners that a results page shows.
     sisters = ["Megan", "Ffion", "Seren", "Cerys", "Nia", "Lowri", "Carys", "Elin", "Sioned"]
-    ulns = [_register(colleague)]
-    ulns += [_register(colleague, given_name=name, middle_other_name="") for name in sisters[1:]]
-    ulns.append(_register(colleague, given_name="Angharad", middle_other_name=""))
-    ulns = [learner.uln for learner in ulns]
+    learners = [_register(colleague)]
+    learners += [
+        _register(colleague, given_name=name, middle_other_name="") for name in sisters[1:]
+    ]
+    learners.append(_register(colleague, given_name="Angharad", middle_other_name=""))
+    ulns = [learner.uln for learner in learners]
     ready_user(organisation, "sian.evans", ["online"])
 
     sign_in(page, "sian.evans")

@@ -10,6 +10,7 @@ import pytest
 
 from lrs.core.actor import Channel
 from lrs.organisations.models import Organisation
+from lrs.organisations.selectors import acting_organisation
 from lrs.organisations.services import service_desk_system_actor
 from lrs.organisations.signin import MAX_FAILED_SIGN_INS
 from tests.e2e.conftest import PASSWORD, check_page, ready_user, sign_in
@@ -119,7 +120,7 @@ def test_create_a_user_who_then_signs_in(page: Any, organisation: Organisation) 
 
 
 def test_service_desk_registers_an_organisation(page: Any, organisation: Organisation) -> None:
-    desk = service_desk_system_actor(channel=Channel.CLI).organisation
+    desk = acting_organisation(service_desk_system_actor(channel=Channel.CLI))
     ready_user(desk, "sam.patel", ["operator"])
     sign_in(page, "sam.patel")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Organisations").click()

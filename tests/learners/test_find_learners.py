@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def search(**overrides) -> SearchDetails:
-    values = {
+    values: dict[str, Any] = {
         "given_name": "Megan",
         "family_name": "Pritchard",
         "date_of_birth": datetime.date(2009, 4, 12),
@@ -37,7 +38,9 @@ def search(**overrides) -> SearchDetails:
 
 @pytest.fixture
 def megan(online_actor) -> Learner:
-    return register_learner(details=learner_details(), actor=online_actor).learner
+    learner = register_learner(details=learner_details(), actor=online_actor).learner
+    assert learner is not None
+    return learner
 
 
 class TestFindByUln:
@@ -80,6 +83,7 @@ class TestFindByUln:
         )
         assert result.status is RegistrationStatus.REGISTERED
         duplicate = result.learner
+        assert duplicate is not None
         Learner.objects.filter(pk=duplicate.pk).update(master=megan, learner_status="2")
 
         found = find_learner_by_uln(
@@ -94,6 +98,7 @@ class TestFindByUln:
         learner = register_learner(
             details=learner_details(previous_family_name="Evans"), actor=online_actor
         ).learner
+        assert learner is not None
         found = find_learner_by_uln(
             uln=learner.uln, given_name="Megan", family_name="Evans", actor=online_actor
         )
@@ -180,9 +185,9 @@ class TestFindByPersonalDetails:
         assert set(refused.value.field_errors) == {"given_name", "last_known_postcode"}
 
     def test_batch_only_users_cannot_search(self, college, make_user):
-        from lrs.core.actor import Actor
+        from lrs.core.actor import Actor, Channel
 
-        actor = Actor(user=make_user(college, ["batch"]), channel="api")
+        actor = Actor(user=make_user(college, ["batch"]), channel=Channel.API)
         with pytest.raises(PermissionDenied):
             search_learners(details=search(), actor=actor)
 
@@ -210,19 +215,22 @@ class TestSearchMany:
             actor=view_actor,
         )
 
+        assert not isinstance(results[0], ValidationFailed)
         assert results[0].kind is MatchKind.EXACT
         assert isinstance(results[1], ValidationFailed)
         assert "given_name" in results[1].field_errors
+        assert not isinstance(results[2], ValidationFailed)
         assert results[2].kind is MatchKind.NONE
         assert AuditEvent.objects.filter(action="learner.searched").count() == 2
 
     def test_a_batch_only_user_searches_only_through_a_batch_file(self, college, make_user):
-        from lrs.core.actor import Actor
+        from lrs.core.actor import Actor, Channel
 
         user = make_user(college, ["batch"])
-        for channel in ("portal", "api"):
+        for channel in (Channel.PORTAL, Channel.API):
             with pytest.raises(PermissionDenied):
                 search_learners_many(searches=[search()], actor=Actor(user=user, channel=channel))
         # Processing the user's batch file finds learners on their behalf.
-        results = search_learners_many(searches=[search()], actor=Actor(user=user, channel="batch"))
+        batch = Actor(user=user, channel=Channel.BATCH)
+        results = search_learners_many(searches=[search()], actor=batch)
         assert len(results) == 1

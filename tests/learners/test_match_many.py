@@ -9,12 +9,12 @@ from lrs.learners import matching_adapter
 from lrs.learners.imports import import_learners
 from lrs.matching import PersonDetails
 from lrs.organisations.services import service_desk_system_actor
-from lrs.synthetic import generate_queries, generate_register, personal_fields
+from lrs.synthetic import SyntheticLearner, generate_queries, generate_register, personal_fields
 
 pytestmark = pytest.mark.django_db
 
 
-def _load(count: int, seed: int) -> list[object]:
+def _load(count: int, seed: int) -> list[SyntheticLearner]:
     register = list(generate_register(count, seed=seed))
     rows = (
         {
@@ -49,9 +49,9 @@ def test_match_people_equals_match_person_one_by_one() -> None:
         alone = matching_adapter.match_person(person)
         assert matched.seen == alone.seen
         assert matching_adapter.still_seen(person, matched.seen)
-        outcome, alone = matched.outcome, alone.outcome  # type: ignore[assignment]
-        assert outcome.kind == alone.kind
-        assert [c.key for c in outcome.candidates] == [c.key for c in alone.candidates]
-        assert outcome.considered == alone.considered
+        outcome, alone_outcome = matched.outcome, alone.outcome
+        assert outcome.kind == alone_outcome.kind
+        assert [c.key for c in outcome.candidates] == [c.key for c in alone_outcome.candidates]
+        assert outcome.considered == alone_outcome.considered
     kinds = {matched.outcome.kind.value for matched in together}
     assert {"exact", "possible", "none"} <= kinds  # the check covers each outcome

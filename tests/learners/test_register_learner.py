@@ -31,6 +31,7 @@ def test_registering_a_new_learner_issues_a_valid_random_uln(online_actor):
 
 def test_registration_is_audited_with_who_organisation_channel_and_values(online_actor):
     learner = register_learner(details=learner_details(), actor=online_actor).learner
+    assert learner is not None
 
     event = AuditEvent.objects.get(learner_id=learner.pk, action="learner.registered")
     assert event.username == online_actor.user.username
@@ -89,7 +90,7 @@ def test_ulns_are_issued_in_no_guessable_order(online_actor):
             ),
             actor=online_actor,
             confirm_not_possible_match=True,
-        ).learner.uln
+        ).learner.uln  # type: ignore[union-attr]
         for number, (given, family, postcode) in enumerate(
             [
                 ("Dafydd", "Rees", "SA1 1NW"),
@@ -238,6 +239,7 @@ def test_accents_and_apostrophes_are_legal(online_actor):
         actor=online_actor,
     )
 
+    assert result.learner is not None
     assert result.learner.given_name == "Siân"
     assert result.learner.family_name == "O'Brien-Ní Dhuibhir"
 
@@ -248,6 +250,7 @@ def test_upn_is_accepted_for_a_learner_under_16(online_actor):
     result = register_learner(
         details=learner_details(date_of_birth=dob, upn="b801200005001"), actor=online_actor
     )
+    assert result.learner is not None
     assert result.learner.upn == "B801200005001"
 
 
@@ -265,6 +268,7 @@ def test_postcode_is_stored_normalised(online_actor):
     result = register_learner(
         details=learner_details(last_known_postcode=" cf103at "), actor=online_actor
     )
+    assert result.learner is not None
     assert result.learner.last_known_postcode == "CF10 3AT"
 
 
@@ -287,6 +291,7 @@ def test_a_search_still_describing_the_register_is_reused_and_recorded(online_ac
 
     assert result.status is RegistrationStatus.REGISTERED
     assert result.search is searched
+    assert result.learner is not None
     event = AuditEvent.objects.get(learner_id=result.learner.pk, action="learner.registered")
     assert event.details["search_outcome"] == "none"
 
@@ -314,6 +319,7 @@ def test_a_search_overtaken_by_an_update_is_not_trusted(online_actor):
     other = register_learner(
         details=learner_details(given_name="Bethan", family_name="Price"), actor=online_actor
     ).learner
+    assert other is not None
     details = learner_details(given_name="Bethany", family_name="Price")
     searched = _search_for(details, online_actor)
     person = matching_adapter.person_from(details)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -98,6 +99,7 @@ def test_update_to_key_information_identical_to_another_learner_is_refused(learn
         actor=online_actor,
         confirm_not_possible_match=True,
     ).learner
+    assert other is not None
 
     with pytest.raises(IdenticalLearnerExists) as refused:
         update_learner(
@@ -164,7 +166,7 @@ def test_an_organisation_cannot_update_a_learner_it_has_never_found(learner, sch
 def _search(**overrides):
     from lrs.learners.details import SearchDetails
 
-    values = {
+    values: dict[str, Any] = {
         "given_name": "Megan",
         "family_name": "Pritchard",
         "date_of_birth": datetime.date(2009, 4, 12),

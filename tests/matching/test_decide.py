@@ -49,7 +49,7 @@ DECOYS: tuple[PersonDetails, ...] = (
 )
 
 
-def vary(details: PersonDetails = LEARNER, **changes: object) -> PersonDetails:
+def vary(details: PersonDetails = LEARNER, /, **changes: object) -> PersonDetails:
     return dataclasses.replace(details, **changes)  # type: ignore[arg-type]
 
 

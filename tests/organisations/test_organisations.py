@@ -139,7 +139,7 @@ def test_the_system_actor_audits_its_own_creation(db):
     service_desk_system_actor(channel=Channel.CLI)  # the second call creates nothing
 
     assert list(
-        AuditEvent.objects.filter(user=actor.user).values_list("action", "details__username")
+        AuditEvent.objects.filter(user_id=actor.user.pk).values_list("action", "details__username")
     ) == [(AuditAction.ORGANISATION_CREATED, None), (AuditAction.USER_CREATED, SYSTEM_USERNAME)]
 
 

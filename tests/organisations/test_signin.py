@@ -96,7 +96,7 @@ def test_the_right_password_signs_in_and_is_audited(user: User) -> None:
     assert reload(user).last_login is not None
     event = AuditEvent.objects.get(user=user, action=AuditAction.USER_SIGNED_IN)
     assert event.channel == Channel.PORTAL
-    assert event.organisation_id == user.organisation.pk
+    assert event.organisation_id == user.organisation_id
     assert event.username == user.username
 
 
@@ -262,6 +262,7 @@ def test_an_expired_password_still_signs_in_so_the_user_can_change_it(user: User
     result = sign_in(username=user.username, password=PASSWORD)
 
     assert result.outcome is SignInOutcome.SIGNED_IN
+    assert result.user is not None
     assert password_change_reason(result.user) is PasswordChangeReason.EXPIRED
 
 
@@ -276,6 +277,7 @@ def test_changing_the_password_replaces_it_and_ends_the_one_time_state(user: Use
     user = reload(user)
     assert user.check_password(NEW_PASSWORD)
     assert not user.must_change_password
+    assert user.password_changed_at is not None
     assert user.password_changed_at >= before
     assert password_change_reason(user) is None
     assert actions_of(user) == [AuditAction.USER_PASSWORD_CHANGED]
@@ -591,4 +593,5 @@ def test_every_acceptance_of_the_user_agreement_is_audited(user: User) -> None:
 
     events = AuditEvent.objects.filter(user=user, action=AuditAction.USER_AGREEMENT_ACCEPTED)
     assert events.count() == 2
+    assert user.organisation is not None
     assert {event.organisation_name for event in events} == {user.organisation.name}

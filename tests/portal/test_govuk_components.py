@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine
 from django.utils import timezone, translation
+from django.utils.datastructures import MultiValueDict
 from django.utils.functional import Promise
 from django.utils.html import escape
 
@@ -168,7 +169,7 @@ def clean_date(day: str, month: str, year: str, **field_options: Any) -> datetim
 
     form = DateForm(data=dob(day, month, year))
     if not form.is_valid():
-        raise ValidationError(form.errors[DOB])
+        raise ValidationError(list(form.errors[DOB]))
     return form.cleaned_data[DOB]
 
 
@@ -621,7 +622,7 @@ def test_file_upload(engine: Engine) -> None:
     class UploadForm(forms.Form):
         upload = forms.FileField(label="Upload a file", widget=forms.ClearableFileInput)
 
-    html = field_html(engine, UploadForm(data={}, files={}), "upload")
+    html = field_html(engine, UploadForm(data={}, files=MultiValueDict()), "upload")
     field = html.one("input")
     assert field.attrs["type"] == "file"
     assert field.classes == {"govuk-file-upload", "govuk-file-upload--error"}

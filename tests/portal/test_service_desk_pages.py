@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from lrs.core.actor import Channel
 from lrs.organisations.models import Organisation, SuspensionReason, User
+from lrs.organisations.selectors import acting_organisation
 from lrs.organisations.services import SYSTEM_USERNAME, service_desk_system_actor
 from lrs.organisations.signin import SignInOutcome, sign_in
 from lrs.portal.views import service_desk
@@ -34,7 +35,7 @@ SUPER_USER = {
 
 @pytest.fixture
 def desk(db: None) -> Organisation:
-    return service_desk_system_actor(channel=Channel.CLI).organisation
+    return acting_organisation(service_desk_system_actor(channel=Channel.CLI))
 
 
 @pytest.fixture

@@ -23,7 +23,9 @@ def _entries(text: str) -> list[tuple[str, str, bool]]:
     for block in text.split("\n\n"):
         lines = block.strip().splitlines()
         fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
-        msgid, msgstrs, current = [], [], None
+        msgid: list[str] = []
+        msgstrs: list[str] = []
+        current: list[str] | None = None
         for line in lines:
             if line.startswith("msgid "):
                 current = msgid

@@ -91,7 +91,7 @@ def test_learner_is_frozen_and_slotted(register):
     learner = register[0]
     assert not hasattr(learner, "__dict__")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        learner.given_name = "Changed"  # type: ignore[misc]
+        learner.given_name = "Changed"
 
 
 def test_ulns_are_unique_and_issuable(register):

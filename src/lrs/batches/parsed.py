@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 # A row the file itself marks as not for the register; its value says why (CTF: "under_14").
 SKIP_KEY = "_skip_reason"
@@ -26,4 +27,4 @@ class ParsedBatch:
     file_version: str = ""
     file_reference: str = ""
     contact_email: str = ""
-    header: Mapping[str, object] = field(default_factory=dict)
+    header: Mapping[str, Any] = field(default_factory=dict)  # JSON, as `Batch.header` keeps it
