@@ -12,7 +12,7 @@ from lrs.core.errors import PermissionDenied, ValidationFailed
 from lrs.core.models import AuditEvent
 from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation, User
-from lrs.plr.credit_check import FOUND, NOT_FOUND, credit_check
+from lrs.plr.credit_check import FOUND, NOT_FOUND, CreditCheckResult, credit_check
 from lrs.plr.errors import NotAnAwardingOrganisation, PlrNotShared, RateLimited
 from lrs.plr.services import import_data_return, submit_achievements
 from tests.plr.fixtures import DIPLOMA_QN, GCSE_QN, OTHER_AO_QN, UNIT_A, UNIT_B, row
@@ -45,7 +45,9 @@ def recorded(ao_actor: Actor, operator: Actor, megan: Learner) -> Learner:
     return megan
 
 
-def _check(actor: Actor, learner: Learner, reference: str, **overrides: object) -> object:
+def _check(
+    actor: Actor, learner: Learner, reference: str, **overrides: object
+) -> CreditCheckResult:
     values: dict[str, object] = {
         "uln": learner.uln,
         "given_name": learner.given_name,

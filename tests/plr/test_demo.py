@@ -34,10 +34,12 @@ def test_the_demo_plr_story() -> None:
     assert LearningEvent.objects.filter(sensitive=True).exists()
     assert LearningEvent.objects.filter(under_challenge=True).count() == 1
 
-    story_uln, story_given, story_family = re.search(
-        r"names: (\d{10}) (\S+) (\S+),", output.replace("\n  ", " ")
-    ).groups()
-    not_shared_uln = re.search(r"\(WSEC0206\): (\d{10})", output.replace("\n  ", " ")).group(1)
+    named = re.search(r"names: (\d{10}) (\S+) (\S+),", output.replace("\n  ", " "))
+    not_shared = re.search(r"\(WSEC0206\): (\d{10})", output.replace("\n  ", " "))
+    assert named is not None
+    assert not_shared is not None
+    story_uln, story_given, story_family = named.groups()
+    not_shared_uln = not_shared.group(1)
     viewer = Actor(user=User.objects.get(username="rcollege.plr"), channel=Channel.PORTAL)
     story = found(Learner.objects.get(uln=story_uln), viewer)
     assert (story.given_name, story.family_name) == (story_given, story_family)

@@ -24,7 +24,7 @@ class Level(models.TextChoices):
 
 
 # The real service's `Level` strings ("Entry Level", "Level 1/2", "Level 3"; lrs-domain.md §5).
-SOAP_LEVEL = {
+SOAP_LEVEL: dict[str, str] = {
     Level.ENTRY: "Entry Level",
     **{level: f"Level {level.value}" for level in Level if level is not Level.ENTRY},
 }

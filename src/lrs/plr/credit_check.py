@@ -27,6 +27,7 @@ from lrs.identifiers import IdentifierError, validate_qn, validate_uln
 from lrs.learners.choices import AbilityToShare
 from lrs.learners.models import Learner
 from lrs.organisations.models import OrganisationType, User
+from lrs.organisations.selectors import acting_organisation
 from lrs.plr.catalogue import normalise_unit_reference
 from lrs.plr.errors import NotAnAwardingOrganisation, PlrNotShared, RateLimited
 from lrs.plr.models import LearningEvent
@@ -83,7 +84,7 @@ def credit_check(
 ) -> CreditCheckResult:
     """That one achievement of the learner, or not found; never any other event."""
     ensure_can(actor, Permission.CREDIT_CHECK)
-    if actor.organisation.organisation_type != OrganisationType.AWARDING_ORGANISATION:
+    if acting_organisation(actor).organisation_type != OrganisationType.AWARDING_ORGANISATION:
         raise NotAnAwardingOrganisation()
     reference = _reference(reference)
     with transaction.atomic():
@@ -114,7 +115,7 @@ def _check(
     User.objects.select_for_update().filter(pk=actor.user.pk).first()
     since = timezone.now() - datetime.timedelta(hours=1)
     made = AuditEvent.objects.filter(
-        user=actor.user, action=AuditAction.CREDIT_CHECKED, occurred_at__gte=since
+        user_id=actor.user.pk, action=AuditAction.CREDIT_CHECKED, occurred_at__gte=since
     ).count()
     if made >= checks_per_hour():
         return RateLimited()

@@ -26,7 +26,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from lrs.core.actor import Actor
 from lrs.plr.choices import Level, Source
@@ -145,7 +145,7 @@ def _draw(
         subject=reference,
         lang=language,
     )
-    story: list[object] = [text(title, heading), Spacer(1, 4 * mm)]
+    story: list[Flowable] = [text(title, heading), Spacer(1, 4 * mm)]
     details = Table(
         [
             [text(_("Name"), cell_bold), text(learner_name)],

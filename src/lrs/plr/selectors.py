@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -46,7 +47,7 @@ SORT_FIELDS = {
     "end": "participation_end_date",
     "award": "achievement_award_date",
 }
-DEFAULT_SORT = "award"
+DEFAULT_SORT: Final = "award"
 
 
 # --- Qualification catalogue ------------------------------------------------------------------
@@ -218,7 +219,7 @@ def _open(
     given_name: str = "",
     family_name: str = "",
     date_of_birth: datetime.date | None = None,
-    action: str,
+    action: AuditAction,
     details: dict[str, object] | None = None,
 ) -> tuple[Learner, str, str]:
     ensure_can(actor, Permission.VIEW_PLR)

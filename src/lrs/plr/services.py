@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
@@ -30,6 +30,7 @@ from lrs.identifiers import IdentifierError, validate_qn, validate_uln
 from lrs.learners.models import Learner
 from lrs.matching import are_name_variants, normalise_name
 from lrs.organisations.models import Organisation, OrganisationType
+from lrs.organisations.selectors import acting_organisation, acting_user
 from lrs.plr.catalogue import normalise_unit_reference
 from lrs.plr.choices import (
     COLLECTION_TYPE,
@@ -414,6 +415,7 @@ class LearnerKey:
     family_name: str
     previous_family_name: str
     date_of_birth: datetime.date
+    _: KW_ONLY
     master: LearnerKey | None = None
 
 
@@ -470,7 +472,8 @@ def _insert_events(events: list[dict[str, Any]], now: datetime.datetime) -> None
                 value = connection.ops.adapt_datefield_value(value)
             row.append(value)
         rows.append(row)
-    insert_rows(LearningEvent, [column.column for column in _INSERTED], rows)
+    columns = [column.column for column in _INSERTED if column.column is not None]  # all have one
+    insert_rows(LearningEvent, columns, rows)
 
 
 def _record_chunk(
@@ -543,7 +546,7 @@ def _record_chunk(
             LearningEventChange(
                 event=event,
                 occurred_at=now,
-                user=actor.user,
+                user=acting_user(actor),
                 username=actor.user.username,
                 organisation_name=actor.organisation.name,
                 channel=actor.channel,
@@ -644,7 +647,7 @@ def record_learning_events(
     actor: Actor,
     submitter: Submitter,
     rows: Sequence[EventRow],
-    audit_action: str,
+    audit_action: AuditAction,
     progress: Callable[[int, int], None] | None = None,
 ) -> SubmissionReport:
     """Match, check and store rows of learning events; every channel comes through here.
@@ -691,7 +694,7 @@ def record_learning_events(
 
 def _awarding_submitter(actor: Actor) -> Submitter:
     ensure_can(actor, Permission.SUBMIT_ACHIEVEMENTS)
-    organisation = actor.organisation
+    organisation = acting_organisation(actor)
     if organisation.organisation_type != OrganisationType.AWARDING_ORGANISATION:
         raise NotAnAwardingOrganisation()
     return Submitter(
@@ -769,7 +772,7 @@ def set_event_flags(
     LearningEventChange.objects.create(
         event=event,
         occurred_at=now,
-        user=actor.user,
+        user=acting_user(actor),
         username=actor.user.username,
         organisation_name=actor.organisation.name,
         channel=actor.channel,

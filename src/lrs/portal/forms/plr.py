@@ -67,7 +67,9 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: Any, choices: Sequence[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["events"].choices = list(choices)
+        events = self.fields["events"]
+        assert isinstance(events, forms.MultipleChoiceField)
+        events.choices = list(choices)
         if not self.is_bound:
             self.initial.setdefault("events", [value for value, _label in choices])
 
