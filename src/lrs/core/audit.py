@@ -33,6 +33,7 @@ class AuditAction(enum.StrEnum):
     LEARNER_IMPORTED = "learner.imported"
     LEARNER_UPDATED = "learner.updated"
     LEARNER_REGISTRATION_REFUSED = "learner.registration_refused"
+    LEARNER_VERIFIED = "learner.verified"
     ORGANISATION_CREATED = "organisation.created"
     USER_CREATED = "user.created"
     USER_UPDATED = "user.updated"

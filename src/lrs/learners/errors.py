@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from lrs.core.errors import Conflict, NotFound
+from lrs.core.errors import Conflict, DomainError, NotFound
 from lrs.learners.response_codes import ResponseCode
 
 
@@ -40,4 +40,13 @@ class LinkedUlnNotUpdatable(Conflict):
     code = "linked_uln"
     default_message = _(
         "This ULN has been merged into its master ULN %(master)s. Update the master instead."
+    )
+
+
+class VerificationsRateLimited(DomainError):
+    # The API answers 429; services know no HTTP.
+    code = "rate_limited"
+    default_message = _(
+        "You have verified too many learners in the last hour. Try again later, or send a "
+        "verify file."
     )

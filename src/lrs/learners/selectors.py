@@ -23,8 +23,8 @@ from lrs.learners.errors import LearnerNotFound
 from lrs.learners.known import record_known
 from lrs.learners.matching_adapter import Matched, SearchOutcome
 from lrs.learners.models import KnownBy, KnownLearner, Learner
+from lrs.learners.name_agreement import names_agree
 from lrs.learners.validation import validate_search_details
-from lrs.matching import are_name_variants, normalise_name
 
 
 @dataclass(frozen=True)
@@ -32,21 +32,6 @@ class UlnLookup:
     learner: Learner
     searched_uln: str
     master_substituted: bool
-
-
-def _names_agree(learner: Learner, given_name: str, family_name: str) -> bool:
-    """The names given with a ULN must be the learner's (allowing known variants)."""
-    given = normalise_name(given_name)
-    family = normalise_name(family_name)
-    family_ok = family in {
-        normalise_name(learner.family_name),
-        normalise_name(learner.previous_family_name),
-    }
-    given_ok = given in {
-        normalise_name(learner.given_name),
-        normalise_name(learner.preferred_given_name),
-    } or are_name_variants(given_name, learner.given_name)
-    return bool(family) and bool(given) and family_ok and given_ok
 
 
 def _master_of(learner: Learner) -> Learner:
@@ -68,7 +53,7 @@ def find_learner_by_uln(*, uln: str, given_name: str, family_name: str, actor: A
         raise ValidationFailed(message, field_errors={"uln": [message]}) from exc
     learner = Learner.objects.select_related("master").filter(uln=uln).first()
     # The same answer for an unknown ULN and for wrong names, so ULNs can't be mined.
-    if learner is None or not _names_agree(learner, given_name, family_name):
+    if learner is None or not names_agree(learner, given_name, family_name):
         record_audit(
             actor=actor, action=AuditAction.LEARNER_FOUND_BY_ULN, details={"outcome": "none"}
         )

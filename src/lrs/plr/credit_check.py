@@ -11,22 +11,20 @@ the details matched) and each user may make `LRS_CREDIT_CHECKS_PER_HOUR` checks 
 from __future__ import annotations
 
 import datetime
-import os
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import ValidationFailed
-from lrs.core.models import AuditEvent
+from lrs.core.limits import per_hour_setting, under_hourly_limit
 from lrs.core.roles import Permission
 from lrs.identifiers import IdentifierError, validate_qn, validate_uln
 from lrs.learners.choices import AbilityToShare
 from lrs.learners.models import Learner
-from lrs.organisations.models import OrganisationType, User
+from lrs.organisations.models import OrganisationType
 from lrs.organisations.selectors import acting_organisation
 from lrs.plr.catalogue import normalise_unit_reference
 from lrs.plr.errors import NotAnAwardingOrganisation, PlrNotShared, RateLimited
@@ -39,7 +37,7 @@ NOT_FOUND = "not_found"
 
 
 def checks_per_hour() -> int:
-    return int(os.environ.get("LRS_CREDIT_CHECKS_PER_HOUR", "60"))
+    return per_hour_setting("LRS_CREDIT_CHECKS_PER_HOUR", 60)
 
 
 @dataclass(frozen=True)
@@ -111,13 +109,9 @@ def _check(
     date_of_birth: datetime.date,
     reference: str,
 ) -> CreditCheckResult | RateLimited | PlrNotShared:
-    # One check at a time per user, so that the count below can't be raced past.
-    User.objects.select_for_update().filter(pk=actor.user.pk).first()
-    since = timezone.now() - datetime.timedelta(hours=1)
-    made = AuditEvent.objects.filter(
-        user_id=actor.user.pk, action=AuditAction.CREDIT_CHECKED, occurred_at__gte=since
-    ).count()
-    if made >= checks_per_hour():
+    if not under_hourly_limit(
+        actor=actor, action=AuditAction.CREDIT_CHECKED, limit=checks_per_hour()
+    ):
         return RateLimited()
     try:
         learner = Learner.objects.select_related("master").filter(uln=validate_uln(uln)).first()
