@@ -8,6 +8,7 @@ from lrs.api.errors import install_error_handlers
 from lrs.api.routers.batches import router as batches_router
 from lrs.api.routers.learners import router as learners_router
 from lrs.api.routers.plr import router as plr_router
+from lrs.api.routers.verify import router as verify_router
 
 api = NinjaAPI(
     title="Learning Records Service",
@@ -24,3 +25,4 @@ install_error_handlers(api)
 api.add_router("/", learners_router)
 api.add_router("/", batches_router)
 api.add_router("/", plr_router)
+api.add_router("/", verify_router)

@@ -37,7 +37,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lrs.core.actor import Actor, Channel, ensure_can
 from lrs.core.audit import AuditAction, audit_event, record_audits
@@ -69,6 +71,55 @@ VERIFIED_CODES = frozenset(
         VerifyResponseCode.SIMILAR_LINKED_MATCH,
     }
 )
+
+
+# What each answer means, in the user's language (portal, API, the verify file's output).
+RESPONSE_MESSAGES: dict[VerifyResponseCode, Promise] = {
+    VerifyResponseCode.SUCCESSFUL_MATCH: gettext_lazy(
+        "Verified: the details are those of the learner with this ULN."
+    ),
+    VerifyResponseCode.SUCCESSFUL_LINKED_MATCH: gettext_lazy(
+        "Verified: this ULN is linked to a master ULN, whose learner these details are. "
+        "Use the master ULN."
+    ),
+    VerifyResponseCode.SIMILAR_MATCH: gettext_lazy(
+        "Verified with a similar name: the details agree, a name as one of the learner's "
+        "other names."
+    ),
+    VerifyResponseCode.SIMILAR_LINKED_MATCH: gettext_lazy(
+        "Verified with a similar name: this ULN is linked to a master ULN, whose learner "
+        "these details are. Use the master ULN."
+    ),
+    VerifyResponseCode.LEARNER_DOES_NOT_MATCH: gettext_lazy(
+        "Not verified: the details are not those of the learner with this ULN."
+    ),
+    VerifyResponseCode.ULN_NOT_FOUND: gettext_lazy("Not verified: no learner has this ULN."),
+}
+# What each failure flag says, in the user's language.
+FLAG_DESCRIPTIONS: dict[FailureFlag, Promise] = {
+    FailureFlag.GIVEN_DOESNT_MATCH_GIVEN: gettext_lazy(
+        "The given name is not the learner's given name."
+    ),
+    FailureFlag.GIVEN_DOESNT_MATCH_FAMILY: gettext_lazy(
+        "The given name is not the learner's family name."
+    ),
+    FailureFlag.GIVEN_DOESNT_MATCH_PREVIOUS_FAMILY: gettext_lazy(
+        "The given name is not the learner's previous family name."
+    ),
+    FailureFlag.FAMILY_DOESNT_MATCH_GIVEN: gettext_lazy(
+        "The family name is not the learner's given name."
+    ),
+    FailureFlag.FAMILY_DOESNT_MATCH_FAMILY: gettext_lazy(
+        "The family name is not the learner's family name."
+    ),
+    FailureFlag.FAMILY_DOESNT_MATCH_PREVIOUS_FAMILY: gettext_lazy(
+        "The family name is not the learner's previous family name."
+    ),
+    FailureFlag.DATE_OF_BIRTH_DOESNT_MATCH_DATE_OF_BIRTH: gettext_lazy(
+        "The date of birth is not the learner's."
+    ),
+    FailureFlag.GENDER_DOESNT_MATCH_GENDER: gettext_lazy("The gender is not the learner's."),
+}
 
 
 def verifications_per_hour() -> int:
@@ -111,6 +162,10 @@ class VerifyResult:
     @property
     def verified(self) -> bool:
         return self.response_code in VERIFIED_CODES
+
+    @property
+    def message(self) -> str:
+        return str(RESPONSE_MESSAGES[self.response_code])
 
     @property
     def differing_fields(self) -> list[str]:

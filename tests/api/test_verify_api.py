@@ -1,0 +1,189 @@
+"""Verify learner over HTTP: codes, flags, linked ULN, refusals, the limit, the OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from lrs.core.models import AuditEvent
+from lrs.identifiers import generate_uln
+from lrs.learners.models import Learner
+from lrs.organisations.models import Organisation
+from tests.conftest import ApiClient
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/verify-learner"
+
+
+@pytest.fixture
+def vld_api(api_as: Callable[..., ApiClient], college: Organisation) -> ApiClient:
+    return api_as(college, ["vld"])
+
+
+def body_for(learner: Learner, **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "uln": learner.uln,
+        "given_name": learner.given_name,
+        "family_name": learner.family_name,
+        "date_of_birth": learner.date_of_birth.isoformat(),
+        "gender": learner.gender,
+    }
+    values.update(overrides)
+    return values
+
+
+def test_verified(vld_api: ApiClient, megan: Learner) -> None:
+    response = vld_api.post(URL, body_for(megan, postcode="cf10 3at"))
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "response_code": "WSVRC001",
+        "message": "Verified: the details are those of the learner with this ULN.",
+        "verified": True,
+        "uln": megan.uln,
+        "searched": {
+            "uln": megan.uln,
+            "given_name": "Megan",
+            "family_name": "Pritchard",
+            "date_of_birth": "2009-04-12",
+            "gender": "2",
+            "postcode": "CF10 3AT",
+        },
+        "fields": {
+            "given_name": "matches",
+            "family_name": "matches",
+            "date_of_birth": "matches",
+            "gender": "matches",
+            "postcode": "matches",
+        },
+        "failure_flags": [],
+    }
+
+
+def test_which_fields_differ(vld_api: ApiClient, megan: Learner) -> None:
+    response = vld_api.post(URL, body_for(megan, date_of_birth="2009-04-13", gender="1"))
+
+    body = response.json()
+    assert body["response_code"] == "WSVRC005"
+    assert body["verified"] is False
+    assert body["uln"] is None
+    assert body["fields"]["date_of_birth"] == "differs"
+    assert body["fields"]["gender"] == "differs"
+    assert body["failure_flags"] == [
+        {
+            "code": "VRF7",
+            "name": "DateOfBirthDoesntMatchDateOfBirth",
+            "message": "The date of birth is not the learner's.",
+        },
+        {
+            "code": "VRF8",
+            "name": "GenderDoesntMatchGender",
+            "message": "The gender is not the learner's.",
+        },
+    ]
+
+
+def test_a_linked_uln_gives_the_master_uln(
+    vld_api: ApiClient, megan: Learner, register: Callable[..., Learner]
+) -> None:
+    linked = register(given_name="Megan", family_name="Prichard")
+    Learner.objects.filter(pk=linked.pk).update(master=megan, learner_status="2")
+
+    similar = vld_api.post(URL, body_for(megan, uln=linked.uln, given_name="Meg")).json()
+
+    assert similar["response_code"] == "WSVRC004"
+    assert similar["uln"] == megan.uln
+    assert similar["failure_flags"][0]["name"] == "GivenDoesntMatchGiven"
+    exact = vld_api.post(URL, body_for(megan, uln=linked.uln)).json()
+    assert (exact["response_code"], exact["uln"]) == ("WSVRC002", megan.uln)
+
+
+def test_an_unknown_uln(vld_api: ApiClient, megan: Learner) -> None:
+    while (uln := generate_uln()) == megan.uln:
+        pass
+    response = vld_api.post(URL, body_for(megan, uln=uln))
+
+    assert response.status_code == 200
+    assert response.json()["response_code"] == "WSVRC006"
+    assert response.json()["fields"] is None
+
+
+def test_a_wrong_check_digit_is_422(vld_api: ApiClient, megan: Learner) -> None:
+    wrong = megan.uln[:9] + str((int(megan.uln[9]) + 1) % 10)
+
+    response = vld_api.post(URL, body_for(megan, uln=wrong))
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    assert response.json()["errors"]["uln"] == ["ULN check digit is wrong"]
+
+
+def test_unknown_fields_are_refused(vld_api: ApiClient, megan: Learner) -> None:
+    response = vld_api.post(URL, body_for(megan, post_code="CF10 3AT"))
+
+    assert response.status_code == 422
+    assert "post_code" in response.json()["errors"]
+
+
+def test_missing_fields_are_refused(vld_api: ApiClient) -> None:
+    response = vld_api.post(URL, {"uln": generate_uln()})
+
+    assert response.status_code == 422
+    assert {"given_name", "family_name", "date_of_birth", "gender"} <= set(
+        response.json()["errors"]
+    )
+
+
+@pytest.mark.parametrize("roles", [["online"], ["view"], ["plr"], ["batch"], ["super"]])
+def test_other_roles_get_403(
+    api_as: Callable[..., ApiClient], college: Organisation, megan: Learner, roles: list[str]
+) -> None:
+    response = api_as(college, roles).post(URL, body_for(megan))
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert not AuditEvent.objects.filter(action="learner.verified").exists()
+
+
+def test_an_awarding_organisation_user_gets_403(
+    api_as: Callable[..., ApiClient], awarding_org: Organisation, megan: Learner
+) -> None:
+    assert api_as(awarding_org, ["ao"]).post(URL, body_for(megan)).status_code == 403
+
+
+def test_no_token_is_401(megan: Learner) -> None:
+    assert Client().post(URL, body_for(megan), content_type="application/json").status_code == 401
+
+
+def test_limited_per_user_per_hour(
+    vld_api: ApiClient, megan: Learner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LRS_VERIFICATIONS_PER_HOUR", "1")
+    assert vld_api.post(URL, body_for(megan)).status_code == 200
+
+    limited = vld_api.post(URL, body_for(megan))
+
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "rate_limited"
+    assert AuditEvent.objects.filter(action="learner.verified").count() == 1
+
+
+def test_audited_with_the_api_channel(
+    vld_api: ApiClient, megan: Learner, college: Organisation
+) -> None:
+    vld_api.post(URL, body_for(megan))
+
+    row = AuditEvent.objects.get(action="learner.verified")
+    assert (row.learner_id, row.organisation_id, row.channel) == (megan.pk, college.pk, "api")
+
+
+def test_openapi_names_the_operation(vld_api: ApiClient) -> None:
+    schema = Client().get("/api/v1/openapi.json").json()
+
+    operation = schema["paths"][URL]["post"]
+    assert operation["operationId"] == "verifyLearner"
+    assert operation["tags"] == ["Verify learner"]
+    assert schema["components"]["schemas"]["VerifyLearnerIn"]["additionalProperties"] is False
