@@ -30,6 +30,7 @@ _NAVIGATION: list[tuple[Any, str, Permission | None]] = [
     (_("Qualifications"), "portal:qualification-search", None),
     (_("Achievement files"), "portal:achievement-files", Permission.SUBMIT_ACHIEVEMENTS),
     (_("Credit check"), "portal:credit-check", Permission.CREDIT_CHECK),
+    (_("Verify a learner"), "portal:verify-learner", Permission.VERIFY_LEARNER),
     (_("User management"), "portal:user-find", Permission.MANAGE_USERS),
     (_("Organisations"), "portal:organisation-list", Permission.MANAGE_ORGANISATIONS),
     (_("My account"), "portal:account", None),

@@ -12,6 +12,7 @@ from lrs.portal.views import (
     service_desk,
     signin,
     users,
+    verify,
 )
 
 app_name = "portal"
@@ -35,6 +36,7 @@ urlpatterns = [
     ),
     path("account/", account.account_view, name="account"),
     *plr.urlpatterns,
+    *verify.urlpatterns,
     *achievements.urlpatterns,
     *learners.urlpatterns,
     *batches.urlpatterns,

@@ -29,6 +29,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
             "can_manage_organisations": actor.can(Permission.MANAGE_ORGANISATIONS),
             "can_submit_batch": actor.can(Permission.SUBMIT_BATCH),
             "can_credit_check": actor.can(Permission.CREDIT_CHECK),
+            "can_verify": actor.can(Permission.VERIFY_LEARNER),
             "can_submit_achievements": actor.can(Permission.SUBMIT_ACHIEVEMENTS),
         },
     )
