@@ -20,6 +20,7 @@ from lrs.learners.verify import (
     FieldVerdict,
     VerifyRequest,
     VerifyResult,
+    verifications_of,
     verify_learner,
     verify_learners,
 )
@@ -426,3 +427,27 @@ class TestMany:
     def test_permission_is_checked(self, online_actor, megan):
         with pytest.raises(PermissionDenied):
             verify_learners(actor=online_actor, requests=[request_for(megan)])
+
+
+class TestAccessLog:
+    def test_look_ups_per_organisation_latest_first(
+        self, vld_actor, megan, rhian, school, make_user
+    ):
+        school_actor = Actor(user=make_user(school, ["vld"]), channel=Channel.API)
+        verify(vld_actor, megan)
+        verify(vld_actor, megan, gender="1")
+        verify(vld_actor, rhian)
+        verify_learners(
+            actor=Actor(user=school_actor.user, channel=Channel.BATCH),
+            requests=[request_for(megan)],
+        )
+
+        log = verifications_of(megan)
+
+        assert [(entry.organisation_name, entry.look_ups) for entry in log] == [
+            ("Ysgol Glan Afon", 1),
+            ("Riverside College", 2),
+        ]
+        assert [(e.organisation_name, e.look_ups) for e in verifications_of(rhian)] == [
+            ("Riverside College", 1)
+        ]

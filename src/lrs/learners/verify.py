@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -409,3 +410,33 @@ def verify_learners(
         events.append(_audit(actor, result, about))
     record_audits(events)
     return results
+
+
+# --- For the learner's access log -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerificationsByOrganisation:
+    organisation_name: str
+    look_ups: int
+    last: datetime.datetime
+
+
+def verifications_of(learner: Learner) -> list[VerificationsByOrganisation]:
+    """Who has verified this learner: each organisation's look-ups (any channel), latest first.
+
+    For the learner's access log (and the service desk); it reads the audit rows written by
+    `verify_learner` and `verify_learners`. The caller decides who may see it.
+    """
+    rows = (
+        AuditEvent.objects.filter(learner_id=learner.pk, action=AuditAction.LEARNER_VERIFIED)
+        .values("organisation_id", "organisation_name")
+        .annotate(look_ups=Count("id"), last=Max("occurred_at"))
+        .order_by("-last", "organisation_name")
+    )
+    return [
+        VerificationsByOrganisation(
+            organisation_name=row["organisation_name"], look_ups=row["look_ups"], last=row["last"]
+        )
+        for row in rows
+    ]
