@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,14 @@ from lrs.identifiers import generate_uln
 from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation
 from tests.conftest import ApiClient
+
+# A second record of Megan's, different enough to be registered (then linked in the test).
+ANOTHER_RECORD = {
+    "family_name": "Prichard",
+    "date_of_birth": datetime.date(2009, 5, 12),
+    "last_known_postcode": "SA1 1NW",
+    "middle_other_name": "",
+}
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/verify-learner"
@@ -89,7 +98,8 @@ def test_which_fields_differ(vld_api: ApiClient, megan: Learner) -> None:
 def test_a_linked_uln_gives_the_master_uln(
     vld_api: ApiClient, megan: Learner, register: Callable[..., Learner]
 ) -> None:
-    linked = register(given_name="Megan", family_name="Prichard")
+    linked = register(**ANOTHER_RECORD)
+    assert linked.pk != megan.pk
     Learner.objects.filter(pk=linked.pk).update(master=megan, learner_status="2")
 
     similar = vld_api.post(URL, body_for(megan, uln=linked.uln, given_name="Meg")).json()

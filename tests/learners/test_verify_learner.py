@@ -27,6 +27,14 @@ from lrs.learners.verify import (
 from lrs.organisations.models import Organisation, User
 from lrs.organisations.services import create_organisation
 
+# A second record of Megan's, different enough to be registered (then linked in the test).
+ANOTHER_RECORD = {
+    "family_name": "Prichard",
+    "date_of_birth": datetime.date(2009, 5, 12),
+    "last_known_postcode": "SA1 1NW",
+    "middle_other_name": "",
+}
+
 pytestmark = pytest.mark.django_db
 
 F = FailureFlag
@@ -232,7 +240,8 @@ class TestLinkedUln:
     @pytest.fixture
     def duplicate(self, register, megan) -> Learner:
         """A second record of Megan, merged into `megan` (its master)."""
-        linked = register(given_name="Megan", family_name="Prichard", gender="2")
+        linked = register(**ANOTHER_RECORD)
+        assert linked.pk != megan.pk
         Learner.objects.filter(pk=linked.pk).update(master=megan, learner_status="2")
         linked.refresh_from_db()
         return linked
@@ -355,7 +364,8 @@ class TestAudit:
         ]
 
     def test_a_linked_uln_is_audited_on_its_master(self, vld_actor, register, megan):
-        linked = register(given_name="Megan", family_name="Prichard")
+        linked = register(**ANOTHER_RECORD)
+        assert linked.pk != megan.pk
         Learner.objects.filter(pk=linked.pk).update(master=megan)
 
         verify(vld_actor, megan, uln=linked.uln)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,14 @@ from django.urls import reverse
 from lrs.core.models import AuditEvent
 from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation, User
+
+# A second record of Megan's, different enough to be registered (then linked in the test).
+ANOTHER_RECORD = {
+    "family_name": "Prichard",
+    "date_of_birth": datetime.date(2009, 5, 12),
+    "last_known_postcode": "SA1 1NW",
+    "middle_other_name": "",
+}
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +130,8 @@ def test_the_fields_that_differ_and_the_flags(verifier: Client, megan: Learner) 
 def test_a_linked_uln_shows_the_master(
     verifier: Client, megan: Learner, register: Callable[..., Learner]
 ) -> None:
-    linked = register(given_name="Megan", family_name="Prichard")
+    linked = register(**ANOTHER_RECORD)
+    assert linked.pk != megan.pk
     Learner.objects.filter(pk=linked.pk).update(master=megan, learner_status="2")
 
     page = text(verifier.post(URL, form_for(megan, uln=linked.uln)))
