@@ -197,3 +197,88 @@ def test_openapi_names_the_operation(vld_api: ApiClient) -> None:
     assert operation["operationId"] == "verifyLearner"
     assert operation["tags"] == ["Verify learner"]
     assert schema["components"]["schemas"]["VerifyLearnerIn"]["additionalProperties"] is False
+
+
+def test_a_verify_file_over_http(
+    vld_api: ApiClient, api_as: Callable[..., ApiClient], megan: Learner, college: Organisation
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lrs.batches.services import process_until_done
+
+    content = (
+        "MISIdentifier,ULN,GivenName,FamilyName,DateOfBirth,Gender\n"
+        f"M1,{megan.uln},Megan,Pritchard,2009-04-12,2\n"
+        f"M2,{megan.uln},Megan,Jones,2009-04-12,2\n"
+    ).encode()
+
+    submitted = vld_api.client.post(
+        f"{URL}/files",
+        {"file": SimpleUploadedFile("verify.csv", content, "text/csv")},
+        headers=vld_api.headers,
+    )
+
+    assert submitted.status_code == 202, submitted.content
+    body = submitted.json()
+    assert (body["rows"], body["status"], body["output"]) == (2, "queued", None)
+    not_yet = vld_api.get(f"{URL}/files/{body['id']}/output")
+    assert not_yet.status_code == 409
+    process_until_done()
+    done = vld_api.get(f"{URL}/files/{body['id']}").json()
+    assert (done["verified"], done["not_matched"], done["rejected"]) == (1, 1, 0)
+    output = vld_api.get(done["output"])
+    assert output.status_code == 200
+    assert output["Content-Type"].startswith("text/csv")
+    lines = output.content.decode().splitlines()
+    assert lines[1].split(",")[8:11] == ["WSVRC001", megan.uln, ""]
+    assert lines[2].split(",")[8:12] == ["WSVRC005", "", "VRF4;VRF5;VRF6", "FamilyName"]
+    # Only the verify role, and only the organisation's own files.
+    other_role = api_as(college, ["batch"])
+    assert other_role.get(f"{URL}/files/{body['id']}").status_code == 403
+    bad = other_role.client.post(
+        f"{URL}/files",
+        {"file": SimpleUploadedFile("verify.csv", content, "text/csv")},
+        headers=other_role.headers,
+    )
+    assert bad.status_code == 403
+
+
+def test_another_organisations_verify_file_is_404(
+    vld_api: ApiClient, api_as: Callable[..., ApiClient], megan: Learner, school: Organisation
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = (
+        f"ULN,GivenName,FamilyName,DateOfBirth,Gender\n{megan.uln},Megan,Pritchard,2009-04-12,2\n"
+    )
+    submitted = vld_api.client.post(
+        f"{URL}/files",
+        {"file": SimpleUploadedFile("v.csv", content.encode(), "text/csv")},
+        headers=vld_api.headers,
+    ).json()
+
+    assert api_as(school, ["vld"]).get(f"{URL}/files/{submitted['id']}").status_code == 404
+
+
+def test_an_unusable_verify_file_is_422(vld_api: ApiClient) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = vld_api.client.post(
+        f"{URL}/files",
+        {"file": SimpleUploadedFile("v.csv", b"ULN,Name\n1,2\n", "text/csv")},
+        headers=vld_api.headers,
+    )
+
+    assert response.status_code == 422
+    assert (
+        "missing column(s): GivenName, FamilyName, DateOfBirth, Gender"
+        in response.json()["message"]
+    )
+
+
+def test_the_file_operations_are_named(vld_api: ApiClient) -> None:
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+
+    assert paths[f"{URL}/files"]["post"]["operationId"] == "submitVerifyFile"
+    assert paths[f"{URL}/files/{{batch_id}}"]["get"]["operationId"] == "getVerifyFile"
+    assert paths[f"{URL}/files/{{batch_id}}/output"]["get"]["operationId"] == "getVerifyFileOutput"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,3 +123,35 @@ def test_other_roles_see_the_403_page(page: Any, organisation: Organisation) -> 
 
     assert response.status == 403
     check_page(page)
+
+
+def test_a_verifier_uploads_a_verify_file(
+    page: Any, organisation: Organisation, learner: Learner, tmp_path: Path
+) -> None:
+    from lrs.batches.services import process_until_done
+
+    ready_user(organisation, "nia.verify", ["vld"])
+    source = tmp_path / "verify.csv"
+    source.write_text(
+        "ULN,GivenName,FamilyName,DateOfBirth,Gender\n"
+        f"{learner.uln},Megan,Pritchard,2009-04-12,2\n"
+        f"{learner.uln},Megan,Jones,2009-04-12,2\n"
+    )
+    sign_in(page, "nia.verify")
+    page.goto("/verify-learner/")
+    page.get_by_role("link", name="Verify a file of up to 5,000 learners").click()
+    page.get_by_role("heading", name="Verify files", level=1).wait_for()
+    check_page(page, "verify-files")
+    page.locator("input[type=file]").set_input_files(str(source))
+    page.get_by_role("button", name="Upload file").click()
+    page.get_by_role("heading", name="verify.csv").wait_for()
+
+    process_until_done()
+    page.reload()
+    page.get_by_role("link", name="Download the output file (each row's answer)").wait_for()
+    check_page(page, "verify-file")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the output file (each row's answer)").click()
+    content = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "WSVRC001" in content
+    assert "WSVRC005" in content

@@ -203,3 +203,64 @@ def test_in_welsh(verifier: Client, megan: Learner) -> None:
     assert "Dilysu dysgwr" in empty
     assert "Heb ei ddilysu" in answered
     assert "WSVRC005" in answered
+
+
+def test_a_verify_file_uploaded_in_the_portal(
+    verifier: Client,
+    megan: Learner,
+    signed_in: SignIn,
+    school: Organisation,
+    make_user: Callable[..., User],
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lrs.batches.services import process_until_done
+
+    content = (
+        "ULN,GivenName,FamilyName,DateOfBirth,Gender\n"
+        f"{megan.uln},Megan,Pritchard,2009-04-12,2\n"
+        f"{megan.uln},Megan,Pritchard,2009-04-13,2\n"
+    ).encode()
+    assert "Verify files" in text(verifier.get(f"{URL}files/"))
+
+    response = verifier.post(
+        f"{URL}files/", {"file": SimpleUploadedFile("v.csv", content, "text/csv")}
+    )
+
+    assert response.status_code == 302
+    page_url = response["Location"]
+    assert "The file is being processed." in text(verifier.get(page_url))
+    process_until_done()
+    page = text(verifier.get(page_url))
+    assert "Verified 1" in page
+    assert "Details do not match 1" in page
+    output = verifier.get(page_url + "output/")
+    assert output.status_code == 200
+    assert b"WSVRC005" in output.content
+    assert f"{page_url}" in verifier.get(f"{URL}files/").content.decode()
+    # Another organisation's verifier cannot open it.
+    elsewhere = signed_in(make_user(school, ["vld"]))
+    assert elsewhere.get(page_url).status_code == 404
+    assert elsewhere.get(page_url + "output/").status_code == 404
+
+
+def test_a_bad_verify_file_is_explained(verifier: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = verifier.post(
+        f"{URL}files/", {"file": SimpleUploadedFile("v.csv", b"ULN\n1\n", "text/csv")}
+    )
+
+    assert response.status_code == 200
+    assert "missing column(s): GivenName" in text(response)
+
+
+@pytest.mark.parametrize("roles", [["batch"], ["online"]])
+def test_verify_files_are_for_the_verify_role(
+    signed_in: SignIn, college: Organisation, make_user: Callable[..., User], roles: list[str]
+) -> None:
+    client = signed_in(make_user(college, roles))
+
+    assert client.get(f"{URL}files/").status_code == 403
+    assert client.get(f"{URL}files/1/").status_code == 403
+    assert client.get(f"{URL}files/1/output/").status_code == 403

@@ -31,6 +31,7 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lrs.batches import return_codes as rc
 from lrs.batches.csv_safety import safe_cell
@@ -295,3 +296,15 @@ def verify_counts(batch: Batch) -> VerifyCounts:
         not_found=not_found,
         rejected=done - verified - not_matched - not_found,
     )
+
+
+def progress_text(counts: VerifyCounts) -> str:
+    return ngettext(
+        "%(done)d of %(total)d row processed (%(percent)d%%)",
+        "%(done)d of %(total)d rows processed (%(percent)d%%)",
+        counts.total,
+    ) % {
+        "done": counts.done,
+        "total": counts.total,
+        "percent": counts.percent_done,
+    }

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from ninja import File, Router, UploadedFile
 from ninja.responses import Status
 
 from lrs.api.auth import actor_for
 from lrs.api.schemas.learners import ErrorOut
-from lrs.api.schemas.verify import VerifiedLearnerOut, VerifyLearnerIn
+from lrs.api.schemas.verify import VerifiedLearnerOut, VerifyFileOut, VerifyLearnerIn
+from lrs.batches.models import Batch, BatchStatus
+from lrs.batches.selectors import get_batch, read_output
+from lrs.batches.services import submit_upload
+from lrs.batches.verify_files import KIND, verify_counts
+from lrs.core.roles import Permission
 from lrs.learners.errors import VerificationsRateLimited
 from lrs.learners.verify import verify_learner
 
@@ -18,6 +25,14 @@ ERRORS: dict[int, type[ErrorOut]] = {
     403: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,
+}
+FILE_ERRORS: dict[int, type[ErrorOut]] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
 }
 
 
@@ -41,3 +56,66 @@ def verify(request: HttpRequest, payload: VerifyLearnerIn) -> VerifiedLearnerOut
     except VerificationsRateLimited as exc:
         return Status(429, ErrorOut(code=exc.code, message=exc.message))
     return VerifiedLearnerOut.of(result)
+
+
+def _file_out(batch: Batch) -> VerifyFileOut:
+    counts = verify_counts(batch)
+    complete = batch.status == BatchStatus.COMPLETE
+    return VerifyFileOut(
+        id=batch.pk,
+        file_name=batch.file_name,
+        status=batch.status,
+        rows=counts.total,
+        done=counts.done,
+        verified=counts.verified,
+        not_matched=counts.not_matched,
+        not_found=counts.not_found,
+        rejected=counts.rejected,
+        output=reverse("api-v1:verify_file_output", args=[batch.pk]) if complete else None,
+    )
+
+
+@router.post(
+    "/verify-learner/files",
+    response={202: VerifyFileOut, **FILE_ERRORS},
+    operation_id="submitVerifyFile",
+    summary="Upload a file of learners to verify",
+    url_name="verify_file_submit",
+)
+def submit_verify_file(request: HttpRequest, file: File[UploadedFile]) -> Status[VerifyFileOut]:
+    """A verify file (CSV, up to 5,000 learners; layout in docs/plr.md). The batch workers
+    verify each row; follow the file's status, then download each row's answer."""
+    batch = submit_upload(
+        actor=actor_for(request), file_name=file.name or "", content=file, kind=KIND
+    )
+    return Status(202, _file_out(batch))
+
+
+@router.get(
+    "/verify-learner/files/{batch_id}",
+    response={200: VerifyFileOut, **FILE_ERRORS},
+    operation_id="getVerifyFile",
+    summary="A verify file's progress and totals",
+    url_name="verify_file",
+)
+def verify_file(request: HttpRequest, batch_id: int) -> VerifyFileOut:
+    """A verify file's progress and totals (your organisation's files only)."""
+    return _file_out(get_batch(actor_for(request), batch_id, permission=Permission.VERIFY_LEARNER))
+
+
+@router.get(
+    "/verify-learner/files/{batch_id}/output",
+    response={200: None, **FILE_ERRORS},
+    operation_id="getVerifyFileOutput",
+    summary="A verify file's answers (CSV)",
+    url_name="verify_file_output",
+)
+def verify_file_output(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Each row's answer, as CSV (409 until the file is processed)."""
+    output = read_output(actor_for(request), batch_id, permission=Permission.VERIFY_LEARNER)
+    response = HttpResponse(output.content, content_type=output.content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=output.file_name
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -103,3 +103,16 @@ class VerifiedLearnerOut(Schema):
                 for flag in result.failure_flags
             ],
         )
+
+
+class VerifyFileOut(Schema):
+    id: int
+    file_name: str
+    status: str = Field(description="queued, processing or complete")
+    rows: int
+    done: int
+    verified: int = Field(description="rows answered WSVRC001-WSVRC004")
+    not_matched: int = Field(description="rows answered WSVRC005")
+    not_found: int = Field(description="rows answered WSVRC006")
+    rejected: int = Field(description="rows that could not be looked up (RC010, RC011)")
+    output: str | None = Field(description="where to download the answers once complete")

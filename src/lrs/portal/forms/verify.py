@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from lrs.learners.choices import Gender
@@ -50,3 +53,28 @@ class VerifyLearnerForm(forms.Form):
 
     def clean_uln(self) -> str:
         return "".join(str(self.cleaned_data["uln"]).split())
+
+
+class UploadVerifyFileForm(forms.Form):
+    """A file of learners to verify (CSV, layout in docs/plr.md)."""
+
+    file = forms.FileField(
+        label=_("Upload a verify file"),
+        help_text=_(
+            "A CSV file with the columns ULN, GivenName, FamilyName, DateOfBirth and Gender, and "
+            "optionally MISIdentifier and Postcode. At most 5,000 learners and 10 MB."
+        ),
+        error_messages={
+            "required": _("Select a verify file"),
+            "empty": _("The selected file is empty"),
+        },
+    )
+
+    def file_name(self) -> str:
+        name = self.cleaned_data["file"].name or ""
+        return re.split(r"[\\/]", name)[-1][:255]
+
+    def upload(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        upload.seek(0)
+        return upload

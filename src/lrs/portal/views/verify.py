@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from lrs.batches.models import Batch, BatchStatus
+from lrs.batches.selectors import get_batch, list_batches, read_output
+from lrs.batches.services import submit_upload
+from lrs.batches.verify_files import KIND, progress_text, verify_counts
 from lrs.core.actor import Actor
-from lrs.core.errors import DomainError, ValidationFailed
+from lrs.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from lrs.core.roles import Permission
 from lrs.learners.choices import Gender
 from lrs.learners.verify import (
@@ -26,7 +31,8 @@ from lrs.learners.verify import (
     verify_learner,
 )
 from lrs.portal.access import add_domain_errors, requires
-from lrs.portal.forms.verify import VerifyLearnerForm
+from lrs.portal.forms.verify import UploadVerifyFileForm, VerifyLearnerForm
+from lrs.portal.pagination import paginate
 
 FIELD_LABELS = {
     "given_name": _("Given name"),
@@ -101,6 +107,77 @@ def verify_learner_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "portal/verify/verify_learner.html", context)
 
 
+# --- Verify files (the batch machinery's upload kind "verify") ---------------------------------
+
+_TAGS = {
+    BatchStatus.QUEUED: "govuk-tag--grey",
+    BatchStatus.PROCESSING: "govuk-tag--blue",
+    BatchStatus.COMPLETE: "govuk-tag--green",
+}
+
+
+def _line(batch: Batch) -> dict[str, Any]:
+    counts = verify_counts(batch)
+    return {
+        "batch": batch,
+        "counts": counts,
+        "progress_text": progress_text(counts),
+        "complete": batch.status == BatchStatus.COMPLETE,
+        "status": {
+            "label": BatchStatus(batch.status).label,
+            "tag": _TAGS.get(BatchStatus(batch.status), "govuk-tag--grey"),
+        },
+    }
+
+
+@requires(Permission.VERIFY_LEARNER)
+def verify_files_view(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = UploadVerifyFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = submit_upload(
+                actor=actor, file_name=form.file_name(), content=form.upload(), kind=KIND
+            )
+        except ValidationFailed as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("portal:verify-file", batch_id=batch.pk)
+    page, pagination = paginate(
+        request, list_batches(actor, permission=Permission.VERIFY_LEARNER), 20
+    )
+    context = {
+        "form": form,
+        "files": [_line(batch) for batch in page.object_list],
+        "pagination": pagination,
+    }
+    return render(request, "portal/verify/verify_files.html", context)
+
+
+@requires(Permission.VERIFY_LEARNER)
+def verify_file_view(request: HttpRequest, actor: Actor, batch_id: int) -> HttpResponse:
+    try:
+        batch = get_batch(actor, batch_id, permission=Permission.VERIFY_LEARNER)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    return render(request, "portal/verify/verify_file.html", _line(batch))
+
+
+@requires(Permission.VERIFY_LEARNER)
+def verify_output_view(request: HttpRequest, actor: Actor, batch_id: int) -> HttpResponse:
+    try:
+        output = read_output(actor, batch_id, permission=Permission.VERIFY_LEARNER)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    except Conflict:
+        return redirect("portal:verify-file", batch_id=batch_id)
+    response = HttpResponse(output.content, content_type=output.content_type)
+    response.headers["Content-Disposition"] = content_disposition_header(True, output.file_name)
+    return response
+
+
 urlpatterns = [
     path("verify-learner/", verify_learner_view, name="verify-learner"),
+    path("verify-learner/files/", verify_files_view, name="verify-files"),
+    path("verify-learner/files/<int:batch_id>/", verify_file_view, name="verify-file"),
+    path("verify-learner/files/<int:batch_id>/output/", verify_output_view, name="verify-output"),
 ]
