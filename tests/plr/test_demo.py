@@ -27,6 +27,8 @@ def test_the_demo_plr_story() -> None:
 
     assert re.search(r"^  eab\.awards\s+Demo-\S+\s+roles=ao$", output, flags=re.MULTILINE)
     assert re.search(r"^  rcollege\.plr\s+Demo-\S+\s+roles=plr$", output, flags=re.MULTILINE)
+    assert re.search(r"^  rcollege\.verify\s+Demo-\S+\s+roles=vld$", output, flags=re.MULTILINE)
+    assert "As rcollege.verify, Verify a learner" in output
     assert Qualification.objects.count() == len(real_qns()) == 649
     assert not Qualification.objects.filter(title_is_invented=False).exists()
     assert not Qualification.objects.exclude(title__startswith="Example").exists()
@@ -47,3 +49,19 @@ def test_the_demo_plr_story() -> None:
     found(Learner.objects.get(uln=not_shared_uln), viewer)
     with pytest.raises(PlrNotShared):
         get_learner_learning_events(uln=not_shared_uln, actor=viewer)
+    # The demo's verify learner user verifies the story learner with their details.
+    from lrs.learners.verify import VerifyRequest, verify_learner
+
+    verifier = Actor(user=User.objects.get(username="rcollege.verify"), channel=Channel.PORTAL)
+    learner = Learner.objects.get(uln=story_uln)
+    answer = verify_learner(
+        actor=verifier,
+        request=VerifyRequest(
+            uln=story_uln,
+            given_name=learner.given_name,
+            family_name=learner.family_name,
+            date_of_birth=learner.date_of_birth,
+            gender=learner.gender,
+        ),
+    )
+    assert answer.response_code == "WSVRC001"

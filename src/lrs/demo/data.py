@@ -61,6 +61,7 @@ _USERS = [
     ("10034567", "rcollege.online", "online,plr", "Priya", "Shah"),
     ("10034567", "rcollege.viewer", "view", "Tom", "Baker"),
     ("10034567", "rcollege.plr", "plr", "Nia", "Roberts"),
+    ("10034567", "rcollege.verify", "vld", "Owen", "Jenkins"),
     ("10034567", "rcollege.super", "super", "Grace", "Okafor"),
     ("10045678", "ysgol.online", "online", "Rhys", "Williams"),
     ("10045678", "ysgol.super", "super", "Catrin", "Morgan"),

@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 f"  the learner by ULN and names: {demo.plr_learner}, then View Personal",
                 "  Learning Record and Create a report. This learner has not agreed to share",
                 f"  (WSEC0206): {demo.not_shared_learner}. As eab.awards, try a credit check.",
+                "  As rcollege.verify, Verify a learner: that ULN with the learner's details",
+                "  (WSVRC001), or with another date of birth (WSVRC005, which details differ).",
             ]
         lines += [
             "",
