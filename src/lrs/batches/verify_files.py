@@ -3,10 +3,10 @@
 The real service's verify batch (`submitVerifyBatch`, `MIAPBatchLearnerToVerify`): up to 5,000
 learners, each verified as a single look-up is (`lrs.learners.verify`), with an output file of
 each row's answer (`MIAPVerifiedBatchLearner`). Uploaded like any batch file
-(`batches.services.submit_upload(kind="verify")`: the portal's verify learner page, the API or
-`lrs batch submit --kind verify`); the workers give each chunk of rows to
-`process_verify_rows`, which verifies them with `verify_learners` (one read, one audit write
-per chunk) and stores each row's answer; `write_verify_output` writes the output file.
+(`batches.services.submit_upload(kind="verify")`: the portal's verify files page or the API);
+the workers give each chunk of rows to `process_verify_rows`, which verifies them with
+`verify_learners` (one read, one audit write per chunk) and stores each row's answer;
+`write_verify_output` writes the output file.
 
 Layout (CSV; header names as the real `MIAPBatchLearnerToVerify`, order free, unknown columns
 refused): required `ULN, GivenName, FamilyName, DateOfBirth, Gender`; optional
