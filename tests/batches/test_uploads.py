@@ -142,10 +142,10 @@ def test_a_named_kind_is_read_as_that_kind_and_an_unknown_kind_is_refused(
     with pytest.raises(ValidationFailed) as caught:
         submit_upload(actor=school_batch_actor, file_name=CTF_NAME, content=CTF, kind="xlsx")
     assert caught.value.field_errors == {
-        "kind": ["The kind of file must be one of: batch, ctf, achievements."]
+        "kind": ["The kind of file must be one of: batch, ctf, verify, achievements."]
     }
-    # The PLR app adds awarding organisations' achievement files.
-    assert upload_kind_names() == ("batch", "ctf", "achievements")
+    # The batches app adds verify files, the PLR app awarding organisations' achievement files.
+    assert upload_kind_names() == ("batch", "ctf", "verify", "achievements")
     assert not Batch.objects.exists()
 
 
