@@ -581,6 +581,7 @@ def test_the_exceptions_sheet_lists_the_pupils_needing_action(school: Organisati
         "Postcode",
         "Return code",
         "What to do",
+        "ULN in the file",
     )
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"

@@ -154,7 +154,18 @@ def test_a_supplied_uln_is_confirmed_or_becomes_an_exception(
     megan = existing()
     batch = submit_rows(
         batch_actor,
-        [make_row("ok", ULN=megan.uln), make_row("wrong", ULN=megan.uln, FamilyName="Jones")],
+        [
+            make_row("ok", ULN=megan.uln),
+            # Another pupil's details: a search by them would not find Megan.
+            make_row(
+                "wrong",
+                ULN=megan.uln,
+                GivenName="Carys",
+                FamilyName="Jones",
+                DateOfBirth="2008-11-30",
+                LastKnownPostCode="LL57 2DG",
+            ),
+        ],
     )
     process_until_done(batch_id=batch.pk)
     assert _codes(batch) == {"ok": rc.RC003, "wrong": rc.RC008}

@@ -55,13 +55,18 @@ Writing (`write_ctf`)
     is inserted right after ``UPN`` (first in the pupil when it has no UPN), on its own line
     indented like the UPN when the file is indented. Everything else, the header's
     ``DateTime`` included, is byte for byte as uploaded; the result is parsed again and checked
-    before it is returned. A pupil without a ULN keeps whatever the file had. The name is the
+    before it is returned. A pupil the register did not confirm a ULN for has the file's ULN
+    taken out (the element left empty): it was wrong or another pupil's, and one ULN is never
+    returned on two pupils (`_returned_ulns`). A pupil not sent (under 14) or not processed yet
+    keeps the file's ULN unless another pupil of the file is returned it. The name is the
     upload's with ``_ULN`` before ``.xml``.
 
 Exceptions (`write_ctf_exceptions_xlsx`)
     Sheet "Exceptions": every pupil without a ULN (return code other than RC001 to RC004,
-    under 14, or not processed yet) with UPN, Surname, Forename, DOB, Postcode, Return code and
-    What to do; sheet "Summary": the counts. Every text cell goes through `safe_cell`.
+    under 14, or not processed yet) with UPN, Surname, Forename, DOB, Postcode, Return code,
+    What to do and the ULN in the file (which the returned CTF no longer carries when the
+    register did not confirm it); sheet "Summary": the counts. Every text cell goes through
+    `safe_cell`.
 """
 
 from __future__ import annotations
@@ -469,6 +474,13 @@ def _uln_edit(
     name = f"{prefix}:{ULN_ELEMENT}" if prefix else ULN_ELEMENT
     element = f"<{name}>{uln}</{name}>"
     existing = _child(pupil, ULN_ELEMENT)
+    if not uln:  # the ULN in the file is taken out: the element is left empty
+        if existing is None or (not _own_text(existing) and len(existing) == 0):
+            return None
+        open_end = _tag_end(data, builder.starts[id(existing)], enc)
+        if _is_empty_tag(data, open_end, enc):
+            return None
+        return open_end, builder.ends[id(existing)], b""
     if existing is not None:
         if _own_text(existing) == uln and len(existing) == 0:
             return None
@@ -525,25 +537,65 @@ def returned_file_name(file_name: str) -> str:
     return f"{base or 'CTF'}_ULN.xml"
 
 
+def _returned_ulns(pupils: list[Element], rows: Iterable[BatchRow]) -> dict[int, str]:
+    """The ULN each pupil gets back, by position ("" takes the file's ULN out).
+
+    A pupil whose row has a ULN (RC001 to RC004) gets it. A pupil the register looked at and
+    did not confirm (any other return code) loses the ULN the file gave it: it was wrong, or
+    not this pupil's, and its rightful pupil may be in the same file. A pupil not sent (under
+    14) or not processed yet keeps the file's ULN, unless that ULN is another pupil's here:
+    a ULN is returned on two pupils only when the register confirmed it for both (the same
+    person twice in the file).
+    """
+    done: dict[int, str] = {}
+    for row in rows:
+        position = _row_position(row)
+        if row.return_code in ULN_CODES and row.uln:
+            done[position] = row.uln
+        elif row.return_code:
+            done[position] = ""
+    result = dict(done)
+    in_file = {
+        position: _pupil_text(pupil, ULN_ELEMENT) for position, pupil in enumerate(pupils, start=1)
+    }
+    final = {position: result.get(position, uln) for position, uln in in_file.items()}
+    holders: dict[str, list[int]] = {}
+    for position, uln in final.items():
+        if uln:
+            holders.setdefault(uln, []).append(position)
+    for uln, positions in holders.items():
+        if len(positions) > 1:
+            for position in positions:
+                if done.get(position) != uln:
+                    result[position] = ""
+    return result
+
+
 def write_ctf(batch: Batch, rows: Iterable[BatchRow]) -> tuple[bytes, str]:
     """The uploaded CTF with each pupil's ULN filled in, and the file name to give it."""
     data = original_ctf(batch)
-    ulns = {_row_position(row): row.uln for row in rows if row.return_code in ULN_CODES and row.uln}
     root, builder = _parse_xml(data)
     enc = _encoding_of(data)
     pupils = _pupils(root)
+    ulns = _returned_ulns(pupils, rows)
     edits = []
     for position, pupil in enumerate(pupils, start=1):
-        uln = ulns.get(position)
-        if uln:
-            edit = _uln_edit(data, builder, pupil, uln, enc)
+        if position in ulns:
+            edit = _uln_edit(data, builder, pupil, ulns[position], enc)
             if edit is not None:
                 edits.append(edit)
     result = _splice(data, edits)
     written, _builder = _parse_xml(result)
+    holders: dict[str, list[int]] = {}
     for position, pupil in enumerate(_pupils(written), start=1):
-        if position in ulns and _pupil_text(pupil, ULN_ELEMENT) != ulns[position]:
+        uln = _pupil_text(pupil, ULN_ELEMENT)
+        if position in ulns and uln != ulns[position]:
             raise RuntimeError(f"returned CTF for batch {batch.pk}: pupil {position} wrong ULN")
+        if uln:
+            holders.setdefault(uln, []).append(position)
+    for positions in holders.values():
+        if len(positions) > 1 and any(ulns.get(p) is None for p in positions):
+            raise RuntimeError(f"returned CTF for batch {batch.pk}: a ULN on two pupils")
     return result, returned_file_name(batch.file_name)
 
 
@@ -558,6 +610,7 @@ _COLUMNS: tuple[tuple[str, int], ...] = (
     ("Postcode", 11),
     ("Return code", 13),
     ("What to do", 100),
+    ("ULN in the file", 16),
 )
 
 
@@ -570,6 +623,7 @@ def _column_labels() -> list[str]:
         "Postcode": _("Postcode"),
         "Return code": _("Return code"),
         "What to do": _("What to do"),
+        "ULN in the file": _("ULN in the file"),
     }
     return [labels[key] for key, _width in _COLUMNS]
 
@@ -709,10 +763,11 @@ def write_ctf_exceptions_xlsx(batch: Batch, rows: Iterable[BatchRow]) -> bytes:
             submitted.get("LastKnownPostCode", ""),
             code,
             what_to_do,
+            submitted.get("_ctf_uln", ""),
         )
         for column, value in enumerate(values, start=1):
             _put(sheet, line, column, value)
-        sheet.cell(row=line, column=len(values)).alignment = wrap
+        sheet.cell(row=line, column=7).alignment = wrap
         line += 1
     summary = book.create_sheet(_("Summary"))
     _put(summary, 1, 1, _("Item"))

@@ -178,21 +178,51 @@ def _registered_earlier_in_batch(batch: Batch, identity: str) -> Learner | None:
 
 
 def _check_supplied_uln(actor: Actor, row: BatchRow, details: LearnerDetails) -> _RowResult:
-    """A row with a ULN: confirm it belongs to these details (the real batch's verify step)."""
+    """A row with a ULN: confirm it belongs to these details (the real batch's verify step).
+
+    The ULN is confirmed (RC003, RC004 for a linked ULN) when the names and date of birth are
+    the learner's, and also when they are not quite, but a search by the row's details would
+    have matched that same learner first: a school's MIS sends back the ULNs we returned with
+    the details as they are next term (a typo, a day and month swapped, a new surname with the
+    registered one as FormerSurname). Only a ULN that the details point away from is RC008.
+    """
+    uln = row.submitted["ULN"].strip()
     try:
         found = find_learner_by_uln(
-            uln=row.submitted["ULN"].strip(),
-            given_name=details.given_name,
-            family_name=details.family_name,
-            actor=actor,
+            uln=uln, given_name=details.given_name, family_name=details.family_name, actor=actor
         )
     except (LearnerNotFound, ValidationFailed):
-        return _RowResult(rc.RC008, str(rc.TABLE[rc.RC008].meaning))
-    learner = found.learner
-    if details.date_of_birth and learner.date_of_birth != details.date_of_birth:
-        return _RowResult(rc.RC008, str(rc.TABLE[rc.RC008].meaning))
-    code = rc.RC004 if found.master_substituted else rc.RC003
-    return _RowResult(code, uln=learner.uln, learner=learner)
+        found = None
+    if found is not None and (
+        not details.date_of_birth or found.learner.date_of_birth == details.date_of_birth
+    ):
+        code = rc.RC004 if found.master_substituted else rc.RC003
+        return _RowResult(code, uln=found.learner.uln, learner=found.learner)
+    owner = Learner.objects.filter(uln=uln).first()
+    if owner is not None:
+        substituted = owner.master_id is not None
+        master = _master_of(owner)
+        outcome = search_learners_many(
+            searches=[SearchDetails.from_learner_details(details)], actor=actor
+        )[0]
+        if (
+            not isinstance(outcome, ValidationFailed)
+            and outcome.kind in {MatchKind.EXACT, MatchKind.POSSIBLE}
+            and outcome.matches
+            and outcome.matches[0].learner.pk == master.pk
+        ):
+            code = rc.RC004 if substituted else rc.RC003
+            return _RowResult(code, uln=master.uln, learner=master)
+    return _RowResult(rc.RC008, str(rc.TABLE[rc.RC008].meaning))
+
+
+def _master_of(learner: Learner) -> Learner:
+    """The master record of a linked learner (the learner itself when it is a master)."""
+    seen = {learner.pk}
+    while learner.master_id is not None and learner.master_id not in seen:
+        seen.add(learner.master_id)
+        learner = Learner.objects.get(pk=learner.master_id)
+    return learner
 
 
 def _candidates(outcome: SearchOutcome) -> list[dict[str, object]]:
