@@ -171,9 +171,11 @@ def possible_match(browser: Client, register: Register) -> Callable[..., BatchEx
     """`possible_match(mis="P1")`: upload a learner (Elin) who possibly matches one on the
     register (Alys, registered now); the row becomes RC007, an exception."""
 
-    def _possible_match(mis: str = "P1") -> BatchException:
+    def _possible_match(mis: str = "P1", submission_type: str = "FUL") -> BatchException:
         register(given_name="Alys", date_of_birth=DOB, upn=UPN)
-        response = _upload(browser, _csv(_learner_row(mis, "Elin")))
+        response = _upload(
+            browser, _csv(_learner_row(mis, "Elin")), submission_type=submission_type
+        )
         assert response.status_code == 302
         batch = Batch.objects.get()
         process_until_done(batch_id=batch.pk)
@@ -520,6 +522,40 @@ def test_registering_a_new_learner_needs_the_warning_confirmed(
     assert exception.learner.uln in banner
     # The warning page is gone once the exception is resolved.
     assert browser.get(register_url)["Location"] == _url("exception-detail", exception.pk)
+
+
+def test_a_find_only_exception_offers_no_registration(
+    browser: Client, possible_match: Callable[..., BatchException]
+) -> None:
+    exception = possible_match(submission_type="CHK")
+    url = _url("exception-detail", exception.pk)
+    page = text(browser.get(url))
+    assert "None of these: register a new learner" not in page
+    assert "find-only (CHK) file" in page
+    refused = browser.post(url, {"choice": "new"})
+    assert "Select the learner who matches" in error_summary(refused)
+    register_url = _url("exception-register", exception.pk)
+    assert browser.get(register_url)["Location"] == url
+    assert browser.post(register_url, {"confirm": "yes"})["Location"] == url
+    exception.refresh_from_db()
+    assert exception.status == ExceptionStatus.OPEN
+    assert Learner.objects.count() == 1
+
+
+def test_after_resolving_the_list_keeps_its_batch_filter(
+    browser: Client, possible_match: Callable[..., BatchException]
+) -> None:
+    exception = possible_match()
+    batch_id = exception.row.batch_id
+    filtered = EXCEPTIONS + f"?batch={batch_id}"
+    detail = _url("exception-detail", exception.pk) + f"?batch={batch_id}"
+    assert f'href="{detail}"' in browser.get(filtered).content.decode()
+    page = browser.get(detail).content.decode()
+    assert f'href="{filtered}"' in page  # the back link
+    assert f'action="{detail}"' in page
+    candidate = Learner.objects.get(given_name="Alys")
+    response = browser.post(detail, {"choice": str(candidate.pk)})
+    assert response["Location"] == filtered
 
 
 def test_export_processed_exceptions_is_a_formula_safe_csv(

@@ -89,6 +89,15 @@ class BatchRow(models.Model):
         "learners.Learner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     processed_at = models.DateTimeField(null=True, blank=True)
+    # The open exception of an earlier row (this file's or another's) with the same learner
+    # details, which this row shares instead of repeating it: resolving it resolves this row.
+    shared_exception = models.ForeignKey(
+        "BatchException",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shared_rows",
+    )
 
     class Meta:
         ordering = ["batch", "position"]
@@ -131,10 +140,17 @@ class BatchException(models.Model):
     learner = models.ForeignKey(
         "learners.Learner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What makes two rows the same question (`rows.exception_key`): the learner's details as
+    # cleaned, the return code and the submission type. An open exception with the same key in
+    # the same organisation is shared, not repeated, when the file is sent again.
+    details_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["expires_at", "id"]
-        indexes = [models.Index(fields=["organisation", "status", "expires_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "status", "expires_at"]),
+            models.Index(fields=["organisation", "details_key"], name="batch_exception_key"),
+        ]
 
     def __str__(self) -> str:
         return f"exception {self.pk} ({self.status})"

@@ -118,8 +118,10 @@ def batch_counts(batch: Batch) -> BatchCounts:
         rejected=by_outcome[rc.Outcome.REJECTED],
         skipped=codes.get("", 0),
         open_exceptions=BatchException.objects.filter(
-            row__batch=batch, status=ExceptionStatus.OPEN
-        ).count(),
+            of_batch(batch.pk), status=ExceptionStatus.OPEN
+        )
+        .distinct()
+        .count(),
     )
 
 
@@ -210,6 +212,11 @@ def read_ctf_exceptions(actor: Actor, batch_id: int) -> OutputFile:
 # --- Exceptions ---------------------------------------------------------------------------------
 
 
+def of_batch(batch_id: int) -> Q:
+    """The exceptions of a batch: its rows' own, and those its rows share (a file sent again)."""
+    return Q(row__batch_id=batch_id) | Q(shared_rows__batch_id=batch_id)
+
+
 def effective_status(exception: BatchException) -> str:
     """The exception's status, counting an open one past its expiry date as expired."""
     if exception.status == ExceptionStatus.OPEN and exception.expires_at <= timezone.now():
@@ -241,7 +248,7 @@ def list_exceptions(
     elif status is not None:
         exceptions = exceptions.filter(status=status)
     if batch_id is not None:
-        exceptions = exceptions.filter(row__batch_id=batch_id)
+        exceptions = exceptions.filter(of_batch(batch_id)).distinct()
     return exceptions.order_by("expires_at", "id")
 
 

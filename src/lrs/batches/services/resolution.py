@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lrs.batches import return_codes as rc
-from lrs.batches.models import BatchException, ExceptionStatus
+from lrs.batches.models import BatchException, BatchRow, ExceptionStatus, SubmissionType
 from lrs.core.actor import Actor, Channel, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import Conflict, NotFound, ValidationFailed
@@ -19,6 +19,8 @@ from lrs.learners.imports import details_from_row
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner
 from lrs.organisations.selectors import acting_user
+
+EXCEPTION_CODES = frozenset(code for code, entry in rc.TABLE.items() if entry.exception)
 
 
 def expire_exceptions(*, now: datetime.datetime | None = None) -> int:
@@ -59,11 +61,29 @@ def _close(
     row = exception.row
     row.return_code, row.uln, row.learner, row.message = code, learner.uln, learner, ""
     row.save(update_fields=["return_code", "uln", "learner", "message"])
+    # The rows of files sent again that shared this exception get the same answer.
+    shared = list(
+        BatchRow.objects.filter(shared_exception=exception, return_code__in=EXCEPTION_CODES)
+        .order_by("batch_id", "position")
+        .values_list("pk", "batch_id", "position")
+    )
+    BatchRow.objects.filter(pk__in=[pk for pk, _batch, _position in shared]).update(
+        return_code=code, uln=learner.uln, learner=learner, message=""
+    )
     record_audit(
         actor=actor,
         action=AuditAction.BATCH_EXCEPTION_RESOLVED,
         learner=learner,
-        details={"batch_id": row.batch_id, "row": row.position, "resolution": status},
+        details={
+            "batch_id": row.batch_id,
+            "row": row.position,
+            "resolution": status,
+            **(
+                {"shared_rows": [{"batch_id": b, "row": p} for _pk, b, p in shared]}
+                if shared
+                else {}
+            ),
+        },
     )
 
 
@@ -83,6 +103,15 @@ def resolve_by_choosing(*, actor: Actor, exception_id: int, learner_id: int) -> 
 def resolve_by_registering(*, actor: Actor, exception_id: int) -> BatchException:
     """The user confirmed the learner is none of those offered: register a new learner."""
     exception = _open_exception(actor, exception_id)
+    if exception.row.batch.submission_type == SubmissionType.CHECK:
+        raise Conflict(
+            _(
+                "This row came from a find-only (CHK) batch file, so no learner can be "
+                "registered for it. Choose one of the learners offered, or send the learner "
+                "in a FUL batch file if they need registering."
+            ),
+            code="check_only_batch",
+        )
     details, errors = details_from_row(exception.row.submitted)
     if errors:
         raise ValidationFailed(field_errors=errors)

@@ -9,7 +9,10 @@ matches become exceptions for a person to resolve (`resolution`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -23,6 +26,7 @@ from lrs.batches.models import (
     Batch,
     BatchException,
     BatchRow,
+    ExceptionStatus,
     RowState,
     SubmissionType,
 )
@@ -57,6 +61,7 @@ class _RowResult:
     uln: str = ""
     learner: Learner | None = None
     candidates: list[dict[str, object]] = field(default_factory=list)
+    key: str = ""  # for an exception: `exception_key`
 
 
 def batch_actor(batch: Batch) -> Actor:
@@ -143,7 +148,36 @@ def process_rows(
             results[row.pk] = _rejection(row.submitted, outcome.field_errors, details.date_of_birth)
         else:
             results[row.pk] = _from_search(batch, actor, details, outcome, registered)
+    for row, details in [*by_uln, *by_details]:
+        result = results[row.pk]
+        if rc.is_exception(result.code):
+            result.key = exception_key(batch, result.code, details)
     _save_results(batch, rows, results)
+
+
+def exception_key(batch: Batch, code: str, details: LearnerDetails) -> str:
+    """What makes two exception rows the same question (`BatchException.details_key`).
+
+    The learner's details as the row gave them (dates read, names and postcode compared as
+    matching compares them: case and spacing ignored), with the return code and the
+    submission type: the same pupil sent again in the same or another file.
+    """
+    values = {
+        name: " ".join(str(value).split()).casefold() if value is not None else ""
+        for name, value in dataclasses.asdict(details).items()
+        if name not in _NOT_IN_KEY
+    }
+    values["last_known_postcode"] = values["last_known_postcode"].replace(" ", "")
+    values["_code"] = code
+    values["_type"] = batch.submission_type
+    encoded = json.dumps(values, sort_keys=True, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+# Details that do not make the learner another person (how they were checked, notes).
+_NOT_IN_KEY = frozenset(
+    {"verification_type", "other_verification_description", "ability_to_share", "notes"}
+)
 
 
 def _lock_registrations(to_register: list[LearnerDetails]) -> None:
@@ -296,7 +330,28 @@ def _register(
 
 def _save_results(batch: Batch, rows: list[BatchRow], results: Mapping[int, _RowResult]) -> None:
     now = timezone.now()
-    exceptions = []
+    expires_at = batch.submitted_at + EXCEPTION_LIFETIME
+    exceptions: list[BatchException] = []
+    keys = {results[row.pk].key for row in rows if results[row.pk].key}
+    # Open exceptions of the organisation asking the same question: shared, not repeated.
+    standing = (
+        dict(
+            BatchException.objects.filter(
+                organisation_id=batch.organisation_id,
+                details_key__in=keys,
+                status=ExceptionStatus.OPEN,
+                expires_at__gt=now,
+            )
+            # Newest first, so the oldest wins where (exceptionally) there are several.
+            .order_by("-created_at", "-id")
+            .values_list("details_key", "id")
+        )
+        if keys
+        else {}
+    )
+    refreshed: dict[int, _RowResult] = {}
+    new_in_chunk: dict[str, BatchRow] = {}
+    shares_new: dict[int, BatchRow] = {}  # row id -> the row whose new exception it shares
     for row in rows:
         result = results[row.pk]
         row.state = RowState.DONE
@@ -305,17 +360,44 @@ def _save_results(batch: Batch, rows: list[BatchRow], results: Mapping[int, _Row
         row.uln = result.uln
         row.learner = result.learner
         row.processed_at = now
-        if rc.is_exception(result.code):
+        row.shared_exception_id = None
+        if not rc.is_exception(result.code):
+            continue
+        if batch.submission_type == SubmissionType.CHECK and not result.candidates:
+            continue  # find only, and no learner to choose: nothing to resolve in the portal
+        if result.key and result.key in standing:
+            row.shared_exception_id = standing[result.key]
+            refreshed[standing[result.key]] = result
+        elif result.key and result.key in new_in_chunk:
+            shares_new[row.pk] = new_in_chunk[result.key]
+        else:
+            if result.key:
+                new_in_chunk[result.key] = row
             exceptions.append(
                 BatchException(
                     row=row,
                     organisation_id=batch.organisation_id,
                     candidates=result.candidates,
-                    expires_at=batch.submitted_at + EXCEPTION_LIFETIME,
+                    expires_at=expires_at,
+                    details_key=result.key,
                 )
             )
     _write_rows(rows)
     insert_objects(BatchException, exceptions)
+    for exception_id, result in refreshed.items():
+        # The learners offered as the register is now; the 45 days from the latest upload.
+        BatchException.objects.filter(pk=exception_id).update(candidates=result.candidates)
+        BatchException.objects.filter(pk=exception_id, expires_at__lt=expires_at).update(
+            expires_at=expires_at
+        )
+    if shares_new:
+        created = dict(
+            BatchException.objects.filter(
+                row_id__in={first.pk for first in shares_new.values()}
+            ).values_list("row_id", "id")
+        )
+        for row_id, first in shares_new.items():
+            BatchRow.objects.filter(pk=row_id).update(shared_exception_id=created[first.pk])
 
 
 def write_failure(row: BatchRow) -> None:
@@ -334,7 +416,15 @@ def _write_rows(rows: list[BatchRow]) -> None:
     matching the rows; a plain parameterised UPDATE through executemany does not.
     """
     quote = connection.ops.quote_name
-    columns = ("state", "return_code", "message", "uln", "learner_id", "processed_at")
+    columns = (
+        "state",
+        "return_code",
+        "message",
+        "uln",
+        "learner_id",
+        "processed_at",
+        "shared_exception_id",
+    )
     assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
     table, id_, state = (quote(name) for name in (BatchRow._meta.db_table, "id", "state"))
     # Only a pending row is written: a row is never done twice, whatever the locking.
@@ -352,6 +442,7 @@ def _write_rows(rows: list[BatchRow]) -> None:
                     row.uln,
                     row.learner_id,
                     field.get_db_prep_value(row.processed_at, current),
+                    row.shared_exception_id,
                     row.pk,
                     RowState.PENDING,
                 )

@@ -85,9 +85,20 @@ class ChooseLearnerForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, candidates: Sequence[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        candidates: Sequence[tuple[str, str]],
+        can_register: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        choices = [*candidates, (REGISTER_NEW, _("None of these: register a new learner"))]
+        choices: list[tuple[str, object]] = list(candidates)
+        if can_register:
+            choices.append((REGISTER_NEW, _("None of these: register a new learner")))
+        else:
+            message = _("Select the learner who matches")
+            self.fields["choice"].error_messages.update(required=message, invalid_choice=message)
         self.fields["choice"].choices = choices  # type: ignore[attr-defined]
 
     def registers_new(self) -> bool:

@@ -267,7 +267,11 @@ def _row_lines(rows: Iterable[BatchRow]) -> list[dict[str, Any]]:
     for row in rows:
         entry = rc.TABLE.get(row.return_code)
         meaning = str(entry.meaning) if entry else ""
-        exception = getattr(row, "exception", None) if entry and entry.exception else None
+        exception = (
+            getattr(row, "exception", None) or row.shared_exception
+            if entry and entry.exception
+            else None
+        )
         lines.append(
             {
                 "row": row,
@@ -299,7 +303,7 @@ def _return_code_table() -> list[dict[str, Any]]:
 def batch_detail_view(request: HttpRequest, actor: Actor, batch_id: int) -> HttpResponse:
     batch = _batch_or_404(actor, batch_id)
     counts = batch_counts(batch)
-    rows = batch.rows.select_related("exception").order_by("position")
+    rows = batch.rows.select_related("exception", "shared_exception").order_by("position")
     page, pagination = _paginate(request, rows, ROWS_PER_PAGE)
     context = {
         "batch": batch,
@@ -609,7 +613,13 @@ def _choice_label(candidate: dict[str, Any]) -> str:
     }
 
 
-def _exception_context(exception: BatchException) -> dict[str, Any]:
+def _kept_filter(request: HttpRequest, actor: Actor) -> str:
+    """The exceptions list's batch filter, carried through resolving (``?batch=N`` or "")."""
+    batch = _filtered_batch(request, actor)
+    return f"?batch={batch.pk}" if batch is not None else ""
+
+
+def _exception_context(exception: BatchException, kept: str = "") -> dict[str, Any]:
     row = exception.row
     candidates = _candidates(exception)
     entry = rc.TABLE.get(row.return_code)
@@ -626,7 +636,10 @@ def _exception_context(exception: BatchException) -> dict[str, Any]:
         "status_label": ExceptionStatus(status).label,
         "status_tag": EXCEPTION_TAGS[ExceptionStatus(status)],
         "days_left": _days_left(exception, timezone.now()),
-        "list_url": reverse("portal:exception-list"),
+        "list_url": reverse("portal:exception-list") + kept,
+        "kept": kept,
+        # A find-only (CHK) file registers nobody, so its exceptions cannot either.
+        "can_register": row.batch.submission_type != SubmissionType.CHECK,
     }
 
 
@@ -648,16 +661,17 @@ def _resolved_message(exception: BatchException) -> str:
 @requires(Permission.SUBMIT_BATCH)
 def exception_detail_view(request: HttpRequest, actor: Actor, exception_id: int) -> HttpResponse:
     exception = _exception_or_404(actor, exception_id)
-    context = _exception_context(exception)
+    kept = _kept_filter(request, actor)
+    context = _exception_context(exception, kept)
     choices = [
         (str(candidate["learner"].pk), _choice_label(candidate))
         for candidate in context["candidates"]
     ]
     data = request.POST if request.method == "POST" else None
-    form = ChooseLearnerForm(data, candidates=choices)
+    form = ChooseLearnerForm(data, candidates=choices, can_register=context["can_register"])
     if request.method == "POST" and context["is_open"] and form.is_valid():
         if form.registers_new():
-            return redirect("portal:exception-register", exception_id=exception.pk)
+            return redirect(reverse("portal:exception-register", args=[exception.pk]) + kept)
         try:
             resolved = resolve_by_choosing(
                 actor=actor, exception_id=exception.pk, learner_id=form.learner_id()
@@ -668,7 +682,7 @@ def exception_detail_view(request: HttpRequest, actor: Actor, exception_id: int)
             add_domain_errors(form, exc, {"learner": "choice"})
         else:
             messages.success(request, _resolved_message(resolved))
-            return redirect("portal:exception-list")
+            return redirect(context["list_url"])
     context["form"] = form
     return render(request, "portal/batches/exception_detail.html", context)
 
@@ -677,9 +691,10 @@ def exception_detail_view(request: HttpRequest, actor: Actor, exception_id: int)
 def exception_register_view(request: HttpRequest, actor: Actor, exception_id: int) -> HttpResponse:
     """The 'Register learner warning' before a new learner is registered for an exception."""
     exception = _exception_or_404(actor, exception_id)
-    context = _exception_context(exception)
-    if not context["is_open"]:
-        return redirect("portal:exception-detail", exception_id=exception.pk)
+    kept = _kept_filter(request, actor)
+    context = _exception_context(exception, kept)
+    if not context["is_open"] or not context["can_register"]:
+        return redirect(reverse("portal:exception-detail", args=[exception.pk]) + kept)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -690,7 +705,7 @@ def exception_register_view(request: HttpRequest, actor: Actor, exception_id: in
             add_domain_errors(form, exc)
         else:
             messages.success(request, _resolved_message(resolved))
-            return redirect("portal:exception-list")
+            return redirect(context["list_url"])
     submitted = exception.row.submitted
     context.update(
         form=form,
