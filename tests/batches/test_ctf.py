@@ -265,6 +265,12 @@ def test_welsh_names_keep_their_accents_in_any_encoding() -> None:
         ("Sex", "f", "2"),
         ("Sex", "U", "0"),
         ("Sex", "", "0"),
+        ("Sex", "Male", "1"),
+        ("Sex", "FEMALE", "2"),
+        ("Sex", "female", "2"),
+        ("Sex", "Unknown", "0"),
+        ("Sex", "9", "9"),
+        ("Sex", "Other", "Other"),  # refused by row validation, with its message
         ("Gender", "M", "1"),
         ("Gender", "F", "2"),
     ],
@@ -296,7 +302,10 @@ def test_the_upn_is_the_mis_identifier_and_is_sent_only_for_under_16s() -> None:
     assert sian["MISIdentifier"] == sian["_ctf_upn"] == "M666400014002"
     assert "UPN" not in sian
     assert "UPN" not in elin
-    assert rows[5]["UPN"] == "A666400014021"  # a bad UPN is sent: row validation rejects it
+    aled = rows[5]  # a bad UPN is not sent: the pupil is matched by details
+    assert "UPN" not in aled
+    assert aled["_ctf_upn"] == aled["MISIdentifier"] == "A666400014021"
+    assert aled["_upn_problem"] == "UPN invalid (wrong check letter at character 1)"
     later = parse_ctf(
         file_name=V26,
         content=_content(V26),
@@ -347,9 +356,36 @@ def test_without_a_date_in_the_header_age_is_taken_today() -> None:
     assert "_skip_reason" not in _parse(content=content).rows[0]  # 14 on TODAY
 
 
-def test_a_bad_date_of_birth_is_passed_on_for_row_validation() -> None:
-    row = _parse(content=_ctf(_pupil(DOB="12/04/2011"))).rows[0]
-    assert row["DateOfBirth"] == "12/04/2011"
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("2011-04-12", "2011-04-12"),
+        ("12/04/2011", "2011-04-12"),  # as MIS software writes it
+        ("2/4/2011", "2011-04-02"),
+        ("2011-04-12Z", "2011-04-12"),  # xs:date with a time zone
+        ("2011-04-12+00:00", "2011-04-12"),
+        ("2011-04-12-05:00", "2011-04-12"),
+        ("2011-04-12T00:00:00", "2011-04-12"),
+        (" 2011-04-12 ", "2011-04-12"),
+    ],
+)
+def test_every_form_of_date_the_ctf_allows_is_read(written: str, read: str) -> None:
+    row = _parse(content=_ctf(_pupil(DOB=written))).rows[0]
+    assert row["DateOfBirth"] == read
+
+
+@pytest.mark.parametrize("dob", ["14/03/2013", "2013-03-14Z", "2013-03-14+00:00"])
+def test_the_age_rules_apply_whatever_the_form_of_the_date(dob: str) -> None:
+    """A 13-year-old is not sent to the register, and an under-16's UPN is sent."""
+    row = _parse(content=_ctf(_pupil(DOB=dob))).rows[0]
+    assert row["_skip_reason"] == SKIP_UNDER_14
+    assert row["UPN"] == "Y666400014001"
+
+
+@pytest.mark.parametrize("dob", ["31/02/2011", "2011-02-31", "April 2011", "2011"])
+def test_a_date_that_is_no_real_date_is_passed_on_for_row_validation(dob: str) -> None:
+    row = _parse(content=_ctf(_pupil(DOB=dob))).rows[0]
+    assert row["DateOfBirth"] == dob
     assert "_skip_reason" not in row
 
 

@@ -22,6 +22,7 @@ from lrs.batches.ctf import parse_ctf, write_ctf, write_ctf_exceptions_xlsx
 from lrs.batches.models import Batch, BatchException, ExceptionStatus
 from lrs.batches.services import process_until_done, submit_batch
 from lrs.core.actor import Actor, Channel
+from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation, User
 
 HEADER = (
@@ -172,3 +173,48 @@ def test_no_uln_on_two_pupils_whatever_the_file_carries(
     ulns = [uln for uln in pupil_ulns(returned(batch)) if uln]
     assert len(ulns) == len(set(ulns))
     assert re.fullmatch(r"\d{10}", ulns[0])
+
+
+def test_an_invalid_upn_is_dropped_and_listed_not_the_pupil(
+    school: Organisation, school_actor: Actor
+) -> None:
+    """The UPN only helps matching: the pupil gets a ULN, and the sheet lists the UPN."""
+    content = ctf(pupil("Megan", "Pritchard", "2011-04-12")).replace(
+        b"<Surname>", b"<UPN>A666400014021</UPN><Surname>"
+    )
+    batch = send(school_actor, content)
+    row = batch.rows.get()
+    assert row.return_code == rc.RC002
+    assert pupil_ulns(returned(batch)) == [row.uln]
+    book = openpyxl.load_workbook(io.BytesIO(write_ctf_exceptions_xlsx(batch, batch.rows.all())))
+    sheet = [tuple(r) for r in book["Exceptions"].iter_rows(values_only=True)]
+    assert len(sheet) == 2
+    header, line = sheet
+    assert line[0] == "A666400014021"
+    assert line[header.index("Return code")] == rc.RC002
+    what = str(line[header.index("What to do")])
+    assert "The UPN in the file is not valid (UPN invalid (wrong check letter" in what
+    summary = {label: value for label, value in book["Summary"].iter_rows(values_only=True)}
+    assert summary["ULN returned in the CTF"] == 1
+    assert summary["Pupils needing action (Exceptions sheet)"] == 1
+
+
+@pytest.mark.parametrize("dob", ["14/03/2013", "2013-03-14Z"])
+def test_a_13_year_old_is_not_sent_whatever_the_form_of_the_date(
+    school_actor: Actor, dob: str
+) -> None:
+    batch = send(school_actor, ctf(pupil("Nia", "Rees", dob)))
+    row = batch.rows.get()
+    assert row.return_code == ""
+    assert Learner.objects.count() == 0
+
+
+@pytest.mark.parametrize(("sex", "gender"), [("Male", "1"), ("F", "2"), ("Female", "2")])
+def test_sex_as_mis_software_writes_it_is_registered(
+    school_actor: Actor, sex: str, gender: str
+) -> None:
+    batch = send(school_actor, ctf(pupil("Alex", "Rees", "2010-05-05", sex=sex)))
+    row = batch.rows.get()
+    assert row.return_code == rc.RC002
+    assert row.learner is not None
+    assert row.learner.gender == gender

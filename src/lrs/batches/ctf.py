@@ -16,7 +16,7 @@ Reading (`parse_ctf`)
 
 Rows (one per ``Pupil``, in file order: row position n is the file's nth pupil)
     GivenName = Forename, FamilyName = Surname, DateOfBirth = DOB, Gender from ``Sex`` (older
-    versions ``Gender``): M 1, F 2, anything else 0. MiddleOtherName = MiddleNames,
+    versions ``Gender``; see below). MiddleOtherName = MiddleNames,
     PreferredGivenName = PreferredForename, PreviousFamilyName = FormerSurname, each read from
     the pupil or its ``BasicDetails`` (CTF versions differ). LastKnownPostCode = the
     ``Postcode`` inside the pupil's own ``Address`` (never a contact's); blank when there is
@@ -25,7 +25,17 @@ Rows (one per ``Pupil``, in file order: row position n is the file's nth pupil)
     MISIdentifier = the UPN (the LRS shows the UPN in the MIS ID field of its exceptions), or
     ``pupil-<n>`` for a pupil without one. The UPN also goes in the UPN field, but only for a
     pupil under 16 today: the register records a UPN only for under-16s (checked on the day the
-    row is processed), so sending a sixth former's UPN would reject the row.
+    row is processed), so sending a sixth former's UPN would reject the row. An invalid UPN is
+    not sent either: it only helps matching, so the pupil is matched by details, and the
+    exceptions sheet lists the UPN problem (``_upn_problem``: `lrs.identifiers`' message, a
+    catalogue entry translated when the sheet is written).
+
+    DOB is read in every form the schema allows (xs:date, with or without a time zone) and as
+    MIS software also writes it (a date-time, DD/MM/YYYY), and sent as YYYY-MM-DD, so the age
+    rules below apply whatever the form; anything else (or a date that does not exist) is sent
+    as written for row validation to refuse with its message. Sex (or Gender): M, Male 1; F,
+    Female 2; U, Unknown or none 0; 9, Not specified 9; any other value is sent as written and
+    refused by row validation.
 
     VerificationType 1 (relationship with school): the school knows its pupils (user guide
     Appendix D). PrivacyNoticeSeen 1: a CTF has no field for it, and a school must give its
@@ -95,7 +105,7 @@ from lrs.batches.csv_safety import safe_cell
 from lrs.batches.models import Batch, BatchRow, FileFormat, RowState, SubmissionType
 from lrs.batches.parsed import MAX_ROWS, SKIP_KEY, ParsedBatch
 from lrs.core.errors import ValidationFailed
-from lrs.identifiers import is_valid_uln
+from lrs.identifiers import IdentifierError, is_valid_uln, validate_upn
 from lrs.learners.validation import UPN_MAX_AGE, age_on
 
 MAX_PUPILS = MAX_ROWS
@@ -103,6 +113,7 @@ ULN_AGE = 14  # pupils get a ULN from this age (school census)
 DOCUMENT_NAME = "Common Transfer File"
 ORIGINAL_KEY = "ctf_original"
 SKIP_UNDER_14 = "under_14"
+UPN_PROBLEM_KEY = "_upn_problem"  # why the file's UPN is not valid (lrs.identifiers' message)
 ULN_CODES = frozenset({rc.RC001, rc.RC002, rc.RC003, rc.RC004})
 ULN_ELEMENT = "UniqueLearnerNumber"
 
@@ -276,6 +287,27 @@ def _file_date(header: Element, today: datetime.date) -> datetime.date:
         return today
 
 
+# xs:date as the CTF schema has it (an optional time zone), a date-time's date, and the
+# DD/MM/YYYY that MIS software writes when exporting by hand.
+_ISO_DATE = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
+    r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?"
+)
+_BRITISH_DATE = re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})")
+
+
+def _ctf_date(value: str) -> str:
+    """A CTF date as YYYY-MM-DD, whichever form the file uses; as written when it is none
+    (or is no real date), for row validation to refuse with its message."""
+    found = _ISO_DATE.fullmatch(value) or _BRITISH_DATE.fullmatch(value)
+    if found is None:
+        return value
+    try:
+        return datetime.date(int(found["y"]), int(found["m"]), int(found["d"])).isoformat()
+    except ValueError:
+        return value
+
+
 def _parse_dob(value: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(value)
@@ -283,9 +315,27 @@ def _parse_dob(value: str) -> datetime.date | None:
         return None
 
 
+# The CTF's Sex (older versions: Gender) codes, and the words MIS software writes instead.
+_GENDERS = {
+    "M": "1",
+    "MALE": "1",
+    "F": "2",
+    "FEMALE": "2",
+    "U": "0",
+    "UNKNOWN": "0",
+    "NOT KNOWN": "0",
+    "9": "9",
+    "NOT SPECIFIED": "9",
+}
+
+
 def _gender(pupil: Element) -> str:
+    """The gender code: "0" (not known) when there is none; another value is passed on as
+    written, for row validation to refuse with its message."""
     value = _pupil_text(pupil, "Sex") or _pupil_text(pupil, "Gender")
-    return {"M": "1", "F": "2"}.get(value.upper(), "0")
+    if not value:
+        return "0"
+    return _GENDERS.get(" ".join(value.split()).upper(), value)
 
 
 def _postcode(pupil: Element) -> str:
@@ -302,7 +352,7 @@ def _pupil_row(
     pupil: Element, position: int, file_date: datetime.date, today: datetime.date
 ) -> dict[str, str]:
     upn = _pupil_text(pupil, "UPN")
-    dob_text = _pupil_text(pupil, "DOB")
+    dob_text = _ctf_date(_pupil_text(pupil, "DOB"))
     dob = _parse_dob(dob_text)
     row = {
         "MISIdentifier": upn or f"pupil-{position}",
@@ -325,8 +375,15 @@ def _pupil_row(
             row[column] = value
     if upn:
         row["_ctf_upn"] = upn
-        if dob is None or age_on(dob, today) < UPN_MAX_AGE:
-            row["UPN"] = upn
+        try:
+            validate_upn(upn)
+        except IdentifierError as exc:
+            # The UPN only helps matching: the pupil is matched by details without it, and
+            # the exceptions sheet says what is wrong with it.
+            row[UPN_PROBLEM_KEY] = exc.message
+        else:
+            if dob is None or age_on(dob, today) < UPN_MAX_AGE:
+                row["UPN"] = upn
     uln = _pupil_text(pupil, ULN_ELEMENT)
     if uln:
         row["_ctf_uln"] = uln
@@ -663,8 +720,26 @@ def _advice(code: str, submitted: Mapping[str, str]) -> str:
     return advice.get(code, _("Check the pupil's details in your MIS."))
 
 
+def _upn_note(submitted: Mapping[str, str]) -> str:
+    problem = submitted.get(UPN_PROBLEM_KEY)
+    if not problem:
+        return ""
+    return _(
+        "The UPN in the file is not valid (%(problem)s), so the pupil was matched without it: "
+        "correct the UPN in your MIS, or leave it blank if the pupil has no real UPN."
+    ) % {"problem": _(problem)}
+
+
 def _status(row: BatchRow) -> tuple[str, str]:
     """(Return code cell, What to do cell) for a pupil listed on the exceptions sheet."""
+    code, text = _code_status(row)
+    note = _upn_note(row.submitted)
+    return code, f"{text} {note}" if note and text else (text or note)
+
+
+def _code_status(row: BatchRow) -> tuple[str, str]:
+    if row.return_code in ULN_CODES and row.uln:
+        return row.return_code, str(rc.TABLE[row.return_code].meaning)
     if row.return_code:
         entry = rc.TABLE.get(row.return_code)
         meaning = str(entry.meaning) if entry else ""
@@ -686,8 +761,13 @@ def _put(sheet: Worksheet, row: int, column: int, value: object) -> None:
     cell.data_type = "s"
 
 
+def _has_uln(row: BatchRow) -> bool:
+    return row.return_code in ULN_CODES and bool(row.uln)
+
+
 def _listed(row: BatchRow) -> bool:
-    return not (row.return_code in ULN_CODES and row.uln)
+    """On the Exceptions sheet: no ULN returned, or a UPN to correct in the MIS."""
+    return not _has_uln(row) or bool(row.submitted.get(UPN_PROBLEM_KEY))
 
 
 def _summary(batch: Batch, rows: list[BatchRow]) -> list[tuple[str, object]]:
@@ -701,7 +781,7 @@ def _summary(batch: Batch, rows: list[BatchRow]) -> list[tuple[str, object]]:
         (_("LA and establishment"), f"{school.get('LEA', '')} {school.get('Estab', '')}".strip()),
         (_("CTF version"), batch.file_version),
         (_("Pupils in the file"), len(rows)),
-        (_("ULN returned in the CTF"), sum(1 for row in rows if not _listed(row))),
+        (_("ULN returned in the CTF"), sum(1 for row in rows if _has_uln(row))),
         (_("of which new learners registered"), codes.count(rc.RC002)),
         (
             _("Exceptions to resolve in the portal"),
