@@ -117,6 +117,37 @@ def test_submit_with_a_type_and_an_output_path(
     assert not Learner.objects.exists()
 
 
+@pytest.mark.parametrize("slash", ["", "/"])
+def test_out_as_an_existing_folder_writes_the_output_inside_it(
+    batch_user: User, csv_file: Path, tmp_path: Path, slash: str
+) -> None:
+    folder = tmp_path / "results"
+    folder.mkdir()
+    printed = run(
+        "submit",
+        str(csv_file),
+        "--user",
+        batch_user.username,
+        "--wait",
+        "--grace",
+        "0",
+        "--out",
+        f"{folder}{slash}",
+    )
+    written = folder / "LRB_10034567_231120260900_OUTPUT.CSV"
+    assert f"Output: {written}" in printed
+    assert _table(written)[3][-1]
+
+
+def test_out_as_a_folder_that_does_not_exist_is_refused(
+    batch_user: User, csv_file: Path, tmp_path: Path
+) -> None:
+    run("submit", str(csv_file), "--user", batch_user.username, "--wait", "--grace", "0")
+    batch = Batch.objects.get()
+    with pytest.raises(CommandError, match="no such folder"):
+        run("output", str(batch.pk), "--user", batch_user.username, "--out", f"{tmp_path}/no/")
+
+
 def test_submit_without_wait_leaves_the_batch_queued(batch_user: User, csv_file: Path) -> None:
     printed = run("submit", str(csv_file), "--user", batch_user.username)
     batch = Batch.objects.get()

@@ -11,7 +11,8 @@ unless ``--kind`` says otherwise.
 
 `submit` queues the batch for the workers (`lrs serve`, `lrs worker`). With ``--wait`` it
 follows the batch until it is complete, then prints the totals and writes the output file
-(``--out``, default: the output file's own name in the current folder). When no row has been
+(``--out``, a file or an existing folder to write it in; default: the output file's own name in
+the current folder). When no row has been
 processed for ``--grace`` seconds (no worker is running, say), it processes the rows itself,
 so the command works alone, on SQLite too; a worker and the command can share a batch safely.
 
@@ -21,6 +22,7 @@ the exceptions spreadsheet). Each file written is audited as a download.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -68,7 +70,9 @@ class Command(BaseCommand):
             action="store_true",
             help="wait until the batch is complete, print its totals and write its output",
         )
-        submit.add_argument("--out", help="with --wait: where to write the output file")
+        submit.add_argument(
+            "--out", help="with --wait: where to write the output file (a file or a folder)"
+        )
         submit.add_argument(
             "--poll",
             type=float,
@@ -86,7 +90,9 @@ class Command(BaseCommand):
         output = actions.add_parser("output", help="write a complete batch's output file")
         output.add_argument("batch_id", type=int, metavar="ID")
         _user_argument(output)
-        output.add_argument("--out", help="where to write it (default: its own name, here)")
+        output.add_argument(
+            "--out", help="where to write it: a file or a folder (default: its own name, here)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = _actor(options["user"])
@@ -167,7 +173,7 @@ class Command(BaseCommand):
 
     def _output(self, actor: Actor, batch_id: int, out: str | None) -> None:
         output = selectors.read_output(actor, batch_id)
-        path = _write(Path(out) if out else Path(output.file_name), output.content)
+        path = _write(_output_path(out, output.file_name), output.content)
         self.stdout.write(f"Output: {path}")
         batch = selectors.get_batch(actor, batch_id)
         if batch.file_format == FileFormat.CTF:
@@ -200,6 +206,18 @@ def _actor(username: str) -> Actor:
             "(their organisation must be granted it)."
         )
     return actor
+
+
+def _output_path(out: str | None, file_name: str) -> Path:
+    """Where ``--out`` puts a file: that path, or inside it when it is a folder."""
+    if not out:
+        return Path(file_name)
+    path = Path(out)
+    if path.is_dir():
+        return path / file_name
+    if out.endswith(("/", os.sep)):
+        raise CommandError(f"Cannot write into {out}: there is no such folder.")
+    return path
 
 
 def _write(path: Path, content: bytes) -> Path:
