@@ -131,7 +131,7 @@ def test_csv_round_trip(college: Organisation, user: User) -> None:
         "2025-03-15T10:31:05+00:00",
         "2025-03-15T10:32:00+00:00",
     ]
-    assert headings == [*parsed.header["columns"], "ReturnCode"]
+    assert headings == [*parsed.header["columns"], "ReturnMessage", "ReturnCode"]
     assert len(learners) == 3
     by_heading = [dict(zip(headings, cells, strict=True)) for cells in learners]
     assert [(r["MISIdentifier"], r["ULN"], r["ReturnCode"]) for r in by_heading] == [
@@ -160,7 +160,7 @@ def test_csv_without_uln_column_gets_one_first(college: Organisation, user: User
     assert names[:5] == ["File Version", "File Name", "UKPRN", "Email", "SubmissionType"]
     assert values[:5] == ["2a", "Legacy MIS export", UKPRN, "mis@riverside.example.ac.uk", "FUL"]
     assert values[5:10] == ["1", "0", "0", "0", "1"]
-    assert headings == ["ULN", *parsed.header["columns"], "ReturnCode"]
+    assert headings == ["ULN", *parsed.header["columns"], "ReturnMessage", "ReturnCode"]
     assert first[0] == "9990000024"
     assert first[-1] == "RC002"
     assert first[headings.index("GivenName")] == "Siân"  # now UTF-8
@@ -277,8 +277,22 @@ def test_batch_stored_without_layout(college: Organisation, user: User) -> None:
     assert names[:5] == ["FileVersion", "FileName", "UKPRN", "Email", "SubmissionType"]
     assert values[:5] == ["3A", "ref", UKPRN, "mis@example.ac.uk", "CHK"]
     assert values[8] == "1"  # LearnersNotFoundCount
-    assert headings == ["ULN", "MISIdentifier", "GivenName", "PrivacyNoticeSeen", "ReturnCode"]
-    assert learner == ["", "A1", "Megan", "1", "RC005"]
+    assert headings == [
+        "ULN",
+        "MISIdentifier",
+        "GivenName",
+        "PrivacyNoticeSeen",
+        "ReturnMessage",
+        "ReturnCode",
+    ]
+    assert learner == [
+        "",
+        "A1",
+        "Megan",
+        "1",
+        "Learner not found (check only: nothing was registered).",
+        "RC005",
+    ]
 
 
 def test_unfinished_batch_has_blank_times(college: Organisation, user: User) -> None:
@@ -347,8 +361,10 @@ def test_xml_round_trip(college: Organisation, user: User) -> None:
     assert [name for name, _text in _children(learners[0])] == [
         "ULN",
         *parsed.header["columns"],
+        "ReturnMessage",
         "ReturnCode",
     ]
+    assert second["ReturnMessage"] == "Learner not found (check only: nothing was registered)."
     assert (first["MISIdentifier"], first["ULN"], first["ReturnCode"]) == (
         "X0001",
         "9990000024",

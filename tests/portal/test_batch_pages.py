@@ -748,3 +748,19 @@ def test_the_pages_render_in_welsh(
             for welsh, english in zip(welsh_reasons, english_reasons, strict=True):
                 assert welsh in shown, (page, welsh)
                 assert english not in shown, (page, english)
+
+
+def test_a_rejected_rows_details_are_shown_in_welsh_with_the_files_field_names(
+    browser: Client,
+) -> None:
+    _upload(browser, _csv(_learner_row("A1", dob="31/02/2008")))
+    batch = Batch.objects.get()
+    process_until_done(batch_id=batch.pk)
+    english = text(browser.get(_detail(batch)))
+    assert "DateOfBirth: This date does not exist: check the day and the month." in english
+    assert "date_of_birth" not in english
+    browser.cookies["lrs_language"] = "cy"
+    welsh = text(browser.get(_detail(batch)))
+    assert "DateOfBirth: Nid yw'r dyddiad hwn yn bodoli" in welsh
+    assert "does not exist" not in welsh
+    assert "Incorrect format." not in welsh

@@ -102,6 +102,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from lrs.batches import return_codes as rc
 from lrs.batches.csv_safety import safe_cell
+from lrs.batches.messages import details_of
 from lrs.batches.models import Batch, BatchRow, FileFormat, RowState, SubmissionType
 from lrs.batches.parsed import MAX_ROWS, SKIP_KEY, ParsedBatch
 from lrs.core.errors import ValidationFailed
@@ -744,8 +745,15 @@ def _code_status(row: BatchRow) -> tuple[str, str]:
         entry = rc.TABLE.get(row.return_code)
         meaning = str(entry.meaning) if entry else ""
         text = " ".join(part for part in (meaning, _advice(row.return_code, row.submitted)) if part)
-        if row.message and not rc.repeats_meaning(row.return_code, row.message):
-            text += " " + _("Details: %(message)s") % {"message": row.message}
+        # One piece of advice: a missing postcode is already explained in the school's terms.
+        blank_postcode = not (row.submitted.get("LastKnownPostCode") or "").strip()
+        details = details_of(
+            row,
+            ctf=True,
+            leave_out=frozenset({"last_known_postcode"}) if blank_postcode else frozenset(),
+        )
+        if details:
+            text += " " + _("Details: %(message)s") % {"message": details}
         return row.return_code, text
     if row.submitted.get(SKIP_KEY) == SKIP_UNDER_14:
         return _("Not sent"), _("Pupil under 14: no ULN needed yet")

@@ -15,9 +15,12 @@ Header
 
 Learners
     The submitted columns in their order, with ``ULN`` first when the file had no ULN column,
-    and ``ReturnCode`` last (OutputBatchLearner). ``ULN`` holds the ULN the service returned,
-    or the one submitted when it returned none (rejected and exception rows); ``ReturnCode``
-    is blank for a row not processed yet. Other cells are as submitted.
+    then ``ReturnMessage`` and ``ReturnCode`` last (OutputBatchLearner). ``ULN`` holds the ULN
+    the service returned, or the one submitted when it returned none (rejected and exception
+    rows); ``ReturnCode`` is blank for a row not processed yet. ``ReturnMessage`` says what the
+    code means and, for a rejected row, what was wrong, naming the fields as the file does
+    (``DateOfBirth: This date does not exist ...``), in the language of whoever downloads the
+    file (`messages.full_message`). Other cells are as submitted.
 
 CSV
     Row 1 the header field names (then the totals' names), row 2 their values, row 3 the
@@ -56,12 +59,14 @@ from lrs.batches.files import (
     XML_LEARNER,
     header_field,
 )
+from lrs.batches.messages import full_message
 from lrs.batches.models import Batch, BatchRow, FileFormat
 
 if TYPE_CHECKING:
     from lrs.batches.selectors import BatchCounts  # selectors writes output files with this
 
 XML_OUTPUT_ROOT = "BatchOutput"
+MESSAGE_COLUMN = "ReturnMessage"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
 TOTAL_FIELDS = (
@@ -157,7 +162,8 @@ def _columns(batch: Batch, rows: Sequence[BatchRow]) -> list[str]:
         columns += sorted(present - set(order))
     if "ULN" not in columns:
         columns.insert(0, "ULN")
-    return [*columns, "ReturnCode"]
+    columns = [column for column in columns if column not in {MESSAGE_COLUMN, "ReturnCode"}]
+    return [*columns, MESSAGE_COLUMN, "ReturnCode"]
 
 
 def _learner_cells(row: BatchRow, columns: Sequence[str]) -> list[str]:
@@ -167,6 +173,8 @@ def _learner_cells(row: BatchRow, columns: Sequence[str]) -> list[str]:
             value = row.uln or str(row.submitted.get("ULN") or "")
         elif column == "ReturnCode":
             value = row.return_code
+        elif column == MESSAGE_COLUMN:
+            value = full_message(row)
         else:
             value = str(row.submitted.get(column) or "")
         cells.append(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 # Real service name -> LearnerDetails field.
 COLUMN_TO_FIELD: dict[str, str] = {
@@ -37,6 +38,14 @@ COLUMN_TO_FIELD: dict[str, str] = {
 }
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y%m%d")
+
+
+_DATE_SHAPES = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/-]\d{1,2}[/-]\d{4}|\d{8}")
+
+
+def has_date_form(value: str) -> bool:
+    """Whether the value is written in a date form `parse_date` reads (real date or not)."""
+    return _DATE_SHAPES.fullmatch(value.strip()) is not None
 
 
 def parse_date(value: str) -> datetime.date | None:

@@ -19,7 +19,7 @@ from lrs.core.roles import Permission
 from lrs.identifiers import IdentifierError, validate_uln
 from lrs.learners import matching_adapter
 from lrs.learners.choices import LearnerStatus
-from lrs.learners.columns import COLUMN_TO_FIELD, parse_date
+from lrs.learners.columns import COLUMN_TO_FIELD, has_date_form, parse_date
 from lrs.learners.details import DATE_FIELDS, LEARNER_FIELDS, LearnerDetails
 from lrs.learners.models import KnownBy, KnownLearner, Learner, LearnerMatchKey
 from lrs.learners.validation import validate_learner_details
@@ -72,7 +72,11 @@ def details_from_row(row: Mapping[str, str]) -> tuple[LearnerDetails, dict[str, 
         if name in DATE_FIELDS:
             parsed = parse_date(raw)
             if raw.strip() and parsed is None:
-                errors[name] = [_("Write dates as YYYY-MM-DD or DD/MM/YYYY.")]
+                errors[name] = [
+                    _("This date does not exist: check the day and the month.")
+                    if has_date_form(raw)
+                    else _("Write dates as YYYY-MM-DD or DD/MM/YYYY.")
+                ]
             values[name] = parsed
         else:
             values[name] = raw

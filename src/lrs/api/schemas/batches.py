@@ -7,6 +7,7 @@ import datetime
 from django.urls import reverse
 from ninja import Field, Schema
 
+from lrs.batches.messages import details_of
 from lrs.batches.models import Batch, BatchException, FileFormat
 from lrs.batches.selectors import BatchCounts, effective_status
 from lrs.learners.match_reasons import evidence_from_data, match_reasons
@@ -203,7 +204,7 @@ class ExceptionOut(Schema):
             row=row.position,
             mis_identifier=row.mis_identifier,
             return_code=row.return_code,
-            message=row.message,
+            message=details_of(row, ctf=row.batch.file_format == FileFormat.CTF),
             submitted={
                 str(name): str(value)
                 for name, value in row.submitted.items()

@@ -16,11 +16,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lrs.batches import return_codes as rc
+from lrs.batches.messages import encode_errors, encode_text
 from lrs.batches.models import (
     EXCEPTION_LIFETIME,
     Batch,
@@ -77,7 +79,7 @@ def batch_actor(batch: Batch) -> Actor:
 def _rejection(
     submitted: Mapping[str, str], errors: Mapping[str, list[str]], dob: datetime.date | None
 ) -> _RowResult:
-    message = " ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
+    message = encode_errors(errors)
     if dob is not None and not MIN_AGE <= age_on(dob, timezone.localdate()) <= MAX_AGE:
         return _RowResult(rc.RC013, message)
     if set(errors) & _IDENTIFIER_FIELDS:
@@ -112,47 +114,51 @@ def sorted_rows(rows: list[BatchRow]) -> tuple[dict[int, _RowResult], _Sorted, _
 def process_rows(
     batch: Batch, rows: list[BatchRow], searched: Mapping[int, SearchOutcome | ValidationFailed]
 ) -> None:
-    actor = batch_actor(batch)
-    results, by_uln, by_details = sorted_rows(rows)
-    for row, details in by_uln:
-        results[row.pk] = _check_supplied_uln(actor, row, details)
-    registered: set[int] = set()
-    # Searches made before the write lock and still standing (`_search_ahead`) are recorded
-    # now; the other rows are searched here.
-    ahead = [(row, details) for row, details in by_details if row.pk in searched]
-    if ahead:
-        ensure_can(actor, Permission.FIND_LEARNER)  # as the search did, with the user as now
-        record_searches(actor=actor, results=[searched[row.pk] for row, _details in ahead])
-    fresh = [(row, details) for row, details in by_details if row.pk not in searched]
-    found = iter(
-        search_learners_many(
-            searches=[SearchDetails.from_learner_details(details) for _row, details in fresh],
-            actor=actor,
+    # Messages are stored in the default language and translated when read (`messages`).
+    with translation.override(settings.LANGUAGE_CODE):
+        actor = batch_actor(batch)
+        results, by_uln, by_details = sorted_rows(rows)
+        for row, details in by_uln:
+            results[row.pk] = _check_supplied_uln(actor, row, details)
+        registered: set[int] = set()
+        # Searches made before the write lock and still standing (`_search_ahead`) are recorded
+        # now; the other rows are searched here.
+        ahead = [(row, details) for row, details in by_details if row.pk in searched]
+        if ahead:
+            ensure_can(actor, Permission.FIND_LEARNER)  # as the search did, with the user as now
+            record_searches(actor=actor, results=[searched[row.pk] for row, _details in ahead])
+        fresh = [(row, details) for row, details in by_details if row.pk not in searched]
+        found = iter(
+            search_learners_many(
+                searches=[SearchDetails.from_learner_details(details) for _row, details in fresh],
+                actor=actor,
+            )
+            if fresh
+            else []
         )
-        if fresh
-        else []
-    )
-    outcomes = [
-        searched[row.pk] if row.pk in searched else next(found) for row, _details in by_details
-    ]
-    if batch.submission_type != SubmissionType.CHECK:
-        _lock_registrations(
-            [
-                details
-                for (_row, details), outcome in zip(by_details, outcomes, strict=True)
-                if not isinstance(outcome, ValidationFailed) and outcome.kind is MatchKind.NONE
-            ]
-        )
-    for (row, details), outcome in zip(by_details, outcomes, strict=True):
-        if isinstance(outcome, ValidationFailed):
-            results[row.pk] = _rejection(row.submitted, outcome.field_errors, details.date_of_birth)
-        else:
-            results[row.pk] = _from_search(batch, actor, details, outcome, registered)
-    for row, details in [*by_uln, *by_details]:
-        result = results[row.pk]
-        if rc.is_exception(result.code):
-            result.key = exception_key(batch, result.code, details)
-    _save_results(batch, rows, results)
+        outcomes = [
+            searched[row.pk] if row.pk in searched else next(found) for row, _details in by_details
+        ]
+        if batch.submission_type != SubmissionType.CHECK:
+            _lock_registrations(
+                [
+                    details
+                    for (_row, details), outcome in zip(by_details, outcomes, strict=True)
+                    if not isinstance(outcome, ValidationFailed) and outcome.kind is MatchKind.NONE
+                ]
+            )
+        for (row, details), outcome in zip(by_details, outcomes, strict=True):
+            if isinstance(outcome, ValidationFailed):
+                results[row.pk] = _rejection(
+                    row.submitted, outcome.field_errors, details.date_of_birth
+                )
+            else:
+                results[row.pk] = _from_search(batch, actor, details, outcome, registered)
+        for row, details in [*by_uln, *by_details]:
+            result = results[row.pk]
+            if rc.is_exception(result.code):
+                result.key = exception_key(batch, result.code, details)
+        _save_results(batch, rows, results)
 
 
 def exception_key(batch: Batch, code: str, details: LearnerDetails) -> str:
@@ -247,7 +253,7 @@ def _check_supplied_uln(actor: Actor, row: BatchRow, details: LearnerDetails) ->
         ):
             code = rc.RC004 if substituted else rc.RC003
             return _RowResult(code, uln=master.uln, learner=master)
-    return _RowResult(rc.RC008, str(rc.TABLE[rc.RC008].meaning))
+    return _RowResult(rc.RC008)
 
 
 def _master_of(learner: Learner) -> Learner:
@@ -282,13 +288,11 @@ def _from_search(
         learner = outcome.matches[0].learner
         return _RowResult(rc.RC001, uln=learner.uln, learner=learner)
     if outcome.kind is MatchKind.TOO_MANY:
-        return _RowResult(rc.RC006, str(rc.TABLE[rc.RC006].meaning))
+        return _RowResult(rc.RC006)
     if outcome.kind is MatchKind.POSSIBLE:
-        return _RowResult(
-            rc.RC007, str(rc.TABLE[rc.RC007].meaning), candidates=_candidates(outcome)
-        )
+        return _RowResult(rc.RC007, candidates=_candidates(outcome))
     if batch.submission_type == SubmissionType.CHECK:
-        return _RowResult(rc.RC005, str(rc.TABLE[rc.RC005].meaning))
+        return _RowResult(rc.RC005)
     return _register(batch, actor, details, outcome, registered_in_chunk)
 
 
@@ -313,7 +317,7 @@ def _register(
             ).first()
         if earlier is not None:
             return _RowResult(rc.RC001, uln=earlier.uln, learner=earlier)
-        return _RowResult(rc.RC009, exc.message)
+        return _RowResult(rc.RC009, encode_text(exc.message))
     except ValidationFailed as exc:
         return _rejection({}, exc.field_errors, details.date_of_birth)
     if result.status is RegistrationStatus.REGISTERED:
@@ -323,9 +327,7 @@ def _register(
     if result.status is RegistrationStatus.ALREADY_REGISTERED:
         assert result.learner is not None
         return _RowResult(rc.RC001, uln=result.learner.uln, learner=result.learner)
-    return _RowResult(
-        rc.RC007, str(rc.TABLE[rc.RC007].meaning), candidates=_candidates(result.search)
-    )
+    return _RowResult(rc.RC007, candidates=_candidates(result.search))
 
 
 def _save_results(batch: Batch, rows: list[BatchRow], results: Mapping[int, _RowResult]) -> None:
@@ -402,9 +404,10 @@ def _save_results(batch: Batch, rows: list[BatchRow], results: Mapping[int, _Row
 
 def write_failure(row: BatchRow) -> None:
     row.state, row.return_code, row.processed_at = RowState.DONE, rc.RC011, timezone.now()
-    row.message = _(
-        "This row could not be processed. Check its details or contact the service desk."
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        row.message = encode_text(
+            _("This row could not be processed. Check its details or contact the service desk.")
+        )
     row.uln, row.learner = "", None
     _write_rows([row])
 

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lrs.batches import return_codes as rc
 from lrs.batches.csv_safety import safe_cell
+from lrs.batches.messages import details_of
 from lrs.batches.models import (
     EXCEPTION_LIFETIME,
     Batch,
@@ -262,7 +263,7 @@ def batch_list_view(request: HttpRequest, actor: Actor) -> HttpResponse:
 # --- One batch ----------------------------------------------------------------------------------
 
 
-def _row_lines(rows: Iterable[BatchRow]) -> list[dict[str, Any]]:
+def _row_lines(rows: Iterable[BatchRow], *, ctf: bool = False) -> list[dict[str, Any]]:
     lines = []
     for row in rows:
         entry = rc.TABLE.get(row.return_code)
@@ -277,7 +278,7 @@ def _row_lines(rows: Iterable[BatchRow]) -> list[dict[str, Any]]:
                 "row": row,
                 "name": _submitted_name(row.submitted),
                 "meaning": meaning,
-                "details": "" if rc.repeats_meaning(row.return_code, row.message) else row.message,
+                "details": details_of(row, ctf=ctf),
                 "skipped": row.state == "done" and not row.return_code,
                 "exception_id": exception.pk if exception is not None else None,
                 "exception_open": exception is not None
@@ -315,7 +316,7 @@ def batch_detail_view(request: HttpRequest, actor: Actor, batch_id: int) -> Http
         "submission_type": SUBMISSION_TYPES.get(
             SubmissionType(batch.submission_type), batch.submission_type
         ),
-        "rows": _row_lines(page.object_list),
+        "rows": _row_lines(page.object_list, ctf=batch.file_format == FileFormat.CTF),
         "page": page,
         "pagination": pagination,
         "return_codes": _return_code_table(),
