@@ -764,3 +764,11 @@ def test_a_rejected_rows_details_are_shown_in_welsh_with_the_files_field_names(
     assert "DateOfBirth: Nid yw'r dyddiad hwn yn bodoli" in welsh
     assert "does not exist" not in welsh
     assert "Incorrect format." not in welsh
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_file_name_pattern_is_shown_whole(browser: Client, language: str) -> None:
+    browser.cookies["lrs_language"] = language
+    page = text(browser.get(LIST))
+    assert page.count("LRB_<UKPRN>_<DDMMYYYYHHMM>.CSV") == 2  # the hint and the checklist
+    assert "LRB_ _ .CSV" not in page
