@@ -191,3 +191,21 @@ def test_the_api_and_the_portal_read_the_same_details(refused: Batch) -> None:
     with translation.override("cy"):
         assert details_of(row).startswith("DateOfBirth: Nid yw'r dyddiad")
     assert isinstance(row, BatchRow)
+
+
+def test_the_whole_ctf_spreadsheet_is_in_welsh(ctf_batch: Batch) -> None:
+    def sheets() -> list[list[tuple[object, ...]]]:
+        data = write_ctf_exceptions_xlsx(ctf_batch, ctf_batch.rows.order_by("position"))
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        return [[tuple(row) for row in sheet.iter_rows(values_only=True)] for sheet in book]
+
+    english = sheets()
+    with translation.override("cy"):
+        welsh = sheets()
+    (en_rows, en_summary), (cy_rows, cy_summary) = english, welsh
+    for en, cy in zip(en_rows[0], cy_rows[0], strict=True):  # the column headings
+        assert en != cy or en in {"UPN", "DOB"}, en
+    for en_line, cy_line in zip(en_rows[1:], cy_rows[1:], strict=True):
+        assert en_line[6] != cy_line[6]  # What to do
+    for (en_label, _en), (cy_label, _cy) in zip(en_summary, cy_summary, strict=True):
+        assert en_label != cy_label or en_label == "CTF version", en_label

@@ -94,6 +94,7 @@ from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReference
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
@@ -799,7 +800,7 @@ def _summary(batch: Batch, rows: list[BatchRow]) -> list[tuple[str, object]]:
             _("Rejected: correct in your MIS and send again"),
             outcomes.count(rc.Outcome.REJECTED),
         ),
-        (_("Not found"), outcomes.count(rc.Outcome.NOT_FOUND)),
+        (pgettext("learners counted", "Not found"), outcomes.count(rc.Outcome.NOT_FOUND)),
         (
             _("Under 14: not sent"),
             sum(

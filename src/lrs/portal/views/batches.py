@@ -29,7 +29,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lrs.batches import return_codes as rc
@@ -95,7 +95,7 @@ OUTCOME_LABELS = {
     rc.Outcome.NEW: _("New learner"),
     rc.Outcome.FOUND: _("Found or updated"),
     rc.Outcome.POSSIBLE: _("Possible match"),
-    rc.Outcome.NOT_FOUND: _("Not found"),
+    rc.Outcome.NOT_FOUND: pgettext_lazy("learners counted", "Not found"),
     rc.Outcome.REJECTED: _("Rejected"),
 }
 SUBMISSION_TYPES = {
