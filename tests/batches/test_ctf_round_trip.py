@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from collections.abc import Callable
 
 import defusedxml.ElementTree as DefusedET
@@ -218,3 +219,26 @@ def test_sex_as_mis_software_writes_it_is_registered(
     assert row.return_code == rc.RC002
     assert row.learner is not None
     assert row.learner.gender == gender
+
+
+@pytest.mark.parametrize("fixture", ["ctf_v26_caereinion.xml", "ctf_v25_latin1_crlf.xml"])
+def test_a_schools_real_ctf_sent_back_raises_nothing_new(
+    school: Organisation, school_actor: Actor, fixture: str
+) -> None:
+    """The MIS exports (UTF-8 with BasicDetails and Sex; ISO-8859-1, CRLF, Gender): the
+    returned CTF sent back gives every pupil who got a ULN the same ULN, confirmed, and opens
+    no exception."""
+    content = (Path(__file__).parent / "fixtures" / fixture).read_bytes()
+    first = send(school_actor, content, fixture)
+    before = open_exceptions(school)
+    back = returned(first)
+    given = dict(enumerate(pupil_ulns(back)))
+    again = send(school_actor, back, fixture.replace(".xml", "_ULN.xml"))
+    assert open_exceptions(school) == before
+    rows = list(again.rows.order_by("position"))
+    for position, row in enumerate(rows):
+        if first.rows.get(position=position + 1).return_code in {rc.RC001, rc.RC002}:
+            assert row.return_code == rc.RC003, row.submitted
+            assert row.uln == given[position]
+    ulns = [uln for uln in pupil_ulns(returned(again)) if uln]
+    assert len(ulns) == len(set(ulns))
