@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import defusedxml.ElementTree as DefusedET
 import openpyxl
