@@ -242,3 +242,13 @@ def test_a_schools_real_ctf_sent_back_raises_nothing_new(
             assert row.uln == given[position]
     ulns = [uln for uln in pupil_ulns(returned(again)) if uln]
     assert len(ulns) == len(set(ulns))
+
+
+def test_a_sex_a_ctf_cannot_have_is_refused_in_the_ctfs_terms(school_actor: Actor) -> None:
+    batch = send(school_actor, ctf(pupil("Alex", "Rees", "2010-05-05", sex="Other")))
+    row = batch.rows.get()
+    assert row.return_code == rc.RC011
+    book = openpyxl.load_workbook(io.BytesIO(write_ctf_exceptions_xlsx(batch, batch.rows.all())))
+    what = str(next(book["Exceptions"].iter_rows(min_row=2, values_only=True))[6])
+    assert "Sex: Other is not a value a CTF can have" in what
+    assert "0 not known" not in what  # not the register's gender codes

@@ -103,7 +103,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from lrs.batches import return_codes as rc
 from lrs.batches.csv_safety import safe_cell
-from lrs.batches.messages import details_of
+from lrs.batches.messages import details_of, error_fields
 from lrs.batches.models import Batch, BatchRow, FileFormat, RowState, SubmissionType
 from lrs.batches.parsed import MAX_ROWS, SKIP_KEY, ParsedBatch
 from lrs.core.errors import ValidationFailed
@@ -746,13 +746,18 @@ def _code_status(row: BatchRow) -> tuple[str, str]:
         entry = rc.TABLE.get(row.return_code)
         meaning = str(entry.meaning) if entry else ""
         text = " ".join(part for part in (meaning, _advice(row.return_code, row.submitted)) if part)
-        # One piece of advice: a missing postcode is already explained in the school's terms.
-        blank_postcode = not (row.submitted.get("LastKnownPostCode") or "").strip()
-        details = details_of(
-            row,
-            ctf=True,
-            leave_out=frozenset({"last_known_postcode"}) if blank_postcode else frozenset(),
-        )
+        # One piece of advice: what the school's terms already explain is not said again in
+        # the register's (a missing postcode; a Sex the CTF cannot have, not a gender code).
+        leave_out = set()
+        if not (row.submitted.get("LastKnownPostCode") or "").strip():
+            leave_out.add("last_known_postcode")
+        if "gender" in error_fields(row.message):
+            leave_out.add("gender")
+            text += " " + _(
+                "Sex: %(value)s is not a value a CTF can have. Record the pupil's sex in your MIS "
+                "as M or F (U when it is not known) and send the CTF again."
+            ) % {"value": row.submitted.get("Gender", "")}
+        details = details_of(row, ctf=True, leave_out=frozenset(leave_out))
         if details:
             text += " " + _("Details: %(message)s") % {"message": details}
         return row.return_code, text
