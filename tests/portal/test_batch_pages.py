@@ -772,3 +772,20 @@ def test_the_file_name_pattern_is_shown_whole(browser: Client, language: str) ->
     page = text(browser.get(LIST))
     assert page.count("LRB_<UKPRN>_<DDMMYYYYHHMM>.CSV") == 2  # the hint and the checklist
     assert "LRB_ _ .CSV" not in page
+
+
+def test_an_exception_lists_the_rows_of_files_sent_again_that_share_it(
+    browser: Client, possible_match: Callable[..., BatchException]
+) -> None:
+    exception = possible_match()
+    response = _upload(browser, _csv(_learner_row("P1", "Elin")))
+    assert response.status_code == 302
+    again = Batch.objects.exclude(pk=exception.row.batch_id).get()
+    process_until_done(batch_id=again.pk)
+    assert BatchException.objects.count() == 1
+    page = text(browser.get(_url("exception-detail", exception.pk)))
+    assert "these rows wait on this exception too" in page
+    assert f"Row 1 of {again.file_name}" in page
+    # The second file's page links to the shared exception.
+    detail = browser.get(_detail(again)).content.decode()
+    assert _url("exception-detail", exception.pk) in detail

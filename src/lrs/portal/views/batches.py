@@ -91,6 +91,7 @@ EXCEPTION_TAGS = {
     ExceptionStatus.REGISTERED: "govuk-tag--green",
     ExceptionStatus.EXPIRED: "govuk-tag--grey",
 }
+SHARED_ROWS_SHOWN = 20
 OUTCOME_LABELS = {
     rc.Outcome.NEW: _("New learner"),
     rc.Outcome.FOUND: _("Found or updated"),
@@ -641,6 +642,12 @@ def _exception_context(exception: BatchException, kept: str = "") -> dict[str, A
         "kept": kept,
         # A find-only (CHK) file registers nobody, so its exceptions cannot either.
         "can_register": row.batch.submission_type != SubmissionType.CHECK,
+        # Rows of files sent again that share the exception (`BatchRow.shared_exception`).
+        "shared_rows": list(
+            exception.shared_rows.select_related("batch").order_by("batch_id", "position")[
+                :SHARED_ROWS_SHOWN
+            ]
+        ),
     }
 
 
