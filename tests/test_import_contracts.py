@@ -34,6 +34,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     # synthetic avoids the names learners refuses (learners.prohibited_text); only the demo,
     # the benchmarks and the tests use it.
     frozenset({"batches", "plr", "challenges", "synthetic"}),
+    # Learner accounts and share links read the PLR (docs/adr/0010-learner-portal.md).
+    frozenset({"learner_accounts"}),
     frozenset({"api", "portal", "demo"}),
 )
 NOTHING_IMPORTS = frozenset({"api", "portal", "demo"})

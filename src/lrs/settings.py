@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "lrs.learners",
     "lrs.batches",
     "lrs.plr",
+    "lrs.learner_accounts",
     "lrs.api",
     "lrs.portal",
     "lrs.demo",
@@ -176,6 +177,41 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+
+def _email_settings() -> dict[str, object]:
+    """Email (learner portal codes): SMTP when `LRS_EMAIL_HOST` is set, else files in the data
+    folder's `emails/` (the demo's), or the console with `LRS_EMAIL_BACKEND=console`."""
+    host = os.environ.get("LRS_EMAIL_HOST", "")
+    backend = os.environ.get("LRS_EMAIL_BACKEND", "smtp" if host else "file")
+    backends = {
+        "smtp": "django.core.mail.backends.smtp.EmailBackend",
+        "console": "django.core.mail.backends.console.EmailBackend",
+        "file": "django.core.mail.backends.filebased.EmailBackend",
+    }
+    return {
+        "EMAIL_BACKEND": backends.get(backend, backend),
+        "EMAIL_FILE_PATH": str(DATA_DIR / "emails"),
+        "EMAIL_HOST": host or "localhost",
+        "EMAIL_PORT": int(os.environ.get("LRS_EMAIL_PORT", "587")),
+        "EMAIL_HOST_USER": os.environ.get("LRS_EMAIL_USER", ""),
+        "EMAIL_HOST_PASSWORD": os.environ.get("LRS_EMAIL_PASSWORD", ""),
+        "EMAIL_USE_TLS": os.environ.get("LRS_EMAIL_TLS", "1") == "1",
+        "DEFAULT_FROM_EMAIL": os.environ.get(
+            "LRS_EMAIL_FROM", "Learning Records Service <no-reply@localhost>"
+        ),
+    }
+
+
+_EMAIL = _email_settings()
+EMAIL_BACKEND = str(_EMAIL["EMAIL_BACKEND"])
+EMAIL_FILE_PATH = str(_EMAIL["EMAIL_FILE_PATH"])
+EMAIL_HOST = str(_EMAIL["EMAIL_HOST"])
+EMAIL_PORT = int(str(_EMAIL["EMAIL_PORT"]))
+EMAIL_HOST_USER = str(_EMAIL["EMAIL_HOST_USER"])
+EMAIL_HOST_PASSWORD = str(_EMAIL["EMAIL_HOST_PASSWORD"])
+EMAIL_USE_TLS = bool(_EMAIL["EMAIL_USE_TLS"])
+DEFAULT_FROM_EMAIL = str(_EMAIL["DEFAULT_FROM_EMAIL"])
 
 LOGGING = {
     "version": 1,

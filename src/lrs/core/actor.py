@@ -24,6 +24,11 @@ class Channel(models.TextChoices):
     BATCH = "batch", _("Batch")
     SOAP = "soap", _("SOAP web services")
     CLI = "cli", _("Command line")
+    # Not an organisation's: a learner on the learner portal, and whoever opens a learner's
+    # share link. No `Actor` has these channels (an actor is an organisation's user); their
+    # audit rows are written by `lrs.core.audit.record_outside_audit`.
+    LEARNER = "learner", _("Learner portal")
+    SHARE_LINK = "share", _("Share link")
 
 
 class ActingOrganisation(Protocol):

@@ -65,6 +65,21 @@ class AuditAction(enum.StrEnum):
     PLR_EVENT_VIEWED = "plr.event_viewed"
     PLR_REPORT_CREATED = "plr.report_created"
     CREDIT_CHECKED = "plr.credit_checked"
+    LEARNER_EMAIL_CODE_SENT = "learner_account.code_sent"
+    LEARNER_EMAIL_CODE_REFUSED = "learner_account.code_refused"
+    LEARNER_SIGN_UP_REFUSED = "learner_account.sign_up_refused"
+    LEARNER_SIGN_UP_LIMITED = "learner_account.sign_up_limited"
+    LEARNER_ACCOUNT_CREATED = "learner_account.created"
+    LEARNER_SIGNED_IN = "learner_account.signed_in"
+    LEARNER_SIGN_IN_FAILED = "learner_account.sign_in_failed"
+    LEARNER_ACCOUNT_LOCKED = "learner_account.locked"
+    LEARNER_PASSWORD_RESET = "learner_account.password_reset"  # noqa: S105 - an action name
+    LEARNER_RECORD_REPORT = "learner_account.report_created"
+    SHARE_LINK_CREATED = "share_link.created"
+    SHARE_LINK_REVOKED = "share_link.revoked"
+    SHARE_LINK_OPENED = "share_link.opened"
+    SHARE_LINK_REPORT = "share_link.report_created"
+    SHARE_LINK_REFUSED = "share_link.refused"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
     TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an action name, not a secret
 
@@ -91,6 +106,34 @@ def audit_event(
         changes=changes or {},
         details=details or {},
     )
+
+
+def record_outside_audit(
+    *,
+    action: AuditAction,
+    channel: str,
+    learner: AuditedLearner | None = None,
+    label: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record an action by someone who is no organisation's user: a learner (or someone trying
+    to become one) on the learner portal, or whoever opens a learner's share link.
+
+    `label` stands where a username would (`learner`, `share link`): never a person's name.
+    """
+    event = AuditEvent(
+        user_id=None,
+        username=label,
+        organisation_id=None,
+        organisation_name="",
+        channel=channel,
+        action=action,
+        learner_id=learner.pk if learner is not None else None,
+        version_number=learner.version_number if learner is not None else None,
+        details=details or {},
+    )
+    event.save()
+    return event
 
 
 def record_audits(events: list[AuditEvent]) -> None:

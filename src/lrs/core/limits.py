@@ -40,3 +40,18 @@ def under_hourly_limit(
     if excluding_channels:
         made = made.exclude(channel__in=list(excluding_channels))
     return made.count() < limit
+
+
+def recent_attempts(*, actions: Collection[str], window: datetime.timedelta, **details: str) -> int:
+    """How many audit rows of these actions in the window carry these detail values.
+
+    For limits on people who are not signed in (a learner creating an account, resetting a
+    password): counted by what they sent (`email`, `uln`) and where from (`ip`), each a value
+    kept in the rows' details. An unknown ULN counts like a known one, so the limit reveals
+    nothing about which ULNs exist.
+    """
+    since = timezone.now() - window
+    rows = AuditEvent.objects.filter(action__in=list(actions), occurred_at__gte=since)
+    for key, value in details.items():
+        rows = rows.filter(**{f"details__{key}": value})
+    return rows.count()

@@ -106,6 +106,38 @@ def create_plr_report(
     )
 
 
+def draw_report(
+    *,
+    learner_name: str,
+    uln: str,
+    date_of_birth: datetime.date,
+    events: list[LearningEvent],
+    reference: str,
+    organisation: str,
+    language: str,
+    stamp: Sequence[str] = (),
+    made_by: str | None = None,
+    footnote: str | None = None,
+) -> bytes:
+    """A PLR report's PDF of events already chosen under someone else's rules (the learner's
+    own report, a share link's): the caller has checked who may see them and audited it."""
+    language = language if language in LANGUAGES else "en"
+    with translation.override(language):
+        return _draw(
+            learner_name=learner_name,
+            uln=uln,
+            date_of_birth=date_of_birth,
+            events=events,
+            reference=reference,
+            generated=timezone.localtime(timezone.now()),
+            organisation=organisation,
+            language=language,
+            stamp=[str(line) for line in stamp],
+            made_by=None if made_by is None else str(made_by),
+            footnote=None if footnote is None else str(footnote),
+        )
+
+
 def _date(value: datetime.date | None) -> str:
     return formats.date_format(value, "j M Y") if value else ""
 
@@ -120,7 +152,13 @@ def _draw(
     generated: datetime.datetime,
     organisation: str,
     language: str,
+    stamp: Sequence[str] = (),
+    made_by: str | None = None,
+    footnote: str | None = None,
 ) -> bytes:
+    """The report's PDF. `stamp` lines are printed boxed under the title (a share link's: what
+    it is and when it expires); `made_by` and `footnote` replace the organisation's wording
+    (the learner's own report)."""
     _register_fonts()
     body = ParagraphStyle("body", fontName=_FONT, fontSize=9, leading=12)
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
@@ -146,6 +184,17 @@ def _draw(
         lang=language,
     )
     story: list[Flowable] = [text(title, heading), Spacer(1, 4 * mm)]
+    if stamp:
+        boxed = Table([[text(line)] for line in stamp], colWidths=[250 * mm], hAlign="LEFT")
+        boxed.setStyle(
+            TableStyle(
+                [
+                    ("BOX", (0, 0), (-1, -1), 1.5, colors.black),
+                    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f3f2f1")),
+                ]
+            )
+        )
+        story += [boxed, Spacer(1, 4 * mm)]
     details = Table(
         [
             [text(_("Name"), cell_bold), text(learner_name)],
@@ -204,21 +253,22 @@ def _draw(
         )
     )
     story += [Spacer(1, 2 * mm), table, Spacer(1, 8 * mm)]
+    when = {
+        "date": formats.date_format(generated.date(), "j F Y"),
+        "time": generated.strftime("%H:%M"),
+        "organisation": organisation,
+    }
     story.append(
         text(
-            _("Generated on %(date)s at %(time)s by %(organisation)s.")
-            % {
-                "date": formats.date_format(generated.date(), "j F Y"),
-                "time": generated.strftime("%H:%M"),
-                "organisation": organisation,
-            },
+            (made_by or _("Generated on %(date)s at %(time)s by %(organisation)s.")) % when,
             small,
         )
     )
     story.append(text(_("Report reference: %(reference)s") % {"reference": reference}, small))
     story.append(
         text(
-            _(
+            footnote
+            or _(
                 "Sensitive learning events are never included. Events marked as under data "
                 "challenge are being checked by the Learning Records Service."
             ),
