@@ -20,7 +20,7 @@ from lrs.organisations.services import (
 from lrs.organisations.signin import set_secret_question
 
 # The PLR's shared fixtures (a catalogue, an awarding organisation) serve api/, portal/ and e2e/.
-pytest_plugins = ["tests.plr.fixtures"]
+pytest_plugins = ["tests.plr.fixtures", "tests.learner_accounts.fixtures"]
 
 ALL_ROLES = ["super", "batch", "online", "view", "plr", "vld"]
 

@@ -115,6 +115,9 @@ def test_my_pdf_has_every_event_by_default(account: LearnerAccount) -> None:
     assert report.event_count == 3
     assert account.learner.uln in text
     assert "by the learner" in text
+    welsh = create_my_report(account=account, event_ids=None, language="cy")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(welsh.content)).pages)
+    assert "gan y dysgwr" in text
 
 
 def test_every_organisation_read_appears_in_the_access_log(

@@ -129,7 +129,7 @@ def test_a_revoked_link_is_refused_at_once(account: LearnerAccount) -> None:
 def test_only_the_learner_who_made_a_link_revokes_it(
     account: LearnerAccount, register: object
 ) -> None:
-    from tests.learner_accounts.conftest import sign_up
+    from tests.learner_accounts.fixtures import sign_up
 
     link, _token = create_share_link(
         account=account, recipient="Acme", event_ids=_chosen(account), days=7

@@ -31,7 +31,7 @@ from lrs.learner_accounts.services import (
     sign_in,
 )
 from lrs.learners.models import Learner
-from tests.learner_accounts.conftest import EMAIL, PASSWORD, claim_for, last_code, sign_up
+from tests.learner_accounts.fixtures import EMAIL, PASSWORD, claim_for, last_code, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lrs.core.roles import Permission, Role
 from lrs.portal.access import portal_actor
+from lrs.portal.learner_session import ACCOUNT_KEY
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,25 @@ def _navigation(request: HttpRequest) -> list[NavItem]:
     return items
 
 
+_LEARNER_NAVIGATION: list[tuple[Any, str]] = [
+    (_("My learning record"), "portal:learner-record"),
+    (_("Who has looked at my record"), "portal:learner-access-log"),
+    (_("My share links"), "portal:learner-share-links"),
+    (_("Privacy notice"), "portal:learner-privacy"),
+]
+
+
+def _learner_navigation(request: HttpRequest) -> list[NavItem]:
+    """The learner portal's menu, for a learner signed in there (`lrs.portal.learner_session`)."""
+    if ACCOUNT_KEY not in request.session:
+        return []
+    items = []
+    for text, name in _LEARNER_NAVIGATION:
+        href = reverse(name)
+        items.append(NavItem(text=str(text), href=href, active=request.path.startswith(href)))
+    return items
+
+
 def _role_labels(request: HttpRequest) -> list[str]:
     if not request.user.is_authenticated:
         return []
@@ -64,9 +84,12 @@ def _role_labels(request: HttpRequest) -> list[str]:
 
 def portal(request: HttpRequest) -> dict[str, Any]:
     here = request.get_full_path()
+    learner_navigation = _learner_navigation(request) if hasattr(request, "session") else []
     return {
         "role_labels": _role_labels(request),
         "navigation": _navigation(request),
+        "learner_navigation": learner_navigation,
+        "learner_signed_in": bool(learner_navigation),
         "language_links": [
             {
                 "code": code,

@@ -1,3 +1,5 @@
+"""Shared data of the learner portal tests (a pytest plugin of tests/conftest.py)."""
+
 from __future__ import annotations
 
 import datetime
