@@ -14,8 +14,11 @@ from typing import Any
 from django.db import transaction
 
 from lrs.core.actor import Actor, Channel
+from lrs.learner_accounts.services import create_account
 from lrs.learners.imports import import_learners
 from lrs.learners.models import Learner
+from lrs.learners.selectors import find_learner_by_uln
+from lrs.learners.verify import VerifyRequest, verify_learner
 from lrs.organisations.models import Organisation, OrganisationType, User
 from lrs.organisations.selectors import acting_organisation
 from lrs.organisations.services import (
@@ -28,6 +31,10 @@ from lrs.organisations.services import (
 )
 from lrs.organisations.signin import set_secret_question
 from lrs.plr.demo_data import load_demo_achievements, load_demo_catalogue
+from lrs.plr.models import LearningEvent
+from lrs.plr.reports import create_plr_report
+from lrs.plr.selectors import get_learner_learning_events
+from lrs.plr.services import set_event_flags
 from lrs.synthetic import generate_register, personal_fields
 
 
@@ -50,6 +57,9 @@ class DemoData:
     plr_learner: str = ""
     not_shared_learner: str = ""
     learning_events: int = 0
+    # The learner portal: the PLR learner's own login (email, password).
+    learner_email: str = ""
+    learner_password: str = ""
 
 
 _ORGANISATIONS = [
@@ -137,6 +147,9 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
     import_learners(rows=rows, actor=actor)
     sample = Learner.objects.order_by("id").first()
     plr = _load_plr(actor=actor, awarding_user=users["eab.awards"], organisations=organisations)
+    first = Learner.objects.order_by("id").first()
+    if first is not None and plr["learning_events"]:
+        plr.update(_load_learner_portal(operator=actor, users=users, learner=first))
     sample_search = json.dumps(
         {
             "given_name": sample.given_name if sample else "Megan",
@@ -152,6 +165,41 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
         sample_search=sample_search,
         **plr,
     )
+
+
+LEARNER_EMAIL = "learner@example.org"
+
+
+def _load_learner_portal(
+    *, operator: Actor, users: dict[str, User], learner: Learner
+) -> dict[str, str]:
+    """The PLR learner's own account, a sensitive event on the record, and organisations' looks
+    at it (a find, the PLR, a report, a verify learner look-up) for the access log."""
+    events = LearningEvent.objects.filter(learner=learner).order_by("id")
+    if not events.filter(sensitive=True).exists() and events.count() > 1:
+        set_event_flags(actor=operator, event=events.last(), sensitive=True)  # type: ignore[arg-type]
+    viewer = Actor(user=users["rcollege.plr"], channel=Channel.PORTAL)
+    find_learner_by_uln(
+        uln=learner.uln,
+        given_name=learner.given_name,
+        family_name=learner.family_name,
+        actor=viewer,
+    )
+    get_learner_learning_events(uln=learner.uln, actor=viewer)
+    create_plr_report(uln=learner.uln, actor=viewer, event_ids=None)
+    verify_learner(
+        actor=Actor(user=users["rcollege.verify"], channel=Channel.API),
+        request=VerifyRequest(
+            uln=learner.uln,
+            given_name=learner.given_name,
+            family_name=learner.family_name,
+            date_of_birth=learner.date_of_birth,
+            gender=learner.gender,
+        ),
+    )
+    password = _password()
+    create_account(email=LEARNER_EMAIL, learner=learner, password=password)
+    return {"learner_email": LEARNER_EMAIL, "learner_password": password}
 
 
 def _describe(learner: Learner | None) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -46,6 +47,16 @@ class Command(BaseCommand):
                 f"  (WSEC0206): {demo.not_shared_learner}. As eab.awards, try a credit check.",
                 "  As rcollege.verify, Verify a learner: that ULN with the learner's details",
                 "  (WSVRC001), or with another date of birth (WSVRC005, which details differ).",
+            ]
+        if demo.learner_email:
+            lines += [
+                "",
+                f"Learner portal: {base}/learner/  (a learner's own login; English and Welsh)",
+                f"  {demo.learner_email:<22} {demo.learner_password:<18} {demo.plr_learner}",
+                "  The record has learning events, one hidden from organisations (sensitive),",
+                "  and Riverside College and its verify look-up in 'Who has looked at my record'.",
+                "  New accounts: the emailed codes are written as files to "
+                + str(settings.EMAIL_FILE_PATH),
             ]
         lines += [
             "",
