@@ -59,11 +59,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # a loaded CI machine can take a while to start it
+        while True:
             try:
                 urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=1)  # noqa: S310
                 break
             except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.terminate()
+                    process.wait(timeout=10)
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"lrs serve did not start:\n{output}")
                 time.sleep(0.1)
         yield base, token
     finally:
