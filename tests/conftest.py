@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from lrs.core.actor import Actor, Channel
 from lrs.learners.details import LearnerDetails
@@ -21,6 +23,13 @@ from lrs.organisations.signin import set_secret_question
 
 # The PLR's shared fixtures (a catalogue, an awarding organisation) serve api/, portal/ and e2e/.
 pytest_plugins = ["tests.plr.fixtures", "tests.learner_accounts.fixtures"]
+
+# Property tests judge inputs, not the machine's speed: a loaded CI machine must not fail them
+# on timing (deadline) or on how long inputs take to generate (the too_slow health check).
+hypothesis_settings.register_profile(
+    "lrs", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+hypothesis_settings.load_profile("lrs")
 
 ALL_ROLES = ["super", "batch", "online", "view", "plr", "vld"]
 
