@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "lrs.batches",
     "lrs.plr",
     "lrs.learner_accounts",
+    "lrs.challenges",
     "lrs.api",
     "lrs.portal",
     "lrs.demo",

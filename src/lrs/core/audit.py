@@ -80,6 +80,17 @@ class AuditAction(enum.StrEnum):
     SHARE_LINK_OPENED = "share_link.opened"
     SHARE_LINK_REPORT = "share_link.report_created"
     SHARE_LINK_REFUSED = "share_link.refused"
+    CHALLENGE_RAISED = "challenge.raised"
+    CHALLENGE_STATUS_CHANGED = "challenge.status_changed"
+    ULN_MERGED = "uln.merged"
+    ULN_DEMERGED = "uln.demerged"
+    ULN_SPLIT = "uln.split"
+    LEARNER_DECEASED = "learner.deceased"
+    LEARNING_EVENT_TRANSFERRED = "plr.learning_event_transferred"
+    LEARNING_EVENT_CORRECTED = "plr.learning_event_corrected"
+    LEARNING_EVENT_REMOVED = "plr.learning_event_removed"
+    DUPLICATES_FOUND = "uln.duplicates_found"
+    DUPLICATE_DISMISSED = "uln.duplicate_dismissed"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
     TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an action name, not a secret
 

@@ -37,6 +37,8 @@ class Permission(enum.Enum):
     CREDIT_CHECK = "credit_check"
     IMPORT_ACHIEVEMENTS = "import_achievements"
     MANAGE_QUALIFICATIONS = "manage_qualifications"
+    RAISE_CHALLENGE = "raise_challenge"
+    RESOLVE_CHALLENGE = "resolve_challenge"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -49,11 +51,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.REGISTER_LEARNER,
             Permission.UPDATE_LEARNER,
             Permission.VIEW_LEARNER_HISTORY,
+            Permission.RAISE_CHALLENGE,
         }
     ),
-    Role.VIEW_ONLY: frozenset({Permission.FIND_LEARNER, Permission.VIEW_LEARNER_HISTORY}),
+    Role.VIEW_ONLY: frozenset(
+        {Permission.FIND_LEARNER, Permission.VIEW_LEARNER_HISTORY, Permission.RAISE_CHALLENGE}
+    ),
     # A PLR viewer opens a learner's PLR once a find has been made (user guide, Appendix A).
-    Role.LEARNER_RECORD: frozenset({Permission.FIND_LEARNER, Permission.VIEW_PLR}),
+    # Whoever finds a learner may report a problem with the ULN or the PLR (user guide 6).
+    Role.LEARNER_RECORD: frozenset(
+        {Permission.FIND_LEARNER, Permission.VIEW_PLR, Permission.RAISE_CHALLENGE}
+    ),
     Role.VERIFY_LEARNER: frozenset({Permission.VERIFY_LEARNER}),
     # Awarding organisations record achievements and run credit checks; the services also
     # require the organisation to be an awarding organisation (docs/adr/0005).
@@ -67,6 +75,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.MANAGE_QUALIFICATIONS,
             Permission.FIND_LEARNER,
             Permission.VIEW_LEARNER_HISTORY,
+            Permission.RESOLVE_CHALLENGE,
         }
     ),
 }

@@ -36,3 +36,4 @@ class LearnerStatus(models.TextChoices):
     ACTIVE = "1", _("Active")
     LINKED = "2", _("Linked to a master ULN")
     CLOSED = "3", _("Closed")
+    DECEASED = "4", _("Deceased")

@@ -43,6 +43,14 @@ class LinkedUlnNotUpdatable(Conflict):
     )
 
 
+class LearnerDeceasedNotUpdatable(Conflict):
+    code = "learner_deceased"
+    default_message = _(
+        "The service desk has recorded that this learner has died. The record can no longer be "
+        "changed."
+    )
+
+
 class VerificationsRateLimited(DomainError):
     # The API answers 429; services know no HTTP.
     code = "rate_limited"

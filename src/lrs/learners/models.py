@@ -52,6 +52,9 @@ class Learner(models.Model):
     learner_status = models.CharField(
         _("status"), max_length=1, choices=LearnerStatus.choices, default=LearnerStatus.ACTIVE
     )
+    # Set when the service desk records the learner's death (a data challenge): the record
+    # takes no further updates and organisations are shown it.
+    date_of_death = models.DateField(_("date of death"), null=True, blank=True)
     # A merged duplicate points at its master; finding it by ULN returns the master.
     master = models.ForeignKey(
         "self",
@@ -84,6 +87,10 @@ class Learner(models.Model):
     @property
     def is_linked(self) -> bool:
         return self.master_id is not None
+
+    @property
+    def is_deceased(self) -> bool:
+        return self.learner_status == LearnerStatus.DECEASED
 
 
 class LearnerMatchKey(models.Model):

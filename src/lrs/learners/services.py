@@ -23,6 +23,7 @@ from lrs.learners import matching_adapter
 from lrs.learners.details import DATE_FIELDS, LEARNER_FIELDS, LearnerDetails
 from lrs.learners.errors import (
     IdenticalLearnerExists,
+    LearnerDeceasedNotUpdatable,
     LinkedUlnNotUpdatable,
     StaleVersion,
     UlnNotFoundForUpdate,
@@ -213,6 +214,8 @@ def update_learner(
     if learner.master_id is not None:
         master_uln = Learner.objects.values_list("uln", flat=True).get(pk=learner.master_id)
         raise LinkedUlnNotUpdatable(LinkedUlnNotUpdatable.default_message % {"master": master_uln})
+    if learner.is_deceased:
+        raise LearnerDeceasedNotUpdatable()
     if version_number != learner.version_number:
         raise StaleVersion()
     old = LearnerDetails.from_learner(learner)
@@ -256,3 +259,33 @@ def update_learner(
     record_audit(actor=actor, action=AuditAction.LEARNER_UPDATED, learner=learner, changes=diff)
     record_known(actor=actor, learner_ids=[learner.pk], how=KnownBy.UPDATED)
     return UpdateResult(learner=learner, changes=diff)
+
+
+def issue_uln_for_split(*, details: LearnerDetails, actor: Actor) -> Learner:
+    """A new learner and ULN for the second person found sharing a ULN (a data challenge).
+
+    The service desk has checked who the person is, so there is no search: only the details'
+    validation and the identical-key rule (WSRC0021) apply. The caller holds the permission
+    to resolve challenges and audits the split; this records the registration.
+    """
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    details = validate_learner_details(details)
+    identity = matching_adapter.identity_key_of(details)
+    if Learner.objects.filter(identity_key=identity).exists():
+        raise IdenticalLearnerExists()
+    matching_adapter.lock_for_registration(details)
+    learner = Learner(**details.as_model_fields(), identity_key=identity)
+    _insert_learner(learner)
+    matching_adapter.store_keys(learner, new=True)
+    record_audit(
+        actor=actor,
+        action=AuditAction.LEARNER_REGISTERED,
+        learner=learner,
+        changes={
+            name: [None, _json_value(value)]
+            for name, value in details.as_model_fields().items()
+            if value not in ("", None)
+        },
+        details={"split": True},
+    )
+    return learner

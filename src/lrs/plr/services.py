@@ -787,3 +787,51 @@ def set_event_flags(
         details={"event": event.pk, "changes": differences},
     )
     return event
+
+
+def change_events(
+    *,
+    actor: Actor,
+    changes: dict[int, dict[str, Any]],
+    reason: str,
+) -> list[LearningEvent]:
+    """Apply field changes to events, keeping each change in the event's history.
+
+    `changes`: {event id: {field: new value}}; `learner_id` moves an event to another learner.
+    For the data challenge services, which check the actor's permission themselves; call
+    inside their transaction. Changes that change nothing write nothing.
+    """
+    now = timezone.now()
+    events = list(
+        LearningEvent.objects.select_for_update().filter(pk__in=list(changes)).order_by("pk")
+    )
+    history = []
+    changed = []
+    for event in events:
+        differences: dict[str, list[Any]] = {}
+        for name, value in changes[event.pk].items():
+            old = getattr(event, name)
+            if old != value:
+                differences[name] = [_jsonable(old), _jsonable(value)]
+                setattr(event, name, value)
+        if not differences:
+            continue
+        event.version_number += 1
+        event.updated_at = now
+        event.save(update_fields=[*differences, "version_number", "updated_at"])
+        changed.append(event)
+        history.append(
+            LearningEventChange(
+                event=event,
+                occurred_at=now,
+                user=acting_user(actor),
+                username=actor.user.username,
+                organisation_name=actor.organisation.name,
+                channel=actor.channel,
+                reason=reason,
+                version_number=event.version_number,
+                changes=differences,
+            )
+        )
+    LearningEventChange.objects.bulk_create(history)
+    return changed

@@ -1,0 +1,180 @@
+"""Data challenges, the service desk's ULN merges, ULN changes and suspected duplicates."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lrs.challenges.choices import ChallengeKind, ChallengeStatus, SuspectStatus, UlnChangeKind
+
+
+class Challenge(models.Model):
+    """A problem reported with a learner's ULN or PLR (user guide 6), and its handling.
+
+    `reference` contains the learner's ULN (the user guide's rule): `DC-<ULN>-<n>`.
+    """
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    kind = models.CharField(_("type of problem"), max_length=32, choices=ChallengeKind.choices)
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="challenges"
+    )
+    uln = models.CharField(_("ULN"), max_length=10)
+    # The second ULN: the other of a duplicate pair, the one to de-merge, or the ULN an event
+    # should be transferred to.
+    other_uln = models.CharField(_("other ULN"), max_length=10, blank=True)
+    other_name = models.CharField(_("other learner's name"), max_length=100, blank=True)
+    # For a duplicate: which of the two ULNs the raiser says is the master.
+    master_uln = models.CharField(_("master ULN"), max_length=10, blank=True)
+    events = models.ManyToManyField(
+        "plr.LearningEvent", related_name="challenges", blank=True, verbose_name=_("events")
+    )
+    # For "information wrong": the proposed value of each field to correct.
+    proposed = models.JSONField(_("proposed values"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    comments = models.TextField(_("additional comments"), max_length=2000, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=100)
+    contact_email = models.CharField(_("contact email"), max_length=254)
+    contact_telephone = models.CharField(_("contact telephone"), max_length=30)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ChallengeStatus.choices, default=ChallengeStatus.OPEN
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    raised_by_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(_("raised"))
+    updated_at = models.DateTimeField(_("last updated"))
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [
+            models.Index(fields=["learner", "raised_at"], name="challenge_learner"),
+            models.Index(fields=["status", "raised_at"], name="challenge_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ChallengeStep(models.Model):
+    """One step of a challenge's life: raised, in progress, resolved ... who, when, comment."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="steps")
+    status = models.CharField(max_length=16, choices=ChallengeStatus.choices)
+    occurred_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    organisation_name = models.CharField(max_length=255)
+    comment = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["challenge", "occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.challenge_id} {self.status}"
+
+
+class UlnMerge(models.Model):
+    """A merge of a duplicate ULN into its master, with what de-merging it must put back.
+
+    `repointed` are the ULNs that were linked to the duplicate (which then pointed at the
+    master, so no chain forms); `moved_events` are the duplicate's events moved to the master.
+    """
+
+    master = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="+")
+    duplicate = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="+")
+    challenge = models.ForeignKey(
+        Challenge, null=True, blank=True, on_delete=models.SET_NULL, related_name="merges"
+    )
+    duplicate_status = models.CharField(max_length=1)
+    repointed = models.JSONField(default=list)
+    moved_events = models.JSONField(default=list)
+    merged_at = models.DateTimeField()
+    merged_by = models.CharField(max_length=150)
+    demerged_at = models.DateTimeField(null=True, blank=True)
+    demerged_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"merge {self.duplicate_id} into {self.master_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.demerged_at is None
+
+
+class UlnChange(models.Model):
+    """A change organisations holding ULNs must hear of: merged, de-merged, deceased, split.
+
+    `uln` is the ULN whose use changes (the duplicate, the de-merged one, the deceased
+    learner's, the shared one); `other_uln` the master or the split's new ULN.
+    """
+
+    kind = models.CharField(max_length=16, choices=UlnChangeKind.choices)
+    uln = models.CharField(max_length=10)
+    other_uln = models.CharField(max_length=10, blank=True)
+    learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="+")
+    other_learner = models.ForeignKey(
+        "learners.Learner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    challenge_reference = models.CharField(max_length=32, blank=True)
+    occurred_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.uln} {self.other_uln}"
+
+
+class DuplicateRun(models.Model):
+    """One run of the duplicate finder: all learners, or those changed since the last run."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Learners updated or registered after this were compared; null: the whole register.
+    changed_since = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    pairs_found = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"duplicate run {self.pk}"
+
+
+class SuspectedDuplicate(models.Model):
+    """Two learners the matching engine thinks may be one person; `low` has the smaller id."""
+
+    low = models.ForeignKey("learners.Learner", on_delete=models.CASCADE, related_name="+")
+    high = models.ForeignKey("learners.Learner", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    probability = models.FloatField()
+    evidence = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=16, choices=SuspectStatus.choices, default=SuspectStatus.OPEN
+    )
+    found_at = models.DateTimeField()
+    run = models.ForeignKey(DuplicateRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["low", "high"], name="suspected_duplicate_pair"),
+        ]
+        indexes = [models.Index(fields=["status", "score"], name="suspect_status_score")]
+
+    def __str__(self) -> str:
+        return f"{self.low_id} ~ {self.high_id} ({self.score:.1f})"

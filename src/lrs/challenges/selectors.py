@@ -1,0 +1,95 @@
+"""Reads of data challenges, ULN changes and suspected duplicates, with the service's rules."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q, QuerySet
+
+from lrs.challenges.choices import ChallengeStatus, SuspectStatus
+from lrs.challenges.errors import ChallengeNotFound
+from lrs.challenges.models import Challenge, SuspectedDuplicate, UlnChange
+from lrs.core.actor import Actor, ensure_can
+from lrs.core.errors import PermissionDenied
+from lrs.core.roles import Permission
+from lrs.learners.errors import LearnerNotFound
+from lrs.learners.models import KnownLearner, Learner
+from lrs.learners.selectors import is_known_to_organisation
+
+
+def _may_see_challenges(actor: Actor) -> None:
+    if not (actor.can(Permission.RAISE_CHALLENGE) or actor.can(Permission.RESOLVE_CHALLENGE)):
+        raise PermissionDenied()
+
+
+def list_learner_enquiries(*, uln: str, actor: Actor) -> tuple[Learner, QuerySet[Challenge]]:
+    """Every challenge raised against the learner (its linked ULNs' too), by any organisation
+    (user guide 6.4), newest first, with their steps."""
+    _may_see_challenges(actor)
+    learner = Learner.objects.select_related("master").filter(uln=uln.strip()).first()
+    if learner is None or not is_known_to_organisation(learner=learner, actor=actor):
+        raise LearnerNotFound()
+    master = learner.master or learner
+    ids = [master.pk, *Learner.objects.filter(master=master).values_list("pk", flat=True)]
+    challenges = (
+        Challenge.objects.filter(learner_id__in=ids)
+        .select_related("raised_by_organisation")
+        .prefetch_related("steps", "events")
+    )
+    return master, challenges
+
+
+def get_challenge(*, reference: str, actor: Actor) -> Challenge:
+    """One challenge, for the service desk or an organisation that knows its learner."""
+    _may_see_challenges(actor)
+    challenge = (
+        Challenge.objects.select_related("learner", "raised_by_organisation")
+        .prefetch_related("steps", "events")
+        .filter(reference=reference.strip().upper())
+        .first()
+    )
+    if challenge is None or not is_known_to_organisation(learner=challenge.learner, actor=actor):
+        raise ChallengeNotFound()
+    return challenge
+
+
+def list_challenges(*, actor: Actor, status: str = "") -> QuerySet[Challenge]:
+    """The service desk's queue: open and in progress by default, oldest first."""
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    challenges = Challenge.objects.select_related("raised_by_organisation").order_by(
+        "raised_at", "id"
+    )
+    if status:
+        return challenges.filter(status=status)
+    return challenges.filter(status__in=[ChallengeStatus.OPEN, ChallengeStatus.IN_PROGRESS])
+
+
+def list_uln_changes(
+    *, actor: Actor, since: datetime.datetime | None = None
+) -> QuerySet[UlnChange]:
+    """ULN changes (merged, de-merged, deceased, split) of learners the actor's organisation
+    knows, oldest first, so MIS software can update the ULNs it stores."""
+    if not (actor.can(Permission.FIND_LEARNER) or actor.can(Permission.VIEW_PLR)):
+        raise PermissionDenied()
+    changes = UlnChange.objects.all()
+    if since is not None:
+        changes = changes.filter(occurred_at__gt=since)
+    if not actor.can(Permission.RESOLVE_CHALLENGE):
+        known = KnownLearner.objects.filter(organisation_id=actor.organisation.pk)
+        changes = changes.filter(
+            Q(learner_id__in=known.values("learner_id"))
+            | Q(other_learner_id__in=known.values("learner_id"))
+        )
+    return changes.order_by("occurred_at", "id")
+
+
+def list_suspected_duplicates(
+    *, actor: Actor, status: str = SuspectStatus.OPEN
+) -> QuerySet[SuspectedDuplicate]:
+    """The duplicate finder's worklist, highest score first."""
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    return (
+        SuspectedDuplicate.objects.filter(status=status)
+        .select_related("low", "high")
+        .order_by("-score", "id")
+    )

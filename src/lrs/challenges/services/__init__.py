@@ -1,0 +1,1 @@
+"""Writes of data challenges: raising, the lifecycle, the service desk's resolutions."""
