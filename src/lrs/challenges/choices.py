@@ -51,6 +51,11 @@ EVENT_KINDS = frozenset(
 TWO_ULN_KINDS = frozenset({ChallengeKind.DUPLICATE_ULN, ChallengeKind.INCORRECTLY_MERGED})
 
 
+DATE_FIELDS_OF_EVENTS = frozenset(
+    {"achievement_award_date", "participation_start_date", "participation_end_date"}
+)
+
+
 class ChallengeStatus(models.TextChoices):
     OPEN = "open", _("Open")
     IN_PROGRESS = "in_progress", _("In progress")
