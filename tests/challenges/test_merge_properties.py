@@ -58,7 +58,7 @@ def ulns(desk: Actor) -> list[str]:
     return made
 
 
-def snapshot() -> tuple[dict[int, tuple[int | None, str, int]], dict[int, int]]:
+def snapshot() -> tuple[dict[int, tuple[int, str, int]], dict[int, int]]:
     learners = {
         row[0]: row[1:]
         for row in Learner.objects.values_list(
