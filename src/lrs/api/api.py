@@ -6,6 +6,7 @@ from lrs import __version__
 from lrs.api.auth import TokenAuth
 from lrs.api.errors import install_error_handlers
 from lrs.api.routers.batches import router as batches_router
+from lrs.api.routers.challenges import router as challenges_router
 from lrs.api.routers.learners import router as learners_router
 from lrs.api.routers.plr import router as plr_router
 from lrs.api.routers.verify import router as verify_router
@@ -26,3 +27,4 @@ api.add_router("/", learners_router)
 api.add_router("/", batches_router)
 api.add_router("/", plr_router)
 api.add_router("/", verify_router)
+api.add_router("/", challenges_router)

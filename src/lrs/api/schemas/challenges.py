@@ -1,0 +1,150 @@
+"""Input and output shapes of the data challenge and ULN change web services."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+from lrs.challenges.choices import ChallengeKind
+from lrs.challenges.models import Challenge, ChallengeStep, UlnChange, UlnMerge
+from lrs.challenges.services.raising import ChallengeRequest
+
+
+class ChallengeIn(Schema):
+    kind: str = Field(description=", ".join(ChallengeKind.values))
+    uln: str = Field(max_length=20, description="The learner's ULN (the reference contains it)")
+    other_uln: str = Field(
+        default="",
+        max_length=20,
+        description="The other ULN of a duplicate or de-merge; the ULN to transfer an event to",
+    )
+    other_name: str = Field(default="", max_length=100)
+    master_uln: str = Field(default="", max_length=20, description="Duplicate: which is master")
+    event_ids: list[int] = Field(default_factory=list, max_length=2)
+    proposed: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Information wrong: corrected grade, dates or credits",
+    )
+    reason: str = Field(default="", max_length=2000)
+    comments: str = Field(default="", max_length=2000)
+    contact_name: str = Field(max_length=100)
+    contact_email: str = Field(max_length=254)
+    contact_telephone: str = Field(max_length=30)
+
+    def to_request(self) -> ChallengeRequest:
+        return ChallengeRequest(**self.dict())
+
+
+class StepOut(Schema):
+    status: str
+    occurred_at: datetime.datetime
+    username: str
+    organisation_name: str
+    comment: str
+
+    @classmethod
+    def of(cls, step: ChallengeStep) -> StepOut:
+        return cls(
+            status=step.status,
+            occurred_at=step.occurred_at,
+            username=step.username,
+            organisation_name=step.organisation_name,
+            comment=step.comment,
+        )
+
+
+class ChallengeOut(Schema):
+    reference: str
+    kind: str
+    uln: str
+    other_uln: str
+    master_uln: str
+    event_ids: list[int]
+    proposed: dict[str, Any]
+    status: str
+    raised_by_organisation: str
+    raised_at: datetime.datetime
+    updated_at: datetime.datetime
+    history: list[StepOut]
+
+    @classmethod
+    def of(cls, challenge: Challenge) -> ChallengeOut:
+        return cls(
+            reference=challenge.reference,
+            kind=challenge.kind,
+            uln=challenge.uln,
+            other_uln=challenge.other_uln,
+            master_uln=challenge.master_uln,
+            event_ids=sorted(event.pk for event in challenge.events.all()),
+            proposed=challenge.proposed,
+            status=challenge.status,
+            raised_by_organisation=challenge.raised_by_organisation.name,
+            raised_at=challenge.raised_at,
+            updated_at=challenge.updated_at,
+            history=[StepOut.of(step) for step in challenge.steps.all()],
+        )
+
+
+class CommentIn(Schema):
+    comment: str = Field(default="", max_length=2000)
+
+
+class StatusIn(Schema):
+    status: str = Field(description="in_progress, resolved or rejected")
+    comment: str = Field(default="", max_length=2000)
+
+
+class MergeIn(Schema):
+    master_uln: str = Field(max_length=20)
+    duplicate_uln: str = Field(max_length=20)
+    challenge_reference: str = Field(default="", max_length=32)
+    comment: str = Field(default="", max_length=2000)
+
+
+class DemergeIn(Schema):
+    duplicate_uln: str = Field(max_length=20)
+    challenge_reference: str = Field(default="", max_length=32)
+    comment: str = Field(default="", max_length=2000)
+
+
+class MergeOut(Schema):
+    master_uln: str
+    duplicate_uln: str
+    merged_at: datetime.datetime
+    demerged_at: datetime.datetime | None
+    moved_event_ids: list[int]
+
+    @classmethod
+    def of(cls, merge: UlnMerge) -> MergeOut:
+        return cls(
+            master_uln=merge.master.uln,
+            duplicate_uln=merge.duplicate.uln,
+            merged_at=merge.merged_at,
+            demerged_at=merge.demerged_at,
+            moved_event_ids=merge.moved_events,
+        )
+
+
+class UlnChangeOut(Schema):
+    kind: str = Field(description="merged, demerged, deceased or split")
+    uln: str = Field(description="The ULN whose use changes")
+    other_uln: str = Field(description="The master (merged, demerged) or new ULN (split)")
+    occurred_at: str = Field(description="ISO 8601, to the microsecond")
+
+    @classmethod
+    def of(cls, change: UlnChange) -> UlnChangeOut:
+        return cls(
+            kind=change.kind,
+            uln=change.uln,
+            other_uln=change.other_uln,
+            occurred_at=change.occurred_at.isoformat(),
+        )
+
+
+class UlnChangesOut(Schema):
+    changes: list[UlnChangeOut]
+    next_since: str | None = Field(
+        description="Pass as `since` to fetch the changes after these (to the microsecond)"
+    )
