@@ -28,7 +28,9 @@ commands:
   import-ilr FILE.XML [--out OUT.csv] [--sensitive]
   import-npd FILE.csv [--out OUT.csv] load a data return's learning events (service desk)
   generate N [--out FILE.csv] [--queries Q --queries-out FILE.csv]
-                                      synthetic learners (and test queries) as CSV
+           [--duplicates D --duplicates-out FILE.csv]
+                                      synthetic learners (test queries, planted duplicates)
+  find-duplicates [--full]            the duplicate finder over the register (service desk)
   worker [--burst] [--rq] [--chunk N] process batch files (more workers: PostgreSQL or RQ)
   batch submit FILE --user U [--type FUL|CHK] [--wait] [--out PATH]
                                       upload a batch file or CTF as a batch user

@@ -361,3 +361,16 @@ def lock_for_registration(*details: LearnerDetails) -> None:
 def _lock_id(key: str) -> int:
     digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def candidates_for(people: list[PersonDetails]) -> list[list[Candidate]]:
+    """Each person's blocking candidates on the register (learners not merged away), fetched
+    for all of them at once: what a search for each would score (the duplicate finder)."""
+    return [retrieved.candidates for retrieved in _candidates_for_many(people)]
+
+
+def people_of(learner_ids: list[int]) -> list[tuple[int, PersonDetails]]:
+    """The learners' ids and details as the engine's values, in id order, without building
+    model instances (the duplicate finder reads the whole register)."""
+    rows = Learner.objects.filter(pk__in=learner_ids).order_by("pk").values_list(*_SELECTED[:-1])
+    return [(row[0], _candidate(row, lambda value: value).details) for row in rows]

@@ -34,6 +34,7 @@ from lrs.matching.decide import (
     identity_key,
     posterior_of_best,
     score_candidate,
+    score_pair,
 )
 from lrs.matching.estimate import estimate_parameters
 from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters
@@ -100,4 +101,5 @@ __all__ = [
     "prepared",
     "query_keys",
     "score_candidate",
+    "score_pair",
 ]

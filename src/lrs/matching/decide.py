@@ -51,6 +51,7 @@ __all__ = [
     "identity_key",
     "posterior_of_best",
     "score_candidate",
+    "score_pair",
 ]
 
 DEFAULT_CONFIG = MatchConfig()
@@ -162,6 +163,22 @@ def _same_given_name(verdicts: dict[str, str], query: Prepared, record: Prepared
         return given in _SAME_GIVEN
     two_names = bool(query.given_groups) and bool(record.given_groups)
     return verdicts.get("gender") == "agree" and not two_names
+
+
+def score_pair(
+    first: Prepared,
+    second: Candidate,
+    params: ModelParameters = DEFAULT_PARAMETERS,
+) -> tuple[ScoredCandidate, bool]:
+    """Score two records of the register against each other, for the duplicate finder.
+
+    ``first`` is prepared once by the caller (``prepared``) and compared with each of its
+    candidates. Returns the score and whether a hard rule (the twins rule, a gender, UPN or
+    UCI that differs) forbids ever treating them as one learner automatically.
+    """
+    record = prepare_uncached(second.details)
+    scored = _scored(second.key, prepared_verdicts(first, record), params)
+    return scored, _blocked(scored, first, record)
 
 
 def decide(

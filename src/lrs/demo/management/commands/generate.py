@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from lrs.synthetic import (
     write_queries_csv,
     write_register_csv,
 )
+from lrs.synthetic.duplicates import plant_duplicates
 
 
 class Command(BaseCommand):
@@ -26,6 +28,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--queries", type=int, default=0, help="number of test queries")
         parser.add_argument("--queries-out", help="query CSV file")
+        parser.add_argument(
+            "--duplicates",
+            type=int,
+            default=0,
+            help="plant this many duplicates (a learner registered again under a second ULN)",
+        )
+        parser.add_argument(
+            "--duplicates-out",
+            default="duplicates.csv",
+            help="CSV of the planted pairs: ULN,DuplicateOfULN,Variations",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = options["count"]
@@ -34,7 +47,20 @@ class Command(BaseCommand):
             sys.exit(2)
         wants_queries = options["queries"] > 0
         learners = generate_register(count, seed=options["seed"])
-        register = list(learners) if wants_queries else learners
+        wants_list = wants_queries or options["duplicates"] > 0
+        register = list(learners) if wants_list else learners
+        if options["duplicates"] > 0:
+            assert isinstance(register, list)
+            planted = plant_duplicates(register, options["duplicates"], seed=options["seed"] + 7)
+            with Path(options["duplicates_out"]).open("w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["ULN", "DuplicateOfULN", "Variations"])
+                for item in planted:
+                    writer.writerow(
+                        [item.learner.uln, item.original_uln, "+".join(item.variations)]
+                    )
+            self.stderr.write(f"Planted {len(planted)} duplicates ({options['duplicates_out']})")
+            register = [*register, *(item.learner for item in planted)]
         if options["out"] == "-":
             written = write_register_csv(register, self.stdout)
         else:
