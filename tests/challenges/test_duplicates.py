@@ -1,0 +1,113 @@
+"""The duplicate finder (issue 14 item 5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lrs.challenges.choices import SuspectStatus
+from lrs.challenges.duplicates import decide_suspect, find_duplicates
+from lrs.challenges.models import DuplicateRun, SuspectedDuplicate
+from lrs.challenges.selectors import list_suspected_duplicates
+from lrs.challenges.services.resolutions import merge_ulns
+from lrs.core.errors import PermissionDenied
+from lrs.learners.models import Learner
+from lrs.synthetic import generate_register
+from lrs.synthetic.duplicates import plant_duplicates
+
+pytestmark = pytest.mark.django_db
+
+
+def pairs() -> set[frozenset[str]]:
+    return {
+        frozenset((s.low.uln, s.high.uln))
+        for s in SuspectedDuplicate.objects.filter(status=SuspectStatus.OPEN).select_related(
+            "low", "high"
+        )
+    }
+
+
+@pytest.fixture
+def twin(register):
+    """Megan's twin sister: same family, birthday and postcode, another name."""
+    return register(given_name="Carys", middle_other_name="Haf")
+
+
+def test_finds_the_duplicate_and_leaves_the_twin_alone(desk, megan, duplicate, twin):
+    seen = []
+    run = find_duplicates(actor=desk, progress=lambda done, total: seen.append((done, total)))
+    assert pairs() == {frozenset((megan.uln, duplicate.uln))}
+    assert run.finished_at is not None
+    assert seen[-1] == (3, 3)
+    suspect = list_suspected_duplicates(actor=desk).get()
+    assert suspect.evidence  # the fields compared, with their verdicts and weights
+
+
+def test_not_a_duplicate_is_remembered(desk, megan, duplicate):
+    find_duplicates(actor=desk)
+    suspect = SuspectedDuplicate.objects.get()
+    decide_suspect(suspect_id=suspect.pk, status=SuspectStatus.NOT_DUPLICATE, actor=desk)
+    find_duplicates(actor=desk, full=True)
+    assert SuspectedDuplicate.objects.get().status == SuspectStatus.NOT_DUPLICATE
+    assert list(list_suspected_duplicates(actor=desk)) == []
+
+
+def test_a_later_run_compares_only_learners_changed_since(desk, megan, duplicate, register):
+    find_duplicates(actor=desk)
+    assert find_duplicates(actor=desk).processed == 0
+    again = register(given_name="Megan", family_name="Pritchard", last_known_postcode="NP20 1AA")
+    run = find_duplicates(actor=desk)
+    assert run.processed == 1
+    assert run.changed_since is not None
+    assert frozenset((megan.uln, again.uln)) in pairs()
+    assert DuplicateRun.objects.count() == 3
+
+
+def test_a_merged_pair_leaves_the_worklist(desk, megan, duplicate):
+    find_duplicates(actor=desk)
+    merge_ulns(master_uln=megan.uln, duplicate_uln=duplicate.uln, actor=desk)
+    assert SuspectedDuplicate.objects.get().status == SuspectStatus.MERGED
+    find_duplicates(actor=desk, full=True)
+    assert pairs() == set()
+
+
+def test_only_the_service_desk_runs_it(raiser):
+    with pytest.raises(PermissionDenied):
+        find_duplicates(actor=raiser)
+
+
+def test_planted_duplicates_are_other_ulns_with_changed_key_details():
+    register = list(generate_register(300, seed=3))
+    planted = plant_duplicates(register, 20, seed=3)
+    assert len(planted) == 20
+    ulns = {learner.uln for learner in register}
+    for item in planted:
+        assert item.learner.uln not in ulns
+        assert item.original_uln in ulns
+    assert len({item.original_uln for item in planted}) == 20
+    assert plant_duplicates(register, 20, seed=3) == planted
+
+
+def test_the_finder_over_a_small_synthetic_register(desk):
+    from lrs.core.actor import Channel
+    from lrs.learners.imports import import_learners
+    from lrs.organisations.services import service_desk_system_actor
+    from lrs.synthetic import write_register_csv
+
+    register = list(generate_register(400, seed=5))
+    planted = plant_duplicates(register, 10, seed=5)
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    write_register_csv([*register, *(p.learner for p in planted)], buffer)
+    buffer.seek(0)
+    import_learners(
+        rows=csv.DictReader(buffer), actor=service_desk_system_actor(channel=Channel.CLI)
+    )
+    find_duplicates(actor=desk)
+    truth = {frozenset((p.learner.uln, p.original_uln)) for p in planted}
+    found = pairs()
+    assert len(found & truth) >= 9
+    twins = {frozenset((x.uln, x.twin_of)) for x in register if x.twin_of}
+    assert not (found & twins)
+    assert Learner.objects.count() == 410
