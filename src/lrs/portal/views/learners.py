@@ -431,7 +431,10 @@ def detail_view(request: HttpRequest, actor: Actor, uln: str) -> HttpResponse:
         "learner": learner,
         "linked_ulns": list_linked_ulns(learner),
         "is_active": learner.learner_status == LearnerStatus.ACTIVE,
-        "can_edit": actor.can(Permission.UPDATE_LEARNER) and not learner.is_linked,
+        "can_edit": actor.can(Permission.UPDATE_LEARNER)
+        and not learner.is_linked
+        and not learner.is_deceased,
+        "can_raise_challenge": actor.can(Permission.RAISE_CHALLENGE),
         "can_see_history": can_see_history,
         "can_view_plr": actor.can(Permission.VIEW_PLR),
         "history": history,

@@ -31,6 +31,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
             "can_credit_check": actor.can(Permission.CREDIT_CHECK),
             "can_verify": actor.can(Permission.VERIFY_LEARNER),
             "can_submit_achievements": actor.can(Permission.SUBMIT_ACHIEVEMENTS),
+            "can_resolve_challenges": actor.can(Permission.RESOLVE_CHALLENGE),
         },
     )
 
