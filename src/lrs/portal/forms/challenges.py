@@ -74,10 +74,22 @@ class RaiseChallengeForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    contact_name = forms.CharField(label=_("Your name"), max_length=100, required=False)
-    contact_email = forms.CharField(label=_("Your email address"), max_length=254, required=False)
+    contact_name = forms.CharField(
+        label=_("Your name"),
+        max_length=100,
+        error_messages={"required": _("Enter your name.")},
+    )
+    contact_email = forms.CharField(
+        label=_("Your email address"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter an email address in the correct format, like name@example.com")
+        },
+    )
     contact_telephone = forms.CharField(
-        label=_("Your telephone number"), max_length=30, required=False
+        label=_("Your telephone number"),
+        max_length=30,
+        error_messages={"required": _("Enter your telephone number.")},
     )
 
     def __init__(self, *args: Any, events: list[LearningEvent], **kwargs: Any) -> None:
