@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
@@ -26,8 +25,8 @@ class Command(BaseCommand):
 
         def progress(done: int, total: int) -> None:
             rate = done / max(time.monotonic() - started, 1e-9)
-            sys.stderr.write(f"\r{done:,}/{total:,} learners ({rate:,.0f}/s)")
-            sys.stderr.flush()
+            self.stderr.write(f"\r{done:,}/{total:,} learners ({rate:,.0f}/s)", ending="")
+            self.stderr.flush()
 
         run = find_duplicates(
             actor=service_desk_system_actor(channel=Channel.CLI),
@@ -35,7 +34,7 @@ class Command(BaseCommand):
             progress=progress,
         )
         seconds = time.monotonic() - started
-        sys.stderr.write("\n")
+        self.stderr.write("")
         self.stdout.write(
             f"Compared {run.processed:,} learners in {seconds:.1f} s; "
             f"{run.pairs_found:,} suspected pairs"
