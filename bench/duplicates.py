@@ -108,9 +108,9 @@ def main() -> None:
         if learner.twin_of is not None
     }
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     run = find_duplicates(actor=actor, full=True)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     started = time.perf_counter()
     again = find_duplicates(actor=actor)
     incremental_seconds = time.perf_counter() - started
@@ -126,7 +126,10 @@ def main() -> None:
     above = [pair for pair, probability in ranked if probability >= MERGE_PROBABILITY]
     hits_top = len(top & planted)
     print(f"learners: {run.processed:,} ({len(loaded):,} loaded, {len(planted):,} planted pairs)")
-    print(f"full run: {seconds:.1f} s ({run.processed / seconds:,.0f} learners/s)")
+    print(
+        f"full run: {seconds:.1f} s ({run.processed / seconds:,.0f} learners/s), "
+        f"{cpu:.1f} s CPU in this process; load average {os.getloadavg()[0]:.1f}"
+    )
     print(
         f"incremental run (nothing changed): {incremental_seconds:.2f} s, {again.processed} learners"
     )
