@@ -131,7 +131,8 @@ def main() -> None:
         f"{cpu:.1f} s CPU in this process; load average {os.getloadavg()[0]:.1f}"
     )
     print(
-        f"incremental run (nothing changed): {incremental_seconds:.2f} s, {again.processed} learners"
+        f"incremental run (nothing changed): {incremental_seconds:.2f} s, "
+        f"{again.processed} learners"
     )
     print(
         f"worklist: {len(ranked):,} pairs; planted found {len(found & planted):,}"
