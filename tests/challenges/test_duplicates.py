@@ -111,3 +111,33 @@ def test_the_finder_over_a_small_synthetic_register(desk):
     twins = {frozenset((x.uln, x.twin_of)) for x in register if x.twin_of}
     assert not (found & twins)
     assert Learner.objects.count() == 410
+
+
+def test_a_pair_that_could_be_twins_is_recognised():
+    """Such pairs are kept below the merge threshold by the finder (TWIN_SHAPED_CAP)."""
+    import datetime
+
+    from lrs.challenges.duplicates import MERGE_PROBABILITY, TWIN_SHAPED_CAP
+    from lrs.matching import Candidate, PersonDetails, score_pair, twin_shaped
+    from lrs.matching.prepare import prepare_uncached
+
+    def person(given: str, postcode: str = "CF10 3AT") -> PersonDetails:
+        return PersonDetails(
+            given_name=given,
+            family_name="Wells",
+            date_of_birth=datetime.date(2008, 3, 1),
+            gender="1",
+            postcode=postcode,
+            middle_names="John",
+        )
+
+    def scored(first: str, second: str, postcode: str = "CF10 3AT"):
+        return score_pair(prepare_uncached(person(first)), Candidate(2, person(second, postcode)))[
+            0
+        ]
+
+    assert twin_shaped(scored("Harry", "Henry"))
+    assert twin_shaped(scored("Ethan", "Kai"))
+    assert not twin_shaped(scored("Harry", "Harry"))
+    assert not twin_shaped(scored("Harry", "Henry", postcode="SA1 1AA"))
+    assert TWIN_SHAPED_CAP < MERGE_PROBABILITY

@@ -3,9 +3,10 @@
 Every learner (not merged away) is compared with its own blocking candidates, as a search for
 it would be; pairs whose probability of being one person reaches the worklist threshold, and
 that no hard rule of the engine forbids (twins, a differing gender, UPN or UCI), become
-suspected duplicates for the service desk, ranked by score. A run after the first compares
-only learners registered or changed since the previous run started. A pair the service desk
-has decided ("not a duplicate", merged) keeps its decision.
+suspected duplicates for the service desk, ranked by score. A pair that could still be twins
+(`matching.twin_shaped`) is never put above the merge threshold: a person checks it. A run
+after the first compares only learners registered or changed since the previous run started.
+A pair the service desk has decided ("not a duplicate", merged) keeps its decision.
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ from lrs.core.audit import AuditAction, record_audit
 from lrs.core.roles import Permission
 from lrs.learners.matching_adapter import MATCH_CONFIG, candidates_for, people_of
 from lrs.learners.models import Learner
-from lrs.matching import DEFAULT_PARAMETERS, PersonDetails, score_pair
+from lrs.matching import DEFAULT_PARAMETERS, PersonDetails, score_pair, twin_shaped
 from lrs.matching.prepare import prepare_uncached
 
 # The worklist takes pairs at least this likely to be one person (the search's "possible").
 WORKLIST_PROBABILITY = MATCH_CONFIG.possible_probability
 # Pairs at least this likely, and not blocked, are as sure as a search's exact match.
 MERGE_PROBABILITY = MATCH_CONFIG.exact_probability
+# A pair that could be twins (`matching.twin_shaped`) stays below the merge threshold.
+TWIN_SHAPED_CAP = 0.98
 CHUNK = 1000
 
 Progress = Callable[[int, int], None]
@@ -84,6 +87,8 @@ def pairs_in(
             probability = DEFAULT_PARAMETERS.probability(result.score)
             if probability < WORKLIST_PROBABILITY:
                 continue
+            if twin_shaped(result):
+                probability = min(probability, TWIN_SHAPED_CAP)
             found.append(
                 FoundPair(
                     low=pair[0],

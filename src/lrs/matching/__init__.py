@@ -35,6 +35,7 @@ from lrs.matching.decide import (
     posterior_of_best,
     score_candidate,
     score_pair,
+    twin_shaped,
 )
 from lrs.matching.estimate import estimate_parameters
 from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters
@@ -102,4 +103,5 @@ __all__ = [
     "query_keys",
     "score_candidate",
     "score_pair",
+    "twin_shaped",
 ]

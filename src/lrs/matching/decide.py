@@ -52,6 +52,7 @@ __all__ = [
     "posterior_of_best",
     "score_candidate",
     "score_pair",
+    "twin_shaped",
 ]
 
 DEFAULT_CONFIG = MatchConfig()
@@ -149,6 +150,23 @@ def _blocked(candidate: ScoredCandidate, query: Prepared, record: Prepared) -> b
     if not twin_shaped or _same_given_name(verdicts, query, record):
         return False
     return not any(verdicts.get(name) in _PERSONAL_AGREES for name in _PERSONAL)
+
+
+def twin_shaped(candidate: ScoredCandidate) -> bool:
+    """Whether two records could be twins: family name, birthday and postcode shared, and the
+    given names not exactly the same (a nickname, a keying slip, another name).
+
+    The duplicate finder never puts such a pair above its merge threshold, whatever the other
+    fields say: a shared middle name or a nickname (Harry and Henry) is not proof between
+    twins, and merging twins would give one of them the other's record.
+    """
+    verdicts = {item.field: item.verdict for item in candidate.evidence}
+    return (
+        verdicts.get("family_name") in _FAMILY_SHARED
+        and verdicts.get("date_of_birth") == "exact"
+        and verdicts.get("postcode") == "exact"
+        and verdicts.get("given_name") != "exact"
+    )
 
 
 def _same_given_name(verdicts: dict[str, str], query: Prepared, record: Prepared) -> bool:
