@@ -192,6 +192,25 @@ def test_possible_matches_become_exceptions_that_expire_after_45_days(
     assert exception.status == ExceptionStatus.EXPIRED
 
 
+def test_a_row_under_an_entirely_different_family_name_is_never_found_automatically(
+    batch_actor: Actor, make_row: MakeRow, submit_rows: SubmitRows, existing: Register
+) -> None:
+    """Issue 13: a stranger's row with a registered learner's given name, birthday, gender and
+    postcode got RC001 (and with it that learner's record). Now it is an exception for a
+    person, who sees the family names side by side."""
+    alys = existing(given_name="Alys", middle_other_name="")
+    batch = submit_rows(
+        batch_actor,
+        [make_row("X1", GivenName="Alys", FamilyName="Totallydifferent", MiddleOtherName="")],
+    )
+    process_until_done(batch_id=batch.pk)
+    row = batch.rows.get()
+    assert row.return_code == rc.RC007
+    assert row.uln != alys.uln
+    exception = BatchException.objects.get(row=row)
+    assert [candidate["uln"] for candidate in exception.candidates] == [alys.uln]
+
+
 @pytest.fixture
 def possible_match(
     batch_actor: Actor, existing: Register, make_row: MakeRow, submit_rows: SubmitRows

@@ -91,9 +91,13 @@ def test_tip_swap_previous_name_given_in_the_search() -> None:
 
 
 def test_tip_swap_previous_name_not_recorded_anywhere() -> None:
-    """A new family name with everything else agreeing: the same address and birthday."""
+    """A new family name with everything else agreeing: the same address and birthday.
+
+    The middle names corroborate it; without them nothing tells the learner from a stranger
+    searched with the learner's other details (issue 13), so a person decides.
+    """
     assert_exact(search(vary(family_name="Price")))
-    assert_exact(search(vary(family_name="Price", middle_names=""), vary(middle_names="")))
+    assert_possible_first(search(vary(family_name="Price", middle_names=""), vary(middle_names="")))
 
 
 def test_tip_swap_previous_name_not_recorded_after_a_move_is_possible() -> None:
@@ -596,3 +600,111 @@ def test_twin_going_by_her_sisters_name_is_found_when_both_are_registered() -> N
     for query, key in ((amelia, 7), (amy, 8)):
         outcome = decide(query, both)
         assert [candidate.key for candidate in outcome.candidates][:1] == [key]
+
+
+# A key field that differs with nothing to explain it (issue 13) -------------------------------
+
+ALYS = PersonDetails("Alys", "Pritchard", datetime.date(2007, 5, 6), "2", "CF10 3AT")
+ALYS_SEARCHED = PersonDetails(
+    "Alys", "Totallydifferent", datetime.date(2007, 5, 6), "2", "CF10 3AT"
+)
+
+
+def test_an_entirely_different_family_name_is_never_exact() -> None:
+    """Issue 13: every other key field agreed, and the engine was certain of another person."""
+    outcome = decide(ALYS_SEARCHED, [Candidate(7, ALYS)])
+    assert outcome.kind is not MatchKind.EXACT
+    assert outcome.kind is MatchKind.POSSIBLE  # still shown: a person checks the name change
+
+
+@pytest.mark.parametrize(
+    "support",
+    [
+        {"upn": "A123456789012"},
+        {"uci": "1234567890ABC"},
+        {"email": "alys.p2007@example.org"},
+        {"middle_names": "Angharad"},
+    ],
+)
+def test_a_different_family_name_corroborated_by_a_personal_field_may_be_exact(
+    support: dict[str, str],
+) -> None:
+    """A name change recorded nowhere, but the learner's own identifier or middle name agrees."""
+    outcome = decide(vary(ALYS_SEARCHED, **support), [Candidate(7, vary(ALYS, **support))])
+    assert outcome.kind is MatchKind.EXACT
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # A recorded previous family name explains it.
+        vary(ALYS_SEARCHED, family_name="Pritchard", previous_family_name=""),
+        # Names entered the wrong way round.
+        vary(ALYS_SEARCHED, given_name="Pritchard", family_name="Alys"),
+        # A keying slip.
+        vary(ALYS_SEARCHED, family_name="Pritchrad"),
+        # One part of a double-barrelled name.
+        vary(ALYS_SEARCHED, family_name="Pritchard-Totallydifferent"),
+    ],
+)
+def test_a_family_name_difference_explained_by_a_known_variant_still_matches(
+    query: PersonDetails,
+) -> None:
+    assert decide(query, [Candidate(7, ALYS)]).kind is MatchKind.EXACT
+
+
+def test_a_family_name_searched_by_the_recorded_previous_name_is_exact() -> None:
+    learner = vary(ALYS, family_name="Totallydifferent", previous_family_name="Pritchard")
+    query = vary(ALYS, family_name="Pritchard")
+    assert decide(query, [Candidate(7, learner)]).kind is MatchKind.EXACT
+
+
+def test_an_entirely_different_given_name_is_never_exact() -> None:
+    """Born the same day, same family name, elsewhere: a namesake's relative, not the learner."""
+    learner = vary(ALYS, postcode="LL57 2DG")
+    query = vary(ALYS, given_name="Bethan", postcode="LL57 2DG")
+    assert decide(query, [Candidate(7, learner)]).kind is not MatchKind.EXACT
+
+
+def test_an_entirely_different_date_of_birth_is_never_exact() -> None:
+    """Same names and address, born years apart: a parent and child of one name, say."""
+    query = vary(ALYS, date_of_birth=datetime.date(1979, 11, 23))
+    assert decide(query, [Candidate(7, ALYS)]).kind is not MatchKind.EXACT
+
+
+_UNEXPLAINED = {"given_name": "different", "family_name": "different", "date_of_birth": "different"}
+
+
+@settings(max_examples=300)
+@given(people, people)
+def test_no_exact_match_rests_on_an_unexplained_different_key_field(
+    query: PersonDetails, record: PersonDetails
+) -> None:
+    """Property: an exact match never carries "differs" for a name or the date of birth unless
+    a personal field (middle names, email, UPN, UCI) agrees."""
+    outcome = decide(query, [Candidate(1, record)])
+    if outcome.kind is not MatchKind.EXACT:
+        return
+    verdicts = {item.field: item.verdict for item in outcome.candidates[0].evidence}
+    corroborated = any(
+        verdicts.get(name) in {"exact", "reordered"}
+        for name in ("middle_names", "email", "upn", "uci")
+    )
+    differing = [name for name, verdict in _UNEXPLAINED.items() if verdicts.get(name) == verdict]
+    assert corroborated or not differing, verdicts
+
+
+@settings(max_examples=200)
+@given(people, name_text)
+def test_a_person_searched_under_another_family_name_is_never_exact_without_support(
+    details: PersonDetails, other_family: str
+) -> None:
+    """Property of the issue's example: everything else the same, the family name replaced."""
+    learner = vary(details, middle_names="", email="", upn="", uci="", previous_family_name="")
+    query = vary(learner, family_name=other_family)
+    outcome = decide(query, [Candidate(1, learner)])
+    family = {
+        item.field: item.verdict for item in score_candidate(query, Candidate(1, learner)).evidence
+    }
+    if family.get("family_name") == "different":
+        assert outcome.kind is not MatchKind.EXACT

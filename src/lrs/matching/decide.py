@@ -20,7 +20,16 @@ match when
     agreeing that does not turn one recognised name into another), unless middle names,
     email, UPN or UCI agree. Twins called Tom and Thomas, Harry and Harrison, or one named
     after the other's middle name exist; the generated data shows such twins scoring above
-    the threshold, and nothing but a personal field tells them apart.
+    the threshold, and nothing but a personal field tells them apart;
+  - a key field that differs with nothing to explain it: the given name, the family name or
+    the date of birth compared "different" (no nickname, preferred or middle name, prefix,
+    double-barrelled part, previous family name, swap, keying slip or date slip accounts for
+    it), unless middle names, email, UPN or UCI agree. Prevents issue 13's false match: Alys
+    Totallydifferent, searched with the birthday, gender and postcode of Alys Pritchard, was
+    certain to be her (the same-address-and-birthday row weighs the given name at 13 bits),
+    with "Family name differs" among the reasons. A learner who changed name without the
+    previous one recorded, or whose birth date was keyed wholly wrong, goes to a person. The
+    postcode is not among these fields: moving house explains a different postcode.
 
 Anything else worth showing is a possible match: a person then checks it with the learner.
 """
@@ -66,6 +75,12 @@ _SAME_GIVEN = frozenset({"exact", "preferred_name", "swapped_names"})
 # Fields personal to one learner, which twins do not usually share.
 _PERSONAL = ("middle_names", "email", "upn", "uci")
 _PERSONAL_AGREES = frozenset({"exact", "reordered"})
+# Key fields, and the verdict of each that nothing recognised explains (see the module docstring).
+_UNEXPLAINED = (
+    ("given_name", "different"),
+    ("family_name", "different"),
+    ("date_of_birth", "different"),
+)
 
 # Fields whose two compared values go with the evidence of the candidates shown: a person
 # checks a name or a postcode at a glance; the other fields' values are on the record itself.
@@ -142,6 +157,9 @@ def _blocked(candidate: ScoredCandidate, query: Prepared, record: Prepared) -> b
         return True
     if "different" in (verdicts.get("upn"), verdicts.get("uci")):
         return True
+    corroborated = any(verdicts.get(name) in _PERSONAL_AGREES for name in _PERSONAL)
+    if not corroborated and any(verdicts.get(name) == verdict for name, verdict in _UNEXPLAINED):
+        return True
     twin_shaped = (
         verdicts.get("family_name") in _FAMILY_SHARED
         and verdicts.get("date_of_birth") == "exact"
@@ -149,7 +167,7 @@ def _blocked(candidate: ScoredCandidate, query: Prepared, record: Prepared) -> b
     )
     if not twin_shaped or _same_given_name(verdicts, query, record):
         return False
-    return not any(verdicts.get(name) in _PERSONAL_AGREES for name in _PERSONAL)
+    return not corroborated
 
 
 def twin_shaped(candidate: ScoredCandidate) -> bool:
