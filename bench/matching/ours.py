@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from bench.matching.data import Case, Record
 from bench.matching.metrics import Decision, Outcome, SystemResult
 from lrs.matching import (
     DEFAULT_CONFIG,
+    DEFAULT_PARAMETERS,
     Candidate,
     MatchKind,
+    ModelParameters,
     PersonDetails,
     decide,
     learner_keys,
     query_keys,
 )
+from lrs.matching.estimate import comparison_patterns, fit_unsupervised
 
-__all__ = ["BlockingIndex", "person_details", "run_ours"]
+__all__ = ["BlockingIndex", "fit_on_searches", "person_details", "run_ours"]
 
 _OUTCOMES = {
     MatchKind.EXACT: Outcome.EXACT,
@@ -100,7 +103,42 @@ def _decision(
     )
 
 
-def run_ours(register: Sequence[Record], cases: Sequence[Case]) -> SystemResult:
+def fit_on_searches(
+    register: Sequence[Record], cases: Sequence[Case]
+) -> tuple[ModelParameters, list[str]]:
+    """Fit the model without labels to the candidate pairs the searches retrieve.
+
+    The same unlabelled data Splink trains on (register and queries, no truth): every query
+    paired with every learner blocking retrieves for it, the comparison vectors counted and
+    m, u and the prior estimated by expectation-maximisation (``fit_unsupervised``), starting
+    from the shipped table. What ``lrs fit-matching`` does on the live register's pairs.
+    """
+    started = time.perf_counter()
+    index = BlockingIndex(register)
+
+    def pairs() -> Iterator[tuple[PersonDetails, PersonDetails]]:
+        for case in cases:
+            query = person_details(case.record)
+            for candidate in index.candidates(query):
+                yield query, candidate.details
+
+    result = fit_unsupervised(comparison_patterns(pairs()), start=DEFAULT_PARAMETERS)
+    note = (
+        f"fitted without labels: {result.pairs:,} candidate pairs, {result.patterns:,} "
+        f"patterns, {result.iterations} EM iterations"
+        f"{'' if result.converged else ' (not converged)'}, prior per candidate "
+        f"{result.parameters.prior:.4f}, {time.perf_counter() - started:.1f} s"
+    )
+    return result.parameters, [note]
+
+
+def run_ours(
+    register: Sequence[Record],
+    cases: Sequence[Case],
+    params: ModelParameters = DEFAULT_PARAMETERS,
+    name: str = "Ours",
+    notes: Sequence[str] = (),
+) -> SystemResult:
     """Index the register, then retrieve candidates for and decide every query."""
     started = time.perf_counter()
     index = BlockingIndex(register)
@@ -115,7 +153,7 @@ def run_ours(register: Sequence[Record], cases: Sequence[Case]) -> SystemResult:
         t0 = time.perf_counter()
         candidates = index.candidates(query)
         t1 = time.perf_counter()
-        outcome = decide(query, candidates, DEFAULT_CONFIG)
+        outcome = decide(query, candidates, DEFAULT_CONFIG, params)
         t2 = time.perf_counter()
         retrieval_seconds += t1 - t0
         decide_seconds += t2 - t1
@@ -125,7 +163,7 @@ def run_ours(register: Sequence[Record], cases: Sequence[Case]) -> SystemResult:
 
     mean_candidates = considered / len(cases) if cases else 0.0
     return SystemResult(
-        name="Ours",
+        name=name,
         decisions=decisions,
         timings={
             "index build (learner_keys for the register)": index_seconds,
@@ -141,5 +179,6 @@ def run_ours(register: Sequence[Record], cases: Sequence[Case]) -> SystemResult:
             f"{DEFAULT_CONFIG.margin} bits and the safety rules of decide; possible >= "
             f"{DEFAULT_CONFIG.possible_probability}; more than {DEFAULT_CONFIG.max_results} "
             "-> too many",
+            *notes,
         ],
     )

@@ -27,7 +27,7 @@ if __package__ in (None, ""):
 
 from bench.matching.data import BenchData, synthetic_data
 from bench.matching.metrics import SystemResult
-from bench.matching.ours import run_ours
+from bench.matching.ours import fit_on_searches, run_ours
 from bench.matching.report import engine_fingerprint, environment_lines, format_dataset
 from bench.matching.splink_runner import SplinkOptions, run_splink
 
@@ -48,7 +48,16 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=5_000, help="number of queries")
     parser.add_argument("--seed", type=int, default=7, help="seed of register, queries, Splink")
     parser.add_argument("--skip-splink", action="store_true", help="run our engine only")
-    parser.add_argument("--skip-febrl", action="store_true", help="skip the FEBRL4 test")
+    parser.add_argument("--skip-febrl", action="store_true", help="skip the FEBRL tests")
+    parser.add_argument(
+        "--skip-fit", action="store_true", help="skip our engine fitted to each data set"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["synthetic", "febrl4", "febrl3", "febrl2"],
+        action="append",
+        help="run only these data sets (repeatable)",
+    )
     parser.add_argument(
         "--splink-max-pairs",
         type=float,
@@ -84,6 +93,10 @@ def _compare(data: BenchData, args: argparse.Namespace) -> str:
     """Run every system on one data set and return its report section."""
     _progress(f"{data.name}: running our engine")
     results: list[SystemResult] = [run_ours(data.register, data.cases)]
+    if not args.skip_fit:
+        _progress(f"{data.name}: fitting our model to its searches (no labels), then running it")
+        params, notes = fit_on_searches(data.register, data.cases)
+        results.append(run_ours(data.register, data.cases, params, "Ours (fitted)", notes))
     if not args.skip_splink:
         _progress(f"{data.name}: training and running Splink")
         options = SplinkOptions(max_pairs=args.splink_max_pairs, seed=args.seed)
@@ -109,19 +122,30 @@ def _header(args: argparse.Namespace, started: datetime.datetime) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Build the data, run both systems, print the report and write it to bench/results/."""
     args = _parse_args(argv)
-    _check_bench_extra(febrl=not args.skip_febrl, splink=not args.skip_splink)
+    febrl = not args.skip_febrl and any(name.startswith("febrl") for name in args.only or ["febrl"])
+    _check_bench_extra(febrl=febrl, splink=not args.skip_splink)
     started = datetime.datetime.now(tz=datetime.UTC)
     clock = time.perf_counter()
     fingerprint = engine_fingerprint()
 
     _progress(f"generating {args.learners:,} learners and {args.queries:,} queries")
     sections = [_header(args, started)]
-    sections.append(_compare(synthetic_data(args.learners, args.queries, args.seed), args))
-    if not args.skip_febrl:
+    wanted = set(args.only or ["synthetic", "febrl4", "febrl3", "febrl2"])
+    if args.skip_febrl:
+        wanted -= {"febrl4", "febrl3", "febrl2"}
+    if "synthetic" in wanted:
+        sections.append(_compare(synthetic_data(args.learners, args.queries, args.seed), args))
+    if "febrl4" in wanted:
         from bench.matching.febrl import febrl4_data
 
         _progress("loading FEBRL4")
         sections.append(_compare(febrl4_data(), args))
+    for which in (3, 2):
+        if f"febrl{which}" in wanted:
+            from bench.matching.febrl import febrl_dedup_data
+
+            _progress(f"loading FEBRL{which}")
+            sections.append(_compare(febrl_dedup_data(which), args))
     sections.append(f"total run time: {time.perf_counter() - clock:.1f} s\n")
     if engine_fingerprint() != fingerprint:
         sections.append(

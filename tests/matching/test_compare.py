@@ -170,6 +170,12 @@ def test_gender_verdicts(query_gender: str, record_gender: str, expected: str) -
         ("CF10 1AB", "CF10 1AA", "same_sector"),
         ("CF10 3XY", "CF10 1AA", "same_district"),
         ("LL57 2DG", "CF10 1AA", "different"),
+        # A keying slip outside the district: one character changed, or two swapped.
+        ("CF11 3AT", "CF10 3AT", "one_character"),
+        ("CR10 3AT", "CF10 3AT", "one_character"),
+        ("2612", "2621", "one_character"),
+        ("2612", "2613", "one_character"),
+        ("2612", "3721", "different"),
         ("ZZ99 9ZZ", "CF10 1AA", "default_postcode"),
         ("CF10 1AA", "ZZ99 9ZZ", "default_postcode"),
         ("", "CF10 1AA", "missing"),
@@ -179,6 +185,13 @@ def test_postcode_verdicts(query_postcode: str, record_postcode: str, expected: 
     query = prepared(person(postcode=query_postcode))
     record = prepared(person(postcode=record_postcode))
     assert compare_postcode(query, record).verdict == expected
+
+
+def test_a_postcode_slip_weighs_less_than_agreement_and_more_than_a_different_one() -> None:
+    for row in ("postcode", "postcode|same_family"):
+        slip = DEFAULT_PARAMETERS.weight(row, "one_character")
+        assert DEFAULT_PARAMETERS.weight(row, "different") < slip
+        assert slip < DEFAULT_PARAMETERS.weight(row, "exact")
 
 
 def test_default_postcode_is_nearly_neutral() -> None:

@@ -708,3 +708,9 @@ def test_a_person_searched_under_another_family_name_is_never_exact_without_supp
     }
     if family.get("family_name") == "different":
         assert outcome.kind is not MatchKind.EXACT
+
+
+def test_a_keying_slip_of_a_given_name_with_gender_unknown_is_not_taken_for_a_twin() -> None:
+    """Nahan for Nathan names no twin; with no gender on either side it may still be exact."""
+    nathan = PersonDetails("Nathan", "Bishop", BIRTHDAY, "0", HOME, middle_names="")
+    assert decide(vary(nathan, given_name="Nahan"), [Candidate(7, nathan)]).kind is MatchKind.EXACT

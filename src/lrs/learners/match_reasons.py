@@ -63,6 +63,9 @@ MATCH_REASONS: dict[tuple[str, str], Promise] = {
     ("postcode", "same_district"): _(
         "Postcode is in the same district (%(searched)s/%(recorded)s)"
     ),
+    ("postcode", "one_character"): _(
+        "Postcode differs by one character (%(searched)s/%(recorded)s)"
+    ),
     ("postcode", "default_postcode"): _("Default postcode ZZ99 used, so postcode not compared"),
     ("postcode", "different"): _("Postcode differs (%(searched)s/%(recorded)s)"),
     ("middle_names", "exact"): _("Middle names match"),

@@ -184,7 +184,18 @@ def _postcode_verdict(query: Prepared, record: Prepared) -> str:
         return "same_sector"
     if query.postcode_district == record.postcode_district:
         return "same_district"
+    if _one_character_apart(query.postcode.replace(" ", ""), record.postcode.replace(" ", "")):
+        return "one_character"
     return "different"
+
+
+def _one_character_apart(first: str, second: str) -> bool:
+    """One character substituted, inserted, dropped, or two neighbours swapped: a keying slip.
+
+    Outside the sector and district a near-miss is not an address nearby but a slip of the
+    keyboard (CF10 3AT keyed as CF10 3TA, or 2612 as 2621 in a four-digit postcode).
+    """
+    return OSA.distance(first, second, score_cutoff=1) <= 1
 
 
 def _middle_verdict(query: Prepared, record: Prepared) -> str:
@@ -254,7 +265,7 @@ def compare_gender(
 def compare_postcode(
     query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
 ) -> FieldEvidence:
-    """Postcodes: exact, same sector, same district, default ZZ99, different."""
+    """Postcodes: exact, same sector, same district, one character apart, default ZZ99..."""
     return _evidence_of(query, record, params, "postcode")
 
 

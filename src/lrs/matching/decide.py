@@ -16,8 +16,8 @@ match when
   - gender known on both sides and different;
   - a UPN or UCI on both sides and different;
   - twins: family name shared, same date of birth and postcode, and a given name that is not
-    the same name (exact, the preferred name, names swapped, or a keying slip with the gender
-    agreeing that does not turn one recognised name into another), unless middle names,
+    the same name (exact, the preferred name, names swapped, or a keying slip, gender not
+    differing, that does not turn one recognised name into another), unless middle names,
     email, UPN or UCI agree. Twins called Tom and Thomas, Harry and Harrison, or one named
     after the other's middle name exist; the generated data shows such twins scoring above
     the threshold, and nothing but a personal field tells them apart;
@@ -190,15 +190,16 @@ def twin_shaped(candidate: ScoredCandidate) -> bool:
 def _same_given_name(verdicts: dict[str, str], query: Prepared, record: Prepared) -> bool:
     """Whether the given names name one person even between twins.
 
-    A keying slip counts only with the gender known and agreeing, and only when the two
-    spellings are not two recognised names (Albie and Alfie, Alexander and Alexandra are
-    twins' names, not slips).
+    A keying slip counts only when the two spellings are not two recognised names (Albie and
+    Alfie, Alexander and Alexandra are twins' names, not slips); a gender that differs blocks
+    on its own, and one not known (FEBRL records have none) no longer blocks a slip such as
+    Nahan/Nathan, which no twin pair is named.
     """
     given = verdicts.get("given_name")
     if given != "typo":
         return given in _SAME_GIVEN
     two_names = bool(query.given_groups) and bool(record.given_groups)
-    return verdicts.get("gender") == "agree" and not two_names
+    return verdicts.get("gender") != "disagree" and not two_names
 
 
 def score_pair(

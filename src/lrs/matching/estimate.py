@@ -7,14 +7,24 @@ verdicts with the model's parameters: ``model`` stays at the bottom, imported by
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from lrs.matching.compare import prepared_verdicts
-from lrs.matching.model import FIELD_VERDICTS, ModelParameters
+from lrs.matching.model import FIELD_VERDICTS, MISSING, PRIOR_SHARE, ModelParameters
 from lrs.matching.prepare import prepared
 from lrs.matching.types import PersonDetails
 
-__all__ = ["estimate_parameters"]
+__all__ = [
+    "MIN_PSEUDO_PAIRS",
+    "FitResult",
+    "Pattern",
+    "comparison_patterns",
+    "estimate_parameters",
+    "fit_unsupervised",
+]
 
 
 def estimate_parameters(
@@ -76,3 +86,148 @@ def estimate_parameters(
         u=smoothed(counts[False], start.u if start else None),
         prior=prior,
     )
+
+
+# Unsupervised estimation (issue 13) ------------------------------------------------------------
+
+Pattern = tuple[tuple[str, str], ...]
+"""A comparison vector: the (model row, verdict) of every field compared, "missing" left out."""
+
+# The fewest pairs the starting table counts for in a row, however few pairs the data puts there:
+# a register with a handful of duplicates must not turn m into the accident of those few.
+MIN_PSEUDO_PAIRS = 50.0
+
+
+@dataclass(frozen=True, slots=True)
+class FitResult:
+    """The parameters an unsupervised fit arrived at, and how it got there."""
+
+    parameters: ModelParameters
+    pairs: int
+    patterns: int
+    iterations: int
+    converged: bool
+    expected_matches: float
+
+
+def comparison_patterns(pairs: Iterable[tuple[PersonDetails, PersonDetails]]) -> Counter[Pattern]:
+    """Count the comparison vectors of unlabelled candidate pairs ``(query, record)``.
+
+    Pairs that compare the same way are one pattern with a count, so expectation-maximisation
+    works on a few thousand patterns rather than millions of pairs.
+    """
+    counts: Counter[Pattern] = Counter()
+    for query, record in pairs:
+        verdicts = prepared_verdicts(prepared(query), prepared(record))
+        counts[_pattern(verdicts)] += 1
+    return counts
+
+
+def _pattern(verdicts: list[tuple[str, str, str]]) -> Pattern:
+    return tuple(
+        (row, verdict)
+        for _field, verdict, row in verdicts
+        if verdict != MISSING and len(FIELD_VERDICTS.get(row, ())) > 1
+    )
+
+
+def fit_unsupervised(
+    patterns: Mapping[Pattern, int],
+    *,
+    start: ModelParameters,
+    share: float = PRIOR_SHARE,
+    max_iterations: int = 100,
+    tolerance: float = 1e-5,
+) -> FitResult:
+    """Estimate m, u and the prior from unlabelled candidate pairs by expectation-maximisation.
+
+    The pairs are a mixture of matches (share ``prior``) and non-matches; with the fields
+    taken as independent given the class (the context rows of ``model`` carry the dependence
+    that matters), each iteration
+
+    * E: gives each pattern its posterior probability of being a match under the current
+      m, u and prior;
+    * M: re-counts each row's verdicts among matches (weighted by that probability) for m and
+      among non-matches (weighted by its complement) for u, and the prior as the expected
+      share of matches.
+
+    It starts from ``start`` (the shipped table), so the match class is the one the table
+    means. Each row's counts are smoothed towards ``start`` as ``estimate_parameters`` does,
+    worth ``share`` of the row's expected pairs and never fewer than ``MIN_PSEUDO_PAIRS``: a
+    row the data never exercises (UPN, say) keeps ``start``'s values. The pairs must be the
+    ones blocking retrieves, as ``decide`` weighs them: the prior is then per candidate.
+    """
+    items = [(pattern, float(count)) for pattern, count in patterns.items() if count > 0]
+    total = sum(count for _, count in items)
+    m = {row: dict(values) for row, values in start.m.items()}
+    u = {row: dict(values) for row, values in start.u.items()}
+    prior = min(max(start.prior, 1e-6), 1.0 - 1e-6)
+    converged = False
+    iteration = 0
+    expected = 0.0
+    for iteration in range(1, max_iterations + 1):  # noqa: B007
+        m_counts: dict[str, dict[str, float]] = {
+            row: dict.fromkeys(verdicts, 0.0) for row, verdicts in FIELD_VERDICTS.items()
+        }
+        u_counts: dict[str, dict[str, float]] = {
+            row: dict.fromkeys(verdicts, 0.0) for row, verdicts in FIELD_VERDICTS.items()
+        }
+        expected = 0.0
+        prior_log = math.log(prior) - math.log1p(-prior)
+        for pattern, count in items:
+            log_odds = prior_log
+            for row, verdict in pattern:
+                log_odds += math.log(m[row][verdict]) - math.log(u[row][verdict])
+            match = _logistic(log_odds)
+            expected += count * match
+            for row, verdict in pattern:
+                m_counts[row][verdict] += count * match
+                u_counts[row][verdict] += count * (1.0 - match)
+        new_m = _smoothed_rows(m_counts, start.m, share)
+        new_u = _smoothed_rows(u_counts, start.u, share)
+        new_prior = (expected + 1.0) / (total + 2.0)
+        change = max(
+            abs(new_prior - prior),
+            *(abs(new_m[r][v] - m[r][v]) for r in new_m for v in new_m[r]),
+            *(abs(new_u[r][v] - u[r][v]) for r in new_u for v in new_u[r]),
+        )
+        m, u, prior = new_m, new_u, new_prior
+        if change < tolerance:
+            converged = True
+            break
+    return FitResult(
+        parameters=ModelParameters(m=m, u=u, prior=prior),
+        pairs=int(total),
+        patterns=len(items),
+        iterations=iteration,
+        converged=converged,
+        expected_matches=expected,
+    )
+
+
+def _logistic(log_odds: float) -> float:
+    if log_odds >= 0:
+        return 1.0 / (1.0 + math.exp(-min(log_odds, 700.0)))
+    odds = math.exp(max(log_odds, -700.0))
+    return odds / (1.0 + odds)
+
+
+def _smoothed_rows(
+    counted: Mapping[str, Mapping[str, float]],
+    centre: Mapping[str, Mapping[str, float]],
+    share: float,
+) -> dict[str, dict[str, float]]:
+    result: dict[str, dict[str, float]] = {}
+    for row, counts in counted.items():
+        seen = sum(counts.values())
+        reference = centre.get(row, {})
+        norm = sum(reference.get(verdict, 0.0) for verdict in counts) or 1.0
+        pseudo = max(share * seen, MIN_PSEUDO_PAIRS)
+        result[row] = {
+            verdict: (count + pseudo * reference.get(verdict, 0.0) / norm) / (seen + pseudo)
+            for verdict, count in counts.items()
+        }
+        # A verdict the table never weighs (zero in ``start``) must still be finite.
+        floor = 1e-9
+        result[row] = {verdict: max(value, floor) for verdict, value in result[row].items()}
+    return result
