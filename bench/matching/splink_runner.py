@@ -177,9 +177,11 @@ def _date_of_birth_comparison() -> Any:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
-    levels = cl.DateOfBirthComparison(
-        "date_of_birth", input_is_string=True, datetime_format="%Y-%m-%d"
-    ).create_comparison_levels()
+    levels: list[Any] = list(
+        cl.DateOfBirthComparison(
+            "date_of_birth", input_is_string=True, datetime_format="%Y-%m-%d"
+        ).create_comparison_levels()
+    )
     swapped = cll.CustomLevel(
         "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4)"
         " AND substr(date_of_birth_l, 6, 2) = substr(date_of_birth_r, 9, 2)"

@@ -21,6 +21,8 @@ commands:
   createuser UKPRN USERNAME --roles online,view,batch,plr,vld,super [--password P]
   token USERNAME                      print a new API token for the user (only the token)
   import-learners FILE.csv            bulk load learners that already have ULNs
+  fit-matching [--sample N] [--activate] | --report V | --use V|default
+                                      estimate the matching model from the register
   import-qualifications FILE.csv [--units UNITS.csv] [--link RN UKPRN]
                                       load the qualification catalogue (Ofqual download)
   achievements submit FILE --user U [--wait] [--out PATH]

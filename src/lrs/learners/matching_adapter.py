@@ -12,12 +12,14 @@ from django.db import connection
 
 from lrs.core.bulk import insert_rows
 from lrs.learners.details import LearnerDetails, SearchDetails
-from lrs.learners.models import Learner, LearnerMatchKey
+from lrs.learners.models import Learner, LearnerMatchKey, MatchingModel
 from lrs.matching import (
+    DEFAULT_PARAMETERS,
     Candidate,
     MatchConfig,
     MatchKind,
     MatchOutcome,
+    ModelParameters,
     PersonDetails,
     ScoredCandidate,
     decide,
@@ -125,23 +127,31 @@ def _key_parameters(keys: list[str]) -> list[Any]:
 
 
 def _candidate(row: tuple[Any, ...], convert_date: Callable[[Any], datetime.date]) -> Candidate:
-    return Candidate(
-        key=row[0],
-        details=PersonDetails(
-            given_name=row[1],
-            family_name=row[2],
-            date_of_birth=convert_date(row[3]),
-            gender=row[4] or "0",
-            postcode=row[5],
-            middle_names=row[6],
-            preferred_given_name=row[7],
-            previous_family_name=row[8],
-            place_of_birth=row[9],
-            email=row[10],
-            upn=row[11],
-            uci=row[12],
-        ),
+    return Candidate(key=row[0], details=_person_of_row(row, convert_date))
+
+
+def _person_of_row(
+    row: tuple[Any, ...], convert_date: Callable[[Any], datetime.date]
+) -> PersonDetails:
+    return PersonDetails(
+        given_name=row[1],
+        family_name=row[2],
+        date_of_birth=convert_date(row[3]),
+        gender=row[4] or "0",
+        postcode=row[5],
+        middle_names=row[6],
+        preferred_given_name=row[7],
+        previous_family_name=row[8],
+        place_of_birth=row[9],
+        email=row[10],
+        upn=row[11],
+        uci=row[12],
     )
+
+
+def person_of_row(row: tuple[Any, ...]) -> PersonDetails:
+    """The person of a row of `candidate_rows_for_many`."""
+    return _person_of_row(row, _date_converter())
 
 
 @dataclass(frozen=True)
@@ -230,6 +240,11 @@ def _rows_for_many(
     return results
 
 
+def candidate_rows_for_many(people: list[PersonDetails]) -> list[list[tuple[Any, ...]]]:
+    """Each person's candidate rows (learner id first; `person_of_row` reads one)."""
+    return _rows_for_many(people)
+
+
 def _candidates_for_many(people: list[PersonDetails]) -> list[Retrieved]:
     """Each search's candidates, fetched for all the searches at once (a batch chunk's)."""
     return [_retrieved(rows) for rows in _rows_for_many(people)]
@@ -258,8 +273,9 @@ class Matched:
 
 def match_people(people: list[PersonDetails]) -> list[Matched]:
     """`match_person` for many searches at once (a chunk of a batch file)."""
+    _version, params = active_parameters()
     return [
-        Matched(person, decide(person, retrieved.candidates, MATCH_CONFIG), retrieved.seen)
+        Matched(person, decide(person, retrieved.candidates, MATCH_CONFIG, params), retrieved.seen)
         for person, retrieved in zip(people, _candidates_for_many(people), strict=True)
     ]
 
@@ -304,7 +320,39 @@ class SearchOutcome:
 def match_person(person: PersonDetails) -> Matched:
     """Retrieve candidates by blocking keys and let the engine decide (learner ids only)."""
     retrieved = _candidates(person)
-    return Matched(person, decide(person, retrieved.candidates, MATCH_CONFIG), retrieved.seen)
+    _version, params = active_parameters()
+    return Matched(
+        person, decide(person, retrieved.candidates, MATCH_CONFIG, params), retrieved.seen
+    )
+
+
+def parameters_of(model: MatchingModel) -> ModelParameters:
+    """The engine's parameters held by a stored version of the matching model."""
+    data = model.parameters
+    return ModelParameters(m=data["m"], u=data["u"], prior=float(data["prior"]))
+
+
+# (version, activated_at) -> parameters: building them from JSON costs more than a search.
+_loaded: dict[tuple[int, str], ModelParameters] = {}
+
+
+def active_parameters() -> tuple[int | None, ModelParameters]:
+    """The matching model version searches use now (None: the shipped defaults), and its
+    parameters (`MatchingModel`, `lrs fit-matching`).
+
+    One indexed look-up per call, so a switch takes effect at the next search in every
+    process; the parameters themselves are built once per version.
+    """
+    row = MatchingModel.objects.filter(active=True).values_list("pk", "activated_at").first()
+    if row is None:
+        return None, DEFAULT_PARAMETERS
+    key = (row[0], str(row[1]))
+    params = _loaded.get(key)
+    if params is None:
+        params = parameters_of(MatchingModel.objects.get(pk=row[0]))
+        _loaded.clear()
+        _loaded[key] = params
+    return row[0], params
 
 
 def with_learners(matched: list[Matched]) -> list[SearchOutcome]:

@@ -108,6 +108,35 @@ class LearnerMatchKey(models.Model):
         return self.key
 
 
+class MatchingModel(models.Model):
+    """A version of the matching model's parameters, estimated from this register.
+
+    `lrs fit-matching` stores one per run (inactive); at most one is active, and searches use
+    it; with none active they use the shipped defaults (`lrs.matching.DEFAULT_PARAMETERS`).
+    The version is the primary key. docs/adr/0008-matching-model-fitted-to-the-register.md.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    # {"m": {row: {verdict: p}}, "u": {...}, "prior": p}, as lrs.matching.ModelParameters holds.
+    parameters = models.JSONField()
+    # How it was estimated: pairs, patterns, iterations, converged, expected matches, source.
+    fit = models.JSONField(default=dict)
+    active = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"],
+                condition=models.Q(active=True),
+                name="matching_model_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"matching model {self.pk}{' (active)' if self.active else ''}"
+
+
 class KnownBy(models.TextChoices):
     """How an organisation came to know a learner (stored; not shown to users)."""
 
