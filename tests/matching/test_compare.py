@@ -18,7 +18,7 @@ from lrs.matching.compare import (
     compare_upn,
     prepared_verdicts,
 )
-from lrs.matching.model import DEFAULT_PARAMETERS
+from lrs.matching.model import DEFAULT_PARAMETERS, FIELD_VERDICTS
 from lrs.matching.prepare import prepared
 from lrs.matching.types import PersonDetails
 
@@ -133,6 +133,12 @@ def test_one_coincidence_is_not_a_swap() -> None:
         ((2008, 3, 17), (2008, 3, 1), "first_of_month"),
         ((2008, 3, 15), (2008, 3, 17), "same_month_year"),
         ((2009, 3, 5), (2008, 3, 5), "year_off_by_one"),
+        # One digit of YYYYMMDD keyed wrongly, or two neighbours swapped.
+        ((1998, 3, 15), (1988, 3, 15), "one_digit"),
+        ((1998, 3, 15), (1998, 8, 15), "one_digit"),
+        ((1998, 3, 15), (1998, 3, 25), "same_month_year"),
+        ((1998, 3, 15), (1989, 3, 15), "one_digit"),
+        ((1998, 3, 15), (1979, 11, 23), "different"),
         ((1999, 11, 23), (2008, 3, 5), "different"),
     ],
 )
@@ -335,3 +341,12 @@ def test_an_email_made_of_the_names_only_is_weighed_by_its_own_row(email: str, r
     assert DEFAULT_PARAMETERS.weight("email|from_names", "exact") < DEFAULT_PARAMETERS.weight(
         "email", "exact"
     )
+
+
+def test_a_date_slip_never_weighs_below_a_wholly_different_date_nor_above_agreement() -> None:
+    for row in ("date_of_birth", "date_of_birth|same_household"):
+        different = DEFAULT_PARAMETERS.weight(row, "different")
+        exact = DEFAULT_PARAMETERS.weight(row, "exact")
+        for slip in FIELD_VERDICTS[row]:
+            if slip not in {"exact", "different"}:
+                assert different <= DEFAULT_PARAMETERS.weight(row, slip) <= exact, (row, slip)

@@ -55,6 +55,7 @@ MATCH_REASONS: dict[tuple[str, str], Promise] = {
     ("date_of_birth", "year_off_by_one"): _(
         "Day and month of birth match, the year differs by one"
     ),
+    ("date_of_birth", "one_digit"): _("Date of birth differs by one digit"),
     ("date_of_birth", "different"): _("Date of birth differs"),
     ("gender", "agree"): _("Gender matches"),
     ("gender", "disagree"): _("Gender differs"),

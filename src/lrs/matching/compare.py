@@ -162,6 +162,8 @@ def date_of_birth_verdict(query: Prepared, record: Prepared) -> str:
         return "first_of_month" if 1 in (q.day, r.day) else "same_month_year"
     if q.day == r.day and q.month == r.month and abs(q.year - r.year) == 1:
         return "year_off_by_one"
+    if OSA.distance(q.strftime("%Y%m%d"), r.strftime("%Y%m%d"), score_cutoff=1) <= 1:
+        return "one_digit"
     return "different"
 
 
@@ -251,7 +253,7 @@ def compare_family_name(
 def compare_date_of_birth(
     query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
 ) -> FieldEvidence:
-    """Dates of birth: exact, day/month swapped, first of month, near, different."""
+    """Dates of birth: exact, day/month swapped, first of month, near, one digit, different."""
     return _evidence_of(query, record, params, "date_of_birth")
 
 

@@ -157,8 +157,12 @@ _JUDGEMENT_TABLE: dict[str, dict[str, tuple[float, float]]] = {
         "same_month_year": (0.015, 0.0053),
         # Same day and month, year one apart.
         "year_off_by_one": (0.008, 0.0004),
+        # One digit of YYYYMMDD keyed wrongly, or two neighbours swapped, beyond the slips
+        # above (1998-03-15 as 1988-03-15 or 1998-08-15): about 30 dates of 5,500 are that
+        # close to any one, so 1 random pair in 200.
+        "one_digit": (0.01, 0.005),
         # Nothing in common.
-        "different": (0.019, 0.9940),
+        "different": (0.009, 0.9890),
     },
     # The date of birth when family name and postcode agree: the other person is nearly always
     # a brother or sister, and about 3% of sibling pairs are twins (1 birth in 65 is a twin
@@ -171,7 +175,8 @@ _JUDGEMENT_TABLE: dict[str, dict[str, tuple[float, float]]] = {
         "first_of_month": (0.008, 0.002),
         "same_month_year": (0.015, 0.002),
         "year_off_by_one": (0.008, 0.003),
-        "different": (0.019, 0.9617),
+        "one_digit": (0.01, 0.005),
+        "different": (0.009, 0.9567),
     },
     "gender": {
         # Both known and equal: half of random pairs agree.
@@ -330,6 +335,9 @@ _FITTED_TABLE: dict[str, dict[str, tuple[float, float]]] = {
         "first_of_month": (0.009453, 0.3506),
         "same_month_year": (0.0001485, 0.08264),
         "year_off_by_one": (7.921e-05, 3.959e-06),
+        # Not in the generated data (its date slips are the ones above): judged, and capped
+        # at the exact date's weight like every date slip.
+        "one_digit": (0.01, 0.005),
         "different": (0.0001881, 0.0565),
     },
     "date_of_birth|same_household": {
@@ -338,6 +346,7 @@ _FITTED_TABLE: dict[str, dict[str, tuple[float, float]]] = {
         "first_of_month": (0.0282, 0.0004245),
         "same_month_year": (0.0001485, 0.000121),
         "year_off_by_one": (7.921e-05, 0.0001309),
+        "one_digit": (0.01, 0.005),
         "different": (0.0001881, 0.9407),
     },
     "gender": {
@@ -408,7 +417,8 @@ FIELD_VERDICTS: Mapping[str, tuple[str, ...]] = {
 # weight rather than at zero, too little to outweigh any rate the data measures.
 PRIOR_SHARE = 0.01
 
-# Fields where no verdict may weigh more than "exact" in the same row. Among retrieved
+# Fields where no verdict may weigh more than "exact" in the same row, nor less than "different"
+# (a date slip is evidence for the same person next to a wholly different date, issue 13). Among retrieved
 # candidates agreement on a field the blocking keys use is common, so a near miss can look
 # rarer, and so stronger, than agreement; but a candidate whose date of birth is a slip of the
 # one searched for must never outrank one whose date agrees, all else equal. Names are not
@@ -438,12 +448,16 @@ class ModelParameters:
             for verdict, m in rows.items():
                 u = self.u[field_name][verdict]
                 weights[(field_name, verdict)] = math.log2(m / u)
-            # A slip never counts for more than the value agreeing (see _CAPPED_ROWS).
+            # A slip never counts for more than the value agreeing, nor for less than a wholly
+            # different value (see CAPPED_ROWS).
             ceiling = weights.get((field_name, "exact"))
+            floor = weights.get((field_name, "different"))
             if ceiling is not None and field_name.partition("|")[0] in CAPPED_ROWS:
                 for verdict in rows:
                     key = (field_name, verdict)
                     weights[key] = min(weights[key], ceiling)
+                    if floor is not None and verdict != "different":
+                        weights[key] = max(weights[key], floor)
         object.__setattr__(self, "_weights", weights)
         object.__setattr__(self, "_evidence", {})
         object.__setattr__(self, "_prior_bits", math.log2(self.prior / (1.0 - self.prior)))
