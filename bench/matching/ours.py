@@ -116,17 +116,29 @@ def fit_on_searches(
     started = time.perf_counter()
     index = BlockingIndex(register)
 
-    def pairs() -> Iterator[tuple[PersonDetails, PersonDetails]]:
+    def register_pairs() -> Iterator[tuple[PersonDetails, PersonDetails]]:
+        for position, details in enumerate(index.details):
+            for candidate in index.candidates(details):
+                if candidate.key != position:
+                    yield details, candidate.details
+
+    def search_pairs() -> Iterator[tuple[PersonDetails, PersonDetails]]:
         for case in cases:
             query = person_details(case.record)
             for candidate in index.candidates(query):
                 yield query, candidate.details
 
-    result = fit_unsupervised(comparison_patterns(pairs()), start=DEFAULT_PARAMETERS)
+    # Stage 1, as `lrs fit-matching` on the live register: u from the register's own pairs.
+    own = fit_unsupervised(comparison_patterns(register_pairs()), start=DEFAULT_PARAMETERS)
+    start = ModelParameters(
+        m=DEFAULT_PARAMETERS.m, u=own.parameters.u, prior=DEFAULT_PARAMETERS.prior
+    )
+    # Stage 2: m and the search prior from the searches' pairs, u kept.
+    result = fit_unsupervised(comparison_patterns(search_pairs()), start=start, fixed_u=True)
     note = (
-        f"fitted without labels: {result.pairs:,} candidate pairs, {result.patterns:,} "
-        f"patterns, {result.iterations} EM iterations"
-        f"{'' if result.converged else ' (not converged)'}, prior per candidate "
+        f"fitted without labels: u from {own.pairs:,} register pairs; m and prior from "
+        f"{result.pairs:,} search pairs ({result.patterns:,} patterns, {result.iterations} EM "
+        f"iterations{'' if result.converged else ', not converged'}), prior per candidate "
         f"{result.parameters.prior:.4f}, {time.perf_counter() - started:.1f} s"
     )
     return result.parameters, [note]

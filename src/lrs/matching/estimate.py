@@ -138,6 +138,7 @@ def fit_unsupervised(
     share: float = PRIOR_SHARE,
     max_iterations: int = 100,
     tolerance: float = 1e-5,
+    fixed_u: bool = False,
 ) -> FitResult:
     """Estimate m, u and the prior from unlabelled candidate pairs by expectation-maximisation.
 
@@ -156,6 +157,10 @@ def fit_unsupervised(
     worth ``share`` of the row's expected pairs and never fewer than ``MIN_PSEUDO_PAIRS``: a
     row the data never exercises (UPN, say) keeps ``start``'s values. The pairs must be the
     ones blocking retrieves, as ``decide`` weighs them: the prior is then per candidate.
+
+    ``fixed_u`` keeps ``start``'s u and estimates m and the prior only: the second stage when
+    u came from pairs known to be nearly all different people (the register's own pairs), as
+    Splink estimates u from random pairs and m by EM.
     """
     items = [(pattern, float(count)) for pattern, count in patterns.items() if count > 0]
     total = sum(count for _, count in items)
@@ -184,7 +189,7 @@ def fit_unsupervised(
                 m_counts[row][verdict] += count * match
                 u_counts[row][verdict] += count * (1.0 - match)
         new_m = _smoothed_rows(m_counts, start.m, share)
-        new_u = _smoothed_rows(u_counts, start.u, share)
+        new_u = u if fixed_u else _smoothed_rows(u_counts, start.u, share)
         new_prior = (expected + 1.0) / (total + 2.0)
         change = max(
             abs(new_prior - prior),
