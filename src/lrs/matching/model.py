@@ -420,11 +420,12 @@ PRIOR_SHARE = 0.01
 # Fields where no verdict may weigh more than "exact" in the same row, nor less than "different"
 # (a date slip is evidence for the same person next to a wholly different date, issue 13).
 # Among retrieved candidates agreement on a field the blocking keys use is common, so a near
-# miss can look rarer, and so stronger, than agreement; but a candidate whose date of birth is a slip of the
-# one searched for must never outrank one whose date agrees, all else equal. Names are not
-# capped: a keying slip of a name weighs at most about two bits more than the exact name among
-# strangers (never enough to decide alone, given the margin), within a household its own row
-# ranks the exact name far above, and capping them cost about one automatic match in a hundred.
+# miss can look rarer, and so stronger, than agreement; but a candidate whose date of birth is
+# a slip of the one searched for must never outrank one whose date agrees, all else equal.
+# Names are not capped: a keying slip of a name weighs at most about two bits more than the
+# exact name among strangers (never enough to decide alone, given the margin), within a
+# household its own row ranks the exact name far above, and capping them cost about one
+# automatic match in a hundred.
 CAPPED_ROWS: frozenset[str] = frozenset({"date_of_birth"})
 
 # A random learner is the one searched for about once in a million-learner register.
