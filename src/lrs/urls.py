@@ -4,5 +4,6 @@ from lrs.api.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("", include("lrs.api.soap.urls")),
     path("", include("lrs.portal.urls")),
 ]

@@ -93,6 +93,9 @@ class AuditAction(enum.StrEnum):
     DUPLICATE_DISMISSED = "uln.duplicate_dismissed"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
     TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an action name, not a secret
+    WEB_SERVICE_PASSWORD_SET = "web_service.password_set"  # noqa: S105 - an action name
+    WEB_SERVICE_SIGN_IN_FAILED = "web_service.sign_in_failed"
+    WEB_SERVICE_LOCKED = "web_service.locked"
 
 
 def audit_event(
@@ -169,3 +172,25 @@ def record_audit(
     )
     event.save()
     return event
+
+
+def record_organisation_audit(
+    *,
+    organisation_id: int,
+    organisation_name: str,
+    username: str,
+    channel: str,
+    action: AuditAction,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record an action attempted for an organisation by a caller not (yet) known as one of its
+    users: a web-service request with a wrong organisation password."""
+    return AuditEvent.objects.create(
+        user_id=None,
+        username=username[:150],
+        organisation_id=organisation_id,
+        organisation_name=organisation_name,
+        channel=channel,
+        action=action,
+        details=details or {},
+    )

@@ -198,3 +198,61 @@ def list_learner_history(*, learner: Learner, actor: Actor) -> QuerySet[AuditEve
             AuditAction.LEARNER_UPDATED,
         ],
     ).order_by("occurred_at", "id")
+
+
+@dataclass(frozen=True)
+class RetrievedUln:
+    """One ULN asked for by `retrieve_ulns`: its learner (the master of a linked ULN), or None
+    when no learner with it is known to the caller's organisation."""
+
+    uln: str
+    learner: Learner | None
+    master_uln: str = ""
+
+
+def retrieve_ulns(*, ulns: Sequence[str], actor: Actor) -> list[RetrievedUln]:
+    """The learners behind ULNs the organisation already knows (a linked ULN gives its master).
+
+    An unknown ULN, a ULN whose check digit is wrong and a learner the organisation has not
+    found or registered all answer the same (not found), so ULNs can't be mined.
+    """
+    ensure_can(actor, Permission.FIND_LEARNER)
+    valid: list[str] = []
+    for uln in ulns:
+        try:
+            valid.append(validate_uln(uln))
+        except IdentifierError:
+            continue
+    by_uln = {
+        learner.uln: learner
+        for learner in Learner.objects.select_related("master").filter(uln__in=set(valid))
+    }
+    results: list[RetrievedUln] = []
+    events = []
+    for uln in ulns:
+        learner = by_uln.get(uln.strip())
+        if learner is None:
+            results.append(RetrievedUln(uln=uln, learner=None))
+            continue
+        master = _master_of(learner) if learner.master_id is not None else learner
+        if not (
+            is_known_to_organisation(learner=learner, actor=actor)
+            or is_known_to_organisation(learner=master, actor=actor)
+        ):
+            results.append(RetrievedUln(uln=uln, learner=None))
+            continue
+        results.append(
+            RetrievedUln(
+                uln=uln, learner=master, master_uln=master.uln if master is not learner else ""
+            )
+        )
+        events.append(
+            audit_event(
+                actor=actor,
+                action=AuditAction.LEARNER_VIEWED,
+                learner=master,
+                details={"retrieved_uln": learner.uln},
+            )
+        )
+    record_audits(events)
+    return results

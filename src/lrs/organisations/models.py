@@ -151,3 +151,25 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class WebServiceCredential(models.Model):
+    """The organisation's password for the SOAP web services (`OrgPassword`), set and rotated
+    by its super user; only a hash is stored. Repeated wrong passwords lock it until a super
+    user sets a new one (`lrs.organisations.services.web_services`)."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="web_service_credential"
+    )
+    password_hash = models.CharField(max_length=256)
+    set_at = models.DateTimeField()
+    set_by = models.CharField(max_length=150)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"web-service credential of {self.organisation_id}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None

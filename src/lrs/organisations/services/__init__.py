@@ -4,7 +4,8 @@ the rules for an account's details in `lrs.organisations.accounts`.
 - `organisations`: the provider register, the service desk's registration of an organisation,
   and the system's own actor;
 - `users`: creating and managing users;
-- `tokens`: API tokens.
+- `tokens`: API tokens;
+- `web_services`: the organisation's SOAP web-service credential.
 """
 
 from lrs.organisations.accounts import (
@@ -37,6 +38,13 @@ from lrs.organisations.services.users import (
     update_user,
     verify_user_identity,
 )
+from lrs.organisations.services.web_services import (
+    WebServiceSignIn,
+    WebServiceSignInResult,
+    authenticate_web_service,
+    get_web_service_credential,
+    set_web_service_password,
+)
 
 __all__ = [
     "SERVICE_DESK_UKPRN",
@@ -45,13 +53,17 @@ __all__ = [
     "AccountDetails",
     "IssuedToken",
     "NewAccount",
+    "WebServiceSignIn",
+    "WebServiceSignInResult",
     "authenticate_api_token",
+    "authenticate_web_service",
     "clean_role_names",
     "create_organisation",
     "create_user",
     "delete_user",
     "generate_one_time_password",
     "generate_username",
+    "get_web_service_credential",
     "issue_api_token",
     "reactivate_user",
     "register_organisation",
@@ -59,6 +71,7 @@ __all__ = [
     "reset_user_password",
     "revoke_api_token",
     "service_desk_system_actor",
+    "set_web_service_password",
     "suspend_user",
     "update_user",
     "verify_user_identity",
