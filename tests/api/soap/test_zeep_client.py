@@ -1,0 +1,115 @@
+"""An independent SOAP client (zeep) drives LearnerService.svc from our WSDL alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import zeep
+from zeep.exceptions import Fault
+
+from lrs.core.actor import Actor
+from tests.api.soap.conftest import SoapCaller
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def client(live_server: object) -> zeep.Client:
+    return zeep.Client(f"{live_server.url}/LearnerService.svc?wsdl")  # type: ignore[attr-defined]
+
+
+def header(who: SoapCaller) -> dict[str, str]:
+    return {"UKPRN": who.ukprn, "OrgPassword": who.password, "UserName": who.username}
+
+
+def test_every_operation_through_zeep(
+    client: zeep.Client, caller: Callable[..., SoapCaller], online_actor: Actor
+) -> None:
+    who = caller(["online", "vld"])
+    registered = client.service.registerSingleLearner(
+        **header(who),
+        Learner={
+            "GivenName": "Megan",
+            "FamilyName": "Pritchard",
+            "LastKnownPostCode": "CF10 3AT",
+            "DateOfBirth": "2009-04-12",
+            "Gender": "2",
+            "VerificationType": "1",
+            "AbilityToShare": "1",
+        },
+    )
+    assert registered.ResponseCode == "WSRC0005"
+    uln = registered.ULN
+
+    found = client.service.learnerByDemographics(
+        FindType="FUL",
+        **header(who),
+        FamilyName="Pritchard",
+        GivenName="Megan",
+        DateOfBirth="2009-04-12",
+        Gender="2",
+        LastKnownPostCode="CF10 3AT",
+    )
+    assert found.ResponseCode == "WSRC0004"
+    assert uln == found.Learner[0].ULN
+    assert found.Learner[0].VersionNumber == 1
+
+    by_uln = client.service.learnerByULN(
+        FindType="FUL", **header(who), ULN=uln, FamilyName="Pritchard", GivenName="Megan"
+    )
+    assert by_uln.ResponseCode == "WSRC0004"
+
+    updated = client.service.updateSingleLearner(
+        **header(who),
+        Learner={
+            "GivenName": "Megan",
+            "FamilyName": "Pritchard",
+            "LastKnownAddressTown": "Cardiff",
+            "LastKnownPostCode": "CF10 3AT",
+            "DateOfBirth": "2009-04-12",
+            "Gender": "2",
+            "VerificationType": "1",
+            "AbilityToShare": "1",
+            "ULN": uln,
+            "VersionNumber": 1,
+        },
+    )
+    assert updated == "WSRC0006"
+
+    verified = client.service.verifyLearner(
+        **header(who),
+        LearnerToVerify={
+            "ULN": uln,
+            "FamilyName": "Pritchard",
+            "GivenName": "Megan",
+            "DateOfBirth": "2009-04-12",
+            "Gender": "2",
+        },
+    )
+    assert verified.ResponseCode == "WSVRC001"
+
+    retrieved = client.service.retrieveULNs(**header(who), ULNsToRetrieve={"ULN": [uln]})
+    assert retrieved[0].ResponseCode == "WSRC0004"
+
+
+def test_faults_reach_zeep_as_faults(
+    client: zeep.Client, caller: Callable[..., SoapCaller]
+) -> None:
+    who = caller(["online"])
+    with pytest.raises(Fault) as raised:
+        client.service.learnerByDemographics(
+            FindType="FUL",
+            UKPRN=who.ukprn,
+            OrgPassword="wrong-password",
+            UserName=who.username,
+            FamilyName="Pritchard",
+            GivenName="Megan",
+            DateOfBirth="2009-04-12",
+            Gender="2",
+            LastKnownPostCode="CF10 3AT",
+        )
+    assert raised.value.message == "uk.gov.miap.lrs.api.exceptions.MIAPAPIException"
+    detail = raised.value.detail
+    code = detail.find(".//{http://api.lrs.miap.gov.uk/exceptions}MIAPAPIException/ErrorCode")
+    assert code.text == "WSEC0005"
