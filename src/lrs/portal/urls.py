@@ -15,6 +15,7 @@ from lrs.portal.views import (
     signin,
     users,
     verify,
+    web_services,
 )
 
 app_name = "portal"
@@ -46,4 +47,5 @@ urlpatterns = [
     *batches.urlpatterns,
     *users.urlpatterns,
     *service_desk.urlpatterns,
+    *web_services.urlpatterns,
 ]
