@@ -6,21 +6,37 @@ from __future__ import annotations
 
 from lxml import etree
 
-from lrs.api.soap.envelope import fault, text_of
+from lrs.api.soap.envelope import R9_NS, R9_ORG_NS, fault, text_of
 from lrs.core.actor import Actor, Channel
 from lrs.organisations.services import WebServiceSignIn, authenticate_web_service
 
 
 def actor_for_request(request: etree._Element) -> Actor:
-    """The request's user as the actor (channel soap), or the real service's fault."""
-    ukprn = text_of(request, "UKPRN") or ""
-    if not ukprn:
-        raise fault("WSEC0003", "UKPRN is missing.")
-    signed_in = authenticate_web_service(
-        ukprn=ukprn,
+    """LearnerService.svc: UKPRN, OrgPassword and UserName among the request's children."""
+    return _actor(
+        ukprn=text_of(request, "UKPRN") or "",
         password=text_of(request, "OrgPassword") or "",
         username=text_of(request, "UserName") or "",
     )
+
+
+def actor_for_r9_request(request: etree._Element) -> Actor:
+    """LearnerServiceR9.svc: Ukprn, Password and Username in `invokingOrganisation`."""
+    organisation = request.find(f"{{{R9_NS}}}invokingOrganisation")
+    if organisation is None:
+        raise fault("WSEC0003", "invokingOrganisation is missing.")
+    return _actor(
+        ukprn=text_of(organisation, f"{{{R9_ORG_NS}}}Ukprn") or "",
+        password=text_of(organisation, f"{{{R9_ORG_NS}}}Password") or "",
+        username=text_of(organisation, f"{{{R9_ORG_NS}}}Username") or "",
+    )
+
+
+def _actor(*, ukprn: str, password: str, username: str) -> Actor:
+    """The user as the actor (channel soap), or the real service's fault."""
+    if not ukprn:
+        raise fault("WSEC0003", "UKPRN is missing.")
+    signed_in = authenticate_web_service(ukprn=ukprn, password=password, username=username)
     if signed_in.outcome is WebServiceSignIn.UNKNOWN_ORGANISATION:
         raise fault("WSEC0003", f"No active organisation has UKPRN '{ukprn}'.")
     if signed_in.outcome is WebServiceSignIn.LOCKED:

@@ -7,6 +7,7 @@ before parsing, and any DOCTYPE refused outright (no entity can be declared, so 
 
 from __future__ import annotations
 
+import base64
 import datetime
 import functools
 from pathlib import Path
@@ -24,7 +25,14 @@ REG_NS = "http://api.lrs.miap.gov.uk/regmsg"
 REPORT_NS = "http://api.lrs.miap.gov.uk/reportmsg"
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "wsdl"
-SCHEMA_NAMES = ("learner", "findmsg", "regmsg", "reportmsg", "exceptions")
+LEARNER_SERVICE_SCHEMAS = ("learner", "findmsg", "regmsg", "reportmsg", "exceptions")
+R9_SCHEMAS = ("r9", "r9org", "r9model", "r9faults")
+SCHEMA_NAMES = LEARNER_SERVICE_SCHEMAS + R9_SCHEMAS
+R9_NS = "http://tempuri.org/"
+R9_ORG_NS = "http://schemas.datacontract.org/2004/07/Amor.Qcf.Service.Interface"
+R9_MODEL_NS = "http://api.lrs.qcf.gov.uk/model"
+R9_FAULTS_NS = "http://api.lrs.qcf.gov.uk/faults"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 MAX_REQUEST_BYTES = 256 * 1024
 
 # The real service's fault: faultstring and ErrorActor name its Java classes.
@@ -107,7 +115,7 @@ def parse_body(raw: bytes) -> etree._Element:
 
 
 class _LocalSchemas(etree.Resolver):
-    """Resolve `LearnerService.svc?xsd=NAME` to the schema file beside this module."""
+    """Resolve `LearnerService.svc?xsd=NAME` (and R9's) to the schema file beside this module."""
 
     def resolve(self, url: str, pubid: str, context: Any) -> Any:
         name = url.rsplit("?xsd=", 1)[-1]
@@ -128,6 +136,7 @@ def request_schema() -> etree.XMLSchema:
     imports = "".join(
         f'<xs:import namespace="{namespace}" schemaLocation="LearnerService.svc?xsd={name}"/>'
         for name, namespace in namespaces.items()
+        if name not in ("r9org", "r9model")  # imported by r9
     )
     wrapper = (
         '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
@@ -189,6 +198,23 @@ def fault_envelope(error: SoapFault, *, now: datetime.datetime | None = None) ->
         ("ErrorTimestamp", stamp),
     ):
         etree.SubElement(exception, name).text = value
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+
+
+def domain_fault_envelope(error: SoapFault) -> bytes:
+    """LearnerServiceR9.svc's fault (WCF FaultException<DomainFault>): the code, and the
+    details as ErrorDetail (bytes, so base64)."""
+    env = etree.Element(f"{{{SOAP11_NS}}}Envelope", nsmap={"s": SOAP11_NS})
+    body = etree.SubElement(env, f"{{{SOAP11_NS}}}Body")
+    soap_fault = etree.SubElement(body, f"{{{SOAP11_NS}}}Fault")
+    etree.SubElement(soap_fault, "faultcode").text = "s:Client"
+    etree.SubElement(soap_fault, "faultstring").text = error.description
+    detail = etree.SubElement(soap_fault, "detail")
+    domain = etree.SubElement(detail, f"{{{R9_FAULTS_NS}}}DomainFault", nsmap={None: R9_FAULTS_NS})
+    etree.SubElement(domain, f"{{{R9_FAULTS_NS}}}ErrorCode").text = error.code
+    etree.SubElement(domain, f"{{{R9_FAULTS_NS}}}ErrorDetail").text = base64.b64encode(
+        (error.further_details or error.description).encode()
+    ).decode()
     return etree.tostring(env, xml_declaration=True, encoding="utf-8")
 
 
