@@ -113,3 +113,37 @@ def test_faults_reach_zeep_as_faults(
     detail = raised.value.detail
     code = detail.find(".//{http://api.lrs.miap.gov.uk/exceptions}MIAPAPIException/ErrorCode")
     assert code.text == "WSEC0005"
+
+
+def test_r9_through_zeep(live_server: object, caller: Callable[..., SoapCaller]) -> None:
+    who = caller(["online", "plr"])
+    r9 = zeep.Client(f"{live_server.url}/LearnerServiceR9.svc?wsdl")  # type: ignore[attr-defined]
+    service = zeep.Client(f"{live_server.url}/LearnerService.svc?wsdl")  # type: ignore[attr-defined]
+    uln = service.service.registerSingleLearner(
+        **header(who),
+        Learner={
+            "GivenName": "Megan",
+            "FamilyName": "Pritchard",
+            "LastKnownPostCode": "CF10 3AT",
+            "DateOfBirth": "2009-04-12",
+            "Gender": "2",
+            "VerificationType": "1",
+            "AbilityToShare": "1",
+        },
+    ).ULN
+    result = r9.service.GetLearnerLearningEvents(
+        invokingOrganisation={
+            "Password": who.password,
+            "Ukprn": who.ukprn,
+            "Username": who.username,
+        },
+        userType="LNR",
+        vendorID=1,
+        language="ENG",
+        uln=uln,
+        givenName="Megan",
+        familyName="Pritchard",
+        getType="FULL",
+    )
+    assert result.ResponseCode == "WSRC0004"
+    assert result.FoundULN == uln
