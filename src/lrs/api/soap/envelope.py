@@ -23,9 +23,10 @@ LEARNER_NS = "http://api.lrs.miap.gov.uk/learner"
 FIND_NS = "http://api.lrs.miap.gov.uk/findmsg"
 REG_NS = "http://api.lrs.miap.gov.uk/regmsg"
 REPORT_NS = "http://api.lrs.miap.gov.uk/reportmsg"
+BATCH_NS = "http://api.lrs.miap.gov.uk/batchmsg"
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "wsdl"
-LEARNER_SERVICE_SCHEMAS = ("learner", "findmsg", "regmsg", "reportmsg", "exceptions")
+LEARNER_SERVICE_SCHEMAS = ("learner", "findmsg", "regmsg", "reportmsg", "batchmsg", "exceptions")
 R9_SCHEMAS = ("r9", "r9org", "r9model", "r9faults")
 SCHEMA_NAMES = LEARNER_SERVICE_SCHEMAS + R9_SCHEMAS
 R9_NS = "http://tempuri.org/"

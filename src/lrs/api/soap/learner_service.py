@@ -15,6 +15,7 @@ from lxml import etree
 
 from lrs.api.response_codes import FOR_MATCH_KIND
 from lrs.api.soap.envelope import (
+    BATCH_NS,
     FIND_NS,
     LEARNER_NS,
     REG_NS,
@@ -23,6 +24,10 @@ from lrs.api.soap.envelope import (
     fault,
     sub,
     text_of,
+)
+from lrs.api.soap.learner_service_batches import (
+    get_batch_registration_output,
+    submit_batch_registration,
 )
 from lrs.core.actor import Actor
 from lrs.core.errors import ValidationFailed
@@ -356,4 +361,6 @@ OPERATIONS: dict[str, Operation] = {
     f"{{{REG_NS}}}UpdateLearner": update_single_learner,
     f"{{{REPORT_NS}}}RetrieveULNs": retrieve_ulns_operation,
     f"{{{REPORT_NS}}}VerifyLearner": verify_learner_operation,
+    f"{{{BATCH_NS}}}SubmitBatch": submit_batch_registration,
+    f"{{{BATCH_NS}}}GetSubmitBatchOutput": get_batch_registration_output,
 }
