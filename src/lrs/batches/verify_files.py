@@ -211,6 +211,26 @@ def _details(row: BatchRow) -> dict[str, Any]:
     return details if isinstance(details, dict) else {}
 
 
+@dataclass(frozen=True)
+class RowAnswer:
+    """A processed row's answer as the web service gives it (`MIAPVerifiedBatchLearner`)."""
+
+    response_code: str  # WSVRC001-006, or the batch return code (RC011, RC010)
+    uln: str  # the ULN verified; "" unless verified
+    failure_flags: tuple[str, ...]
+
+
+def row_answer(row: BatchRow) -> RowAnswer:
+    details = _details(row)
+    code = _CODE_OF.get(row.return_code)
+    known_flags = {flag.value for flag in FailureFlag}
+    return RowAnswer(
+        response_code=code.value if code is not None else row.return_code,
+        uln=row.uln if code in VERIFIED_CODES else "",
+        failure_flags=tuple(flag for flag in details.get("flags", []) if flag in known_flags),
+    )
+
+
 def _output_line(row: BatchRow) -> list[Any]:
     submitted = row.submitted
     details = _details(row)

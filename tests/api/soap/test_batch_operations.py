@@ -100,3 +100,57 @@ def test_unknown_job_and_another_organisations_job(
 def test_batches_need_the_batch_role(caller: Callable[..., SoapCaller]) -> None:
     _, root = post(submit(caller(["online"]), [learner("A1", "Megan")]))
     assert fault_code(root) == "WSEC0006"
+
+
+VLD = "http://api.lrs.miap.gov.uk/vldmsg"
+
+
+def test_verify_batch(caller: Callable[..., SoapCaller], online_actor: object) -> None:
+    from lrs.learners.services import register_learner
+    from tests.conftest import learner_details
+
+    megan = register_learner(details=learner_details(), actor=online_actor).learner  # type: ignore[arg-type]
+    assert megan is not None
+    who = caller(["vld"])
+    rows = "".join(
+        f"<Learner><MISIdentifier>{mis}</MISIdentifier><ULN>{megan.uln}</ULN>"
+        f"<FamilyName>{family}</FamilyName><GivenName>Megan</GivenName>"
+        "<DateOfBirth>2009-04-12</DateOfBirth><Gender>2</Gender></Learner>"
+        for mis, family in (("V1", "Pritchard"), ("V2", "Jones"))
+    )
+    _, root = post(
+        envelope(
+            "vld",
+            VLD,
+            f"<vld:SubmitVerifyBatch>{who.header()}<LearnerRecordCount>2</LearnerRecordCount>"
+            f"{rows}</vld:SubmitVerifyBatch>",
+        )
+    )
+    response = body_of(root)
+    assert response.findtext("ResponseCode") == "WSRC0007"
+    job = response.findtext("JobID") or ""
+    process_until_done(batch_id=int(job))
+    _, root = post(
+        envelope(
+            "vld",
+            VLD,
+            f"<vld:GetVerifyBatchOutput>{who.header()}<JobID>{job}</JobID>"
+            "</vld:GetVerifyBatchOutput>",
+        )
+    )
+    response = body_of(root)
+    assert response.findtext("ResponseCode") == "WSRC0009"
+    answers = response.findall("VerifiedLearner")
+    assert [a.findtext("ResponseCode") for a in answers] == ["WSVRC001", "WSVRC005"]
+    assert answers[0].findtext("ULN") == megan.uln
+    assert "VRF5" in [flag.text for flag in answers[1].findall("FailureFlag")]
+    # The batch user role is not the verify role.
+    _, root = post(
+        envelope(
+            "vld",
+            VLD,
+            f"<vld:GetVerifyBatchOutput>{caller(['batch']).header()}<JobID>{job}</JobID>"
+            "</vld:GetVerifyBatchOutput>",
+        )
+    )
+    assert fault_code(root) == "WSEC0006"

@@ -24,9 +24,18 @@ FIND_NS = "http://api.lrs.miap.gov.uk/findmsg"
 REG_NS = "http://api.lrs.miap.gov.uk/regmsg"
 REPORT_NS = "http://api.lrs.miap.gov.uk/reportmsg"
 BATCH_NS = "http://api.lrs.miap.gov.uk/batchmsg"
+VERIFY_NS = "http://api.lrs.miap.gov.uk/vldmsg"
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "wsdl"
-LEARNER_SERVICE_SCHEMAS = ("learner", "findmsg", "regmsg", "reportmsg", "batchmsg", "exceptions")
+LEARNER_SERVICE_SCHEMAS = (
+    "learner",
+    "findmsg",
+    "regmsg",
+    "reportmsg",
+    "batchmsg",
+    "vldmsg",
+    "exceptions",
+)
 R9_SCHEMAS = ("r9", "r9org", "r9model", "r9faults")
 SCHEMA_NAMES = LEARNER_SERVICE_SCHEMAS + R9_SCHEMAS
 R9_NS = "http://tempuri.org/"

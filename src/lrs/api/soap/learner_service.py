@@ -20,6 +20,7 @@ from lrs.api.soap.envelope import (
     LEARNER_NS,
     REG_NS,
     REPORT_NS,
+    VERIFY_NS,
     SoapFault,
     fault,
     sub,
@@ -27,7 +28,9 @@ from lrs.api.soap.envelope import (
 )
 from lrs.api.soap.learner_service_batches import (
     get_batch_registration_output,
+    get_verify_batch_output,
     submit_batch_registration,
+    submit_verify_batch,
 )
 from lrs.core.actor import Actor
 from lrs.core.errors import ValidationFailed
@@ -363,4 +366,6 @@ OPERATIONS: dict[str, Operation] = {
     f"{{{REPORT_NS}}}VerifyLearner": verify_learner_operation,
     f"{{{BATCH_NS}}}SubmitBatch": submit_batch_registration,
     f"{{{BATCH_NS}}}GetSubmitBatchOutput": get_batch_registration_output,
+    f"{{{VERIFY_NS}}}SubmitVerifyBatch": submit_verify_batch,
+    f"{{{VERIFY_NS}}}GetVerifyBatchOutput": get_verify_batch_output,
 }

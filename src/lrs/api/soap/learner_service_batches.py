@@ -10,15 +10,18 @@ from django.db import transaction
 from django.utils import timezone
 from lxml import etree
 
-from lrs.api.soap.envelope import BATCH_NS, fault, sub, text_of
+from lrs.api.soap.envelope import BATCH_NS, VERIFY_NS, fault, sub, text_of
 from lrs.batches.files import BATCH_LEARNER_COLUMNS
-from lrs.batches.models import Batch, BatchRow, BatchStatus, FileFormat
+from lrs.batches.models import Batch, BatchRow, BatchStatus, FileFormat, SubmissionType
 from lrs.batches.parsed import ParsedBatch
 from lrs.batches.queue import enqueue_batch
 from lrs.batches.selectors import batch_counts, get_batch
 from lrs.batches.services import submit_batch
+from lrs.batches.verify_files import KIND as VERIFY_KIND
+from lrs.batches.verify_files import row_answer
 from lrs.core.actor import Actor
 from lrs.core.errors import NotFound, ValidationFailed
+from lrs.core.roles import Permission
 
 # The real service's batch response codes.
 BATCH_SUBMITTED = "WSRC0007"
@@ -27,6 +30,8 @@ BATCH_SUCCESSFUL = "WSRC0009"
 BATCH_FAILED = "WSRC0010"
 RECORD_COUNT_INCORRECT = "WSRC0017"
 UNKNOWN_JOB = "WSRC0018"
+# MIAPBatchLearnerToVerify's elements, as the verify file's columns.
+VERIFY_COLUMNS = ("MISIdentifier", "ULN", "FamilyName", "GivenName", "DateOfBirth", "Gender")
 
 
 def _stamp(value: datetime.datetime | None) -> str:
@@ -103,4 +108,69 @@ def get_batch_registration_output(request: etree._Element, actor: Actor) -> etre
     if complete:
         for row in batch.rows.order_by("position"):
             _output_learner(response, row)
+    return response
+
+
+# --- Verify batches (http://api.lrs.miap.gov.uk/vldmsg) ---------------------------------------
+
+
+def submit_verify_batch(request: etree._Element, actor: Actor) -> etree._Element:
+    response = etree.Element(f"{{{VERIFY_NS}}}SubmitVerifyBatchResponse", nsmap={"ns2": VERIFY_NS})
+    learners = request.findall("Learner")
+    if int(text_of(request, "LearnerRecordCount") or "0") != len(learners):
+        sub(response, "ResponseCode", RECORD_COUNT_INCORRECT)
+        return response
+    rows = [{name: text_of(learner, name) or "" for name in VERIFY_COLUMNS} for learner in learners]
+    ukprn = text_of(request, "UKPRN") or ""
+    parsed = ParsedBatch(
+        file_name=f"SOAP_VERIFY_{ukprn}_{timezone.localtime():%d%m%Y%H%M%S}",
+        file_format=FileFormat.XML,
+        submission_type=SubmissionType.CHECK,
+        rows=rows,
+        file_reference="submitVerifyBatch",
+        contact_email=text_of(request, "OrgEmail") or "",
+    )
+    try:
+        with transaction.atomic():
+            batch = submit_batch(actor=actor, parsed=parsed, kind=VERIFY_KIND)
+            enqueue_batch(batch.pk)
+    except ValidationFailed as exc:
+        raise fault("WSEC0001", exc.message) from None
+    sub(response, "ResponseCode", BATCH_SUBMITTED)
+    sub(response, "JobID", str(batch.pk))
+    return response
+
+
+def get_verify_batch_output(request: etree._Element, actor: Actor) -> etree._Element:
+    response = etree.Element(
+        f"{{{VERIFY_NS}}}GetVerifyBatchOutputResponse", nsmap={"ns2": VERIFY_NS}
+    )
+    try:
+        batch = get_batch(
+            actor, int(text_of(request, "JobID") or "0"), permission=Permission.VERIFY_LEARNER
+        )
+    except NotFound:
+        sub(response, "ResponseCode", UNKNOWN_JOB)
+        return response
+    complete = batch.status == BatchStatus.COMPLETE
+    sub(response, "ResponseCode", BATCH_SUCCESSFUL if complete else BATCH_INCOMPLETE)
+    sub(response, "JobStatus", str(BatchStatus(batch.status).label))
+    sub(response, "JobStartedDateTime", _stamp(batch.started_at))
+    sub(response, "JobFinishedDateTime", _stamp(batch.finished_at))
+    if not complete:
+        return response
+    for row in batch.rows.order_by("position"):
+        answer = row_answer(row)
+        sent = row.submitted
+        verified = etree.SubElement(response, "VerifiedLearner")
+        sub(verified, "MISIdentifier", sent.get("MISIdentifier", ""))
+        for name in ("ULN", "FamilyName", "GivenName", "DateOfBirth", "Gender"):
+            sub(verified, f"Searched{name}", sent.get(name, ""))
+        sub(verified, "ResponseCode", answer.response_code)
+        if answer.uln:
+            sub(verified, "ULN", answer.uln)
+            for name in ("FamilyName", "GivenName", "DateOfBirth", "Gender"):
+                sub(verified, name, sent.get(name, ""))
+        for flag in answer.failure_flags:
+            sub(verified, "FailureFlag", flag)
     return response
