@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime
-import functools
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -134,9 +134,19 @@ class _LocalSchemas(etree.Resolver):
         return None
 
 
-@functools.cache
+_local = threading.local()
+
+
 def request_schema() -> etree.XMLSchema:
-    """One schema over every message namespace, built from the files served at ?xsd=NAME."""
+    """One schema over every message namespace, built once per thread (a validator and its
+    error log are not shared between threads) from the files served at ?xsd=NAME."""
+    schema = getattr(_local, "schema", None)
+    if schema is None:
+        schema = _local.schema = _build_schema()
+    return schema
+
+
+def _build_schema() -> etree.XMLSchema:
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     parser.resolvers.add(_LocalSchemas())
     namespaces = {
