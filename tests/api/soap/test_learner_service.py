@@ -406,3 +406,56 @@ def test_retrieve_ulns(caller: Callable[..., SoapCaller], megan: Learner) -> Non
     assert [row.findtext("ResponseCode") for row in rows] == ["WSRC0004", "WSRC0023"]
     assert rows[0].findtext("FamilyName") == "Pritchard"
     assert rows[1].find("FamilyName") is None
+
+
+@pytest.fixture
+def school_caller(
+    school: Organisation, make_user: Callable[..., object]
+) -> Callable[[list[str]], SoapCaller]:
+    from lrs.core.actor import Channel
+    from lrs.organisations.services import set_web_service_password
+
+    school_super = make_user(school, ["super"])
+    set_web_service_password(
+        actor=Actor(user=school_super, channel=Channel.PORTAL),  # type: ignore[arg-type]
+        password="School-Pass-2026",
+    )
+
+    def _caller(roles: list[str]) -> SoapCaller:
+        user = make_user(school, roles)
+        return SoapCaller(school.ukprn, user.username, "School-Pass-2026")  # type: ignore[attr-defined]
+
+    return _caller
+
+
+def test_update_needs_the_online_role(caller: Callable[..., SoapCaller], megan: Learner) -> None:
+    _, root = post(update_body(caller(["view"]), megan.uln, 1, "Cardiff"))
+    assert fault_code(root) == "WSEC0006"
+
+
+def test_retrieve_ulns_of_another_organisation_are_not_found(
+    school_caller: Callable[..., SoapCaller], megan: Learner
+) -> None:
+    who = school_caller(["online"])
+    body = envelope(
+        "rep",
+        REP,
+        f"<rep:RetrieveULNs>{who.header()}<ULNsToRetrieve><ULN>{megan.uln}</ULN>"
+        "</ULNsToRetrieve></rep:RetrieveULNs>",
+    )
+    _, root = post(body)
+    rows = body_of(root).findall("RetrievedULNs/VerifiedULN")
+    assert [row.findtext("ResponseCode") for row in rows] == ["WSRC0023"]
+    assert rows[0].find("FamilyName") is None
+
+
+def test_retrieve_ulns_needs_a_find_role(caller: Callable[..., SoapCaller], megan: Learner) -> None:
+    who = caller(["batch"])
+    body = envelope(
+        "rep",
+        REP,
+        f"<rep:RetrieveULNs>{who.header()}<ULNsToRetrieve><ULN>{megan.uln}</ULN>"
+        "</ULNsToRetrieve></rep:RetrieveULNs>",
+    )
+    _, root = post(body)
+    assert fault_code(root) == "WSEC0006"

@@ -181,3 +181,21 @@ def test_r9_contract_is_served(db: None) -> None:
     assert b"GetLearnerLearningEvents" in Client().get("/LearnerServiceR9.svc?wsdl").content
     for name in ("r9", "r9org", "r9model", "r9faults"):
         assert Client().get(f"/LearnerServiceR9.svc?xsd={name}").status_code == 200
+
+
+def test_another_organisation_cannot_read_the_plr(
+    recorded: Learner, school: object, make_user: Callable[..., object]
+) -> None:
+    from lrs.core.actor import Channel
+    from lrs.organisations.services import set_web_service_password
+
+    school_super = make_user(school, ["super"])
+    set_web_service_password(
+        actor=Actor(user=school_super, channel=Channel.PORTAL),  # type: ignore[arg-type]
+        password="School-Pass-2026",
+    )
+    viewer = make_user(school, ["plr"])
+    stranger = SoapCaller(school.ukprn, viewer.username, "School-Pass-2026")  # type: ignore[attr-defined]
+    _, root = post_r9(events_request(stranger, recorded.uln, "Megan", "Pritchard"))
+    assert root.findtext(f".//{MODEL}ResponseCode") == "WSEC0208"
+    assert root.find(f".//{MODEL}LearningEvent") is None
