@@ -296,7 +296,7 @@ def update_single_learner(request: etree._Element, actor: Actor) -> etree._Eleme
     return response
 
 
-# Not in the real code tables: this service's answers for a ULN retrieveULNs can't give.
+# retrieveULNs' answer per ULN: found, or the real table's WSRC0023 "ULNs for report not found".
 ULN_RETRIEVED = ResponseCode.EXACT_MATCH
 ULN_NOT_RETRIEVED = "WSRC0023"
 
