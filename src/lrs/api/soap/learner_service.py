@@ -298,7 +298,7 @@ def update_single_learner(request: etree._Element, actor: Actor) -> etree._Eleme
 
 # retrieveULNs' answer per ULN: found, or the real table's WSRC0023 "ULNs for report not found".
 ULN_RETRIEVED = ResponseCode.EXACT_MATCH
-ULN_NOT_RETRIEVED = "WSRC0023"
+ULN_NOT_RETRIEVED = ResponseCode.ULNS_NOT_FOUND
 
 
 def retrieve_ulns_operation(request: etree._Element, actor: Actor) -> etree._Element:

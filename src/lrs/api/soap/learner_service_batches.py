@@ -22,14 +22,14 @@ from lrs.batches.verify_files import row_answer
 from lrs.core.actor import Actor
 from lrs.core.errors import NotFound, ValidationFailed
 from lrs.core.roles import Permission
+from lrs.learners.response_codes import ResponseCode
 
-# The real service's batch response codes.
-BATCH_SUBMITTED = "WSRC0007"
-BATCH_INCOMPLETE = "WSRC0008"
-BATCH_SUCCESSFUL = "WSRC0009"
-BATCH_FAILED = "WSRC0010"
-RECORD_COUNT_INCORRECT = "WSRC0017"
-UNKNOWN_JOB = "WSRC0018"
+BATCH_SUBMITTED = ResponseCode.BATCH_SUBMITTED
+BATCH_INCOMPLETE = ResponseCode.BATCH_INCOMPLETE
+BATCH_SUCCESSFUL = ResponseCode.BATCH_SUCCESSFUL
+BATCH_FAILED = ResponseCode.BATCH_FAILED
+RECORD_COUNT_INCORRECT = ResponseCode.RECORD_COUNT_INCORRECT
+UNKNOWN_JOB = ResponseCode.UNKNOWN_JOB
 # MIAPBatchLearnerToVerify's elements, as the verify file's columns.
 VERIFY_COLUMNS = ("MISIdentifier", "ULN", "FamilyName", "GivenName", "DateOfBirth", "Gender")
 
