@@ -7,6 +7,7 @@ import datetime
 from django.urls import reverse
 from ninja import Field, Schema
 
+from lrs.api.schemas.base import RequestSchema
 from lrs.batches.messages import details_of
 from lrs.batches.models import Batch, BatchException, FileFormat
 from lrs.batches.selectors import BatchCounts, effective_status
@@ -224,7 +225,7 @@ class ExceptionPageOut(Schema):
     count: int
 
 
-class ResolveIn(Schema):
+class ResolveIn(RequestSchema):
     """Send exactly one: the ULN of one of the candidates, or register_new true."""
 
     learner_uln: str | None = Field(

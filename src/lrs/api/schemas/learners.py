@@ -10,6 +10,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from lrs.api.schemas.base import RequestSchema
 from lrs.learners.details import LearnerDetails, SearchDetails
 from lrs.learners.match_reasons import match_reasons
 from lrs.learners.matching_adapter import LearnerMatch
@@ -19,7 +20,7 @@ from lrs.learners.selectors import list_linked_ulns
 _NAME = Field(default="", max_length=100)
 
 
-class SearchIn(Schema):
+class SearchIn(RequestSchema):
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100)
     date_of_birth: datetime.date
@@ -41,13 +42,13 @@ class SearchIn(Schema):
         return SearchDetails(**self.dict())
 
 
-class FindByUlnIn(Schema):
+class FindByUlnIn(RequestSchema):
     uln: str = Field(max_length=20)
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100)
 
 
-class _OptionalLearnerFields(Schema):
+class _OptionalLearnerFields(RequestSchema):
     title: str = Field(default="", max_length=100)
     middle_other_name: str = _NAME
     preferred_given_name: str = _NAME
@@ -92,7 +93,7 @@ class RegisterIn(_OptionalLearnerFields):
         return LearnerDetails.from_mapping(values)
 
 
-class UpdateIn(Schema):
+class UpdateIn(RequestSchema):
     """Send `version_number` and only the fields to change."""
 
     version_number: int

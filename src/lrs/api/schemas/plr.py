@@ -12,12 +12,13 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from lrs.api.schemas.base import RequestSchema
 from lrs.plr.choices import SOAP_LANGUAGE, SOAP_LEVEL, LanguageForAssessment, Level
 from lrs.plr.models import LearningEvent, Qualification
 from lrs.plr.services import EventRow, RowOutcome
 
 
-class AchievementIn(Schema):
+class AchievementIn(RequestSchema):
     uln: str = Field(max_length=20)
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100)
@@ -43,7 +44,7 @@ class AchievementIn(Schema):
         return EventRow(**self.dict())
 
 
-class AchievementsIn(Schema):
+class AchievementsIn(RequestSchema):
     achievements: list[AchievementIn] = Field(min_length=1, max_length=1000)
 
 
@@ -196,7 +197,7 @@ class QualificationsOut(Schema):
     qualifications: list[QualificationOut]
 
 
-class CreditCheckIn(Schema):
+class CreditCheckIn(RequestSchema):
     uln: str = Field(max_length=20)
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100)

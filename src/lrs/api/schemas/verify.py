@@ -9,16 +9,14 @@ import datetime
 from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
 
+from lrs.api.schemas.base import RequestSchema
 from lrs.learners.verify import FLAG_DESCRIPTIONS, VerifyRequest, VerifyResult
 
 Verdict = Literal["matches", "similar", "differs", "not_compared"]
 
 
-class VerifyLearnerIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class VerifyLearnerIn(RequestSchema):
     uln: str = Field(max_length=20)
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100)

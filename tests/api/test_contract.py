@@ -1,0 +1,80 @@
+"""The JSON API's contract: what every endpoint promises, whatever it does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+MEGAN = {
+    "given_name": "Megan",
+    "family_name": "Pritchard",
+    "date_of_birth": "2009-04-12",
+    "gender": "2",
+    "last_known_postcode": "CF10 3AT",
+}
+
+
+@pytest.fixture
+def online(api_as, college):
+    return api_as(college, ["online"])
+
+
+def _openapi() -> dict[str, Any]:
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = document["components"]["schemas"][name]
+    return schema
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+class TestUnknownFields:
+    def test_every_json_request_body_refuses_unknown_fields(self):
+        document = _openapi()
+        open_bodies = []
+        for method, path, operation in _operations(document):
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" not in content:
+                continue
+            schema = _resolve(document, content["application/json"]["schema"])
+            if schema.get("additionalProperties") is not False:
+                open_bodies.append(f"{method.upper()} {path}")
+        assert open_bodies == []
+
+    def test_an_update_with_an_unknown_field_is_a_422_naming_it(self, online):
+        uln = online.post(
+            "/api/v1/learners", {**MEGAN, "verification_type": "1", "ability_to_share": "1"}
+        ).json()["learner"]["uln"]
+
+        response = online.patch(
+            f"/api/v1/learners/{uln}",
+            {"version_number": 1, "changes": {"family_name": "Smith"}},
+        )
+
+        assert response.status_code == 422
+        assert response.json()["code"] == "validation_failed"
+        assert "changes" in response.json()["errors"]
+        assert "changes" in response.json()["message"]
+
+    def test_a_search_with_a_misspelt_field_is_a_422_naming_it(self, online):
+        response = online.post("/api/v1/learners/search", {**MEGAN, "postcode": "CF10 3AT"})
+
+        assert response.status_code == 422
+        assert "postcode" in response.json()["errors"]
