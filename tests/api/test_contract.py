@@ -78,3 +78,30 @@ class TestUnknownFields:
 
         assert response.status_code == 422
         assert "postcode" in response.json()["errors"]
+
+
+class TestUnmatchedRequests:
+    @pytest.mark.parametrize(
+        "path", ["/api/v1/no-such-thing", "/api/v1/learners/search/extra", "/api/v2/learners"]
+    )
+    def test_an_unknown_api_path_is_a_json_404(self, online, path):
+        response = online.get(path)
+
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == "not_found"
+        assert response.json()["message"]
+
+    def test_a_wrong_method_is_a_json_405_that_names_the_allowed_ones(self, online):
+        response = online.get("/api/v1/learners/search")
+
+        assert response.status_code == 405
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == "method_not_allowed"
+        assert response["Allow"] == "POST"
+
+    def test_portal_pages_keep_their_html_404(self):
+        response = Client().get("/no-such-page")
+
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("text/html")
