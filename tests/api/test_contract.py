@@ -105,3 +105,41 @@ class TestUnmatchedRequests:
 
         assert response.status_code == 404
         assert response["Content-Type"].startswith("text/html")
+
+
+class TestCaching:
+    def test_every_api_response_forbids_storing_it(self, online):
+        registered = online.post(
+            "/api/v1/learners", {**MEGAN, "verification_type": "1", "ability_to_share": "1"}
+        )
+        uln = registered.json()["learner"]["uln"]
+        responses = {
+            "register": registered,
+            "search": online.post("/api/v1/learners/search", MEGAN),
+            "find": online.post(
+                "/api/v1/learners/find-by-uln",
+                {"uln": uln, "given_name": "Megan", "family_name": "Pritchard"},
+            ),
+            "view": online.get(f"/api/v1/learners/{uln}"),
+            "history": online.get(f"/api/v1/learners/{uln}/history"),
+            "refused": Client().get(f"/api/v1/learners/{uln}"),
+            "not found": online.get("/api/v1/no-such-thing"),
+            "schema": Client().get("/api/v1/openapi.json"),
+        }
+
+        assert {name: r["Cache-Control"] for name, r in responses.items()} == {
+            name: "no-store" for name in responses
+        }
+
+
+class TestDocsPage:
+    def test_the_docs_page_has_a_content_security_policy(self):
+        response = Client().get("/api/v1/docs")
+
+        assert response.status_code == 200
+        policy = response["Content-Security-Policy"]
+        assert "default-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert "unsafe-eval" not in policy
+        assert "script-src 'self'" in policy
+

@@ -10,14 +10,25 @@ from django.utils.translation import gettext as _
 from lrs.api.errors import error_body
 
 API_PREFIX = "/api/"
+DOCS_PATH = "/api/v1/docs"
+# The docs page (django-ninja's Swagger UI, served from our own static files): its scripts and
+# styles are files of this site; Swagger UI sets style attributes as it draws, and shows data:
+# images; it fetches only /api/v1/openapi.json and the calls a reader tries.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
 
 
 class ApiResponsesMiddleware:
-    """API errors are JSON even where no endpoint answered.
+    """API errors are JSON even where no endpoint answered; no API response is cached.
 
     Django answers an unmatched path with the portal's HTML "Page not found", and django-ninja a
     wrong method with a plain-text 405; an API client gets the same `{"code", "message"}` body
-    as from every other API error instead.
+    as from every other API error instead. Nearly every answer carries learners' personal data,
+    so none may stay in a proxy's or a client's cache (`Cache-Control: no-store`), the schema
+    and the errors included, which keeps the rule simple.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -29,6 +40,9 @@ class ApiResponsesMiddleware:
             return response
         if response.status_code in (404, 405) and not _is_json(response):
             response = _json_error(request, response)
+        response.headers.setdefault("Cache-Control", "no-store")
+        if request.path.rstrip("/") == DOCS_PATH:
+            response.headers["Content-Security-Policy"] = DOCS_POLICY
         return response
 
 

@@ -40,7 +40,7 @@ class SecurityHeadersMiddleware:
         request.csp_nonce = nonce  # type: ignore[attr-defined]
         response = self.get_response(request)
         if request.path.startswith("/api/v1/docs"):
-            return response  # the OpenAPI page loads its viewer from a CDN
+            return response  # the API's docs page has its own policy (lrs.api.middleware)
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; "
