@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -143,3 +144,68 @@ class TestDocsPage:
         assert "unsafe-eval" not in policy
         assert "script-src 'self'" in policy
 
+
+# Generated clients name their functions after these: they must not change.
+STABLE_OPERATION_IDS = {
+    "POST /api/v1/learners/search": "searchLearners",
+    "POST /api/v1/learners/find-by-uln": "findLearnerByUln",
+    "POST /api/v1/learners": "registerLearner",
+    "GET /api/v1/learners/{uln}": "getLearner",
+    "PATCH /api/v1/learners/{uln}": "updateLearner",
+    "GET /api/v1/learners/{uln}/history": "getLearnerHistory",
+    "POST /api/v1/batches": "submitBatch",
+    "GET /api/v1/batches": "listBatches",
+    "GET /api/v1/batches/{batch_id}/output": "downloadBatchOutput",
+    "GET /api/v1/batches/{batch_id}/exceptions.xlsx": "downloadBatchExceptionsWorkbook",
+    "GET /api/v1/batch-exceptions": "listBatchExceptions",
+    "POST /api/v1/batch-exceptions/{exception_id}/resolve": "resolveBatchException",
+    "POST /api/v1/achievements": "submitAchievements",
+    "GET /api/v1/learners/{uln}/learning-events": "getLearningEvents",
+    "GET /api/v1/qualifications": "searchQualifications",
+    "POST /api/v1/credit-check": "creditCheck",
+    "POST /api/v1/verify-learner": "verifyLearner",
+    "POST /api/v1/verify-learner/files": "submitVerifyFile",
+    "GET /api/v1/verify-learner/files/{batch_id}": "getVerifyFile",
+    "GET /api/v1/verify-learner/files/{batch_id}/output": "getVerifyFileOutput",
+}
+
+
+class TestOperations:
+    def test_the_known_operations_keep_their_ids(self):
+        ids = {
+            f"{method.upper()} {path}": operation.get("operationId")
+            for method, path, operation in _operations(_openapi())
+        }
+
+        assert {key: ids.get(key) for key in STABLE_OPERATION_IDS} == STABLE_OPERATION_IDS
+
+    def test_every_operation_has_a_readable_unique_id_and_a_tag(self):
+        operations = _operations(_openapi())
+        ids = [operation.get("operationId", "") for _, _, operation in operations]
+
+        assert [i for i in ids if not re.fullmatch(r"[a-z]+(?:[A-Z0-9][a-z0-9]*)*", i)] == []
+        assert len(ids) == len(set(ids))
+        assert [f"{m} {p}" for m, p, operation in operations if not operation.get("tags")] == []
+
+    def test_every_file_download_is_declared_binary(self):
+        undeclared = []
+        for method, path, operation in _operations(_openapi()):
+            for status, response in operation["responses"].items():
+                if not status.startswith("2") or status == "204":
+                    continue
+                content = response.get("content")
+                if not content:
+                    undeclared.append(f"{method.upper()} {path} {status}: no content")
+                    continue
+                for media_type, media in content.items():
+                    if media_type != "application/json" and media["schema"] != {
+                        "type": "string",
+                        "format": "binary",
+                    }:
+                        undeclared.append(f"{method.upper()} {path} {status}: {media_type}")
+        assert undeclared == []
+
+    def test_a_spreadsheet_is_also_offered_as_octet_stream(self):
+        operation = _openapi()["paths"]["/api/v1/batches/{batch_id}/exceptions.xlsx"]["get"]
+
+        assert "application/octet-stream" in operation["responses"]["200"]["content"]

@@ -1,17 +1,16 @@
 """The JSON web services under /api/v1/, documented by OpenAPI at /api/v1/docs."""
 
-from ninja import NinjaAPI
-
 from lrs import __version__
 from lrs.api.auth import TokenAuth
 from lrs.api.errors import install_error_handlers
+from lrs.api.openapi import LrsNinjaAPI
 from lrs.api.routers.batches import router as batches_router
 from lrs.api.routers.challenges import router as challenges_router
 from lrs.api.routers.learners import router as learners_router
 from lrs.api.routers.plr import router as plr_router
 from lrs.api.routers.verify import router as verify_router
 
-api = NinjaAPI(
+api = LrsNinjaAPI(
     title="Learning Records Service",
     version=__version__,
     description=(

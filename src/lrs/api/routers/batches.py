@@ -12,6 +12,7 @@ from ninja import File, Form, Query, Router, UploadedFile
 from ninja.responses import Status
 
 from lrs.api.auth import actor_for
+from lrs.api.openapi import file_download
 from lrs.api.schemas.batches import (
     BatchOut,
     BatchPageOut,
@@ -50,6 +51,7 @@ def _download(output: selectors.OutputFile) -> HttpResponse:
 
 @router.post(
     "/batches",
+    operation_id="submitBatch",
     response={202: BatchSubmittedOut, 413: ErrorOut, **ERRORS},
     url_name="batch_submit",
 )
@@ -77,7 +79,12 @@ def submit(
     return Status(202, BatchSubmittedOut.of(batch))
 
 
-@router.get("/batches", response={200: BatchPageOut, **ERRORS}, url_name="batch_list")
+@router.get(
+    "/batches",
+    operation_id="listBatches",
+    response={200: BatchPageOut, **ERRORS},
+    url_name="batch_list",
+)
 def list_batches(
     request: HttpRequest,
     limit: int = _LIMIT,
@@ -91,7 +98,12 @@ def list_batches(
     )
 
 
-@router.get("/batches/{batch_id}", response={200: BatchOut, **ERRORS}, url_name="batch_detail")
+@router.get(
+    "/batches/{batch_id}",
+    operation_id="getBatch",
+    response={200: BatchOut, **ERRORS},
+    url_name="batch_detail",
+)
 def view_batch(request: HttpRequest, batch_id: int) -> BatchOut:
     """A batch's status, progress and totals (the real service's BatchOutputResp counts)."""
     batch = selectors.get_batch(actor_for(request), batch_id)
@@ -100,19 +112,14 @@ def view_batch(request: HttpRequest, batch_id: int) -> BatchOut:
 
 @router.get(
     "/batches/{batch_id}/output",
+    operation_id="downloadBatchOutput",
     response={200: None, **ERRORS},
     url_name="batch_output",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The output file: CSV or XML as submitted, or the returned CTF",
-                "content": {
-                    "text/csv": {"schema": {"type": "string", "format": "binary"}},
-                    "application/xml": {"schema": {"type": "string", "format": "binary"}},
-                },
-            }
-        }
-    },
+    openapi_extra=file_download(
+        "The output file: CSV or XML as submitted, or the returned CTF",
+        "text/csv",
+        "application/xml",
+    ),
 )
 def download_output(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The output file, as an attachment: each learner's ULN and return code (409 until the
@@ -122,18 +129,10 @@ def download_output(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @router.get(
     "/batches/{batch_id}/exceptions.xlsx",
+    operation_id="downloadBatchExceptionsWorkbook",
     response={200: None, **ERRORS},
     url_name="batch_ctf_exceptions",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The exceptions workbook",
-                "content": {
-                    selectors.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        }
-    },
+    openapi_extra=file_download("The exceptions workbook", selectors.XLSX_CONTENT_TYPE),
 )
 def download_ctf_exceptions(request: HttpRequest, batch_id: int) -> HttpResponse:
     """CTF batches: the spreadsheet of pupils needing action (409 until complete)."""
@@ -141,7 +140,10 @@ def download_ctf_exceptions(request: HttpRequest, batch_id: int) -> HttpResponse
 
 
 @router.get(
-    "/batch-exceptions", response={200: ExceptionPageOut, **ERRORS}, url_name="batch_exceptions"
+    "/batch-exceptions",
+    operation_id="listBatchExceptions",
+    response={200: ExceptionPageOut, **ERRORS},
+    url_name="batch_exceptions",
 )
 def list_exceptions(
     request: HttpRequest,
@@ -165,6 +167,7 @@ def list_exceptions(
 
 @router.get(
     "/batch-exceptions/{exception_id}",
+    operation_id="getBatchException",
     response={200: ExceptionOut, **ERRORS},
     url_name="batch_exception",
 )
@@ -176,6 +179,7 @@ def view_exception(request: HttpRequest, exception_id: int) -> ExceptionOut:
 
 @router.post(
     "/batch-exceptions/{exception_id}/resolve",
+    operation_id="resolveBatchException",
     response={200: ExceptionOut, **ERRORS},
     url_name="batch_exception_resolve",
 )

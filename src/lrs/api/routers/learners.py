@@ -55,14 +55,16 @@ def _search_body(
     )
 
 
-@router.post("/learners/search", response={200: SearchOut, **ERRORS})
+@router.post("/learners/search", operation_id="searchLearners", response={200: SearchOut, **ERRORS})
 def search(request: HttpRequest, payload: SearchIn) -> SearchOut:
     """Find a learner by personal details: exact, possible (1-10), none, or too many (no data)."""
     outcome = search_learners(details=payload.to_details(), actor=actor_for(request))
     return _search_body(outcome)
 
 
-@router.post("/learners/find-by-uln", response={200: FindByUlnOut, **ERRORS})
+@router.post(
+    "/learners/find-by-uln", operation_id="findLearnerByUln", response={200: FindByUlnOut, **ERRORS}
+)
 def find_by_uln(request: HttpRequest, payload: FindByUlnIn) -> FindByUlnOut:
     """Find a learner by ULN, given name and family name; a linked ULN returns its master."""
     found = find_learner_by_uln(
@@ -83,6 +85,7 @@ def find_by_uln(request: HttpRequest, payload: FindByUlnIn) -> FindByUlnOut:
 
 @router.post(
     "/learners",
+    operation_id="registerLearner",
     response={**ERRORS, 201: LearnerResponseOut, 409: SearchOut | ErrorOut},
 )
 def register(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
@@ -112,13 +115,15 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
     return Status(409, _search_body(result.search, message=str(rc.REGISTER_WARNING)))
 
 
-@router.get("/learners/{uln}", response={200: LearnerOut, **ERRORS})
+@router.get("/learners/{uln}", operation_id="getLearner", response={200: LearnerOut, **ERRORS})
 def view(request: HttpRequest, uln: str) -> LearnerOut:
     """A learner's full record, once your organisation has found or registered the learner."""
     return LearnerOut.of(get_learner(uln=uln, actor=actor_for(request)))
 
 
-@router.patch("/learners/{uln}", response={200: LearnerResponseOut, **ERRORS})
+@router.patch(
+    "/learners/{uln}", operation_id="updateLearner", response={200: LearnerResponseOut, **ERRORS}
+)
 def update(request: HttpRequest, uln: str, payload: UpdateIn) -> LearnerResponseOut:
     """Update a learner; send the version_number you read (a stale one is refused, WSRC0013)."""
     actor = actor_for(request)
@@ -142,7 +147,11 @@ def update(request: HttpRequest, uln: str, payload: UpdateIn) -> LearnerResponse
     )
 
 
-@router.get("/learners/{uln}/history", response={200: list[HistoryEntryOut], **ERRORS})
+@router.get(
+    "/learners/{uln}/history",
+    operation_id="getLearnerHistory",
+    response={200: list[HistoryEntryOut], **ERRORS},
+)
 def history(request: HttpRequest, uln: str) -> list[HistoryEntryOut]:
     """Every version of the learner: who changed what, for which organisation, when, how."""
     actor = actor_for(request)

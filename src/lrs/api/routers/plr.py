@@ -12,6 +12,7 @@ from ninja import File, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
 
 from lrs.api.auth import actor_for
+from lrs.api.openapi import file_download
 from lrs.api.schemas.learners import ErrorOut
 from lrs.api.schemas.plr import (
     AchievementFileOut,
@@ -50,7 +51,9 @@ ERRORS: dict[int, type[ErrorOut]] = {
 }
 
 
-@router.post("/achievements", response={200: AchievementsOut, **ERRORS})
+@router.post(
+    "/achievements", operation_id="submitAchievements", response={200: AchievementsOut, **ERRORS}
+)
 def post_achievements(request: HttpRequest, payload: AchievementsIn) -> AchievementsOut:
     """Record achievements (awarding organisations): each row gets its own outcome.
 
@@ -76,6 +79,7 @@ class LearningEventsQuery(Schema):
 
 @router.get(
     "/learners/{uln}/learning-events",
+    operation_id="getLearningEvents",
     response={
         200: LearningEventsOut,
         403: PlrRefusedOut | ErrorOut,
@@ -130,7 +134,11 @@ class QualificationQuery(Schema):
     page: int = 1
 
 
-@router.get("/qualifications", response={200: QualificationsOut, **ERRORS})
+@router.get(
+    "/qualifications",
+    operation_id="searchQualifications",
+    response={200: QualificationsOut, **ERRORS},
+)
 def qualifications(request: HttpRequest, query: Query[QualificationQuery]) -> QualificationsOut:
     """Routes to achievement: find qualifications by title keywords, QN, sector subject area,
     level (E, 1, 1/2, 2 ... 8) and awarding organisation (name or recognition number)."""
@@ -151,7 +159,7 @@ def qualifications(request: HttpRequest, query: Query[QualificationQuery]) -> Qu
     )
 
 
-@router.post("/credit-check", response={200: CreditCheckOut, **ERRORS})
+@router.post("/credit-check", operation_id="creditCheck", response={200: CreditCheckOut, **ERRORS})
 def post_credit_check(
     request: HttpRequest, payload: CreditCheckIn
 ) -> CreditCheckOut | Status[ErrorOut]:
@@ -206,6 +214,7 @@ def _file_out(batch: Batch) -> AchievementFileOut:
 
 @router.post(
     "/achievements/files",
+    operation_id="submitAchievementFile",
     response={202: AchievementFileOut, 413: ErrorOut, **ERRORS},
     url_name="achievement_file_submit",
 )
@@ -222,6 +231,7 @@ def submit_achievement_file(
 
 @router.get(
     "/achievements/files/{batch_id}",
+    operation_id="getAchievementFile",
     response={200: AchievementFileOut, **ERRORS},
     url_name="achievement_file",
 )
@@ -234,8 +244,10 @@ def achievement_file(request: HttpRequest, batch_id: int) -> AchievementFileOut:
 
 @router.get(
     "/achievements/files/{batch_id}/output",
+    operation_id="downloadAchievementFileOutput",
     response={200: None, **ERRORS},
     url_name="achievement_file_output",
+    openapi_extra=file_download("Each row's outcome (CSV)", "text/csv"),
 )
 def achievement_file_output(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Each row's outcome, as CSV (409 until the file is processed)."""

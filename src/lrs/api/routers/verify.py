@@ -9,6 +9,7 @@ from ninja import File, Router, UploadedFile
 from ninja.responses import Status
 
 from lrs.api.auth import actor_for
+from lrs.api.openapi import file_download
 from lrs.api.schemas.learners import ErrorOut
 from lrs.api.schemas.verify import VerifiedLearnerOut, VerifyFileOut, VerifyLearnerIn
 from lrs.batches.models import Batch, BatchStatus
@@ -109,6 +110,7 @@ def verify_file(request: HttpRequest, batch_id: int) -> VerifyFileOut:
     operation_id="getVerifyFileOutput",
     summary="A verify file's answers (CSV)",
     url_name="verify_file_output",
+    openapi_extra=file_download("Each row's answer (CSV)", "text/csv"),
 )
 def verify_file_output(request: HttpRequest, batch_id: int) -> HttpResponse:
     """Each row's answer, as CSV (409 until the file is processed)."""
