@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
@@ -21,3 +24,50 @@ def test_learner_lookups_are_indexed_without_pattern_indexes() -> None:
     unique = {name for name, definition in indexes.items() if "UNIQUE" in definition}
     assert any("uln" in name for name in unique)
     assert any("identity_key" in name for name in unique)
+
+
+def _plan(sql: str) -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            return "\n".join(str(row[-1]) for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        return "\n".join(str(row[0]) for row in cursor.fetchall())
+
+
+def test_a_learners_linked_ulns_are_found_through_the_master_index(
+    online_actor: Any, details: Any
+) -> None:
+    """Not by walking the whole register in ULN order (a scan per learner in every API answer)."""
+    from django.db import transaction
+
+    from lrs.learners.selectors import list_linked_ulns
+    from lrs.learners.services import register_learner
+
+    from lrs.learners.models import Learner
+
+    learner = register_learner(details=details(), actor=online_actor).learner
+    assert learner is not None
+    # A register of unlinked learners, with the planner's statistics up to date (as after a
+    # bulk load): every learner's master_id is NULL, so an index on it looks unselective.
+    others = []
+    for number in range(2000):
+        other = Learner.objects.get(pk=learner.pk)
+        other.pk = None
+        other.uln = f"9{number:09d}"
+        other.identity_key = f"bench-{number}"
+        others.append(other)
+    Learner.objects.bulk_create(others)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as queries:
+        assert list_linked_ulns(learner) == []
+    (query,) = queries.captured_queries  # with its values written in
+    with transaction.atomic():
+        plan = _plan(query["sql"])
+
+    assert "master" in plan
+    assert "SCAN learners_learner" not in plan  # SQLite: a full scan, in ULN order or not
+    assert "Seq Scan" not in plan
+    assert "Sort" not in plan or connection.vendor == "sqlite"

@@ -80,6 +80,16 @@ class Learner(models.Model):
 
     class Meta:
         ordering = ["uln"]
+        indexes = [
+            # Nearly every learner's master is NULL, so the planner's statistics make the
+            # foreign key's own index look useless for `master_id = ?` (SQLite then walks the
+            # whole register in ULN order); this index holds only the linked learners.
+            models.Index(
+                fields=["master"],
+                condition=models.Q(master__isnull=False),
+                name="learner_linked_to_master",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.uln} {self.given_name} {self.family_name}"
