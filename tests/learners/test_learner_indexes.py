@@ -42,10 +42,9 @@ def test_a_learners_linked_ulns_are_found_through_the_master_index(
     """Not by walking the whole register in ULN order (a scan per learner in every API answer)."""
     from django.db import transaction
 
+    from lrs.learners.models import Learner
     from lrs.learners.selectors import list_linked_ulns
     from lrs.learners.services import register_learner
-
-    from lrs.learners.models import Learner
 
     learner = register_learner(details=details(), actor=online_actor).learner
     assert learner is not None
