@@ -209,3 +209,74 @@ class TestOperations:
         operation = _openapi()["paths"]["/api/v1/batches/{batch_id}/exceptions.xlsx"]["get"]
 
         assert "application/octet-stream" in operation["responses"]["200"]["content"]
+
+
+class TestBounds:
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/api/v1/batches?offset=9223372036854775808",
+            "/api/v1/batches?limit=9223372036854775808",
+            "/api/v1/batch-exceptions?offset=9223372036854775808",
+            "/api/v1/batch-exceptions?batch_id=9223372036854775808",
+            "/api/v1/batches/9223372036854775808",
+            "/api/v1/batch-exceptions/9223372036854775808",
+            "/api/v1/verify-learner/files/9223372036854775808",
+            "/api/v1/achievements/files/9223372036854775808",
+            "/api/v1/qualifications?page=9223372036854775808",
+        ],
+    )
+    def test_a_number_the_database_cannot_hold_is_a_422(self, api_as, college, path):
+        from tests.conftest import ALL_ROLES
+
+        response = api_as(college, ALL_ROLES).get(path)
+
+        assert response.status_code == 422
+        assert response.json()["code"] == "validation_failed"
+
+    def test_every_integer_parameter_is_bounded(self):
+        document = _openapi()
+        unbounded = []
+        for method, path, operation in _operations(document):
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                kinds = [schema, *schema.get("anyOf", [])]
+                if any(k.get("type") == "integer" and "maximum" not in k for k in kinds):
+                    unbounded.append(f"{method.upper()} {path} {parameter['name']}")
+        assert unbounded == []
+
+
+class TestSchemaSaysWhatTheServiceAccepts:
+    def test_names_may_not_be_blank_and_a_uln_is_ten_digits(self):
+        schemas = _openapi()["components"]["schemas"]
+        for name in ("SearchIn", "RegisterIn", "FindByUlnIn", "VerifyLearnerIn"):
+            for field in ("given_name", "family_name"):
+                assert schemas[name]["properties"][field]["minLength"] == 1
+                assert schemas[name]["properties"][field]["pattern"] == r"\S"
+        for name in ("FindByUlnIn", "VerifyLearnerIn", "CreditCheckIn", "AchievementIn"):
+            assert schemas[name]["properties"]["uln"]["pattern"] == r"^\s*[0-9]{10}\s*$"
+
+    def test_a_blank_name_is_refused_by_the_schema(self, online):
+        response = online.post("/api/v1/learners/search", {**MEGAN, "given_name": "   "})
+
+        assert response.status_code == 422
+        assert set(response.json()["errors"]) == {"given_name"}
+
+    def test_every_operation_with_a_body_documents_the_400_for_an_unreadable_one(self):
+        undocumented = [
+            f"{method.upper()} {path}"
+            for method, path, operation in _operations(_openapi())
+            if "requestBody" in operation and "400" not in operation["responses"]
+        ]
+        assert undocumented == []
+
+    def test_an_unreadable_body_is_a_400_error(self, online):
+        response = online.client.post(
+            "/api/v1/learners/search",
+            data="{not json",
+            content_type="application/json",
+            headers=online.headers,
+        )
+
+        assert response.status_code == 400
+        assert set(response.json()) >= {"code", "message"}

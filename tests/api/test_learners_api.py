@@ -96,10 +96,15 @@ class TestRegister:
         assert Learner.objects.count() == 0
 
     def test_field_errors_name_the_field(self, online):
-        response = register(online, email_address="none", gender="7")
+        response = register(online, email_address="none", last_known_postcode="NOPE")
         assert response.status_code == 422
         errors = response.json()["errors"]
-        assert set(errors) == {"email_address", "gender"}
+        assert set(errors) == {"email_address", "last_known_postcode"}
+
+    def test_a_code_outside_its_list_is_refused_by_the_schema(self, online):
+        response = register(online, gender="7")
+        assert response.status_code == 422
+        assert set(response.json()["errors"]) == {"gender"}
 
     def test_an_impossible_date_is_a_422_not_a_500(self, online):
         response = register(online, date_of_birth="2009-02-30")

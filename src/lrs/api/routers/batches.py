@@ -8,11 +8,12 @@ from typing import Literal
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, UploadedFile
+from ninja import File, Form, Path, Query, Router, UploadedFile
 from ninja.responses import Status
 
 from lrs.api.auth import actor_for
 from lrs.api.openapi import file_download
+from lrs.api.schemas.base import MAX_ID, MAX_INT
 from lrs.api.schemas.batches import (
     BatchOut,
     BatchPageOut,
@@ -29,6 +30,7 @@ from lrs.core.errors import ValidationFailed
 
 router = Router(tags=["Batches"])
 ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
@@ -36,8 +38,10 @@ ERRORS: dict[int, type[ErrorOut]] = {
     422: ErrorOut,
 }
 MAX_PAGE = 500
+_BATCH_ID = Path(..., ge=1, le=MAX_ID)
+_EXCEPTION_ID = Path(..., ge=1, le=MAX_ID)
 _LIMIT = Query(50, ge=1, le=MAX_PAGE, description="How many to return (at most 500)")
-_OFFSET = Query(0, ge=0, description="How many to skip")
+_OFFSET = Query(0, ge=0, le=MAX_INT, description="How many to skip")
 
 
 def _download(output: selectors.OutputFile) -> HttpResponse:
@@ -104,7 +108,7 @@ def list_batches(
     response={200: BatchOut, **ERRORS},
     url_name="batch_detail",
 )
-def view_batch(request: HttpRequest, batch_id: int) -> BatchOut:
+def view_batch(request: HttpRequest, batch_id: int = _BATCH_ID) -> BatchOut:
     """A batch's status, progress and totals (the real service's BatchOutputResp counts)."""
     batch = selectors.get_batch(actor_for(request), batch_id)
     return BatchOut.of_counts(batch, selectors.batch_counts(batch))
@@ -121,7 +125,7 @@ def view_batch(request: HttpRequest, batch_id: int) -> BatchOut:
         "application/xml",
     ),
 )
-def download_output(request: HttpRequest, batch_id: int) -> HttpResponse:
+def download_output(request: HttpRequest, batch_id: int = _BATCH_ID) -> HttpResponse:
     """The output file, as an attachment: each learner's ULN and return code (409 until the
     batch is complete). For a CTF, the CTF as uploaded with each pupil's ULN filled in."""
     return _download(selectors.read_output(actor_for(request), batch_id))
@@ -134,7 +138,7 @@ def download_output(request: HttpRequest, batch_id: int) -> HttpResponse:
     url_name="batch_ctf_exceptions",
     openapi_extra=file_download("The exceptions workbook", selectors.XLSX_CONTENT_TYPE),
 )
-def download_ctf_exceptions(request: HttpRequest, batch_id: int) -> HttpResponse:
+def download_ctf_exceptions(request: HttpRequest, batch_id: int = _BATCH_ID) -> HttpResponse:
     """CTF batches: the spreadsheet of pupils needing action (409 until complete)."""
     return _download(selectors.read_ctf_exceptions(actor_for(request), batch_id))
 
@@ -148,7 +152,7 @@ def download_ctf_exceptions(request: HttpRequest, batch_id: int) -> HttpResponse
 def list_exceptions(
     request: HttpRequest,
     status: Query[Literal["open", "matched", "registered", "expired", "all"]] = "open",
-    batch_id: Query[int | None] = None,
+    batch_id: int | None = Query(None, ge=1, le=MAX_ID),
     limit: int = _LIMIT,
     offset: int = _OFFSET,
 ) -> ExceptionPageOut:
@@ -171,7 +175,7 @@ def list_exceptions(
     response={200: ExceptionOut, **ERRORS},
     url_name="batch_exception",
 )
-def view_exception(request: HttpRequest, exception_id: int) -> ExceptionOut:
+def view_exception(request: HttpRequest, exception_id: int = _EXCEPTION_ID) -> ExceptionOut:
     """One exception, with the learners offered."""
     exception = selectors.get_exception(actor_for(request), exception_id)
     return ExceptionOut.of(exception, selectors.candidate_learners([exception]))
@@ -183,7 +187,9 @@ def view_exception(request: HttpRequest, exception_id: int) -> ExceptionOut:
     response={200: ExceptionOut, **ERRORS},
     url_name="batch_exception_resolve",
 )
-def resolve(request: HttpRequest, exception_id: int, payload: ResolveIn) -> ExceptionOut:
+def resolve(
+    request: HttpRequest, payload: ResolveIn, exception_id: int = _EXCEPTION_ID
+) -> ExceptionOut:
     """Resolve an open exception: `{"learner_uln": "..."}` chooses one of the candidates;
     `{"register_new": true}` registers a new learner (the learner is none of them). The row's
     ULN and return code in the output file change accordingly."""

@@ -8,11 +8,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from ninja import File, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Path, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
 
 from lrs.api.auth import actor_for
 from lrs.api.openapi import file_download
+from lrs.api.schemas.base import MAX_ID, MAX_INT
 from lrs.api.schemas.learners import ErrorOut
 from lrs.api.schemas.plr import (
     AchievementFileOut,
@@ -39,6 +40,7 @@ from lrs.plr.errors import PlrNotShared, RateLimited
 from lrs.plr.selectors import DEFAULT_SORT, get_learner_learning_events, search_qualifications
 from lrs.plr.services import submit_achievements
 
+_BATCH_ID = Path(..., ge=1, le=MAX_ID)
 router = Router(tags=["Personal Learning Record"])
 ERRORS: dict[int, type[ErrorOut]] = {
     400: ErrorOut,
@@ -73,8 +75,8 @@ class LearningEventsQuery(Schema):
         DEFAULT_SORT
     )
     order: Literal["asc", "desc"] = "desc"
-    page: int = 1
-    page_size: int = 50
+    page: int = Field(1, ge=1, le=MAX_INT)
+    page_size: int = Field(50, ge=1, le=MAX_INT, description="At most 200 are returned")
 
 
 @router.get(
@@ -131,7 +133,7 @@ class QualificationQuery(Schema):
     sector_subject_area: str = ""
     level: str = ""
     awarding_organisation: str = ""
-    page: int = 1
+    page: int = Field(1, ge=1, le=MAX_INT)
 
 
 @router.get(
@@ -235,7 +237,7 @@ def submit_achievement_file(
     response={200: AchievementFileOut, **ERRORS},
     url_name="achievement_file",
 )
-def achievement_file(request: HttpRequest, batch_id: int) -> AchievementFileOut:
+def achievement_file(request: HttpRequest, batch_id: int = _BATCH_ID) -> AchievementFileOut:
     """An achievement file's progress and totals."""
     return _file_out(
         get_batch(actor_for(request), batch_id, permission=Permission.SUBMIT_ACHIEVEMENTS)
@@ -249,7 +251,7 @@ def achievement_file(request: HttpRequest, batch_id: int) -> AchievementFileOut:
     url_name="achievement_file_output",
     openapi_extra=file_download("Each row's outcome (CSV)", "text/csv"),
 )
-def achievement_file_output(request: HttpRequest, batch_id: int) -> HttpResponse:
+def achievement_file_output(request: HttpRequest, batch_id: int = _BATCH_ID) -> HttpResponse:
     """Each row's outcome, as CSV (409 until the file is processed)."""
     output = read_output(actor_for(request), batch_id, permission=Permission.SUBMIT_ACHIEVEMENTS)
     response = HttpResponse(output.content, content_type=output.content_type)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from ninja import File, Router, UploadedFile
+from ninja import File, Path, Router, UploadedFile
 from ninja.responses import Status
 
 from lrs.api.auth import actor_for
 from lrs.api.openapi import file_download
+from lrs.api.schemas.base import MAX_ID
 from lrs.api.schemas.learners import ErrorOut
 from lrs.api.schemas.verify import VerifiedLearnerOut, VerifyFileOut, VerifyLearnerIn
 from lrs.batches.models import Batch, BatchStatus
@@ -20,14 +21,17 @@ from lrs.core.roles import Permission
 from lrs.learners.errors import VerificationsRateLimited
 from lrs.learners.verify import verify_learner
 
+_BATCH_ID = Path(..., ge=1, le=MAX_ID)
 router = Router(tags=["Verify learner"])
 ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
     401: ErrorOut,
     403: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,
 }
 FILE_ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
@@ -99,7 +103,7 @@ def submit_verify_file(request: HttpRequest, file: File[UploadedFile]) -> Status
     summary="A verify file's progress and totals",
     url_name="verify_file",
 )
-def verify_file(request: HttpRequest, batch_id: int) -> VerifyFileOut:
+def verify_file(request: HttpRequest, batch_id: int = _BATCH_ID) -> VerifyFileOut:
     """A verify file's progress and totals (your organisation's files only)."""
     return _file_out(get_batch(actor_for(request), batch_id, permission=Permission.VERIFY_LEARNER))
 
@@ -112,7 +116,7 @@ def verify_file(request: HttpRequest, batch_id: int) -> VerifyFileOut:
     url_name="verify_file_output",
     openapi_extra=file_download("Each row's answer (CSV)", "text/csv"),
 )
-def verify_file_output(request: HttpRequest, batch_id: int) -> HttpResponse:
+def verify_file_output(request: HttpRequest, batch_id: int = _BATCH_ID) -> HttpResponse:
     """Each row's answer, as CSV (409 until the file is processed)."""
     output = read_output(actor_for(request), batch_id, permission=Permission.VERIFY_LEARNER)
     response = HttpResponse(output.content, content_type=output.content_type)

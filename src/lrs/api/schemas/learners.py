@@ -10,7 +10,15 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from lrs.api.schemas.base import RequestSchema
+from lrs.api.schemas.base import (
+    ABILITY_TO_SHARE_PATTERN,
+    GENDER_PATTERN,
+    MAX_INT,
+    NON_BLANK,
+    ULN_PATTERN,
+    VERIFICATION_TYPE_PATTERN,
+    RequestSchema,
+)
 from lrs.learners.details import LearnerDetails, SearchDetails
 from lrs.learners.match_reasons import match_reasons
 from lrs.learners.matching_adapter import LearnerMatch
@@ -21,14 +29,14 @@ _NAME = Field(default="", max_length=100)
 
 
 class SearchIn(RequestSchema):
-    given_name: str = Field(max_length=100)
-    family_name: str = Field(max_length=100)
+    given_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
+    family_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
     date_of_birth: datetime.date
     gender: str = Field(
-        max_length=1, description='"0" not known, "1" male, "2" female, "9" not specified'
+        pattern=GENDER_PATTERN, description='"0" not known, "1" male, "2" female, "9" not specified'
     )
     last_known_postcode: str = Field(
-        max_length=20, description="Use ZZ99 9ZZ only as a last resort"
+        max_length=20, pattern=NON_BLANK, description="Use ZZ99 9ZZ only as a last resort"
     )
     middle_other_name: str = _NAME
     preferred_given_name: str = _NAME
@@ -43,9 +51,9 @@ class SearchIn(RequestSchema):
 
 
 class FindByUlnIn(RequestSchema):
-    uln: str = Field(max_length=20)
-    given_name: str = Field(max_length=100)
-    family_name: str = Field(max_length=100)
+    uln: str = Field(max_length=20, pattern=ULN_PATTERN)
+    given_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
+    family_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
 
 
 class _OptionalLearnerFields(RequestSchema):
@@ -71,17 +79,19 @@ class _OptionalLearnerFields(RequestSchema):
 
 
 class RegisterIn(_OptionalLearnerFields):
-    given_name: str = Field(max_length=100)
-    family_name: str = Field(max_length=100)
+    given_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
+    family_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
     date_of_birth: datetime.date
-    gender: str = Field(max_length=1)
-    last_known_postcode: str = Field(max_length=20)
+    gender: str = Field(pattern=GENDER_PATTERN)
+    last_known_postcode: str = Field(max_length=20, pattern=NON_BLANK)
     verification_type: str = Field(
-        max_length=3,
+        pattern=VERIFICATION_TYPE_PATTERN,
         description="0 none provided, 1 relationship with school, 2 passport, 3 driving licence, "
         "4 ID card, 5 National Insurance card, 6 funding certificate, 7 bank card, 999 other",
     )
-    ability_to_share: str = Field(max_length=1, description="Privacy notice seen: 1 yes, 0 no")
+    ability_to_share: str = Field(
+        pattern=ABILITY_TO_SHARE_PATTERN, description="Privacy notice seen: 1 yes, 0 no"
+    )
     confirm_not_possible_match: bool = Field(
         default=False,
         description="Confirm the learner is none of the possible matches a previous call returned",
@@ -96,7 +106,7 @@ class RegisterIn(_OptionalLearnerFields):
 class UpdateIn(RequestSchema):
     """Send `version_number` and only the fields to change."""
 
-    version_number: int
+    version_number: int = Field(ge=1, le=MAX_INT)
     title: str | None = None
     given_name: str | None = None
     middle_other_name: str | None = None

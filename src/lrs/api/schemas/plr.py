@@ -12,16 +12,16 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from lrs.api.schemas.base import RequestSchema
+from lrs.api.schemas.base import MAX_INT, NON_BLANK, ULN_PATTERN, RequestSchema
 from lrs.plr.choices import SOAP_LANGUAGE, SOAP_LEVEL, LanguageForAssessment, Level
 from lrs.plr.models import LearningEvent, Qualification
 from lrs.plr.services import EventRow, RowOutcome
 
 
 class AchievementIn(RequestSchema):
-    uln: str = Field(max_length=20)
-    given_name: str = Field(max_length=100)
-    family_name: str = Field(max_length=100)
+    uln: str = Field(max_length=20, pattern=ULN_PATTERN)
+    given_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
+    family_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
     date_of_birth: datetime.date
     subject_code: str = Field(
         max_length=20, description="Qualification number (600/1166/X) or unit reference"
@@ -31,7 +31,7 @@ class AchievementIn(RequestSchema):
         description="Your own id of this record: sending it again updates the same event",
     )
     grade: str = Field(default="", max_length=20)
-    credits: int | None = Field(default=None, ge=0)
+    credits: int | None = Field(default=None, ge=0, le=MAX_INT)
     achievement_award_date: datetime.date
     participation_start_date: datetime.date | None = None
     participation_end_date: datetime.date | None = None
@@ -198,9 +198,9 @@ class QualificationsOut(Schema):
 
 
 class CreditCheckIn(RequestSchema):
-    uln: str = Field(max_length=20)
-    given_name: str = Field(max_length=100)
-    family_name: str = Field(max_length=100)
+    uln: str = Field(max_length=20, pattern=ULN_PATTERN)
+    given_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
+    family_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
     date_of_birth: datetime.date
     reference: str = Field(
         min_length=1,

@@ -10,19 +10,19 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from lrs.api.schemas.base import RequestSchema
+from lrs.api.schemas.base import GENDER_PATTERN, NON_BLANK, ULN_PATTERN, RequestSchema
 from lrs.learners.verify import FLAG_DESCRIPTIONS, VerifyRequest, VerifyResult
 
 Verdict = Literal["matches", "similar", "differs", "not_compared"]
 
 
 class VerifyLearnerIn(RequestSchema):
-    uln: str = Field(max_length=20)
-    given_name: str = Field(max_length=100)
-    family_name: str = Field(max_length=100)
+    uln: str = Field(max_length=20, pattern=ULN_PATTERN)
+    given_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
+    family_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
     date_of_birth: datetime.date
     gender: str = Field(
-        max_length=1, description='"0" not known, "1" male, "2" female, "9" not specified'
+        pattern=GENDER_PATTERN, description='"0" not known, "1" male, "2" female, "9" not specified'
     )
     postcode: str = Field(
         default="",
