@@ -224,6 +224,7 @@ class TestBounds:
             "/api/v1/verify-learner/files/9223372036854775808",
             "/api/v1/achievements/files/9223372036854775808",
             "/api/v1/qualifications?page=9223372036854775808",
+            "/api/v1/qualifications?keywords=maths%00",
         ],
     )
     def test_a_number_the_database_cannot_hold_is_a_422(self, api_as, college, path):

@@ -13,7 +13,7 @@ from ninja.responses import Status
 
 from lrs.api.auth import actor_for
 from lrs.api.openapi import file_download
-from lrs.api.schemas.base import MAX_ID, MAX_INT
+from lrs.api.schemas.base import MAX_ID, MAX_INT, NO_NUL
 from lrs.api.schemas.learners import ErrorOut
 from lrs.api.schemas.plr import (
     AchievementFileOut,
@@ -127,12 +127,16 @@ def learning_events(
     }
 
 
+# PostgreSQL refuses a NUL character in a string (a 500 if it reached the database).
+_SEARCH_TEXT = Field("", max_length=200, pattern=NO_NUL)
+
+
 class QualificationQuery(Schema):
-    keywords: str = ""
-    qn: str = ""
-    sector_subject_area: str = ""
-    level: str = ""
-    awarding_organisation: str = ""
+    keywords: str = _SEARCH_TEXT
+    qn: str = _SEARCH_TEXT
+    sector_subject_area: str = _SEARCH_TEXT
+    level: str = _SEARCH_TEXT
+    awarding_organisation: str = _SEARCH_TEXT
     page: int = Field(1, ge=1, le=MAX_INT)
 
 

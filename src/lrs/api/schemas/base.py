@@ -23,6 +23,7 @@ MAX_ID = 2**63 - 1
 # a code outside its list. (Rules no schema can state, such as a ULN's check digit or a
 # placeholder name like "Unknown", still answer 422 validation_failed.)
 NON_BLANK = r"\S"
+NO_NUL = r"^[^\x00]*$"
 ULN_PATTERN = r"^\s*[0-9]{10}\s*$"
 GENDER_PATTERN = r"^[0129]$"
 VERIFICATION_TYPE_PATTERN = r"^(?:[0-7]|999)$"
