@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('learners', '0003_known_learners'),
+        ('learners', '0005_matching_model'),
         ('organisations', '0002_sign_in_rules'),
     ]
 
