@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
+from lrs.api.schemas.base import MAX_ID, RequestSchema
 from lrs.challenges.choices import ChallengeKind
 from lrs.challenges.models import Challenge, ChallengeStep, UlnChange, UlnMerge
 from lrs.challenges.services.raising import ChallengeRequest
 
+EventId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
-class ChallengeIn(Schema):
+
+class ChallengeIn(RequestSchema):
     kind: str = Field(description=", ".join(ChallengeKind.values))
     uln: str = Field(max_length=20, description="The learner's ULN (the reference contains it)")
     other_uln: str = Field(
@@ -22,7 +25,9 @@ class ChallengeIn(Schema):
     )
     other_name: str = Field(default="", max_length=100)
     master_uln: str = Field(default="", max_length=20, description="Duplicate: which is master")
-    event_ids: list[int] = Field(default_factory=list, max_length=2)
+    event_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=2
+    )
     proposed: dict[str, Any] = Field(
         default_factory=dict,
         description="Information wrong: corrected grade, dates or credits",
@@ -87,23 +92,23 @@ class ChallengeOut(Schema):
         )
 
 
-class CommentIn(Schema):
+class CommentIn(RequestSchema):
     comment: str = Field(default="", max_length=2000)
 
 
-class StatusIn(Schema):
+class StatusIn(RequestSchema):
     status: str = Field(description="in_progress, resolved or rejected")
     comment: str = Field(default="", max_length=2000)
 
 
-class MergeIn(Schema):
+class MergeIn(RequestSchema):
     master_uln: str = Field(max_length=20)
     duplicate_uln: str = Field(max_length=20)
     challenge_reference: str = Field(default="", max_length=32)
     comment: str = Field(default="", max_length=2000)
 
 
-class DemergeIn(Schema):
+class DemergeIn(RequestSchema):
     duplicate_uln: str = Field(max_length=20)
     challenge_reference: str = Field(default="", max_length=32)
     comment: str = Field(default="", max_length=2000)
