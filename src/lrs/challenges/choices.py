@@ -56,6 +56,13 @@ DATE_FIELDS_OF_EVENTS = frozenset(
 )
 
 
+class RaiserKind(models.TextChoices):
+    """Who raised a challenge: an organisation's user, or the learner on the learner portal."""
+
+    ORGANISATION = "organisation", _("An organisation")
+    LEARNER = "learner", _("The learner")
+
+
 class ChallengeStatus(models.TextChoices):
     OPEN = "open", _("Open")
     IN_PROGRESS = "in_progress", _("In progress")

@@ -6,7 +6,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lrs.challenges.choices import ChallengeKind, ChallengeStatus, SuspectStatus, UlnChangeKind
+from lrs.challenges.choices import (
+    ChallengeKind,
+    ChallengeStatus,
+    RaiserKind,
+    SuspectStatus,
+    UlnChangeKind,
+)
 
 
 class Challenge(models.Model):
@@ -40,11 +46,20 @@ class Challenge(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ChallengeStatus.choices, default=ChallengeStatus.OPEN
     )
+    # An organisation's user, or the learner themselves on the learner portal (then no user
+    # and no organisation: the challenge's learner is its raiser).
+    raiser_kind = models.CharField(
+        _("raised by"), max_length=16, choices=RaiserKind.choices, default=RaiserKind.ORGANISATION
+    )
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     raised_by_organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     raised_at = models.DateTimeField(_("raised"))
     updated_at = models.DateTimeField(_("last updated"))
@@ -58,6 +73,17 @@ class Challenge(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def raised_by_learner(self) -> bool:
+        return self.raiser_kind == RaiserKind.LEARNER
+
+    @property
+    def raiser_name(self) -> str:
+        """The raising organisation's name, or "The learner" (translated)."""
+        if self.raised_by_organisation is not None:
+            return self.raised_by_organisation.name
+        return str(RaiserKind(self.raiser_kind).label)
 
 
 class ChallengeStep(models.Model):

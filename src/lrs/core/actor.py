@@ -31,6 +31,10 @@ class Channel(models.TextChoices):
     SHARE_LINK = "share", _("Share link")
 
 
+# What stands where a username would in rows written for a learner on the learner portal.
+LEARNER_LABEL = "learner"
+
+
 class ActingOrganisation(Protocol):
     """What core needs of the actor's organisation."""
 

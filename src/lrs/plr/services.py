@@ -21,7 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, tra
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lrs.core.actor import Actor, ensure_can
+from lrs.core.actor import LEARNER_LABEL, Actor, Channel, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.bulk import insert_objects, insert_rows
 from lrs.core.errors import NotFound
@@ -791,7 +791,7 @@ def set_event_flags(
 
 def change_events(
     *,
-    actor: Actor,
+    actor: Actor | None,
     changes: dict[int, dict[str, Any]],
     reason: str,
 ) -> list[LearningEvent]:
@@ -799,7 +799,8 @@ def change_events(
 
     `changes`: {event id: {field: new value}}; `learner_id` moves an event to another learner.
     For the data challenge services, which check the actor's permission themselves; call
-    inside their transaction. Changes that change nothing write nothing.
+    inside their transaction. Changes that change nothing write nothing. No actor: the
+    learner on the learner portal (a challenge they raised marks its events).
     """
     now = timezone.now()
     events = list(
@@ -824,10 +825,10 @@ def change_events(
             LearningEventChange(
                 event=event,
                 occurred_at=now,
-                user=acting_user(actor),
-                username=actor.user.username,
-                organisation_name=actor.organisation.name,
-                channel=actor.channel,
+                user=acting_user(actor) if actor is not None else None,
+                username=actor.user.username if actor is not None else LEARNER_LABEL,
+                organisation_name=actor.organisation.name if actor is not None else "",
+                channel=actor.channel if actor is not None else Channel.LEARNER,
                 reason=reason,
                 version_number=event.version_number,
                 changes=differences,

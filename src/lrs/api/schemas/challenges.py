@@ -69,7 +69,8 @@ class ChallengeOut(Schema):
     event_ids: list[int]
     proposed: dict[str, Any]
     status: str
-    raised_by_organisation: str
+    raised_by: str  # "organisation", or "learner": raised on the learner portal
+    raised_by_organisation: str  # empty when the learner raised it
     raised_at: datetime.datetime
     updated_at: datetime.datetime
     history: list[StepOut]
@@ -85,7 +86,12 @@ class ChallengeOut(Schema):
             event_ids=sorted(event.pk for event in challenge.events.all()),
             proposed=challenge.proposed,
             status=challenge.status,
-            raised_by_organisation=challenge.raised_by_organisation.name,
+            raised_by=challenge.raiser_kind,
+            raised_by_organisation=(
+                challenge.raised_by_organisation.name
+                if challenge.raised_by_organisation is not None
+                else ""
+            ),
             raised_at=challenge.raised_at,
             updated_at=challenge.updated_at,
             history=[StepOut.of(step) for step in challenge.steps.all()],

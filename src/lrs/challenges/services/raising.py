@@ -23,8 +23,8 @@ from lrs.challenges.choices import (
 )
 from lrs.challenges.errors import ChallengeClosed, ChallengeNotFound
 from lrs.challenges.models import Challenge, ChallengeStep, UlnMerge
-from lrs.core.actor import Actor, ensure_can
-from lrs.core.audit import AuditAction, record_audit
+from lrs.core.actor import LEARNER_LABEL, Actor, Channel, ensure_can
+from lrs.core.audit import AuditAction, record_audit, record_outside_audit
 from lrs.core.errors import PermissionDenied, ValidationFailed
 from lrs.core.identifier_messages import identifier_message
 from lrs.core.roles import Permission
@@ -215,19 +215,20 @@ def _next_reference(learner_uln: str) -> str:
     return f"DC-{learner_uln}-{count + 1:03d}"
 
 
-def _step(challenge: Challenge, actor: Actor, status: str, comment: str) -> ChallengeStep:
+def _step(challenge: Challenge, actor: Actor | None, status: str, comment: str) -> ChallengeStep:
+    """One step of the challenge's life; no actor: the learner on the learner portal."""
     return ChallengeStep.objects.create(
         challenge=challenge,
         status=status,
         occurred_at=timezone.now(),
-        user=acting_user(actor),
-        username=actor.user.username,
-        organisation_name=actor.organisation.name,
+        user=acting_user(actor) if actor is not None else None,
+        username=actor.user.username if actor is not None else LEARNER_LABEL,
+        organisation_name=actor.organisation.name if actor is not None else "",
         comment=comment,
     )
 
 
-def _mark_events(challenge: Challenge, actor: Actor, *, under_challenge: bool) -> None:
+def _mark_events(challenge: Challenge, actor: Actor | None, *, under_challenge: bool) -> None:
     """Events of an open challenge are marked on the PLR; closing it clears the mark unless
     another open challenge still covers the event."""
     ids = list(challenge.events.values_list("pk", flat=True))
@@ -326,8 +327,13 @@ def _locked(reference: str) -> Challenge:
     return challenge
 
 
-def move_to(challenge: Challenge, *, status: str, actor: Actor, comment: str = "") -> Challenge:
-    """Move a locked challenge to its next status (inside the caller's transaction)."""
+def move_to(
+    challenge: Challenge, *, status: str, actor: Actor | None, comment: str = ""
+) -> Challenge:
+    """Move a locked challenge to its next status (inside the caller's transaction).
+
+    No actor: the learner withdrawing a challenge they raised on the learner portal.
+    """
     if status not in NEXT_STATUSES[challenge.status]:
         raise ChallengeClosed()
     challenge.status = status
@@ -336,12 +342,22 @@ def move_to(challenge: Challenge, *, status: str, actor: Actor, comment: str = "
     _step(challenge, actor, status, comment.strip())
     if status not in (ChallengeStatus.OPEN, ChallengeStatus.IN_PROGRESS):
         _mark_events(challenge, actor, under_challenge=False)
-    record_audit(
-        actor=actor,
-        action=AuditAction.CHALLENGE_STATUS_CHANGED,
-        learner=challenge.learner,
-        details={"reference": challenge.reference, "status": status},
-    )
+    details = {"reference": challenge.reference, "status": status}
+    if actor is None:
+        record_outside_audit(
+            action=AuditAction.CHALLENGE_STATUS_CHANGED,
+            channel=Channel.LEARNER,
+            learner=challenge.learner,
+            label=LEARNER_LABEL,
+            details=details,
+        )
+    else:
+        record_audit(
+            actor=actor,
+            action=AuditAction.CHALLENGE_STATUS_CHANGED,
+            learner=challenge.learner,
+            details=details,
+        )
     return challenge
 
 
