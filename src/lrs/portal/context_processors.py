@@ -60,6 +60,7 @@ _LEARNER_NAVIGATION: list[tuple[Any, str]] = [
     (_("My learning record"), "portal:learner-record"),
     (_("Who has looked at my record"), "portal:learner-access-log"),
     (_("My share links"), "portal:learner-share-links"),
+    (_("My reports"), "portal:learner-reports"),
     (_("Privacy notice"), "portal:learner-privacy"),
 ]
 

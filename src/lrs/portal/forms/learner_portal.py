@@ -148,3 +148,74 @@ class ShareLinkForm(EventChoiceForm):
         labels = {1: _("1 day"), 7: _("7 days"), 30: _("30 days"), 90: _("90 days")}
         days.choices = [(str(n), labels[n]) for n in DURATIONS]
         self.fields["events"].label = _("Learning events to share")
+
+
+class ReportProblemForm(forms.Form):
+    """A learner reports a problem with their ULN or learning events (the rules are
+    `lrs.challenges.services.learner_reports`, whose refusals the view puts back here)."""
+
+    problem = forms.ChoiceField(
+        label=_("What is the problem?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select what the problem is")},
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Which learning event?"),
+        help_text=_("For a learning event that appears twice, select both."),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    proposed_grade = forms.CharField(
+        label=_("The right grade (if the grade is wrong)"), required=False, max_length=20
+    )
+    proposed_award_date = GovukDateField(
+        label=_("The right award date (if the award date is wrong)"),
+        help_text=_("For example, 21 8 2025"),
+        required=False,
+    )
+    other_uln = forms.CharField(
+        label=_("Your other ULN (if you have two)"),
+        help_text=_("10 digits"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+    )
+    comments = forms.CharField(
+        label=_("Tell us about the problem"),
+        help_text=_("For example, what is wrong and what it should say."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    contact_email = _email_field(_("Your email address"))
+
+    def __init__(
+        self,
+        *args: Any,
+        problems: Sequence[tuple[str, str]],
+        choices: Sequence[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        problem = self.fields["problem"]
+        assert isinstance(problem, forms.ChoiceField)
+        problem.choices = list(problems)
+        events = self.fields["events"]
+        assert isinstance(events, forms.MultipleChoiceField)
+        events.choices = list(choices)
+        self.fields["contact_email"].help_text = _(
+            "The service desk will use it only about this problem."
+        )
+
+    def event_ids(self) -> list[int]:
+        return [int(value) for value in self.cleaned_data["events"]]
+
+    def proposed(self) -> dict[str, Any]:
+        proposed: dict[str, Any] = {}
+        if self.cleaned_data["proposed_grade"]:
+            proposed["grade"] = self.cleaned_data["proposed_grade"]
+        if self.cleaned_data["proposed_award_date"]:
+            proposed["achievement_award_date"] = self.cleaned_data[
+                "proposed_award_date"
+            ].isoformat()
+        return proposed

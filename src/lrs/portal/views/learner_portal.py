@@ -20,6 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from lrs.challenges.errors import ChallengeNotFound
+from lrs.challenges.services.learner_reports import (
+    KIND_PROBLEMS,
+    PROBLEM_LABELS,
+    LearnerReport,
+    my_reports,
+    report_problem,
+    withdraw_my_report,
+)
 from lrs.core.errors import DomainError, ValidationFailed
 from lrs.learner_accounts.errors import AccountExists, ShareLinkRefused
 from lrs.learner_accounts.models import LearnerAccount
@@ -60,6 +69,7 @@ from lrs.portal.forms.learner_portal import (
     LearnerSignInForm,
     MyReportForm,
     NewAccountPasswordForm,
+    ReportProblemForm,
     ResetPasswordForm,
     ShareLinkForm,
 )
@@ -491,6 +501,85 @@ def shared_pdf_view(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+# --- Reporting a problem (a data challenge raised by the learner) ----------------------------
+
+
+@learner_required
+def report_problem_view(request: HttpRequest, account: LearnerAccount) -> HttpResponse:
+    events = list(report_order(my_events(account.learner)))
+    chosen = request.GET.get("event", "")
+    initial: dict[str, Any] = {"contact_email": account.email}
+    if chosen.isdigit() and any(str(event.pk) == chosen for event in events):
+        initial.update(problem="event_wrong", events=[chosen])
+    form = ReportProblemForm(
+        request.POST or None,
+        problems=[(key, str(label)) for key, label in PROBLEM_LABELS.items()],
+        choices=_choices(events),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        report = LearnerReport(
+            problem=form.cleaned_data["problem"],
+            contact_email=form.cleaned_data["contact_email"],
+            comments=form.cleaned_data["comments"],
+            other_uln=form.cleaned_data["other_uln"],
+            event_ids=form.event_ids(),
+            proposed=form.proposed(),
+        )
+        try:
+            challenge = report_problem(learner=account.learner, report=report)
+        except ValidationFailed as exc:
+            add_domain_errors(
+                form,
+                exc,
+                {
+                    "event_ids": "events",
+                    "proposed": "proposed_grade",
+                    "grade": "proposed_grade",
+                    "achievement_award_date": "proposed_award_date",
+                },
+            )
+        else:
+            return render(
+                request, "portal/learner/problem_reported.html", {"challenge": challenge}
+            )
+    return render(
+        request, "portal/learner/report_problem.html", {"form": form, "has_events": bool(events)}
+    )
+
+
+@learner_required
+def my_reports_view(request: HttpRequest, account: LearnerAccount) -> HttpResponse:
+    rows = [
+        {"challenge": challenge, "problem": _problem_label(challenge.kind)}
+        for challenge in my_reports(account.learner)
+    ]
+    return render(request, "portal/learner/my_reports.html", {"rows": rows})
+
+
+def _problem_label(kind: str) -> str:
+    problem = KIND_PROBLEMS.get(kind)
+    return str(PROBLEM_LABELS[problem]) if problem else kind
+
+
+@require_POST
+@learner_required
+def withdraw_report_view(
+    request: HttpRequest, account: LearnerAccount, reference: str
+) -> HttpResponse:
+    try:
+        challenge = withdraw_my_report(learner=account.learner, reference=reference)
+    except ChallengeNotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("You have withdrawn report %(ref)s.") % {"ref": challenge.reference}
+        )
+    return redirect("portal:learner-reports")
+
+
 # --- Privacy ---------------------------------------------------------------------------------
 
 
@@ -539,4 +628,11 @@ urlpatterns = [
     path("learner/shared/<str:token>/", shared_view, name="learner-shared"),
     path("learner/shared/<str:token>/pdf/", shared_pdf_view, name="learner-shared-pdf"),
     path("learner/privacy/", privacy_view, name="learner-privacy"),
+    path("learner/report-a-problem/", report_problem_view, name="learner-report-problem"),
+    path("learner/my-reports/", my_reports_view, name="learner-reports"),
+    path(
+        "learner/my-reports/<str:reference>/withdraw/",
+        withdraw_report_view,
+        name="learner-report-withdraw",
+    ),
 ]
