@@ -63,6 +63,19 @@ NOT_IN_ACCESS_LOG = frozenset(
         AuditAction.SHARE_LINK_CREATED,
         AuditAction.SHARE_LINK_REVOKED,
         AuditAction.SHARE_LINK_REFUSED,
+        # Data challenges and the service desk's repairs: not someone looking at the record.
+        # The learner's own reports are on "My reports"; repairs show on the record itself.
+        AuditAction.CHALLENGE_RAISED,
+        AuditAction.CHALLENGE_STATUS_CHANGED,
+        AuditAction.ULN_MERGED,
+        AuditAction.ULN_DEMERGED,
+        AuditAction.ULN_SPLIT,
+        AuditAction.LEARNER_DECEASED,
+        AuditAction.LEARNING_EVENT_TRANSFERRED,
+        AuditAction.LEARNING_EVENT_CORRECTED,
+        AuditAction.LEARNING_EVENT_REMOVED,
+        AuditAction.DUPLICATES_FOUND,
+        AuditAction.DUPLICATE_DISMISSED,
     }
 )
 
