@@ -200,3 +200,39 @@ def test_sign_in_lockout_and_forgotten_password(
     page.fill("input[name=password]", "Another-pass-8")
     _submit(page)
     page.wait_for_url("**/learner/record/")
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_learner_reports_a_problem_with_an_event_and_withdraws_it(
+    page: Any, live_server: Any, account: Any, language: str
+) -> None:
+    """Report a problem from an event's page, see the reference, then My reports (axe)."""
+    words = {
+        "en": ("Report a problem with this learning event", "Withdrawn"),
+        "cy": ("Rhoi gwybod am broblem gyda'r digwyddiad dysgu hwn", "Wedi'i dynnu'n ôl"),
+    }[language]
+    page.context.add_cookies([{"name": "lrs_language", "value": language, "url": live_server.url}])
+    page.goto("/learner/sign-in/")
+    page.fill("input[name=email]", "megan@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    _submit(page)
+    page.wait_for_url("**/learner/record/")
+    page.locator("main table a.govuk-link").filter(has_text="GCSE").first.click()
+    page.get_by_role("link", name=words[0]).click()
+    page.wait_for_url("**/learner/report-a-problem/?event=*")
+    check_page(page, f"learner-report-problem-{language}")
+    assert page.locator("input[name=problem][value=event_wrong]").is_checked()
+    assert page.locator("input[name=contact_email]").input_value() == "megan@example.org"
+    page.fill("input[name=proposed_grade]", "8")
+    _submit(page)
+    page.locator(".govuk-panel--confirmation").wait_for()
+    check_page(page, f"learner-problem-reported-{language}")
+    reference = page.locator(".govuk-panel__body strong").inner_text()
+    assert re.fullmatch(r"DC-\d{10}-001", reference)
+    page.goto("/learner/my-reports/")
+    check_page(page, f"learner-my-reports-{language}")
+    assert reference in page.locator("main").inner_text()
+    page.locator("form[action$='/withdraw/'] button").click()
+    page.wait_for_url("**/learner/my-reports/")
+    check_page(page)
+    assert words[1] in page.locator("main").inner_text()

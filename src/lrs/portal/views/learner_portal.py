@@ -540,9 +540,7 @@ def report_problem_view(request: HttpRequest, account: LearnerAccount) -> HttpRe
                 },
             )
         else:
-            return render(
-                request, "portal/learner/problem_reported.html", {"challenge": challenge}
-            )
+            return render(request, "portal/learner/problem_reported.html", {"challenge": challenge})
     return render(
         request, "portal/learner/report_problem.html", {"form": form, "has_events": bool(events)}
     )
