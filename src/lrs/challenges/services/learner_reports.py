@@ -50,7 +50,7 @@ LEARNER_PROBLEMS: dict[str, ChallengeKind] = {
     "event_not_mine": ChallengeKind.EVENT_NOT_THIS_LEARNER,
     "event_twice": ChallengeKind.EVENT_DUPLICATED,
 }
-KIND_PROBLEMS = {kind: problem for problem, kind in LEARNER_PROBLEMS.items()}
+KIND_PROBLEMS: dict[str, str] = {str(kind): problem for problem, kind in LEARNER_PROBLEMS.items()}
 PROBLEM_LABELS = {
     "uln_not_mine": gettext_lazy("The ULN is not mine"),
     "two_ulns": gettext_lazy("I have two ULNs"),
