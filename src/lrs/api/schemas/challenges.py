@@ -83,7 +83,8 @@ class ChallengeOut(Schema):
             uln=challenge.uln,
             other_uln=challenge.other_uln,
             master_uln=challenge.master_uln,
-            event_ids=sorted(event.pk for event in challenge.events.all()),
+            # A learner may challenge a sensitive event, which organisations never see.
+            event_ids=sorted(event.pk for event in challenge.events.all() if not event.sensitive),
             proposed=challenge.proposed,
             status=challenge.status,
             raised_by=challenge.raiser_kind,
