@@ -65,6 +65,9 @@ NEVER_ABOUT_A_LEARNER = frozenset(
         AuditAction.TOKEN_REVOKED,
         AuditAction.LEARNER_EMAIL_CODE_REFUSED,
         AuditAction.LEARNER_SIGN_UP_LIMITED,
+        AuditAction.WEB_SERVICE_SIGN_IN_FAILED,
+        AuditAction.WEB_SERVICE_LOCKED,
+        AuditAction.WEB_SERVICE_PASSWORD_SET,
     }
 )
 
