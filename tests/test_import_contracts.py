@@ -1,7 +1,7 @@
 """The layers of DESIGN 2 point down only, checked over the source of every module.
 
 Lowest first: `identifiers`, `matching` (pure Python) → `core` → `organisations` → `learners`
-→ `batches`, `plr`, `challenges` (and `synthetic`) → `api`, `portal`, `demo`. A module
+→ `batches`, `plr`, `challenges` (and `synthetic`) → `api`, `portal`, `demo`, `ops`. A module
 imports only from its own layer or below; nothing imports `api`, `portal` or `demo` (not
 even each other); `matching` never imports `synthetic`; no app imports the project's
 composition root (`settings`, `urls`, `wsgi`, `cli`).
@@ -36,9 +36,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"batches", "plr", "challenges", "synthetic"}),
     # Learner accounts and share links read the PLR (docs/adr/0010-learner-portal.md).
     frozenset({"learner_accounts"}),
-    frozenset({"api", "portal", "demo"}),
+    frozenset({"api", "portal", "demo", "ops"}),
 )
-NOTHING_IMPORTS = frozenset({"api", "portal", "demo"})
+NOTHING_IMPORTS = frozenset({"api", "portal", "demo", "ops"})
 COMPOSITION_ROOT = frozenset({"settings", "urls", "wsgi", "cli"})
 NOT_CODE = frozenset({"locale"})
 RELATION_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject"})

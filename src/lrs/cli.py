@@ -15,7 +15,9 @@ USAGE = """usage: lrs COMMAND [ARGS]
 
 commands:
   demo [--port N] [--no-serve]        fresh SQLite database with demo data; serve it
-  serve [--host H] [--port N]         serve the web service and API
+  serve [--host H] [--port N] [--workers N]
+                                      serve the web service and API (waitress; with
+                                      --workers N, gunicorn in N processes, Linux)
   migrate                             create or upgrade the database tables
   createorg UKPRN NAME [--type T] [--roles r1,r2]
   createuser UKPRN USERNAME --roles online,view,batch,plr,vld,super [--password P]
@@ -57,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.setdefault("LRS_DATA_DIR", str(demo_db.parent))
         for suffix in ("", "-wal", "-shm"):
             Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+    if command == "serve" and any(arg.startswith("--workers") for arg in rest):
+        _prepare_multiprocess_serving()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lrs.settings")
     from django.core.management import execute_from_command_line
     from django.db import DatabaseError
@@ -68,6 +72,20 @@ def main(argv: list[str] | None = None) -> None:
         if _unapplied_migrations():
             sys.stderr.write("The database is not set up: run `lrs migrate` first.\n")
         sys.exit(1)
+
+
+def _prepare_multiprocess_serving() -> None:
+    """Before anything is imported: gunicorn's processes count their metrics into files in one
+    folder (prometheus-client reads PROMETHEUS_MULTIPROC_DIR when imported), and log JSON."""
+    import tempfile
+
+    os.environ.setdefault("LRS_LOG_FORMAT", "json")
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lrs-metrics-")
+    else:
+        # Counts left by an earlier run would be added to this run's.
+        for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+            stale.unlink()
 
 
 def _unapplied_migrations() -> bool:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "lrs.ops.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lrs.portal.middleware.SecurityHeadersMiddleware",
@@ -143,7 +144,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-WHITENOISE_USE_FINDERS = True
+# whitenoise serves the static files from the web processes themselves (no separate file
+# server). By default it finds them where they are (node_modules, build/, the apps); with
+# LRS_STATIC_ROOT set, `lrs collectstatic` first copies them there with hashed, compressed
+# names that browsers and proxies may cache for ever (docs/deploy.md).
+if os.environ.get("LRS_STATIC_ROOT"):
+    STATIC_ROOT = Path(os.environ["LRS_STATIC_ROOT"])
+    WHITENOISE_USE_FINDERS = False
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+else:
+    WHITENOISE_USE_FINDERS = True
 # GOV.UK Frontend's scripts and assets come from its npm package (package-lock.json), and our
 # stylesheet is built from it by scripts/build-assets.sh.
 STATICFILES_DIRS = [
@@ -167,10 +180,34 @@ CSRF_COOKIE_HTTPONLY = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = os.environ.get("LRS_SECURE_COOKIES", "") == "1"
+
+# Production behind a reverse proxy (docs/deploy.md):
+# - LRS_HTTPS=1: the site is served over HTTPS only: plain HTTP is redirected (except the
+#   probes), cookies are Secure and browsers are told (HSTS) to use nothing else.
+#   LRS_SECURE_COOKIES=1, the older switch, does the same but for the redirect.
+# - LRS_TRUST_PROXY=1: the proxy in front sets X-Forwarded-Proto (and X-Forwarded-Host) and
+#   strips any a client sent; only then may Django believe them. Never set it without a proxy.
+# - LRS_HSTS_SECONDS (default a year), LRS_HSTS_PRELOAD=1, LRS_CSRF_TRUSTED_ORIGINS
+#   (comma-separated https://host origins, when the proxy's public name differs).
+HTTPS_ONLY = os.environ.get("LRS_HTTPS", "") == "1"
+SESSION_COOKIE_SECURE = HTTPS_ONLY or os.environ.get("LRS_SECURE_COOKIES", "") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-# Behind HTTPS (LRS_SECURE_COOKIES=1) browsers are also told to use nothing else.
-SECURE_HSTS_SECONDS = 31536000 if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_SECONDS = (
+    int(os.environ.get("LRS_HSTS_SECONDS", "31536000")) if SESSION_COOKIE_SECURE else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
+SECURE_HSTS_PRELOAD = SESSION_COOKIE_SECURE and os.environ.get("LRS_HSTS_PRELOAD", "") == "1"
+SECURE_SSL_REDIRECT = HTTPS_ONLY
+# Load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+if os.environ.get("LRS_TRUST_PROXY", "") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("LRS_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -215,9 +252,32 @@ EMAIL_HOST_PASSWORD = str(_EMAIL["EMAIL_HOST_PASSWORD"])
 EMAIL_USE_TLS = bool(_EMAIL["EMAIL_USE_TLS"])
 DEFAULT_FROM_EMAIL = str(_EMAIL["DEFAULT_FROM_EMAIL"])
 
+# Logs go to standard error. LRS_LOG_FORMAT=json (the default of `lrs serve --workers`) writes
+# one JSON object a line with the request's id, and a line per request ("lrs.requests");
+# nothing logged ever holds personal data (lrs.ops.logs). LRS_LOG_LEVEL sets the level.
+LOG_FORMAT = os.environ.get("LRS_LOG_FORMAT", "text")
+_LOG_LEVEL = os.environ.get("LRS_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LRS_LOG_LEVEL", "WARNING")},
+    "filters": {"request_id": {"()": "lrs.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "lrs.ops.logs.JsonFormatter"},
+        "text": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
+    "root": {"handlers": ["console"], "level": _LOG_LEVEL},
+    "loggers": {
+        "lrs.requests": {"level": "INFO" if LOG_FORMAT == "json" else _LOG_LEVEL},
+    },
 }
+
+# /metrics (Prometheus) answers only scrapes that send this token as a Bearer token; unset,
+# it answers 404 (docs/deploy.md).
+LRS_METRICS_TOKEN = os.environ.get("LRS_METRICS_TOKEN", "")

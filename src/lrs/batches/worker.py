@@ -32,6 +32,7 @@ from lrs.batches.services import (
     expire_exceptions,
     process_pending_rows,
 )
+from lrs.core import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ def run_worker(
             wake.clear()
             started = timezone.now()
             processed = process_pending_rows(limit=chunk)
+            metrics.count_batch_rows(processed)
             if processed:
                 total += processed
                 log_progress(started)
@@ -231,6 +233,7 @@ def drain_batch(batch_id: int, *, chunk: int = CHUNK_SIZE, max_seconds: float | 
         while time.monotonic() < deadline:
             started = timezone.now()
             processed = process_pending_rows(batch_id=batch_id, limit=chunk)
+            metrics.count_batch_rows(processed)
             if not processed:
                 break
             total += processed

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from django.db import transaction
 
+from lrs.core import metrics
 from lrs.core.actor import Actor
 from lrs.core.bulk import insert_objects
 from lrs.core.models import AuditEvent
@@ -156,6 +157,7 @@ def record_audits(events: list[AuditEvent]) -> None:
         return
     with transaction.atomic():
         insert_objects(AuditEvent, events)
+    _count_on_commit(events)
 
 
 def record_audit(
@@ -171,6 +173,7 @@ def record_audit(
         actor=actor, action=action, learner=learner, changes=changes, details=details
     )
     event.save()
+    _count_on_commit([event])
     return event
 
 
@@ -194,3 +197,6 @@ def record_organisation_audit(
         action=action,
         details=details or {},
     )
+def _count_on_commit(events: list[AuditEvent]) -> None:
+    """Count the actions in the metrics once they are committed (at once outside a transaction)."""
+    transaction.on_commit(lambda: metrics.count_audited(events))
