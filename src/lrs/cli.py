@@ -40,6 +40,10 @@ commands:
                                       upload a batch file or CTF as a batch user
   batch output ID --user U [--out PATH]
                                       download a batch's output file
+  audit-partitions [--ahead N] [--drop-expired] [--retention-months M]
+                                      PostgreSQL: the audit trail's monthly partitions
+  backup PATH / restore PATH [--force]
+                                      SQLite: copy the database safely while it serves
   check                               Django's system checks
 
 Set DATABASE_URL (sqlite:///path or postgres://user@host:5432/name) to choose the database.

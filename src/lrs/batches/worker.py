@@ -33,6 +33,7 @@ from lrs.batches.services import (
     process_pending_rows,
 )
 from lrs.core import metrics
+from lrs.core.partitions import ensure_audit_partitions
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,8 @@ def run_worker(
                     logger.info("%d finished batch(es) marked complete", repaired)
                 # Ended sessions hold searched learner details until they are deleted.
                 SessionStore.clear_expired()
+                # PostgreSQL: next months' audit partitions exist before rows arrive.
+                ensure_audit_partitions()
                 next_expiry = time.monotonic() + EXPIRY_INTERVAL_SECONDS
             # Cleared before looking, so a wake-up that arrives while we look is not lost.
             wake.clear()
