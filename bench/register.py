@@ -5,8 +5,13 @@
 
 Builds a fresh database (a temporary SQLite file, or the PostgreSQL database named, dropped and
 re-created), writes N synthetic learners to a CSV file, loads them with `lrs import-learners`
-(timed, as a user would run it), then times `find_learner_by_uln` and `search_learners`
-through the service layer, and prints p50/p95 latencies and the search outcome mix.
+(timed, as a user would run it, with its progress lines; on PostgreSQL rows go in by COPY), then
+times `find_learner_by_uln` and `search_learners` through the service layer, and prints p50/p95
+latencies, the search outcome mix and, on PostgreSQL, each table's and its indexes' sizes.
+
+On PostgreSQL the import's session runs with the bulk-load settings of docs/deploy.md
+(`BULK_LOAD_OPTIONS`: synchronous_commit off, more maintenance_work_mem and work_mem); server
+settings (shared_buffers, max_wal_size) are printed as they are, not changed.
 """
 
 from __future__ import annotations
@@ -40,6 +45,58 @@ def _reset_postgres(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+# For the import's session only (PGOPTIONS); docs/deploy.md section 9.
+BULK_LOAD_OPTIONS = "-c synchronous_commit=off -c maintenance_work_mem=1GB -c work_mem=64MB"
+_SERVER_SETTINGS = (
+    "shared_buffers",
+    "work_mem",
+    "maintenance_work_mem",
+    "synchronous_commit",
+    "max_wal_size",
+    "checkpoint_timeout",
+)
+
+
+def _postgres_report() -> None:
+    """The server's settings, and the size of each table with its indexes (largest first)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
+            [list(_SERVER_SETTINGS)],
+        )
+        print("server settings: " + ", ".join(f"{n}={v}" for n, v in cursor.fetchall()))
+        print(f"import session: {BULK_LOAD_OPTIONS}")
+        # Partitioned tables (the audit trail) are counted over their partitions.
+        cursor.execute(
+            """
+            SELECT coalesce(parent.relname, c.relname) AS name,
+                   sum(pg_table_size(c.oid)) AS table_bytes,
+                   sum(pg_indexes_size(c.oid)) AS index_bytes
+            FROM pg_class c
+            LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
+            LEFT JOIN pg_class parent ON parent.oid = i.inhparent
+            WHERE c.relkind = 'r' AND c.relnamespace = to_regnamespace(current_schema())
+            GROUP BY 1 ORDER BY sum(pg_total_relation_size(c.oid)) DESC LIMIT 8
+            """
+        )
+        print("table sizes (table + indexes):")
+        for name, table_bytes, index_bytes in cursor.fetchall():
+            print(
+                f"  {name:32} {int(table_bytes) / 2**20:>9,.1f} MB "
+                f"+ {int(index_bytes) / 2**20:>9,.1f} MB"
+            )
+        cursor.execute(
+            "SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes "
+            "WHERE relname IN ('learners_learner', 'learners_learnermatchkey') "
+            "ORDER BY 2 DESC"
+        )
+        print("learner indexes:")
+        for name, size in cursor.fetchall():
+            print(f"  {name:48} {int(size) / 2**20:>9,.1f} MB")
 
 
 def _search_chunks(batch: list[Any], actor: Any) -> int:
@@ -125,7 +182,11 @@ def main() -> None:
     if not args.reuse:
         subprocess.run([*lrs, "migrate", "-v", "0"], check=True)
         started = time.perf_counter()
-        subprocess.run([*lrs, "import-learners", str(csv_path), "--quiet"], check=True)
+        # Progress lines as it goes (a 10M load takes a while).
+        env = dict(os.environ)
+        if args.database_url:
+            env["PGOPTIONS"] = BULK_LOAD_OPTIONS
+        subprocess.run([*lrs, "import-learners", str(csv_path)], check=True, env=env)
         import_seconds = time.perf_counter() - started
 
     import django
@@ -223,6 +284,8 @@ def main() -> None:
         f"({len(search_times) / sum(search_times):.0f} searches/s)"
     )
     print("search outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    if connection.vendor == "postgresql":
+        _postgres_report()
     if args.batch:
         print(
             f"batch of {args.batch} searches (search_learners_many, chunks of 500, "
