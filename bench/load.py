@@ -256,6 +256,12 @@ def main() -> None:
     )
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=60,
+        help="LRS_DB_CONN_MAX_AGE of the web processes (0: a new connection per request)",
+    )
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workdir")
     parser.add_argument(
@@ -329,7 +335,7 @@ def main() -> None:
             "--port",
             str(port),
         ],
-        env={**env, "LRS_LOG_FORMAT": "json"},
+        env={**env, "LRS_LOG_FORMAT": "json", "LRS_DB_CONN_MAX_AGE": str(args.conn_max_age)},
         stdout=server_log,
         stderr=subprocess.STDOUT,
     )
@@ -340,7 +346,8 @@ def main() -> None:
         _wait_ready(base)
         print(
             f"gunicorn: {args.web_workers} process(es) x {args.threads} thread(s); "
-            f"1 RQ worker; {args.learners:,} learners; {args.duration} s per step"
+            f"1 RQ worker; {args.learners:,} learners; {args.duration} s per step; "
+            f"LRS_DB_CONN_MAX_AGE={args.conn_max_age}"
         )
         for users in [int(n) for n in args.users.split(",") if n.strip()]:
             prefix = workdir / f"locust-{users}"

@@ -105,7 +105,13 @@ TEMPLATES = [
 
 def _databases() -> dict[str, dict[str, object]]:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'lrs.sqlite3'}"
-    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    # LRS_DB_CONN_MAX_AGE (seconds): keep each thread's database connection between requests
+    # (checked before reuse) instead of opening one per request. 0, the default, opens one per
+    # request; production on PostgreSQL sets about 60 (docs/deploy.md).
+    conn_max_age = int(os.environ.get("LRS_DB_CONN_MAX_AGE", "0"))
+    config: dict[str, object] = dict(
+        dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=conn_max_age > 0)
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE transactions take the write lock at BEGIN, so a search-then-insert
         # inside one transaction cannot interleave with another writer.

@@ -11,10 +11,12 @@ import sys
 def _settings(**env: str) -> dict[str, object]:
     code = (
         "import json, django; from django.conf import settings; django.setup(); "
-        "print(json.dumps({k: getattr(settings, k, None) for k in ("
+        "values = {k: getattr(settings, k, None) for k in ("
         "'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', "
         "'SECURE_HSTS_SECONDS', 'SECURE_PROXY_SSL_HEADER', 'USE_X_FORWARDED_HOST', "
-        "'CSRF_TRUSTED_ORIGINS')}))"
+        "'CSRF_TRUSTED_ORIGINS')}; "
+        "values['CONN_MAX_AGE'] = settings.DATABASES['default']['CONN_MAX_AGE']; "
+        "print(json.dumps(values))"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LRS_") or k == "LRS_DATA_DIR"}
     result = subprocess.run(
@@ -33,6 +35,11 @@ def test_plain_http_by_default():
     assert values["SESSION_COOKIE_SECURE"] is False
     assert values["SECURE_HSTS_SECONDS"] == 0
     assert values["SECURE_PROXY_SSL_HEADER"] is None
+    assert values["CONN_MAX_AGE"] == 0
+
+
+def test_database_connections_can_be_kept():
+    assert _settings(LRS_DB_CONN_MAX_AGE="60")["CONN_MAX_AGE"] == 60
 
 
 def test_https_behind_a_trusted_proxy():
