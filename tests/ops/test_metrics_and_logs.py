@@ -42,7 +42,6 @@ def test_a_search_and_a_registration_are_counted_and_logged_without_personal_dat
     client = api_as(college, ["online", "view"])
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="lrs.requests")
-    # The counts are taken when the audit rows commit (the test's transaction never does).
     with django_capture_on_commit_callbacks(execute=True):
         registered = client.post(
             "/api/v1/learners", {**MEGAN, "verification_type": "1", "ability_to_share": "1"}

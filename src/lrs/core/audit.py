@@ -157,7 +157,7 @@ def record_audits(events: list[AuditEvent]) -> None:
         return
     with transaction.atomic():
         insert_objects(AuditEvent, events)
-    _count_on_commit(events)
+    metrics.count_audited(events)
 
 
 def record_audit(
@@ -173,7 +173,7 @@ def record_audit(
         actor=actor, action=action, learner=learner, changes=changes, details=details
     )
     event.save()
-    _count_on_commit([event])
+    metrics.count_audited([event])
     return event
 
 
@@ -188,7 +188,7 @@ def record_organisation_audit(
 ) -> AuditEvent:
     """Record an action attempted for an organisation by a caller not (yet) known as one of its
     users: a web-service request with a wrong organisation password."""
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         user_id=None,
         username=username[:150],
         organisation_id=organisation_id,
@@ -197,6 +197,5 @@ def record_organisation_audit(
         action=action,
         details=details or {},
     )
-def _count_on_commit(events: list[AuditEvent]) -> None:
-    """Count the actions in the metrics once they are committed (at once outside a transaction)."""
-    transaction.on_commit(lambda: metrics.count_audited(events))
+    metrics.count_audited([event])
+    return event
