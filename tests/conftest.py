@@ -42,6 +42,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test process counts rate limits in its own memory, even when LRS_REDIS_URL is set:
+    # parallel test processes must not share (or clear) each other's counts.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     get_hashers.cache_clear()  # type: ignore[attr-defined]
     get_hashers_by_algorithm.cache_clear()  # type: ignore[attr-defined]
 
@@ -54,6 +57,21 @@ def _english_by_default() -> Iterator[None]:
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts with no rate-limit counts, and the limits' clock stands still so that no
+    window ends during a test (django-ratelimit counts in fixed windows)."""
+    import types
+
+    import django_ratelimit.core
+    from django.core.cache import cache
+
+    cache.clear()
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: 1e9))
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -257,6 +257,44 @@ EMAIL_HOST_USER = str(_EMAIL["EMAIL_HOST_USER"])
 EMAIL_HOST_PASSWORD = str(_EMAIL["EMAIL_HOST_PASSWORD"])
 EMAIL_USE_TLS = bool(_EMAIL["EMAIL_USE_TLS"])
 DEFAULT_FROM_EMAIL = str(_EMAIL["DEFAULT_FROM_EMAIL"])
+def _caches(redis_url: str) -> dict[str, dict[str, object]]:
+    """Redis when LRS_REDIS_URL is set (rate limits shared by every web process), else memory."""
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": "lrs",
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = _caches(os.environ.get("LRS_REDIS_URL", ""))
+
+# Rate limits (lrs.core.throttle, docs/adr/0006): "N/period" per client address (`_ip`) and per
+# account (`_account`). LRS_RATE_LIMIT_<NAME> overrides one; an empty value turns it off.
+_DEFAULT_RATE_LIMITS = {
+    # Sign-in attempts (POSTs). Per account it stays above the ten wrong passwords that suspend
+    # an account, so that rule is reached as the user guide says.
+    "sign_in_ip": "60/10m",
+    "sign_in_account": "30/h",
+    # Answers to the secret question on "forgotten password".
+    "forgotten_password_ip": "20/h",
+    "forgotten_password_account": "10/h",
+    # Web services: every request per address and per token, and wrong tokens per address.
+    "api_ip": "1200/m",
+    "api_token": "600/m",
+    "api_bad_token_ip": "20/10m",
+    # Single look-ups that reveal learner data (verify learner, credit check), on top of the
+    # hourly per-user limits that the services apply.
+    "lookup_ip": "120/m",
+    "lookup_account": "60/m",
+}
+LRS_RATE_LIMITS = {
+    name: os.environ.get(f"LRS_RATE_LIMIT_{name.upper()}", rate)
+    for name, rate in _DEFAULT_RATE_LIMITS.items()
+}
 
 # Logs go to standard error. LRS_LOG_FORMAT=json (the default of `lrs serve --workers`) writes
 # one JSON object a line with the request's id, and a line per request ("lrs.requests");

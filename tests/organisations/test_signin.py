@@ -23,9 +23,12 @@ from lrs.organisations.models import (
 from lrs.organisations.services import SYSTEM_USERNAME, service_desk_system_actor
 from lrs.organisations.signin import (
     MAX_FAILED_SIGN_INS,
+    MAX_WRONG_SECRET_ANSWERS,
     PASSWORD_MAX_AGE,
+    RESET_PAUSE,
     ForgottenPasswordRefused,
     PasswordChangeReason,
+    PasswordResetPaused,
     SignInOutcome,
     accept_user_agreement,
     change_password,
@@ -495,7 +498,9 @@ def test_the_right_answer_sets_a_new_password(user_with_secret: User) -> None:
     )
 
 
-def test_a_wrong_answer_is_refused_and_counted_as_a_wrong_password(user_with_secret: User) -> None:
+def test_a_wrong_answer_is_refused_and_never_counted_as_a_wrong_password(
+    user_with_secret: User,
+) -> None:
     with pytest.raises(ForgottenPasswordRefused) as refused:
         reset_forgotten_password(
             username=user_with_secret.username, answer="Tiddles", new_password=NEW_PASSWORD
@@ -503,27 +508,88 @@ def test_a_wrong_answer_is_refused_and_counted_as_a_wrong_password(user_with_sec
 
     assert list(refused.value.field_errors) == ["answer"]
     user = reload(user_with_secret)
-    assert user.failed_sign_ins == 1
+    assert user.failed_sign_ins == 0
+    assert user.wrong_secret_answers == 1
     assert user.check_password(PASSWORD)
+    assert AuditAction.USER_SECRET_ANSWER_WRONG in actions_of(user)
 
 
-def test_ten_wrong_answers_suspend_the_account(user_with_secret: User) -> None:
-    fail_answer(user_with_secret, 10)
+def test_wrong_answers_never_suspend_the_account_but_pause_its_reset_route(
+    user_with_secret: User,
+) -> None:
+    """Issue 19 item 8: anyone could suspend any account by giving wrong secret answers."""
+    fail_answer(user_with_secret, 30)
 
     user = reload(user_with_secret)
-    assert not user.is_active
-    assert user.suspension_reason == SuspensionReason.WRONG_PASSWORDS
-    assert AuditAction.USER_LOCKED_OUT in actions_of(user)
-    assert sign_in(username=user.username, password=PASSWORD).outcome is SignInOutcome.SUSPENDED
+    assert user.is_active
+    assert user.suspension_reason == SuspensionReason.NONE
+    assert user.failed_sign_ins == 0
+    assert user.reset_paused_until is not None
+    assert AuditAction.USER_LOCKED_OUT not in actions_of(user)
+    assert AuditAction.USER_PASSWORD_RESET_PAUSED in actions_of(user)
+    assert sign_in(username=user.username, password=PASSWORD).outcome is SignInOutcome.SIGNED_IN
 
 
-def test_wrong_answers_and_wrong_passwords_share_one_count(user_with_secret: User) -> None:
+def test_the_fifth_wrong_answer_pauses_the_route_even_for_the_right_answer(
+    user_with_secret: User,
+) -> None:
+    fail_answer(user_with_secret, MAX_WRONG_SECRET_ANSWERS - 1)
+    with pytest.raises(PasswordResetPaused):
+        reset_forgotten_password(
+            username=user_with_secret.username, answer="not my pet", new_password=NEW_PASSWORD
+        )
+
+    with pytest.raises(PasswordResetPaused) as paused:
+        reset_forgotten_password(
+            username=user_with_secret.username, answer=ANSWER, new_password=NEW_PASSWORD
+        )
+
+    assert "super user" in paused.value.message
+    assert reload(user_with_secret).check_password(PASSWORD)
+
+
+def test_answers_during_a_pause_are_not_counted(user_with_secret: User) -> None:
+    fail_answer(user_with_secret, MAX_WRONG_SECRET_ANSWERS + 3)
+
+    user = reload(user_with_secret)
+    assert user.wrong_secret_answers == MAX_WRONG_SECRET_ANSWERS
+    paused = [e for e in actions_of(user) if e == AuditAction.USER_PASSWORD_RESET_PAUSED]
+    assert len(paused) == 1
+
+
+def test_the_right_answer_works_again_once_the_pause_has_passed(user_with_secret: User) -> None:
+    fail_answer(user_with_secret, MAX_WRONG_SECRET_ANSWERS)
+    User.objects.filter(pk=user_with_secret.pk).update(
+        reset_paused_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    reset_forgotten_password(
+        username=user_with_secret.username, answer=ANSWER, new_password=NEW_PASSWORD
+    )
+
+    user = reload(user_with_secret)
+    assert user.check_password(NEW_PASSWORD)
+    assert user.wrong_secret_answers == 0
+    assert user.reset_paused_until is None
+
+
+def test_the_pause_lasts_an_hour(user_with_secret: User) -> None:
+    before = timezone.now()
+    fail_answer(user_with_secret, MAX_WRONG_SECRET_ANSWERS)
+
+    until = reload(user_with_secret).reset_paused_until
+    assert until is not None
+    assert before + RESET_PAUSE <= until <= timezone.now() + RESET_PAUSE
+
+
+def test_wrong_passwords_keep_their_own_count(user_with_secret: User) -> None:
     fail_sign_in(user_with_secret, 9)
-    fail_answer(user_with_secret, 1)
+    fail_answer(user_with_secret, 3)
 
     user = reload(user_with_secret)
-    assert not user.is_active
-    assert user.suspension_reason == SuspensionReason.WRONG_PASSWORDS
+    assert user.is_active
+    assert user.failed_sign_ins == 9
+    assert fail_sign_in(user, 1) == [SignInOutcome.JUST_SUSPENDED]
 
 
 def test_a_suspended_account_stays_suspended_even_with_the_right_answer(
@@ -541,13 +607,6 @@ def test_a_suspended_account_stays_suspended_even_with_the_right_answer(
     assert not user.is_active
     assert user.check_password(PASSWORD)
     assert AuditAction.USER_PASSWORD_RESET_BY_SECRET not in actions_of(user)
-
-
-def test_wrong_answers_on_a_suspended_account_are_not_counted(user_with_secret: User) -> None:
-    fail_sign_in(user_with_secret, 10)
-    fail_answer(user_with_secret, 2)
-
-    assert reload(user_with_secret).failed_sign_ins == 10
 
 
 def test_an_unknown_username_is_refused_like_a_wrong_answer(user_with_secret: User) -> None:

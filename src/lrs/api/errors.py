@@ -21,6 +21,7 @@ from lrs.core.errors import (
     DomainError,
     NotFound,
     PermissionDenied,
+    TooManyRequests,
     ValidationFailed,
 )
 
@@ -32,6 +33,7 @@ STATUS_FOR_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     UploadTooLarge: 413,
+    TooManyRequests: 429,
 }
 
 
@@ -64,9 +66,12 @@ def _field_name(location: list[Any] | tuple[Any, ...]) -> str:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return api.create_response(
+        response = api.create_response(
             request, error_body(exc.code, exc.message, exc.field_errors), status=status_for(exc)
         )
+        if isinstance(exc, TooManyRequests):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

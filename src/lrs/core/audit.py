@@ -47,6 +47,8 @@ class AuditAction(enum.StrEnum):
     USER_SIGNED_OUT = "user.signed_out"
     USER_SIGN_IN_FAILED = "user.sign_in_failed"
     USER_LOCKED_OUT = "user.locked_out"
+    USER_SECRET_ANSWER_WRONG = "user.secret_answer_wrong"  # noqa: S105 - an action name
+    USER_PASSWORD_RESET_PAUSED = "user.password_reset_paused"  # noqa: S105 - an action name
     USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 - an action name
     USER_PASSWORD_RESET_BY_SECRET = "user.password_reset_by_secret"  # noqa: S105 - an action name
     USER_SECRET_QUESTION_SET = "user.secret_question_set"  # noqa: S105 - an action name

@@ -50,3 +50,17 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+class TooManyRequests(DomainError):
+    """A rate limit refused the request; `retry_after` says in how many seconds to try again."""
+
+    code = "rate_limited"
+    default_message = _("Too many requests. Wait a while, then try again.")
+
+    default_retry_after = 60
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        chosen = self.default_retry_after if retry_after is None else retry_after
+        self.retry_after = max(1, int(chosen))

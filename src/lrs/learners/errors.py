@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from lrs.core.errors import Conflict, DomainError, NotFound
+from lrs.core.errors import Conflict, NotFound, TooManyRequests
 from lrs.learners.response_codes import ResponseCode
 
 
@@ -51,7 +51,8 @@ class LearnerDeceasedNotUpdatable(Conflict):
     )
 
 
-class VerificationsRateLimited(DomainError):
+class VerificationsRateLimited(TooManyRequests):
+    default_retry_after = 3600  # an hourly limit
     # The API answers 429; services know no HTTP.
     code = "rate_limited"
     default_message = _(

@@ -108,6 +108,10 @@ class User(AbstractUser):
     )
     secret_question = models.CharField(max_length=32, choices=SecretQuestion.choices, blank=True)
     secret_answer_hash = models.CharField(max_length=128, blank=True)
+    # Wrong answers on "forgotten password" pause that route for a while; they never suspend
+    # the account (signin.reset_forgotten_password).
+    wrong_secret_answers = models.PositiveSmallIntegerField(default=0)
+    reset_paused_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["username"]

@@ -27,6 +27,9 @@ from lrs.organisations.models import SecretQuestion, SuspensionReason, User
 MAX_FAILED_SIGN_INS = 10
 PASSWORD_MAX_AGE = datetime.timedelta(days=44)
 MIN_SECRET_ANSWER_LENGTH = 3
+# Wrong answers on "forgotten password" that pause the route for that account, and for how long.
+MAX_WRONG_SECRET_ANSWERS = 5
+RESET_PAUSE = datetime.timedelta(hours=1)
 
 
 class SignInOutcome(enum.Enum):
@@ -201,15 +204,33 @@ class ForgottenPasswordRefused(ValidationFailed):
     pass
 
 
+class PasswordResetPaused(ForgottenPasswordRefused):
+    """Too many wrong answers for this account: its reset route is paused until `until`."""
+
+    def __init__(self, until: datetime.datetime) -> None:
+        self.until = until
+        super().__init__(
+            _(
+                "Too many wrong answers have been given for this username, so resetting its "
+                "password this way is paused until %(time)s. Try again then, or ask a super user "
+                "in your organisation to reset your password."
+            )
+            % {"time": timezone.localtime(until).strftime("%H:%M")}
+        )
+
+
 def reset_forgotten_password(*, username: str, answer: str, new_password: str) -> User:
     """Let a user choose a new password after answering their secret question.
 
-    A wrong answer counts as a wrong password (ten suspend the account), and a suspended
-    account stays suspended: only a super user reactivates it (DESIGN 3.4).
+    A wrong answer never suspends the account (anyone could lock others out, DESIGN 3.4): after
+    `MAX_WRONG_SECRET_ANSWERS` of them this route is paused for that account for
+    `RESET_PAUSE`, and the user can still sign in with their password. A suspended account
+    stays suspended: only a super user reactivates it.
     """
     wrong = ForgottenPasswordRefused(
         field_errors={"answer": [_("The username or the answer to the secret question is wrong.")]}
     )
+    paused: PasswordResetPaused | None = None
     with transaction.atomic():
         user = (
             User.objects.select_for_update(of=("self",))
@@ -220,21 +241,29 @@ def reset_forgotten_password(*, username: str, answer: str, new_password: str) -
         if user is None or needs_secret_question(user):
             check_password(answer, _dummy_hash())
             raise wrong
+        now = timezone.now()
+        if user.reset_paused_until is not None and user.reset_paused_until > now:
+            raise PasswordResetPaused(user.reset_paused_until)
         if not secret_answer_matches(user, answer):
-            if user.is_active:
-                user.failed_sign_ins += 1
-                if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-                    user.is_active = False
-                    user.suspension_reason = SuspensionReason.WRONG_PASSWORDS
-                    _audit(user, AuditAction.USER_LOCKED_OUT, failed_sign_ins=user.failed_sign_ins)
-                else:
-                    _audit(
-                        user,
-                        AuditAction.USER_SIGN_IN_FAILED,
-                        failed_sign_ins=user.failed_sign_ins,
-                        via="secret_question",
-                    )
-                user.save(update_fields=["failed_sign_ins", "is_active", "suspension_reason"])
+            if user.reset_paused_until is not None:
+                user.wrong_secret_answers = 0  # a pause has ended: a new count
+                user.reset_paused_until = None
+            user.wrong_secret_answers += 1
+            _audit(
+                user,
+                AuditAction.USER_SECRET_ANSWER_WRONG,
+                wrong_secret_answers=user.wrong_secret_answers,
+            )
+            if user.wrong_secret_answers >= MAX_WRONG_SECRET_ANSWERS:
+                user.reset_paused_until = now + RESET_PAUSE
+                paused = PasswordResetPaused(user.reset_paused_until)
+                _audit(
+                    user,
+                    AuditAction.USER_PASSWORD_RESET_PAUSED,
+                    wrong_secret_answers=user.wrong_secret_answers,
+                    until=user.reset_paused_until.isoformat(),
+                )
+            user.save(update_fields=["wrong_secret_answers", "reset_paused_until"])
         else:
             if not user.is_active:
                 raise ForgottenPasswordRefused(
@@ -245,9 +274,11 @@ def reset_forgotten_password(*, username: str, answer: str, new_password: str) -
                 )
             _validated_new_password(user, new_password, "new_password")
             _set_password(user, new_password)
+            user.wrong_secret_answers = 0
+            user.reset_paused_until = None
             user.save()
             _audit(user, AuditAction.USER_PASSWORD_RESET_BY_SECRET)
             return user
     # Raised only once the transaction has committed: raising inside it would roll back the
-    # count of wrong answers, and with it the lockout.
-    raise wrong
+    # count of wrong answers, and with it the pause.
+    raise paused or wrong

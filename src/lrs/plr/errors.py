@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from lrs.core.errors import DomainError, NotFound, PermissionDenied
+from lrs.core.errors import DomainError, NotFound, PermissionDenied, TooManyRequests
 
 
 class PlrNotShared(PermissionDenied):
@@ -49,7 +49,8 @@ class NotAnAwardingOrganisation(PermissionDenied):
     )
 
 
-class RateLimited(DomainError):
+class RateLimited(TooManyRequests):
+    default_retry_after = 3600  # an hourly limit
     # The API answers 429 (its credit-check route); services know no HTTP.
     code = "rate_limited"
     default_message = _("You have made too many credit checks in the last hour. Try again later.")

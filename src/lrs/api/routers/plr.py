@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from ninja import Field, File, Path, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
 
-from lrs.api.auth import actor_for
+from lrs.api.auth import actor_for, count_lookup
 from lrs.api.openapi import file_download
 from lrs.api.schemas.base import MAX_ID, MAX_INT, NO_NUL
 from lrs.api.schemas.learners import ErrorOut
@@ -36,7 +36,7 @@ from lrs.core.roles import Permission
 from lrs.plr.achievement_batches import KIND, achievement_counts
 from lrs.plr.choices import SOAP_LEVEL, Level
 from lrs.plr.credit_check import credit_check
-from lrs.plr.errors import PlrNotShared, RateLimited
+from lrs.plr.errors import PlrNotShared
 from lrs.plr.selectors import DEFAULT_SORT, get_learner_learning_events, search_qualifications
 from lrs.plr.services import submit_achievements
 
@@ -172,17 +172,16 @@ def post_credit_check(
     """Credit check (awarding organisations): the learner's achievement of this one unit or
     qualification, or not_found. Never any other event; audited; limited per user per hour
     (429 when exceeded). WSEC0206 (403) when the learner has not agreed to share."""
-    try:
-        result = credit_check(
-            actor=actor_for(request),
-            uln=payload.uln,
-            given_name=payload.given_name,
-            family_name=payload.family_name,
-            date_of_birth=payload.date_of_birth,
-            reference=payload.reference,
-        )
-    except RateLimited as exc:
-        return Status(429, ErrorOut(code=exc.code, message=exc.message))
+    # Past a limit, 429 with Retry-After (lrs.api.errors).
+    count_lookup(request)
+    result = credit_check(
+        actor=actor_for(request),
+        uln=payload.uln,
+        given_name=payload.given_name,
+        family_name=payload.family_name,
+        date_of_birth=payload.date_of_birth,
+        reference=payload.reference,
+    )
     return CreditCheckOut(
         outcome=result.outcome,
         reference=result.reference,

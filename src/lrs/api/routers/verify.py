@@ -8,7 +8,7 @@ from django.utils.http import content_disposition_header
 from ninja import File, Path, Router, UploadedFile
 from ninja.responses import Status
 
-from lrs.api.auth import actor_for
+from lrs.api.auth import actor_for, count_lookup
 from lrs.api.openapi import file_download
 from lrs.api.schemas.base import MAX_ID
 from lrs.api.schemas.learners import ErrorOut
@@ -18,7 +18,6 @@ from lrs.batches.selectors import get_batch, read_output
 from lrs.batches.services import submit_upload
 from lrs.batches.verify_files import KIND, verify_counts
 from lrs.core.roles import Permission
-from lrs.learners.errors import VerificationsRateLimited
 from lrs.learners.verify import verify_learner
 
 _BATCH_ID = Path(..., ge=1, le=MAX_ID)
@@ -56,10 +55,9 @@ def verify(request: HttpRequest, payload: VerifyLearnerIn) -> VerifiedLearnerOut
     has this ULN. A ULN whose check digit is wrong is refused (422). Every look-up is audited;
     each user may make `LRS_VERIFICATIONS_PER_HOUR` an hour (429 past it).
     """
-    try:
-        result = verify_learner(actor=actor_for(request), request=payload.to_request())
-    except VerificationsRateLimited as exc:
-        return Status(429, ErrorOut(code=exc.code, message=exc.message))
+    # Past a limit, 429 with Retry-After (lrs.api.errors).
+    count_lookup(request)
+    result = verify_learner(actor=actor_for(request), request=payload.to_request())
     return VerifiedLearnerOut.of(result)
 
 

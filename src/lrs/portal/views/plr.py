@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor
-from lrs.core.errors import DomainError, ValidationFailed
+from lrs.core.errors import DomainError, TooManyRequests, ValidationFailed
 from lrs.core.roles import Permission
 from lrs.plr.choices import SOURCE_DESCRIPTIONS, LanguageForAssessment, Level, RuleGroupKind, Source
 from lrs.plr.credit_check import FOUND, credit_check
@@ -39,6 +39,7 @@ from lrs.plr.selectors import (
 from lrs.portal.access import add_domain_errors, portal_actor, requires
 from lrs.portal.forms.plr import CreditCheckForm, QualificationSearchForm, ReportForm
 from lrs.portal.pagination import paginate
+from lrs.portal.throttling import count_lookup, too_many_requests_page
 
 EVENTS_PER_PAGE = 20
 QUALIFICATIONS_PER_PAGE = 20
@@ -292,6 +293,10 @@ def credit_check_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     refusal = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        try:
+            count_lookup(request, actor)
+        except TooManyRequests as exc:
+            return too_many_requests_page(request, exc)
         try:
             result = credit_check(
                 actor=actor,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import ValidationFailed
+from lrs.core.throttle import TooManyRequests, account_key, client_address, count_request
 from lrs.organisations.models import SecretQuestion
 from lrs.organisations.signin import (
     MAX_FAILED_SIGN_INS,
@@ -39,6 +40,7 @@ from lrs.portal.forms.signin import (
     SignInForm,
 )
 from lrs.portal.middleware import AGREEMENT_SESSION_KEY
+from lrs.portal.throttling import too_many_requests_page
 
 # Set at sign-in for the browser session; if it comes back without a session, the session
 # ended through inactivity and the sign-in page says so (user guide 2.3).
@@ -62,6 +64,17 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
         return redirect(_next_url(request))
     timed_out = request.method == "GET" and SEEN_COOKIE in request.COOKIES
     form = SignInForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            count_request(request, limit_name="sign_in_ip", key=client_address(request))
+            if form.is_valid():
+                count_request(
+                    request,
+                    limit_name="sign_in_account",
+                    key=account_key(form.cleaned_data["username"]),
+                )
+        except TooManyRequests as refusal:
+            return too_many_requests_page(request, refusal, signing_in=True)
     if request.method == "POST" and form.is_valid():
         result = sign_in(
             username=form.cleaned_data["username"], password=form.cleaned_data["password"]
@@ -205,6 +218,13 @@ def forgotten_password_answer_view(request: HttpRequest) -> HttpResponse:
     question = SecretQuestion(forgotten_password_question(username)).label
     form = ForgottenAnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        try:
+            count_request(request, limit_name="forgotten_password_ip", key=client_address(request))
+            count_request(
+                request, limit_name="forgotten_password_account", key=account_key(username)
+            )
+        except TooManyRequests as refusal:
+            return too_many_requests_page(request, refusal, signing_in=True)
         try:
             reset_forgotten_password(
                 username=username,

@@ -19,7 +19,7 @@ from lrs.batches.selectors import get_batch, list_batches, read_output
 from lrs.batches.services import submit_upload
 from lrs.batches.verify_files import KIND, progress_text, verify_counts
 from lrs.core.actor import Actor
-from lrs.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from lrs.core.errors import Conflict, DomainError, NotFound, TooManyRequests, ValidationFailed
 from lrs.core.roles import Permission
 from lrs.learners.choices import Gender
 from lrs.learners.verify import (
@@ -33,6 +33,7 @@ from lrs.learners.verify import (
 from lrs.portal.access import add_domain_errors, requires
 from lrs.portal.forms.verify import UploadVerifyFileForm, VerifyLearnerForm
 from lrs.portal.pagination import paginate
+from lrs.portal.throttling import count_lookup, too_many_requests_page
 
 FIELD_LABELS = {
     "given_name": _("Given name"),
@@ -78,6 +79,10 @@ def verify_learner_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     refusal = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        try:
+            count_lookup(request, actor)
+        except TooManyRequests as exc:
+            return too_many_requests_page(request, exc)
         try:
             result = verify_learner(
                 actor=actor,
