@@ -168,6 +168,7 @@ def test_issuing_a_token_is_audited(college, make_user, system_actor):
         "user_id": user.pk,
         "username": user.username,
         "prefix": issued.token.prefix,
+        "expires_at": issued.token.expires_at.isoformat() if issued.token.expires_at else None,
     }
 
 

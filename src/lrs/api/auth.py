@@ -28,7 +28,7 @@ class TokenAuth(HttpBearer):
         address = client_address(request)
         count_request(request, limit_name="api_ip", key=address)
         ensure_under_limit(request, limit_name="api_bad_token_ip", key=address)
-        user = authenticate_api_token(token)
+        user = authenticate_api_token(token, address=address)
         if user is None or user.organisation is None:
             count_failure(request, limit_name="api_bad_token_ip", key=address)
             return None

@@ -47,6 +47,11 @@ class AuditAction(enum.StrEnum):
     USER_SIGNED_OUT = "user.signed_out"
     USER_SIGN_IN_FAILED = "user.sign_in_failed"
     USER_LOCKED_OUT = "user.locked_out"
+    USER_SECOND_FACTOR_ENROLLED = "user.second_factor_enrolled"
+    USER_SECOND_FACTOR_VERIFIED = "user.second_factor_verified"
+    USER_SECOND_FACTOR_FAILED = "user.second_factor_failed"
+    USER_SECOND_FACTOR_RESET = "user.second_factor_reset"
+    USER_RECOVERY_CODES_REPLACED = "user.recovery_codes_replaced"
     USER_SECRET_ANSWER_WRONG = "user.secret_answer_wrong"  # noqa: S105 - an action name
     USER_PASSWORD_RESET_PAUSED = "user.password_reset_paused"  # noqa: S105 - an action name
     USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 - an action name
@@ -99,6 +104,8 @@ class AuditAction(enum.StrEnum):
     WEB_SERVICE_PASSWORD_SET = "web_service.password_set"  # noqa: S105 - an action name
     WEB_SERVICE_SIGN_IN_FAILED = "web_service.sign_in_failed"
     WEB_SERVICE_LOCKED = "web_service.locked"
+    TOKEN_ROTATED = "token.rotated"  # noqa: S105 - an action name, not a secret
+    TOKEN_USED_FROM_NEW_ADDRESS = "token.new_address"  # noqa: S105 - an action name
 
 
 def audit_event(

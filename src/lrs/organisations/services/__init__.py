@@ -22,11 +22,16 @@ from lrs.organisations.services.organisations import (
     service_desk_system_actor,
 )
 from lrs.organisations.services.tokens import (
+    DEFAULT_TOKEN_DAYS,
+    TOKEN_LIFETIMES_DAYS,
     TOKEN_PREFIX,
     IssuedToken,
     authenticate_api_token,
+    get_api_token,
     issue_api_token,
+    list_api_tokens,
     revoke_api_token,
+    rotate_api_token,
 )
 from lrs.organisations.services.users import (
     create_user,
@@ -47,8 +52,10 @@ from lrs.organisations.services.web_services import (
 )
 
 __all__ = [
+    "DEFAULT_TOKEN_DAYS",
     "SERVICE_DESK_UKPRN",
     "SYSTEM_USERNAME",
+    "TOKEN_LIFETIMES_DAYS",
     "TOKEN_PREFIX",
     "AccountDetails",
     "IssuedToken",
@@ -64,12 +71,15 @@ __all__ = [
     "generate_one_time_password",
     "generate_username",
     "get_web_service_credential",
+    "get_api_token",
     "issue_api_token",
+    "list_api_tokens",
     "reactivate_user",
     "register_organisation",
     "replace_super_user",
     "reset_user_password",
     "revoke_api_token",
+    "rotate_api_token",
     "service_desk_system_actor",
     "set_web_service_password",
     "suspend_user",
