@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    # Second factor (TOTP and recovery codes): lrs.organisations.second_factor.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "lrs.core",
     "lrs.organisations",
     "lrs.learners",
@@ -77,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lrs.portal.middleware.SignInStepsMiddleware",
@@ -173,6 +178,9 @@ STATICFILES_DIRS = [
     )
     if path.is_dir()
 ]
+
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = "Learning Records Service"
 
 LOGIN_URL = "portal:sign-in"
 LOGIN_REDIRECT_URL = "portal:home"

@@ -121,3 +121,44 @@ def test_demo_prints_portal_logins_that_sign_in():
     for username, password, _roles in logins:
         result = sign_in(username=username, password=password)
         assert result.outcome is SignInOutcome.SIGNED_IN, username
+
+
+def test_demo_super_users_and_operator_get_a_working_second_factor():
+    """Issue 19 item 12: their logins print an app key and a recovery code that both work."""
+    import base64
+    import time
+
+    from django_otp.oath import TOTP
+
+    from lrs.organisations.models import SYSTEM_USERNAME, User
+    from lrs.organisations.second_factor import second_factor_required, verify_second_factor
+
+    output = run("demo", "--learners", "60", "--no-serve")
+    keys = dict(
+        re.findall(
+            r"^  (\S+)\s+Demo-\S+\s+roles=.*\n(?:      .*\n)*?      second factor: add key (\S+)",
+            output,
+            flags=re.MULTILINE,
+        )
+    )
+    codes = dict(
+        re.findall(
+            r"^  (\S+)\s+Demo-\S+\s+roles=.*\n(?:      .*\n)*?"
+            r"      or sign in once with the recovery code (\S+)",
+            output,
+            flags=re.MULTILINE,
+        )
+    )
+    required = {
+        u.username
+        for u in User.objects.exclude(username=SYSTEM_USERNAME)
+        if second_factor_required(u)
+    }
+    assert {"rcollege.super", "ysgol.super", "servicedesk.operator"} <= required
+    assert set(keys) == set(codes) == required
+    for username, key in keys.items():
+        user = User.objects.get(username=username)
+        totp = TOTP(base64.b32decode(key))
+        totp.time = time.time()
+        assert verify_second_factor(user=user, code=str(totp.token()).zfill(6)) is not None
+        assert verify_second_factor(user=user, code=codes[username]) is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 
 from lrs.core.actor import Channel
 from lrs.organisations.models import Organisation, User
+from lrs.organisations.second_factor import enrol_on_behalf, second_factor_required
 from lrs.organisations.services import (
     AccountDetails,
     create_organisation,
@@ -113,7 +115,9 @@ def organisation() -> Organisation:
     )
 
 
-def ready_user(organisation: Organisation, username: str, roles: list[str]) -> User:
+def ready_user(
+    organisation: Organisation, username: str, roles: list[str], *, second_factor: bool = True
+) -> User:
     """A user past the first-sign-in steps, named after the username (`grace.okafor`)."""
     given, _dot, family = username.partition(".")
     user = create_user(
@@ -129,15 +133,39 @@ def ready_user(organisation: Organisation, username: str, roles: list[str]) -> U
             verification_provided="",
         ),
     ).user
-    return make_ready(user)
+    make_ready(user)
+    if second_factor and second_factor_required(user):
+        # Super users and operators have an authenticator app; the tests compute its codes.
+        enrol_on_behalf(actor=service_desk_system_actor(channel=Channel.CLI), user=user)
+    return user
+
+
+def current_code(username: str) -> str:
+    """The code the user's authenticator app would show now (one not yet used: django-otp
+    refuses a code of a time step already used, so a second sign-in in the same 30 seconds
+    takes the next step's code, which it also accepts)."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:
+        totp.time += device.step
+    return str(totp.token()).zfill(device.digits)
 
 
 def sign_in(page: Any, username: str, password: str = PASSWORD, *, accept: bool = True) -> None:
-    """Sign in through the real page; by default accept the agreement and reach the home page."""
+    """Sign in through the real page (with the app's code when the user has a second factor);
+    by default accept the agreement and reach the home page."""
     page.goto("/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if "/sign-in/code/" in page.url:
+        page.get_by_label("Code").fill(current_code(username))
+        page.get_by_role("button", name="Continue").click()
     if accept:
         page.get_by_role("button", name="Accept", exact=True).click()
         page.get_by_role("heading", name="Learner management").wait_for()

@@ -15,7 +15,7 @@ from lrs.organisations.models import Organisation, User
 from lrs.organisations.selectors import acting_organisation
 from lrs.organisations.services import create_user, service_desk_system_actor
 from lrs.organisations.signin import set_secret_question
-from tests.e2e.conftest import PASSWORD, check_page, ready_user, sign_in
+from tests.e2e.conftest import PASSWORD, check_page, current_code, ready_user, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -42,12 +42,16 @@ def test_super_user_pages(page: Any, organisation: Organisation, language: str) 
     page.locator("#id_username").fill("grace.okafor")
     page.locator("#id_password").fill(PASSWORD)
     page.locator("form button[type=submit]").first.click()
+    page.locator("#id_code").fill(current_code("grace.okafor"))
+    page.locator("#id_code").press("Enter")
     page.locator("button[value=accept]").click()
     _sweep(
         page,
         [
             "/home/",
             "/account/",
+            "/account/tokens/",
+            "/account/second-factor/",
             "/sign-in/change-password/",
             "/sign-in/secret-question/",
             "/users/",
@@ -58,6 +62,8 @@ def test_super_user_pages(page: Any, organisation: Organisation, language: str) 
             f"/users/{staff.pk}/delete/",
             f"/users/{staff.pk}/reset-password/",
             f"/users/{staff.pk}/verify-identity/",
+            f"/users/{staff.pk}/tokens/",
+            f"/users/{staff.pk}/reset-second-factor/",
             f"/users/{unset.pk}/verify-identity/",
             "/terms/",
             "/accessibility/",

@@ -20,6 +20,7 @@ from lrs.learners.models import Learner
 from lrs.learners.selectors import find_learner_by_uln
 from lrs.learners.verify import VerifyRequest, verify_learner
 from lrs.organisations.models import Organisation, OrganisationType, User
+from lrs.organisations.second_factor import enrol_on_behalf, second_factor_required
 from lrs.organisations.selectors import acting_organisation
 from lrs.organisations.services import (
     SERVICE_DESK_UKPRN,
@@ -45,6 +46,10 @@ class DemoLogin:
     roles: str
     organisation: str
     token: str
+    # Super users and the operator sign in with a second factor: the demo sets up their app's
+    # secret (to add to an authenticator app) and prints one recovery code.
+    second_factor_secret: str = ""
+    recovery_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,9 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
         ).user
         set_secret_question(user=user, question=DEMO_SECRET_QUESTION, answer=DEMO_SECRET_ANSWER)
         users[username] = user
+        second_factor = (
+            enrol_on_behalf(actor=actor, user=user) if second_factor_required(user) else None
+        )
         logins.append(
             DemoLogin(
                 username=username,
@@ -132,6 +140,8 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
                 roles=roles,
                 organisation=str(organisations[ukprn]),
                 token=issue_api_token(actor=actor, user=user, name="demo").raw,
+                second_factor_secret=second_factor.secret if second_factor else "",
+                recovery_code=second_factor.recovery_codes[0] if second_factor else "",
             )
         )
     rows = (

@@ -29,6 +29,12 @@ def portal_actor(request: HttpRequest) -> Actor:
     return Actor(user=request.user, channel=Channel.PORTAL)  # type: ignore[arg-type]
 
 
+def second_factor_verified(request: HttpRequest) -> bool:
+    """Whether the session's user gave a second factor's code (django-otp's middleware)."""
+    is_verified = getattr(request.user, "is_verified", None)
+    return bool(is_verified is not None and is_verified())
+
+
 def requires(*permissions: Permission) -> Callable[[View], View]:
     """Sign-in plus every named permission; otherwise the 403 page (not just a hidden link)."""
 

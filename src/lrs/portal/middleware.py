@@ -11,7 +11,9 @@ from django.shortcuts import redirect
 from django.urls import resolve
 from django.urls.exceptions import Resolver404
 
+from lrs.organisations.second_factor import has_second_factor, second_factor_required
 from lrs.organisations.signin import needs_secret_question, password_change_reason
+from lrs.portal.access import second_factor_verified
 
 AGREEMENT_SESSION_KEY = "lrs_agreement_accepted"
 
@@ -27,6 +29,8 @@ _STEP_EXEMPT = frozenset(
         "accessibility",
     }
 )
+# Pages a signed-in user may open before giving their second factor's code.
+_CODE_EXEMPT = frozenset({"sign-out", "second-factor", "terms", "language", "accessibility"})
 
 
 class SecurityHeadersMiddleware:
@@ -61,8 +65,9 @@ class SecurityHeadersMiddleware:
 class SignInStepsMiddleware:
     """Hold a signed-in user on the sign-in steps until each is done (user guide 2.3).
 
-    First a new password (one-time or expired), then the user agreement (at every sign-in), then
-    the secret question (once).
+    First the second factor's code (when the user has one), then a new password (one-time or
+    expired), then setting up a second factor (super users and service-desk operators who have
+    none), then the user agreement (at every sign-in), then the secret question (once).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -73,10 +78,15 @@ class SignInStepsMiddleware:
         if not user.is_authenticated or not _is_portal_page(request):
             return self.get_response(request)
         name = _url_name(request)
-        if name in _STEP_EXEMPT:
+        verified = second_factor_verified(request)
+        if not verified and name not in _CODE_EXEMPT and has_second_factor(user):
+            return redirect("portal:second-factor")
+        if name in _STEP_EXEMPT or name in ("second-factor", "second-factor-setup"):
             return self.get_response(request)
         if password_change_reason(user) is not None:
             return redirect("portal:change-password")
+        if not verified and second_factor_required(user):
+            return redirect("portal:second-factor-setup")
         if not request.session.get(AGREEMENT_SESSION_KEY):
             return redirect("portal:agreement")
         if needs_secret_question(user):

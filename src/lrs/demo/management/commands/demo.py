@@ -37,6 +37,12 @@ class Command(BaseCommand):
             lines.append(f"  {login.username:<22} {login.password:<18} roles={login.roles}")
             lines.append(f"      organisation: {login.organisation}")
             lines.append(f"      token: {login.token}")
+            if login.second_factor_secret:
+                lines.append(
+                    f"      second factor: add key {login.second_factor_secret} to an "
+                    "authenticator app,"
+                )
+                lines.append(f"      or sign in once with the recovery code {login.recovery_code}")
         if demo.plr_learner:
             lines += [
                 "",
