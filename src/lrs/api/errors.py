@@ -16,6 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lrs.batches.uploads import UploadTooLarge
+from lrs.core.actor import Actor
 from lrs.core.errors import (
     Conflict,
     DomainError,
@@ -24,6 +25,8 @@ from lrs.core.errors import (
     TooManyRequests,
     ValidationFailed,
 )
+from lrs.core.security import record_permission_refused
+from lrs.plr.errors import PlrNotShared
 
 # Each kind of error's status; an error takes the status of its nearest kind listed.
 STATUS_FOR_ERROR: dict[type[DomainError], int] = {
@@ -71,6 +74,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
         if isinstance(exc, TooManyRequests):
             response["Retry-After"] = str(exc.retry_after)
+        actor = getattr(request, "auth", None)
+        refused_role = isinstance(exc, PermissionDenied) and not isinstance(exc, PlrNotShared)
+        if refused_role and isinstance(actor, Actor):
+            # A refusal of the caller's roles (not a rule such as "not shared"): a security event.
+            record_permission_refused(actor=actor, what=f"{request.method} {request.path}")
         return response
 
     @api.exception_handler(ValidationError)

@@ -104,6 +104,8 @@ class AuditAction(enum.StrEnum):
     WEB_SERVICE_PASSWORD_SET = "web_service.password_set"  # noqa: S105 - an action name
     WEB_SERVICE_SIGN_IN_FAILED = "web_service.sign_in_failed"
     WEB_SERVICE_LOCKED = "web_service.locked"
+    PERMISSION_REFUSED = "security.permission_refused"
+    SEARCH_CAP_REPEATED = "security.search_cap_repeated"
     TOKEN_ROTATED = "token.rotated"  # noqa: S105 - an action name, not a secret
     TOKEN_USED_FROM_NEW_ADDRESS = "token.new_address"  # noqa: S105 - an action name
 

@@ -16,6 +16,7 @@ from lrs.core.errors import ValidationFailed
 from lrs.core.identifier_messages import identifier_message
 from lrs.core.models import AuditEvent
 from lrs.core.roles import Permission
+from lrs.core.security import note_capped_searches
 from lrs.identifiers import IdentifierError, validate_uln
 from lrs.learners import matching_adapter
 from lrs.learners.details import SearchDetails
@@ -25,6 +26,7 @@ from lrs.learners.matching_adapter import Matched, SearchOutcome
 from lrs.learners.models import KnownBy, KnownLearner, Learner
 from lrs.learners.name_agreement import names_agree
 from lrs.learners.validation import validate_search_details
+from lrs.matching import MatchKind
 
 
 @dataclass(frozen=True)
@@ -129,15 +131,21 @@ def record_searches(*, actor: Actor, results: Sequence[SearchOutcome | Validatio
     become known to the actor's organisation (one more write)."""
     events = []
     shown: list[int] = []
+    capped_searches = 0
     for outcome in results:
         if isinstance(outcome, ValidationFailed):
             continue
+        details: dict[str, object] = {
+            "outcome": outcome.kind.value,
+            "returned": len(outcome.matches),
+        }
+        max_results = matching_adapter.MATCH_CONFIG.max_results
+        if outcome.kind == MatchKind.TOO_MANY or len(outcome.matches) >= max_results:
+            # The 10-result limit held data back: many of these are a data-mining signal.
+            details["capped"] = True
+            capped_searches += 1
         events.append(
-            audit_event(
-                actor=actor,
-                action=AuditAction.LEARNER_SEARCHED,
-                details={"outcome": outcome.kind.value, "returned": len(outcome.matches)},
-            )
+            audit_event(actor=actor, action=AuditAction.LEARNER_SEARCHED, details=details)
         )
         events += [
             audit_event(
@@ -152,6 +160,8 @@ def record_searches(*, actor: Actor, results: Sequence[SearchOutcome | Validatio
     with transaction.atomic():
         record_audits(events)
         record_known(actor=actor, learner_ids=shown, how=KnownBy.SEARCH_RESULT)
+        if capped_searches:
+            note_capped_searches(actor=actor)
 
 
 def is_known_to_organisation(*, learner: Learner, actor: Actor) -> bool:

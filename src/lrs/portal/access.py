@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from lrs.core.actor import Actor, Channel
 from lrs.core.errors import DomainError, ValidationFailed
 from lrs.core.roles import Permission
+from lrs.core.security import record_permission_refused
 from lrs.organisations.models import User
 
 View = Callable[..., HttpResponse]
@@ -43,7 +44,11 @@ def requires(*permissions: Permission) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             actor = portal_actor(request)
-            if not all(actor.can(permission) for permission in permissions):
+            missing = [p.value for p in permissions if not actor.can(p)]
+            if missing:
+                record_permission_refused(
+                    actor=actor, what=f"{request.method} {request.path} needs {', '.join(missing)}"
+                )
                 raise DjangoPermissionDenied
             return view(request, actor, *args, **kwargs)
 

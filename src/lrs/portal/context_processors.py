@@ -34,6 +34,7 @@ _NAVIGATION: list[tuple[Any, str, Permission | None]] = [
     (_("Verify a learner"), "portal:verify-learner", Permission.VERIFY_LEARNER),
     (_("User management"), "portal:user-find", Permission.MANAGE_USERS),
     (_("Organisations"), "portal:organisation-list", Permission.MANAGE_ORGANISATIONS),
+    (_("Security events"), "portal:security-events", Permission.MANAGE_ORGANISATIONS),
     (_("My account"), "portal:account", None),
 ]
 
