@@ -265,6 +265,8 @@ EMAIL_HOST_USER = str(_EMAIL["EMAIL_HOST_USER"])
 EMAIL_HOST_PASSWORD = str(_EMAIL["EMAIL_HOST_PASSWORD"])
 EMAIL_USE_TLS = bool(_EMAIL["EMAIL_USE_TLS"])
 DEFAULT_FROM_EMAIL = str(_EMAIL["DEFAULT_FROM_EMAIL"])
+
+
 def _caches(redis_url: str) -> dict[str, dict[str, object]]:
     """Redis when LRS_REDIS_URL is set (rate limits shared by every web process), else memory."""
     if redis_url:

@@ -174,6 +174,7 @@ class ApiToken(models.Model):
     def is_live(self) -> bool:
         return not (self.is_revoked or self.is_expired)
 
+
 class WebServiceCredential(models.Model):
     """The organisation's password for the SOAP web services (`OrgPassword`), set and rotated
     by its super user; only a hash is stored. Repeated wrong passwords lock it until a super

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisations', '0002_sign_in_rules'),
+        ('organisations', '0003_web_service_credential'),
     ]
 
     operations = [

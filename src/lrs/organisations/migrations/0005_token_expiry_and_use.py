@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisations', '0003_reset_pause'),
+        ('organisations', '0004_reset_pause'),
     ]
 
     operations = [
