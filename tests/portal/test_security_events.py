@@ -18,7 +18,11 @@ from lrs.matching import MatchKind
 from lrs.organisations.models import SERVICE_DESK_UKPRN, Organisation, User
 from lrs.organisations.second_factor import enrol_on_behalf, verify_second_factor
 from lrs.organisations.selectors import find_organisation_by_ukprn
-from lrs.organisations.services import authenticate_api_token, issue_api_token
+from lrs.organisations.services import (
+    authenticate_api_token,
+    authenticate_web_service,
+    issue_api_token,
+)
 from lrs.organisations.signin import (
     MAX_FAILED_SIGN_INS,
     MAX_WRONG_SECRET_ANSWERS,
@@ -191,3 +195,16 @@ def test_the_page_in_welsh(operator: User, signed_in: SignIn) -> None:
     client.cookies["lrs_language"] = "cy"
 
     assert "Digwyddiadau diogelwch" in page_of(client)
+
+
+def test_wrong_web_service_passwords_are_security_events(
+    college: Organisation, online: User, operator: User, signed_in: SignIn
+) -> None:
+    authenticate_web_service(
+        ukprn=college.ukprn, password="not-the-password", username=online.username
+    )
+
+    assert events(AuditAction.WEB_SERVICE_SIGN_IN_FAILED)
+    assert "Wrong web-service password" in page_of(
+        signed_in(operator), AuditAction.WEB_SERVICE_SIGN_IN_FAILED
+    )

@@ -29,6 +29,10 @@ SECURITY_EVENTS: dict[str, object] = {
     AuditAction.TOKEN_USED_FROM_NEW_ADDRESS: _("API token used from a new address"),
     AuditAction.PERMISSION_REFUSED: _("Permission refused"),
     AuditAction.SEARCH_CAP_REPEATED: _("Searches repeatedly hit the result limit"),
+    AuditAction.WEB_SERVICE_SIGN_IN_FAILED: _("Wrong web-service password"),
+    AuditAction.WEB_SERVICE_LOCKED: _("Web-service password locked after wrong passwords"),
+    AuditAction.LEARNER_SIGN_IN_FAILED: _("Learner account: wrong password"),
+    AuditAction.LEARNER_ACCOUNT_LOCKED: _("Learner account locked after wrong passwords"),
 }
 
 
