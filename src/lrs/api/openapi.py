@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
 BINARY = {"type": "string", "format": "binary"}
+TOO_MANY_REQUESTS: dict[str, Any] = {
+    "description": "Too many requests: wait the number of seconds in Retry-After, then try again",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
 
 
 def file_download(description: str, *content_types: str) -> dict[str, Any]:
@@ -38,6 +44,16 @@ class LrsNinjaAPI(NinjaAPI):
     gets its view's name in camelCase, not django-ninja's module path
     (`lrs_api_routers_learners_search`).
     """
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPISchema:
+        """Every operation may answer 429: the rate limits (lrs.core.throttle) apply to every
+        request, per client address and per token, before the endpoint runs."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"].setdefault(429, TOO_MANY_REQUESTS)
+        return schema
 
     def get_openapi_operation_id(self, operation: Operation) -> str:
         first, *rest = operation.view_func.__name__.split("_")

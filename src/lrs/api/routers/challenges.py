@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from lrs.api.auth import actor_for
+from lrs.api.schemas.base import UlnInPath
 from lrs.api.schemas.challenges import (
     ChallengeIn,
     ChallengeOut,
@@ -69,7 +70,7 @@ def detail(request: HttpRequest, reference: str) -> ChallengeOut:
     response={200: list[ChallengeOut], **ERRORS},
     operation_id="listLearnerChallenges",
 )
-def learner_challenges(request: HttpRequest, uln: str) -> list[ChallengeOut]:
+def learner_challenges(request: HttpRequest, uln: UlnInPath) -> list[ChallengeOut]:
     """Every challenge raised against the learner, by any organisation (View Enquiries)."""
     _learner, challenges = list_learner_enquiries(uln=uln, actor=actor_for(request))
     return [ChallengeOut.of(challenge) for challenge in challenges]

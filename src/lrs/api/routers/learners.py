@@ -10,6 +10,7 @@ from ninja.responses import Status
 
 from lrs.api import response_codes as rc
 from lrs.api.auth import actor_for
+from lrs.api.schemas.base import UlnInPath
 from lrs.api.schemas.learners import (
     ErrorOut,
     FindByUlnIn,
@@ -116,7 +117,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
 
 
 @router.get("/learners/{uln}", operation_id="getLearner", response={200: LearnerOut, **ERRORS})
-def view(request: HttpRequest, uln: str) -> LearnerOut:
+def view(request: HttpRequest, uln: UlnInPath) -> LearnerOut:
     """A learner's full record, once your organisation has found or registered the learner."""
     return LearnerOut.of(get_learner(uln=uln, actor=actor_for(request)))
 
@@ -124,7 +125,7 @@ def view(request: HttpRequest, uln: str) -> LearnerOut:
 @router.patch(
     "/learners/{uln}", operation_id="updateLearner", response={200: LearnerResponseOut, **ERRORS}
 )
-def update(request: HttpRequest, uln: str, payload: UpdateIn) -> LearnerResponseOut:
+def update(request: HttpRequest, uln: UlnInPath, payload: UpdateIn) -> LearnerResponseOut:
     """Update a learner; send the version_number you read (a stale one is refused, WSRC0013)."""
     actor = actor_for(request)
     result = update_learner(
@@ -152,7 +153,7 @@ def update(request: HttpRequest, uln: str, payload: UpdateIn) -> LearnerResponse
     operation_id="getLearnerHistory",
     response={200: list[HistoryEntryOut], **ERRORS},
 )
-def history(request: HttpRequest, uln: str) -> list[HistoryEntryOut]:
+def history(request: HttpRequest, uln: UlnInPath) -> list[HistoryEntryOut]:
     """Every version of the learner: who changed what, for which organisation, when, how."""
     actor = actor_for(request)
     learner = get_learner(uln=uln, actor=actor)

@@ -13,7 +13,7 @@ from ninja.responses import Status
 
 from lrs.api.auth import actor_for, count_lookup
 from lrs.api.openapi import file_download
-from lrs.api.schemas.base import MAX_ID, MAX_INT, NO_NUL
+from lrs.api.schemas.base import MAX_ID, MAX_INT, NO_NUL, UlnInPath
 from lrs.api.schemas.learners import ErrorOut
 from lrs.api.schemas.plr import (
     AchievementFileOut,
@@ -89,7 +89,7 @@ class LearningEventsQuery(Schema):
     },
 )
 def learning_events(
-    request: HttpRequest, uln: str, query: Query[LearningEventsQuery]
+    request: HttpRequest, uln: UlnInPath, query: Query[LearningEventsQuery]
 ) -> Status[Any] | dict[str, Any]:
     """A learner's PLR (learner record role, once your organisation has found the learner).
 

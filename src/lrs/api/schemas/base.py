@@ -6,7 +6,9 @@ the call look successful while doing nothing the caller meant; it is a 422 namin
 
 from __future__ import annotations
 
-from ninja import Schema
+from typing import Annotated
+
+from ninja import Path, Schema
 from pydantic import ConfigDict
 
 
@@ -28,3 +30,8 @@ ULN_PATTERN = r"^\s*[0-9]{10}\s*$"
 GENDER_PATTERN = r"^[0129]$"
 VERIFICATION_TYPE_PATTERN = r"^(?:[0-7]|999)$"
 ABILITY_TO_SHARE_PATTERN = r"^[01]$"
+
+
+# A ULN in a URL (`/learners/{uln}`): ten digits, so that a word there (`/learners/search`) is
+# never taken for a ULN.
+UlnInPath = Annotated[str, Path(pattern=r"^[0-9]{10}$", description="The learner's ULN")]
