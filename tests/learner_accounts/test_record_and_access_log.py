@@ -68,6 +68,18 @@ NEVER_ABOUT_A_LEARNER = frozenset(
         AuditAction.WEB_SERVICE_SIGN_IN_FAILED,
         AuditAction.WEB_SERVICE_LOCKED,
         AuditAction.WEB_SERVICE_PASSWORD_SET,
+        # Account security (issue 19 items 8, 12-14): about users and tokens, never a learner.
+        AuditAction.PERMISSION_REFUSED,
+        AuditAction.SEARCH_CAP_REPEATED,
+        AuditAction.TOKEN_ROTATED,
+        AuditAction.TOKEN_USED_FROM_NEW_ADDRESS,
+        AuditAction.USER_PASSWORD_RESET_PAUSED,
+        AuditAction.USER_RECOVERY_CODES_REPLACED,
+        AuditAction.USER_SECOND_FACTOR_ENROLLED,
+        AuditAction.USER_SECOND_FACTOR_FAILED,
+        AuditAction.USER_SECOND_FACTOR_RESET,
+        AuditAction.USER_SECOND_FACTOR_VERIFIED,
+        AuditAction.USER_SECRET_ANSWER_WRONG,
     }
 )
 
