@@ -41,7 +41,7 @@ WORDS = {
         "challenge": "Dan her data",
         "shared": "y digwyddiadau dysgu hyn",
         "seen": "Wedi'i weld: caiff sefydliadau weld eich cofnod",
-        "revoked": "Wedi'i dirymu",
+        "revoked": "Wedi'i ddirymu",
         "checked": "Wedi'i wirio gan y Gwasanaeth Cofnodion Dysgu",
         "refused": "Ni ellir agor y ddolen rannu hon",
     },
