@@ -8,7 +8,7 @@ from lrs.core.actor import Actor, Channel
 from lrs.core.audit import AuditAction
 from lrs.core.errors import PermissionDenied, ValidationFailed
 from lrs.core.models import AuditEvent
-from lrs.organisations.models import SYSTEM_USERNAME, ApiToken, User
+from lrs.organisations.models import SYSTEM_USERNAME, ApiToken, Organisation, User
 from lrs.organisations.passwords import character_classes
 from lrs.organisations.services import (
     authenticate_api_token,
@@ -35,6 +35,20 @@ def test_a_ukprn_is_registered_once(college, system_actor):
         create_organisation(
             actor=system_actor, ukprn=college.ukprn, name="Copy", organisation_type="college"
         )
+
+
+@pytest.mark.parametrize("ukprn", ["10000001", " 10000001 "])
+def test_the_service_desk_ukprn_is_reserved(system_actor, ukprn):
+    # Issue 19 item 7: an ordinary organisation can't take the service desk's UKPRN, even
+    # before the service desk's own organisation exists.
+    Organisation.objects.filter(ukprn="10000001").update(ukprn="10000999")
+    with pytest.raises(ValidationFailed) as refused:
+        create_organisation(
+            actor=system_actor, ukprn=ukprn, name="Imposter", organisation_type="college"
+        )
+    assert refused.value.field_errors["ukprn"] == [
+        "UKPRN 10000001 is reserved for the LRS service desk."
+    ]
 
 
 def test_unknown_roles_are_refused(system_actor):

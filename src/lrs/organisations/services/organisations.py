@@ -45,6 +45,10 @@ def create_organisation(
         errors["name"] = [_("Enter the organisation's name.")]
     if organisation_type not in OrganisationType.values:
         errors["organisation_type"] = [_("Choose a known organisation type.")]
+    if "ukprn" not in errors and ukprn == SERVICE_DESK_UKPRN:
+        errors["ukprn"] = [
+            _("UKPRN %(ukprn)s is reserved for the LRS service desk.") % {"ukprn": ukprn}
+        ]
     if errors:
         raise ValidationFailed(field_errors=errors)
     if Organisation.objects.filter(ukprn=ukprn).exists():
