@@ -17,7 +17,7 @@ from lrs.core.identifier_messages import identifier_message
 from lrs.identifiers import IdentifierError, validate_postcode, validate_uci, validate_upn
 from lrs.learners.choices import AbilityToShare, Gender, VerificationType
 from lrs.learners.details import LearnerDetails, SearchDetails
-from lrs.learners.prohibited_text import PROHIBITED_NAME_WORDS
+from lrs.learners.prohibited_text import PLACEHOLDER_NAMES, PROHIBITED_NAME_WORDS
 
 MIN_AGE = 13
 MAX_AGE = 110
@@ -71,12 +71,18 @@ def name_problem(value: str) -> str | None:
     """Why a name is not acceptable, or None."""
     if not value.strip():
         return _("Enter a name that contains at least one letter.")
+    if "".join(value.translate(_APOSTROPHES).casefold().split()) in PLACEHOLDER_NAMES:
+        return _not_allowed()
     if not _NAME_ALLOWED.match(value):
         return _("A name can only contain letters, spaces, hyphens, apostrophes and full stops.")
     words = re.split(r"[ \-.']+", value.translate(_APOSTROPHES).casefold())
     if any(word in PROHIBITED_NAME_WORDS for word in words if word):
-        return _("The name contains text that is not allowed. Use the learner's legal name.")
+        return _not_allowed()
     return None
+
+
+def _not_allowed() -> str:
+    return _("The name contains text that is not allowed. Use the learner's legal name.")
 
 
 def age_on(date_of_birth: datetime.date, today: datetime.date) -> int:
