@@ -326,3 +326,20 @@ def test_a_json_array_instead_of_an_object_is_a_422(online):
     response = online.post("/api/v1/learners/search", [1, 2, 3])
     assert response.status_code in {400, 422}
     assert "code" in response.json()
+
+
+class TestLookalikeNames:
+    """Issue 19 item 5: a name that reads the same can't make a second ULN."""
+
+    def test_a_cyrillic_letter_in_a_latin_name_is_refused(self, online):
+        response = register(online, given_name="\u0421arys")
+        assert response.status_code == 422
+        assert "alphabets" in response.json()["errors"]["given_name"][0]
+        assert Learner.objects.count() == 0
+
+    def test_a_fullwidth_name_is_the_same_name(self, online):
+        first = register(online, given_name="\uff27wenllian")
+        assert first.status_code == 201
+        assert first.json()["learner"]["given_name"] == "Gwenllian"
+        again = register(online, given_name="Gwenllian")
+        assert again.json()["code"] == "WSRC0021"

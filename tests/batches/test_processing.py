@@ -95,6 +95,7 @@ def test_a_check_batch_registers_nobody(
     ("values", "code"),
     [
         ({"GivenName": ""}, rc.RC011),
+        ({"GivenName": "\u0421arys"}, rc.RC011),  # a Cyrillic С: issue 19 item 5
         ({"DateOfBirth": "31/02/2009"}, rc.RC011),
         ({"LastKnownPostCode": "NOT A CODE"}, rc.RC011),
         ({"UPN": "X12345678901"}, rc.RC012),

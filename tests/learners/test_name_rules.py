@@ -180,3 +180,52 @@ def test_a_placeholder_is_refused_in_a_search():
             )
         )
     assert "not allowed" in refused.value.field_errors["given_name"][0]
+
+
+LOOKALIKE = (
+    "The name mixes letters from different alphabets that look alike (for example a Cyrillic С "
+    "in a Latin name). Type the name again in one alphabet."
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u0421arys",  # Cyrillic С then Latin "arys": reads as Carys
+        "Meg\u0430n",  # Cyrillic а
+        "\u03a1hillips",  # Greek Ρ
+        "J\u043ees",  # Cyrillic о
+    ],
+)
+def test_mixed_script_lookalikes_are_refused(name):
+    assert name_problem(name) == LOOKALIKE
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Гвенллиан", "Сергей", "李娜", "Ελένη", "محمد", "Siân", "Nguyễn", "Łukasz", "Bjørn", "Zoë"],
+)
+def test_names_in_one_script_are_legal(name):
+    assert name_problem(name) is None
+
+
+def test_compatibility_forms_are_normalised():
+    details = validate_learner_details(
+        learner_details(given_name="\uff27wenllian", family_name="\ufb01nch"),
+        today=datetime.date(2026, 12, 3),
+    )
+    assert (details.given_name, details.family_name) == ("Gwenllian", "finch")
+
+
+def test_a_lookalike_is_refused_in_a_search():
+    with pytest.raises(ValidationFailed) as refused:
+        validate_search_details(
+            SearchDetails(
+                given_name="\u0421arys",
+                family_name="Pritchard",
+                date_of_birth=datetime.date(2009, 4, 12),
+                gender="2",
+                last_known_postcode="CF10 3AT",
+            )
+        )
+    assert refused.value.field_errors["given_name"] == [LOOKALIKE]

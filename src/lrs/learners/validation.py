@@ -8,6 +8,7 @@ import re
 import unicodedata
 from typing import Any
 
+from confusable_homoglyphs import confusables
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
@@ -62,8 +63,12 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
 
 def _clean_text(value: str) -> str:
-    """Trim, collapse internal whitespace and use composed Unicode (Siân stays Siân)."""
-    value = unicodedata.normalize("NFC", value or "")
+    """Trim, collapse internal whitespace and use composed Unicode (Siân stays Siân).
+
+    NFKC folds compatibility forms into the letters they stand for (fullwidth "Ｇwenllian" is
+    "Gwenllian", a ligature "ﬁ" is "fi"), so a name can't look the same yet differ.
+    """
+    value = unicodedata.normalize("NFKC", value or "")
     return " ".join(value.split())
 
 
@@ -75,6 +80,11 @@ def name_problem(value: str) -> str | None:
         return _not_allowed()
     if not _NAME_ALLOWED.match(value):
         return _("A name can only contain letters, spaces, hyphens, apostrophes and full stops.")
+    if is_lookalike(value):
+        return _(
+            "The name mixes letters from different alphabets that look alike (for example a "
+            "Cyrillic С in a Latin name). Type the name again in one alphabet."
+        )
     words = re.split(r"[ \-.']+", value.translate(_APOSTROPHES).casefold())
     if any(word in PROHIBITED_NAME_WORDS for word in words if word):
         return _not_allowed()
@@ -83,6 +93,17 @@ def name_problem(value: str) -> str | None:
 
 def _not_allowed() -> str:
     return _("The name contains text that is not allowed. Use the learner's legal name.")
+
+
+def is_lookalike(value: str) -> bool:
+    """Whether a name mixes scripts with letters confusable across them (Unicode TR39 data).
+
+    "Сarys" with a Cyrillic С reads as "Carys" but would not match her: refused. A name in one
+    script (Гвенллиан, 李娜, Ελένη) is legal, as are Latin names with accents.
+    """
+    if value.isascii():
+        return False
+    return bool(confusables.is_dangerous(value))
 
 
 def age_on(date_of_birth: datetime.date, today: datetime.date) -> int:
