@@ -1,7 +1,9 @@
 """The `lrs` command: a thin front to the project's management commands.
 
-`lrs demo` starts from a fresh SQLite database under ./var/ with demo data and serves it.
-Other sub-commands run the management command of the same name (dashes become underscores),
+Every sub-command, `lrs demo` included, uses the same database: `DATABASE_URL`, else the SQLite
+file in the data folder (`LRS_DATA_DIR`). So `lrs createuser` or `lrs token` after `lrs demo`
+work on the demo's data. No sub-command changes anything before its arguments are parsed.
+Sub-commands run the management command of the same name (dashes become underscores),
 so `lrs import-learners FILE` is `django-admin import_learners FILE` with our settings.
 """
 
@@ -9,12 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 USAGE = """usage: lrs COMMAND [ARGS]
 
 commands:
-  demo [--port N] [--no-serve]        fresh SQLite database with demo data; serve it
+  demo [--port N] [--no-serve] [--reset]
+                                      demo data in the database; serve it (asks before
+                                      replacing data; --reset replaces without asking)
   serve [--host H] [--port N] [--workers N]
                                       serve the web service and API (waitress; with
                                       --workers N, gunicorn in N processes, Linux)
@@ -46,7 +49,8 @@ commands:
                                       SQLite: copy the database safely while it serves
   check                               Django's system checks
 
-Set DATABASE_URL (sqlite:///path or postgres://user@host:5432/name) to choose the database.
+Set DATABASE_URL (sqlite:///path or postgres://user@host:5432/name) to choose the database;
+by default every command, demo included, uses lrs.sqlite3 in the data folder (LRS_DATA_DIR).
 """
 
 
@@ -56,13 +60,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(USAGE)
         return
     command, rest = argv[0], argv[1:]
-    if command == "demo":
-        demo_db = Path.cwd() / "var" / "demo.sqlite3"
-        demo_db.parent.mkdir(parents=True, exist_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{demo_db}"
-        os.environ.setdefault("LRS_DATA_DIR", str(demo_db.parent))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
     if command == "serve" and any(arg.startswith("--workers") for arg in rest):
         _prepare_multiprocess_serving()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lrs.settings")

@@ -78,6 +78,7 @@ _USERS = [
     ("10034567", "rcollege.plr", "plr", "Nia", "Roberts"),
     ("10034567", "rcollege.verify", "vld", "Owen", "Jenkins"),
     ("10034567", "rcollege.super", "super", "Grace", "Okafor"),
+    ("10034567", "rcollege.batch", "batch", "Dafydd", "Hughes"),
     ("10045678", "ysgol.online", "online", "Rhys", "Williams"),
     ("10045678", "ysgol.super", "super", "Catrin", "Morgan"),
     ("10099001", "eab.awards", "ao", "Alun", "Griffiths"),
@@ -89,6 +90,18 @@ PLR_LEARNERS = 400
 # for the user agreement (as every sign-in does).
 DEMO_SECRET_QUESTION = "first_pet"  # noqa: S105 - demo data, printed for the user
 DEMO_SECRET_ANSWER = "rover"  # noqa: S105 - demo data, printed for the user
+
+
+def database_contents() -> str:
+    """What the database holds that a demo would replace, in words; "" when it holds nothing.
+
+    The service desk's own organisation and system user alone are nothing to lose.
+    """
+    organisations = Organisation.objects.exclude(ukprn=SERVICE_DESK_UKPRN).count()
+    learners = Learner.objects.count()
+    if not organisations and not learners:
+        return ""
+    return f"{organisations} organisation(s), {learners} learner(s)"
 
 
 def _password() -> str:
