@@ -6,6 +6,7 @@ line: every row it writes is audited like any other.
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from lrs.core.actor import Actor, Channel
+from lrs.identifiers import generate_uln
 from lrs.learner_accounts.services import create_account
 from lrs.learners.imports import import_learners
 from lrs.learners.models import Learner
@@ -84,6 +86,18 @@ _USERS = [
     ("10099001", "eab.awards", "ao", "Alun", "Griffiths"),
     (SERVICE_DESK_UKPRN, "servicedesk.operator", "operator", "Sam", "Patel"),
 ]
+# The learner the README's API example finds (issue 19 item 17): loaded after the synthetic
+# register, so an exact match for her details.
+README_LEARNER = {
+    "GivenName": "Megan",
+    "MiddleOtherName": "Eleri",
+    "FamilyName": "Pritchard",
+    "DateOfBirth": "2009-04-12",
+    "Gender": "2",
+    "LastKnownPostCode": "CF10 3AT",
+    "VerificationType": "1",
+    "AbilityToShare": "1",
+}
 # Learners with PLR demo data: the first ones loaded.
 PLR_LEARNERS = 400
 # Demo users have chosen their password and secret question already, so signing in asks only
@@ -167,7 +181,8 @@ def load_demo_data(*, learners: int = 5000) -> DemoData:
         }
         for number, person in enumerate(generate_register(learners, seed=2026))
     )
-    import_learners(rows=rows, actor=actor)
+    readme_learner = {"ULN": generate_uln(), **README_LEARNER}
+    import_learners(rows=itertools.chain(rows, [readme_learner]), actor=actor)
     sample = Learner.objects.order_by("id").first()
     plr = _load_plr(actor=actor, awarding_user=users["eab.awards"], organisations=organisations)
     first = Learner.objects.order_by("id").first()
