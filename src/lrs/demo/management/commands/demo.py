@@ -61,7 +61,8 @@ class Command(BaseCommand):
         lines = [
             "",
             "Learning Records Service demo",
-            f"  Database:     {_where()}  (every lrs command uses it: lrs createuser, lrs token ...)",
+            f"  Database:     {_where()}",
+            "                (every lrs command uses it: lrs createuser, lrs token ...)",
             f"  Portal:       {base}/sign-in/  (sign in with a login below; English and Welsh)",
             f"  API docs:     {base}/api/v1/docs  (click Authorize, paste a token)",
             f"  Learners on the register: {demo.learner_count}",
@@ -117,4 +118,5 @@ def _where() -> str:
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
         return str(settings["NAME"])
-    return f"{connection.vendor} database {settings['NAME']} on {settings.get('HOST') or 'localhost'}"
+    host = settings.get("HOST") or "localhost"
+    return f"{connection.vendor} database {settings['NAME']} on {host}"
