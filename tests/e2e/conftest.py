@@ -27,6 +27,8 @@ from lrs.organisations.services import (
 )
 from tests.conftest import make_ready
 
+HOME_HEADING = re.compile(r"^(Learner management|Learning Records Service)$")
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("LRS_SCREENSHOT_DIR", ROOT / "var" / "e2e-screenshots"))
@@ -168,4 +170,5 @@ def sign_in(page: Any, username: str, password: str = PASSWORD, *, accept: bool 
         page.get_by_role("button", name="Continue").click()
     if accept:
         page.get_by_role("button", name="Accept", exact=True).click()
-        page.get_by_role("heading", name="Learner management").wait_for()
+        # The home page: "Learner management" for users who find learners, else the service.
+        page.get_by_role("heading", name=HOME_HEADING).wait_for()

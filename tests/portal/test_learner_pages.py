@@ -863,3 +863,29 @@ class TestWhoMayOpenARecord:
         )
 
         assert ROUTES[route](other, megan).status_code == 404
+
+
+class TestIssue19Polish:
+    """Issue 19 item 22: the summary shows the postcode as the register writes it, and a user
+    who can't open learner pages isn't welcomed to "Learner management"."""
+
+    def test_the_searched_postcode_is_shown_normalised(self, online: Client, megan: Learner):
+        online.post(FIND_DETAILS, search_post(last_known_postcode="cv59te"))
+        content = text(online.get(RESULTS))
+        assert "The details you searched for" in content
+        assert "CV5 9TE" in content
+        assert "cv59te" not in content
+
+    def test_a_super_user_home_page_is_not_learner_management(
+        self, signed_in: SignIn, college: Organisation, make_user: MakeUser, online: Client
+    ):
+        home = reverse("portal:home")
+        super_page = signed_in(make_user(college, ["super"])).get(home).content.decode()
+        assert _h1(super_page) == "Learning Records Service"
+        assert _h1(online.get(home).content.decode()) == "Learner management"
+
+
+def _h1(html: str) -> str:
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", html, flags=re.S)
+    assert match
+    return match.group(1).strip()

@@ -13,6 +13,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from lrs.identifiers import IdentifierError, validate_postcode
 from lrs.learners.choices import AbilityToShare, Gender, VerificationType
 from lrs.learners.details import LEARNER_FIELDS, LearnerDetails, SearchDetails
 from lrs.learners.validation import MAX_LENGTHS
@@ -151,6 +152,16 @@ class FindByDetailsForm(_LearnerNamesForm):
     email_address = _text(_("Email address"), name="email_address")
     upn = _text(_("Unique Pupil Number (UPN)"), max_length=13, hint=UPN_HINT)
     uci = _text(_("Unique Candidate Identifier (UCI)"), max_length=13)
+
+    def clean_last_known_postcode(self) -> str:
+        """The postcode written as the register writes it (cv59te is CV5 9TE), so the details
+        searched for are shown that way; one that isn't a postcode is left for the search's
+        own message."""
+        value = str(self.cleaned_data["last_known_postcode"])
+        try:
+            return validate_postcode(value)
+        except IdentifierError:
+            return value
 
     def to_details(self) -> SearchDetails:
         return SearchDetails(**self.cleaned_data)
