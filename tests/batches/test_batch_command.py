@@ -83,7 +83,7 @@ def test_lrs_batch_submit_wait_prints_the_totals_and_writes_the_output(
     assert batch.status == BatchStatus.COMPLETE
     assert batch.channel == "cli"
     assert f"Submitted batch {batch.pk}: {CSV_NAME}, 3 learner(s), FUL" in printed
-    assert "processing it here" in printed
+    assert "processing the batch here" in printed
     assert re.search(r"new \(registered\)\s+2\b", printed)
     assert re.search(r"rejected\s+1\b", printed)
     output = work / "LRB_10034567_231120260900_OUTPUT.CSV"
@@ -236,3 +236,74 @@ def test_a_bad_file_is_refused_with_the_reason(
     with pytest.raises(CommandError, match="Cannot read"):
         run("submit", str(tmp_path / "missing.CSV"), "--user", batch_user.username)
     assert not Batch.objects.exists()
+
+
+class TestWaitKnowsWhetherAWorkerIsAlive:
+    """Issue 19 item 23: `--wait` knows at once, by the workers' heartbeat, whether a worker
+    will take the batch, and never sleeps when none will."""
+
+    def test_with_no_worker_alive_it_processes_at_once_without_sleeping(
+        self, batch_user: User, csv_file: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        slept: list[float] = []
+        monkeypatch.setattr("time.sleep", slept.append)
+        printed = run("submit", str(csv_file), "--user", batch_user.username, "--wait")
+        assert Batch.objects.get().status == BatchStatus.COMPLETE
+        assert "No worker is running: processing the batch here." in printed
+        assert slept == []
+
+    def test_a_worker_loop_beats_and_forgets_its_heartbeat(self) -> None:
+        import threading
+
+        from lrs.batches.selectors import worker_alive
+        from lrs.batches.worker import run_worker
+
+        assert not worker_alive()
+        stop = threading.Event()
+        seen: list[bool] = []
+        wake = threading.Event()
+
+        def look_then_stop(timeout: float | None = None) -> bool:
+            seen.append(worker_alive())
+            stop.set()
+            return True
+
+        wake.wait = look_then_stop  # type: ignore[method-assign]
+        run_worker(stop=stop, wake=wake, poll_seconds=0.01)
+        assert seen == [True]
+        assert not worker_alive()  # a stopped worker removed its heartbeat
+
+    def test_an_old_heartbeat_is_not_a_live_worker(self) -> None:
+        import datetime
+
+        from django.utils import timezone
+
+        from lrs.batches.models import HEARTBEAT_ALIVE_SECONDS, WorkerHeartbeat
+        from lrs.batches.selectors import worker_alive
+
+        old = timezone.now() - datetime.timedelta(seconds=HEARTBEAT_ALIVE_SECONDS + 1)
+        WorkerHeartbeat.objects.create(name="gone:1:1", seen_at=old)
+        assert not worker_alive()
+        WorkerHeartbeat.objects.create(name="here:2:2", seen_at=timezone.now())
+        assert worker_alive()
+
+    def test_with_a_live_worker_it_waits_for_the_worker(
+        self, batch_user: User, csv_file: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from django.utils import timezone
+
+        from lrs.batches.models import WorkerHeartbeat
+        from lrs.batches.services import process_until_done
+
+        WorkerHeartbeat.objects.create(name="here:2:2", seen_at=timezone.now())
+        slept: list[float] = []
+
+        def worker_runs_meanwhile(seconds: float) -> None:
+            slept.append(seconds)
+            process_until_done(batch_id=Batch.objects.get().pk)
+
+        monkeypatch.setattr("time.sleep", worker_runs_meanwhile)
+        printed = run("submit", str(csv_file), "--user", batch_user.username, "--wait")
+        assert Batch.objects.get().status == BatchStatus.COMPLETE
+        assert "processing" not in printed.split("Submitted", 1)[1].split("complete")[0].lower()
+        assert slept == [0.2]

@@ -154,3 +154,26 @@ class BatchException(models.Model):
 
     def __str__(self) -> str:
         return f"exception {self.pk} ({self.status})"
+
+
+# A worker writes its heartbeat at least this often (and one on starting) ...
+HEARTBEAT_SECONDS = 2.0
+# ... and counts as alive while its last one is younger than this: a chunk of rows, which may
+# hold SQLite's write lock for a while, must not make a busy worker look dead.
+HEARTBEAT_ALIVE_SECONDS = 15.0
+
+
+class WorkerHeartbeat(models.Model):
+    """A running batch worker's sign of life, written every few seconds while it runs.
+
+    `lrs batch submit --wait` reads it to know at once whether any worker will take the batch
+    (`selectors.worker_alive`): with none alive it processes the rows itself straight away
+    instead of waiting to see. A worker removes its own row when it stops; one that dies leaves
+    a row that simply grows old.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.seen_at:%Y-%m-%d %H:%M:%S})"

@@ -8,6 +8,7 @@ CTF, the CTF exceptions workbook) is audited as AuditAction.BATCH_OUTPUT_DOWNLOA
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from lrs.batches.ctf import (
     write_ctf_exceptions_xlsx,
 )
 from lrs.batches.models import (
+    HEARTBEAT_ALIVE_SECONDS,
     Batch,
     BatchException,
     BatchRow,
@@ -29,6 +31,7 @@ from lrs.batches.models import (
     ExceptionStatus,
     FileFormat,
     RowState,
+    WorkerHeartbeat,
 )
 from lrs.batches.output import write_output
 from lrs.batches.uploads import kinds_needing, upload_kind, upload_kind_names
@@ -57,6 +60,26 @@ def list_batches(
     return Batch.objects.filter(
         organisation_id=actor.organisation.pk, kind__in=kinds_needing(permission)
     ).order_by("-submitted_at", "-id")
+
+
+def worker_alive() -> bool:
+    """Whether any batch worker is running, by its heartbeat (RQ: by RQ's own worker registry).
+
+    Read by `lrs batch submit --wait` to decide at once whether to wait for a worker or to
+    process the rows itself.
+    """
+    from lrs.batches import queue
+
+    if queue.queue_backend() is queue.QueueBackend.RQ:
+        from redis.exceptions import RedisError
+        from rq import Worker
+
+        try:
+            return bool(Worker.count(queue=queue.rq_queue()))
+        except RedisError:
+            return False
+    since = timezone.now() - datetime.timedelta(seconds=HEARTBEAT_ALIVE_SECONDS)
+    return WorkerHeartbeat.objects.filter(seen_at__gte=since).exists()
 
 
 def get_batch(

@@ -25,11 +25,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from lrs.batches import queue as batch_queue
-from lrs.batches.models import Batch, BatchRow, BatchStatus, RowState
+from lrs.batches.models import HEARTBEAT_SECONDS, Batch, BatchRow, BatchStatus, RowState
 from lrs.batches.queue import CHUNK_SIZE
 from lrs.batches.services import (
     complete_finished_batches,
     expire_exceptions,
+    heartbeat,
     process_pending_rows,
 )
 from lrs.core import metrics
@@ -105,6 +106,10 @@ def run_worker(
     _tune_garbage_collector()
     total = 0
     next_expiry = time.monotonic()
+    # The heartbeat says this worker is alive (`selectors.worker_alive`): written on starting
+    # and every HEARTBEAT_SECONDS, idle or busy; a burst run is over too soon to need one.
+    name = heartbeat.worker_name()
+    next_beat = time.monotonic()
     logger.info("worker started (chunk %d, poll %.1fs)", chunk, poll_seconds)
     processed = 0
     while not stop.is_set():
@@ -113,6 +118,9 @@ def run_worker(
             # cache (on SQLite, the memory map too), which cost a third of a chunk's time.
             _release_connections()
         try:
+            if not burst and time.monotonic() >= next_beat:
+                heartbeat.beat(name)
+                next_beat = time.monotonic() + HEARTBEAT_SECONDS
             if time.monotonic() >= next_expiry:
                 expired = expire_exceptions()
                 if expired:
@@ -148,10 +156,19 @@ def run_worker(
         if burst:
             break
         elif not stop.is_set():  # a stop request may have come with a wake-up just cleared
-            wake.wait(poll_seconds)
+            wake.wait(min(poll_seconds, HEARTBEAT_SECONDS))
+    if not burst:
+        _forget(name)
     _release_connections()
     logger.info("worker stopped after %d row(s)", total)
     return total
+
+
+def _forget(name: str) -> None:
+    try:
+        heartbeat.forget(name)
+    except Exception:  # stopping anyway: the row just grows old
+        logger.exception("batch worker: could not remove its heartbeat")
 
 
 def request_stop(stop: threading.Event, wake: threading.Event | None = None) -> None:

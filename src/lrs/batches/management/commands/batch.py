@@ -12,9 +12,11 @@ unless ``--kind`` says otherwise.
 `submit` queues the batch for the workers (`lrs serve`, `lrs worker`). With ``--wait`` it
 follows the batch until it is complete, then prints the totals and writes the output file
 (``--out``, a file or an existing folder to write it in; default: the output file's own name in
-the current folder). When no row has been
-processed for ``--grace`` seconds (no worker is running, say), it processes the rows itself,
-so the command works alone, on SQLite too; a worker and the command can share a batch safely.
+the current folder). When no worker is running (none has a fresh heartbeat) it processes the
+rows itself at once, so the command works alone, on SQLite too; when one is, it follows the
+batch every ``--poll`` seconds, and takes the rows itself if none has been processed for
+``--grace`` seconds (the worker busy with other batches, or gone). A worker and the command
+can share a batch safely.
 
 `output` writes a complete batch's output file (for a CTF, the returned CTF and, next to it,
 the exceptions spreadsheet). Each file written is audited as a download.
@@ -40,7 +42,7 @@ from lrs.core.roles import Permission
 from lrs.organisations.commands_support import describe_error
 from lrs.organisations.models import User
 
-DEFAULT_POLL_SECONDS = 1.0
+DEFAULT_POLL_SECONDS = 0.2
 DEFAULT_GRACE_SECONDS = 3.0
 
 
@@ -135,6 +137,9 @@ class Command(BaseCommand):
 
     def _wait(self, batch: Batch, *, poll: float, grace: float) -> None:
         """Until the batch is complete; process its rows here when no worker does."""
+        if not selectors.worker_alive():
+            self.stdout.write("No worker is running: processing the batch here.")
+            process_until_done(batch_id=batch.pk)
         done = batch_counts(batch).done
         last_progress = time.monotonic()
         while True:
@@ -148,7 +153,7 @@ class Command(BaseCommand):
                     f"  {counts.done}/{counts.total} learners processed ({counts.percent_done}%)"
                 )
             idle = time.monotonic() - last_progress
-            if idle >= grace:
+            if idle >= grace or not selectors.worker_alive():
                 self.stdout.write("No worker is processing the batch: processing it here.")
                 process_until_done(batch_id=batch.pk)
                 last_progress = time.monotonic()
