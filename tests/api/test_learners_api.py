@@ -136,6 +136,9 @@ class TestSearch:
         assert body["response_code"] == "WSRC0004"
         assert [learner["uln"] for learner in body["learners"]] == [uln]
         assert body["learners"][0]["match"]["score"] > 0
+        # Issue 19 item 21: the number stays, with its meaning in a word.
+        assert body["learners"][0]["match"]["probability"] > 0.5
+        assert body["learners"][0]["match"]["strength"] == "strong"
 
     def test_no_match(self, viewer):
         body = viewer.post("/api/v1/learners/search", MEGAN).json()

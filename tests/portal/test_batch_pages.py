@@ -789,3 +789,17 @@ def test_an_exception_lists_the_rows_of_files_sent_again_that_share_it(
     # The second file's page links to the shared exception.
     detail = browser.get(_detail(again)).content.decode()
     assert _url("exception-detail", exception.pk) in detail
+
+
+def test_a_possible_match_says_how_strong_it_is_in_words(
+    browser: Client, possible_match: Callable[..., BatchException]
+) -> None:
+    """Issue 19 item 21: the strength in words beside the reasons, never the bare number."""
+    exception = possible_match()
+    (candidate,) = exception.candidates
+    probability = float(candidate["probability"])
+    expected = "Strong possible match" if probability >= 0.5 else "Weak possible match"
+    page = text(browser.get(_url("exception-detail", exception.pk)))
+    assert expected in page
+    assert f"{probability:g}" not in page
+    assert "Family name matches" in page

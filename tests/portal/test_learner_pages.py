@@ -889,3 +889,22 @@ def _h1(html: str) -> str:
     match = re.search(r"<h1[^>]*>(.*?)</h1>", html, flags=re.S)
     assert match
     return match.group(1).strip()
+
+
+class TestMatchStrengthInWords:
+    """Issue 19 item 21: possible matches say weak or strong, with what that means."""
+
+    def test_possible_matches_say_how_strong_they_are(self, online: Client, megan: Learner):
+        online.post(FIND_DETAILS, search_post(last_known_postcode="SA1 1NW"))
+        content = text(online.get(RESULTS))
+        assert "Possible matches" in content
+        assert re.search(r"(Strong|Weak) possible match (More|Less) likely than not", content)
+        assert "0.0" not in content
+
+    def test_the_words_follow_the_probability(self):
+        from lrs.learners.match_reasons import match_strength, match_strength_words
+
+        assert match_strength(0.0087) == "weak"
+        assert match_strength(0.5) == "strong"
+        assert match_strength_words(0.93)["label"] == "Strong possible match"
+        assert match_strength_words(0.0087)["label"] == "Weak possible match"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -155,3 +155,38 @@ def evidence_from_data(data: object) -> list[StoredEvidence]:
         for item in data
         if isinstance(item, dict)
     ]
+
+
+# How sure a match is, in words (issue 19 item 21): the posterior probability that the learner
+# is the one searched for. People read "strong" or "weak" with the reasons beside it; the API
+# keeps the number too.
+STRONG_MATCH_PROBABILITY = 0.5
+
+
+MatchStrength = Literal["strong", "weak"]
+
+
+def match_strength(probability: float | None) -> MatchStrength:
+    """ "strong" when the learner is more likely than not the one searched for, else "weak"."""
+    return "strong" if (probability or 0.0) >= STRONG_MATCH_PROBABILITY else "weak"
+
+
+MATCH_STRENGTH_LABELS: dict[str, Promise] = {
+    "strong": _("Strong possible match"),
+    "weak": _("Weak possible match"),
+}
+MATCH_STRENGTH_HINTS: dict[str, Promise] = {
+    "strong": _("More likely than not to be the same learner: still check the details below."),
+    "weak": _("Less likely than not to be the same learner: only some details agree."),
+}
+
+
+def match_strength_words(probability: float | None) -> dict[str, str]:
+    """A possible match's strength ("strong"/"weak"), its label and what it means, in the
+    active language."""
+    strength = match_strength(probability)
+    return {
+        "strength": strength,
+        "label": str(MATCH_STRENGTH_LABELS[strength]),
+        "hint": str(MATCH_STRENGTH_HINTS[strength]),
+    }

@@ -6,7 +6,7 @@ Field names are the real service's, in snake_case.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -20,7 +20,7 @@ from lrs.api.schemas.base import (
     RequestSchema,
 )
 from lrs.learners.details import LearnerDetails, SearchDetails
-from lrs.learners.match_reasons import match_reasons
+from lrs.learners.match_reasons import match_reasons, match_strength
 from lrs.learners.matching_adapter import LearnerMatch
 from lrs.learners.models import Learner
 from lrs.learners.selectors import list_linked_ulns
@@ -183,6 +183,10 @@ class LearnerOut(Schema):
 class MatchOut(Schema):
     score: float
     probability: float
+    strength: Literal["strong", "weak"] = Field(
+        description="The probability in words: strong when the learner is more likely than "
+        "not the one searched for, else weak."
+    )
     reasons: list[str]
 
 
@@ -197,6 +201,7 @@ class MatchedLearnerOut(LearnerOut):
             match=MatchOut(
                 score=round(match.scored.score, 3),
                 probability=round(match.scored.probability, 4),
+                strength=match_strength(match.scored.probability),
                 reasons=match_reasons(match.scored.evidence),
             ),
         )

@@ -66,7 +66,7 @@ from lrs.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from lrs.core.roles import Permission
 from lrs.learners.choices import Gender
 from lrs.learners.columns import parse_date
-from lrs.learners.match_reasons import evidence_from_data, match_reasons
+from lrs.learners.match_reasons import evidence_from_data, match_reasons, match_strength_words
 from lrs.learners.models import Learner
 from lrs.organisations.selectors import acting_organisation
 from lrs.portal.access import add_domain_errors, requires
@@ -569,9 +569,15 @@ def _candidates(exception: BatchException) -> list[dict[str, Any]]:
                 "learner": learner,
                 "name": _name(learner.given_name, learner.middle_other_name, learner.family_name),
                 "reasons": match_reasons(evidence_from_data(item.get("evidence"))),
+                "strength": match_strength_words(_probability(item)),
             }
         )
     return candidates
+
+
+def _probability(candidate: dict[str, Any]) -> float | None:
+    value = candidate.get("probability")
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _comparison(submitted: dict[str, Any], candidates: list[dict[str, Any]]) -> list[Any]:

@@ -31,7 +31,12 @@ from lrs.core.roles import Permission
 from lrs.learners.choices import AbilityToShare, Gender, LearnerStatus, VerificationType
 from lrs.learners.details import DATE_FIELDS, LearnerDetails
 from lrs.learners.errors import LearnerNotFound, StaleVersion, UlnNotFoundForUpdate
-from lrs.learners.match_reasons import evidence_data, evidence_from_data, match_reasons
+from lrs.learners.match_reasons import (
+    evidence_data,
+    evidence_from_data,
+    match_reasons,
+    match_strength_words,
+)
 from lrs.learners.matching_adapter import LearnerMatch
 from lrs.learners.models import Learner
 from lrs.learners.selectors import (
@@ -102,7 +107,9 @@ _HIDDEN_FIELDS = frozenset({"upn"})  # user guide 4.2.2: the UPN cannot be displ
 # --- Session helpers --------------------------------------------------------------------------
 
 
-def _snapshot(learner: Learner, evidence: Iterable[FieldEvidence] = ()) -> dict[str, Any]:
+def _snapshot(
+    learner: Learner, evidence: Iterable[FieldEvidence] = (), probability: float | None = None
+) -> dict[str, Any]:
     """What a results page shows of a learner, kept in the session between POST and GET."""
     return {
         "uln": learner.uln,
@@ -116,11 +123,15 @@ def _snapshot(learner: Learner, evidence: Iterable[FieldEvidence] = ()) -> dict[
         "gender": learner.gender,
         "last_known_postcode": learner.last_known_postcode,
         "why": evidence_data(evidence),
+        "probability": probability,
     }
 
 
 def _snapshots(matches: Iterable[LearnerMatch]) -> list[dict[str, Any]]:
-    return [_snapshot(match.learner, match.scored.evidence) for match in matches]
+    return [
+        _snapshot(match.learner, match.scored.evidence, match.scored.probability)
+        for match in matches
+    ]
 
 
 def _match_rows(stored: dict[str, Any]) -> list[dict[str, Any]]:
@@ -135,9 +146,17 @@ def _match_rows(stored: dict[str, Any]) -> list[dict[str, Any]]:
                 "gender_label": genders.get(item["gender"], item["gender"]),
                 # Results kept by an earlier release have no "why": no reasons, no error.
                 "reasons": match_reasons(evidence_from_data(item.get("why"))),
+                "strength": _strength(stored, item),
             }
         )
     return rows
+
+
+def _strength(stored: dict[str, Any], item: dict[str, Any]) -> dict[str, str] | None:
+    """A possible match's strength in words, with what it means (none for a found learner)."""
+    if stored.get("kind") != MatchKind.POSSIBLE.value or item.get("probability") is None:
+        return None
+    return match_strength_words(item["probability"])
 
 
 def _remember_registered(request: HttpRequest, uln: str) -> None:
