@@ -110,7 +110,7 @@ def _upload_and_process(page: Any, *given_names: str) -> Batch:
 
     batch = Batch.objects.get(file_name=CSV_NAME)
     assert process_until_done(batch_id=batch.pk) == total
-    # progress.js polls every 2 seconds and reloads the page once the batch is complete.
+    # progress.js polls twice a second and reloads the page once the batch is complete.
     page.get_by_role("link", name="Download the output file").wait_for()
     assert page.locator("#batch-progress-text").inner_text() == (
         f"{total} of {total} {rows} processed (100%)"

@@ -121,6 +121,34 @@ class BatchCounts:
         return 100 if self.total == 0 else int(100 * self.done / self.total)
 
 
+# From this many rows a batch's progress also says its speed and the time left (issue 19
+# item 19); a small file is done before either would mean anything.
+RATE_SHOWN_FROM_ROWS = 500
+
+
+@dataclass(frozen=True)
+class BatchSpeed:
+    rows_per_second: float
+    seconds_left: int
+
+
+def batch_speed(
+    batch: Batch, counts: BatchCounts, now: datetime.datetime | None = None
+) -> BatchSpeed | None:
+    """Rows a second since the batch's first row was taken, and the time left at that rate;
+    None for a small file, one not started or finished, or before a second has passed."""
+    if batch.row_count < RATE_SHOWN_FROM_ROWS or batch.status != BatchStatus.PROCESSING:
+        return None
+    if batch.started_at is None or not counts.done:
+        return None
+    elapsed = ((now or timezone.now()) - batch.started_at).total_seconds()
+    if elapsed < 1:
+        return None
+    rate = counts.done / elapsed
+    left = max(counts.total - counts.done, 0)
+    return BatchSpeed(rows_per_second=rate, seconds_left=int(left / rate + 0.999))
+
+
 def batch_counts(batch: Batch) -> BatchCounts:
     codes = dict(
         BatchRow.objects.filter(batch=batch, state=RowState.DONE)

@@ -47,8 +47,10 @@ from lrs.batches.models import (
 )
 from lrs.batches.selectors import (
     BatchCounts,
+    BatchSpeed,
     OutputFile,
     batch_counts,
+    batch_speed,
     candidate_learners,
     effective_status,
     get_batch,
@@ -159,12 +161,26 @@ def _paginate(
     return page, _pagination(request, page)
 
 
-def _progress_text(counts: BatchCounts) -> str:
-    return ngettext(
+def _progress_text(counts: BatchCounts, speed: BatchSpeed | None = None) -> str:
+    text = ngettext(
         "%(done)d of %(total)d row processed (%(percent)d%%)",
         "%(done)d of %(total)d rows processed (%(percent)d%%)",
         counts.total,
     ) % {"done": counts.done, "total": counts.total, "percent": counts.percent_done}
+    if speed is None:
+        return text
+    return gettext("%(progress)s: %(rate)d rows a second, %(left)s left") % {
+        "progress": text,
+        "rate": round(speed.rows_per_second),
+        "left": _time_left(speed.seconds_left),
+    }
+
+
+def _time_left(seconds: int) -> str:
+    if seconds < 60:
+        return ngettext("about %(n)d second", "about %(n)d seconds", seconds) % {"n": seconds}
+    minutes = (seconds + 59) // 60
+    return ngettext("about %(n)d minute", "about %(n)d minutes", minutes) % {"n": minutes}
 
 
 def _status(batch: Batch) -> dict[str, str]:
@@ -312,7 +328,7 @@ def batch_detail_view(request: HttpRequest, actor: Actor, batch_id: int) -> Http
         "counts": counts,
         "status": _status(batch),
         "complete": batch.status == BatchStatus.COMPLETE,
-        "progress_text": _progress_text(counts),
+        "progress_text": _progress_text(counts, batch_speed(batch, counts)),
         "is_ctf": batch.file_format == FileFormat.CTF,
         "submission_type": SUBMISSION_TYPES.get(
             SubmissionType(batch.submission_type), batch.submission_type
@@ -334,6 +350,7 @@ def batch_progress_view(request: HttpRequest, actor: Actor, batch_id: int) -> Ht
     except NotFound as exc:
         return JsonResponse({"error": exc.message}, status=404)
     counts = batch_counts(batch)
+    speed = batch_speed(batch, counts)
     return JsonResponse(
         {
             "status": batch.status,
@@ -342,7 +359,9 @@ def batch_progress_view(request: HttpRequest, actor: Actor, batch_id: int) -> Ht
             "total": counts.total,
             "percent": counts.percent_done,
             "complete": batch.status == BatchStatus.COMPLETE,
-            "text": _progress_text(counts),
+            "rows_per_second": round(speed.rows_per_second, 1) if speed else None,
+            "seconds_left": speed.seconds_left if speed else None,
+            "text": _progress_text(counts, speed),
         }
     )
 
