@@ -117,7 +117,7 @@ def test_demo_prints_portal_logins_that_sign_in():
     assert "/sign-in/" in output
     logins = re.findall(r"^  (\S+)\s+(Demo-\S+)\s+roles=(\S+)$", output, flags=re.MULTILINE)
     roles = {role for _username, _password, held in logins for role in held.split(",")}
-    assert {"online", "view", "super", "operator"} <= roles
+    assert {"online", "view", "super", "operator", "batch"} <= roles
     for username, password, _roles in logins:
         result = sign_in(username=username, password=password)
         assert result.outcome is SignInOutcome.SIGNED_IN, username

@@ -101,3 +101,16 @@ def _token_check(token: str) -> str:
         "from lrs.organisations.services import authenticate_api_token; "
         f"print('user=' + authenticate_api_token({token!r}).username)"
     )
+
+
+def test_the_demo_batch_user_submits_the_template(demo_dir: Path, tmp_path: Path):
+    """Issue 19 item 15: the demo has a batch user, and the docs' template goes through."""
+    template = Path(__file__).resolve().parents[2] / "docs" / "batch-templates"
+    result = lrs(
+        demo_dir,
+        *("batch", "submit", str(template / "LRB_10034567_010920250900.CSV")),
+        *("--user", "rcollege.batch", "--wait", "--out", str(tmp_path)),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "complete: 2 learner(s)" in result.stdout
+    assert (tmp_path / "LRB_10034567_010920250900_OUTPUT.CSV").exists()

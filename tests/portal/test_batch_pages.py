@@ -850,3 +850,42 @@ def test_the_progress_bar_polls_often_enough_to_move_on_a_file_of_seconds() -> N
     ).read_text()
     poll_ms = int(re.search(r"const POLL_MS = (\d+);", script).group(1))  # type: ignore[union-attr]
     assert poll_ms <= 500
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xml"])
+def test_a_template_downloads_with_the_users_ukprn_and_uploads_as_it_is(
+    browser: Client, batch_user: User, file_format: str
+) -> None:
+    """Issue 19 item 15: a CSV and an XML template of two example learners."""
+    list_page = browser.get(LIST).content.decode()
+    url = reverse("portal:batch-template", args=[file_format])
+    assert f'href="{url}"' in list_page
+    response = browser.get(url)
+    assert response.status_code == 200
+    ukprn = batch_user.organisation.ukprn
+    disposition = response["Content-Disposition"]
+    name = re.search(r'filename="([^"]+)"', disposition).group(1)  # type: ignore[union-attr]
+    assert re.fullmatch(rf"LRB_{ukprn}_\d{{12}}\.{file_format.upper()}", name)
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert ukprn.encode() in content
+
+    upload = SimpleUploadedFile(name, content)
+    browser.post(LIST, {"file": upload, "submission_type": "FUL"})
+    batch = Batch.objects.get()
+    assert batch.row_count == 2
+    process_until_done(batch_id=batch.pk)
+    assert sorted(batch.rows.values_list("return_code", flat=True)) == [rc.RC002, rc.RC002]
+
+
+def test_the_templates_in_docs_are_the_ones_the_portal_offers() -> None:
+    from lrs.batches.file_templates import SAMPLE_NAME, SAMPLES
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "batch-templates"
+    for extension in ("CSV", "XML"):
+        name = f"{SAMPLE_NAME}.{extension}"
+        assert (docs / name).read_bytes() == (SAMPLES / name).read_bytes()
+
+
+def test_other_template_formats_are_not_found(browser: Client) -> None:
+    response = browser.get(reverse("portal:batch-template", args=["xlsx"]))
+    assert response.status_code == 404

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lrs.batches import return_codes as rc
 from lrs.batches.csv_safety import safe_cell
+from lrs.batches.file_templates import TEMPLATE_FORMATS, batch_file_template
 from lrs.batches.messages import details_of
 from lrs.batches.models import (
     EXCEPTION_LIFETIME,
@@ -340,6 +341,17 @@ def batch_detail_view(request: HttpRequest, actor: Actor, batch_id: int) -> Http
         "exceptions_url": reverse("portal:exception-list") + f"?batch={batch.pk}",
     }
     return render(request, "portal/batches/detail.html", context)
+
+
+@requires(Permission.SUBMIT_BATCH)
+def batch_template_view(request: HttpRequest, actor: Actor, file_format: str) -> HttpResponse:
+    """A CSV or XML batch file of two example learners, with the user's UKPRN (issue 19)."""
+    if file_format not in TEMPLATE_FORMATS:
+        raise Http404
+    organisation = acting_organisation(actor)
+    return _attachment(
+        batch_file_template(file_format, ukprn=organisation.ukprn, now=timezone.localtime())
+    )
 
 
 @requires(Permission.SUBMIT_BATCH)
@@ -756,6 +768,7 @@ def exception_register_view(request: HttpRequest, actor: Actor, exception_id: in
 
 urlpatterns = [
     path("batches/", batch_list_view, name="batch-list"),
+    path("batches/template.<str:file_format>", batch_template_view, name="batch-template"),
     path("batches/<int:batch_id>/", batch_detail_view, name="batch-detail"),
     path("batches/<int:batch_id>/progress/", batch_progress_view, name="batch-progress"),
     path("batches/<int:batch_id>/output/", batch_output_view, name="batch-output"),

@@ -104,6 +104,13 @@ class Command(BaseCommand):
             ]
         lines += [
             "",
+            "Batch files: sign in as rcollege.batch, open Batch files, download the CSV (or XML)",
+            "  template of two example learners and upload it as it is; or from here:",
+            "  lrs batch submit docs/batch-templates/LRB_10034567_010920250900.CSV \\",
+            "      --user rcollege.batch --wait",
+        ]
+        lines += [
+            "",
             "Try it:",
             f"  curl -s -H 'Authorization: Bearer {demo.logins[0].token}' \\",
             "       -H 'Content-Type: application/json' \\",
