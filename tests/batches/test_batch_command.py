@@ -307,3 +307,9 @@ class TestWaitKnowsWhetherAWorkerIsAlive:
         assert Batch.objects.get().status == BatchStatus.COMPLETE
         assert "processing" not in printed.split("Submitted", 1)[1].split("complete")[0].lower()
         assert slept == [0.2]
+
+    def test_the_command_skips_the_web_layers_system_checks(self) -> None:
+        """They import the API and the portal, which the command never uses (`lrs check`)."""
+        from lrs.batches.management.commands.batch import Command
+
+        assert Command.requires_system_checks == []
