@@ -862,11 +862,12 @@ def test_a_template_downloads_with_the_users_ukprn_and_uploads_as_it_is(
     assert f'href="{url}"' in list_page
     response = browser.get(url)
     assert response.status_code == 200
+    assert batch_user.organisation is not None
     ukprn = batch_user.organisation.ukprn
     disposition = response["Content-Disposition"]
     name = re.search(r'filename="([^"]+)"', disposition).group(1)  # type: ignore[union-attr]
     assert re.fullmatch(rf"LRB_{ukprn}_\d{{12}}\.{file_format.upper()}", name)
-    content = b"".join(response.streaming_content) if response.streaming else response.content
+    content = response.content
     assert ukprn.encode() in content
 
     upload = SimpleUploadedFile(name, content)
