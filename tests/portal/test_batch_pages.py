@@ -232,6 +232,8 @@ def test_upload_process_and_download_the_output(
         "total": 2,
         "percent": 0,
         "complete": False,
+        "rows_per_second": None,
+        "seconds_left": None,
         "text": "0 of 2 rows processed (0%)",
     }
     # Not complete yet: no output to download, and a message saying why.
