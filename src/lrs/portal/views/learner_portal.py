@@ -60,7 +60,7 @@ from lrs.learners.choices import AbilityToShare
 from lrs.learners.models import Learner
 from lrs.plr.choices import SOURCE_DESCRIPTIONS, Level, Source
 from lrs.plr.models import LearningEvent
-from lrs.plr.selectors import DEFAULT_SORT, SORT_FIELDS, report_order
+from lrs.plr.selectors import report_order
 from lrs.portal.access import add_domain_errors
 from lrs.portal.forms.learner_portal import (
     CodeForm,
@@ -83,25 +83,10 @@ from lrs.portal.learner_session import (
     sign_learner_out,
 )
 from lrs.portal.pagination import paginate
+from lrs.portal.plr_table import event_choice_label, event_row, requested_sort, sort_headers
 
 EVENTS_PER_PAGE = 20
 ACCESS_LOG_PER_PAGE = 20
-_COLUMNS = ["subject", "level", "grade", "credits", "source", "start", "end", "award"]
-
-
-def _column_labels() -> dict[str, str]:
-    return {
-        "subject": _("Subject"),
-        "level": _("Level"),
-        "grade": _("Grade"),
-        "credits": _("Credit"),
-        "source": _("Source"),
-        "start": _("Start date"),
-        "end": _("End date"),
-        "award": _("Award date"),
-    }
-
-
 # --- Start, sign in, sign out ------------------------------------------------------------------
 
 
@@ -280,34 +265,15 @@ def reset_password_view(request: HttpRequest) -> HttpResponse:
 
 
 def _event_row(event: LearningEvent) -> dict[str, Any]:
-    return {
-        "event": event,
-        "level": Level(event.level).label if event.level else "",
-        "source": Source(event.source).label,
-        "source_description": SOURCE_DESCRIPTIONS[Source(event.source)],
-        "href": reverse("portal:learner-event", args=[event.pk]),
-    }
+    return event_row(event, reverse("portal:learner-event", args=[event.pk]))
 
 
 @learner_required
 def record_view(request: HttpRequest, account: LearnerAccount) -> HttpResponse:
-    sort = request.GET.get("sort", DEFAULT_SORT)
-    sort = sort if sort in SORT_FIELDS else DEFAULT_SORT
-    descending = request.GET.get("order", "desc" if sort == DEFAULT_SORT else "asc") == "desc"
+    sort, descending = requested_sort(request)
     events = my_events(account.learner, sort=sort, descending=descending)
     page, pagination = paginate(request, events, EVENTS_PER_PAGE)
-    labels = _column_labels()
-    headers = []
-    for key in _COLUMNS:
-        current = key == sort
-        next_order = "desc" if current and not descending else "asc"
-        headers.append(
-            {
-                "label": labels[key],
-                "href": "?sort=" + key + "&order=" + next_order,
-                "aria_sort": ("descending" if descending else "ascending") if current else "none",
-            }
-        )
+    headers = sort_headers(sort, descending=descending)
     context = {
         "learner": account.learner,
         "rows": [_event_row(event) for event in page.object_list],
@@ -331,10 +297,7 @@ def event_view(request: HttpRequest, account: LearnerAccount, event_id: int) -> 
 def _choices(events: list[LearningEvent]) -> list[tuple[str, str]]:
     choices = []
     for event in events:
-        when = event.achievement_award_date or event.participation_end_date
-        label = f"{event.subject} ({event.subject_code})"
-        if when:
-            label += f" – {when:%d/%m/%Y}"
+        label = event_choice_label(event)
         if event.sensitive:
             label += " – " + _("hidden from organisations")
         choices.append((str(event.pk), label))

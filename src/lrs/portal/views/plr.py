@@ -19,14 +19,12 @@ from django.utils.translation import gettext as _
 from lrs.core.actor import Actor
 from lrs.core.errors import DomainError, TooManyRequests, ValidationFailed
 from lrs.core.roles import Permission
-from lrs.plr.choices import SOURCE_DESCRIPTIONS, LanguageForAssessment, Level, RuleGroupKind, Source
+from lrs.plr.choices import LanguageForAssessment, Level, RuleGroupKind
 from lrs.plr.credit_check import FOUND, credit_check
 from lrs.plr.errors import InvalidUln, LearnerNotVerified, PlrNotShared
 from lrs.plr.models import LearningEvent
 from lrs.plr.reports import create_plr_report
 from lrs.plr.selectors import (
-    DEFAULT_SORT,
-    SORT_FIELDS,
     get_learner_learning_events,
     get_learning_event,
     get_qualification,
@@ -39,26 +37,17 @@ from lrs.plr.selectors import (
 from lrs.portal.access import add_domain_errors, portal_actor, requires
 from lrs.portal.forms.plr import CreditCheckForm, QualificationSearchForm, ReportForm
 from lrs.portal.pagination import paginate
+from lrs.portal.plr_table import (
+    column_labels,
+    event_choice_label,
+    event_row,
+    requested_sort,
+    sort_headers,
+)
 from lrs.portal.throttling import count_lookup, too_many_requests_page
 
 EVENTS_PER_PAGE = 20
 QUALIFICATIONS_PER_PAGE = 20
-
-# The PLR table's columns (user guide 5.3), each sortable both ways.
-_COLUMNS = ["subject", "level", "grade", "credits", "source", "start", "end", "award"]
-
-
-def _column_labels() -> dict[str, str]:
-    return {
-        "subject": _("Subject"),
-        "level": _("Level"),
-        "grade": _("Grade"),
-        "credits": _("Credit"),
-        "source": _("Source"),
-        "start": _("Start date"),
-        "end": _("End date"),
-        "award": _("Award date"),
-    }
 
 
 def _shown(value: object) -> object:
@@ -95,20 +84,12 @@ def _refused(request: HttpRequest, error: DomainError, uln: str) -> HttpResponse
 
 
 def _event_row(event: LearningEvent, uln: str) -> dict[str, Any]:
-    return {
-        "event": event,
-        "level": Level(event.level).label if event.level else "",
-        "source": Source(event.source).label,
-        "source_description": SOURCE_DESCRIPTIONS[Source(event.source)],
-        "href": reverse("portal:learner-plr-event", args=[uln, event.pk]),
-    }
+    return event_row(event, reverse("portal:learner-plr-event", args=[uln, event.pk]))
 
 
 @requires(Permission.VIEW_PLR)
 def plr_view(request: HttpRequest, actor: Actor, uln: str) -> HttpResponse:
-    sort = request.GET.get("sort", DEFAULT_SORT)
-    sort = sort if sort in SORT_FIELDS else DEFAULT_SORT
-    descending = request.GET.get("order", "desc" if sort == DEFAULT_SORT else "asc") == "desc"
+    sort, descending = requested_sort(request)
     try:
         record = get_learner_learning_events(
             uln=uln,
@@ -120,19 +101,7 @@ def plr_view(request: HttpRequest, actor: Actor, uln: str) -> HttpResponse:
     except (PlrNotShared, LearnerNotVerified, InvalidUln) as exc:
         return _refused(request, exc, uln)
     page, pagination = paginate(request, record.events, EVENTS_PER_PAGE)
-    labels = _column_labels()
-    headers = []
-    for key in _COLUMNS:
-        current = key == sort
-        # First select sorts ascending, the second descending (user guide 5.3).
-        next_order = "desc" if current and not descending else "asc"
-        headers.append(
-            {
-                "label": labels[key],
-                "href": "?sort=" + key + "&order=" + next_order,
-                "aria_sort": ("descending" if descending else "ascending") if current else "none",
-            }
-        )
+    headers = sort_headers(sort, descending=descending)
     context = {
         "learner": record.learner,
         "incoming_uln": record.incoming_uln,
@@ -159,7 +128,7 @@ def event_view(request: HttpRequest, actor: Actor, uln: str, event_id: int) -> H
             + "?uln="
             + learner.uln
         )
-    labels = {**_column_labels(), **_change_labels()}
+    labels = {**column_labels(), **_change_labels()}
     history = [
         {
             "change": change,
@@ -188,14 +157,7 @@ def event_view(request: HttpRequest, actor: Actor, uln: str, event_id: int) -> H
 
 
 def _report_choices(events: list[LearningEvent]) -> list[tuple[str, str]]:
-    choices = []
-    for event in events:
-        when = event.achievement_award_date or event.participation_end_date
-        label = f"{event.subject} ({event.subject_code})"
-        if when:
-            label += f" – {when:%d/%m/%Y}"
-        choices.append((str(event.pk), label))
-    return choices
+    return [(str(event.pk), event_choice_label(event)) for event in events]
 
 
 @requires(Permission.VIEW_PLR)
