@@ -21,7 +21,6 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.register import _percentile, _reset_postgres
+from bench.register import _percentile, load_bench_register
 
 
 def _free_port() -> int:
@@ -132,33 +131,14 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="lrs-bench-api-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    os.environ["LRS_DATA_DIR"] = str(workdir)
-    if args.database_url:
-        if not args.reuse:
-            _reset_postgres(args.database_url)
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "lrs.settings"
-    lrs = [sys.executable, "-m", "lrs.cli"]
-
-    from lrs.synthetic import generate_queries, generate_register, write_register_csv
-
-    register = list(generate_register(args.learners, seed=args.seed))
-    if not args.reuse:
-        csv_path = workdir / "learners.csv"
-        with csv_path.open("w", newline="", encoding="utf-8") as fh:
-            write_register_csv(register, fh)
-        subprocess.run([*lrs, "migrate", "-v", "0"], check=True)
-        started = time.perf_counter()
-        subprocess.run([*lrs, "import-learners", str(csv_path), "--quiet"], check=True)
-        print(f"loaded {len(register):,} learners in {time.perf_counter() - started:.1f} s")
-
-    import django
-
-    django.setup()
+    register = load_bench_register(
+        learners=args.learners,
+        seed=args.seed,
+        workdir=args.workdir,
+        database_url=args.database_url,
+        reuse=args.reuse,
+        prefix="lrs-bench-api-",
+    )
     from django.db import connection
 
     from lrs.core.actor import Actor, Channel
@@ -171,6 +151,7 @@ def main() -> None:
         issue_api_token,
         service_desk_system_actor,
     )
+    from lrs.synthetic import generate_queries
 
     system = service_desk_system_actor(channel=Channel.CLI)
     organisation = Organisation.objects.filter(ukprn="10077778").first() or create_organisation(
@@ -217,7 +198,16 @@ def main() -> None:
 
     port = _free_port()
     server = subprocess.Popen(
-        [*lrs, "serve", "--port", str(port), "--threads", str(args.threads)],
+        [
+            sys.executable,
+            "-m",
+            "lrs.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--threads",
+            str(args.threads),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

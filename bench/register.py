@@ -48,6 +48,42 @@ def _reset_postgres(url: str) -> None:
 
 
 # For the import's session only (PGOPTIONS); docs/deploy.md section 9.
+def load_bench_register(
+    *, learners: int, seed: int, workdir: str | None, database_url: str, reuse: bool, prefix: str
+) -> list[Any]:
+    """Point Django at the benchmark's database (the PostgreSQL one named, emptied first, or a
+    SQLite file in the work folder), load `learners` synthetic learners through
+    `lrs import-learners` unless `reuse`, set Django up, and give back the register loaded."""
+    folder = Path(workdir or tempfile.mkdtemp(prefix=prefix))
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["LRS_DATA_DIR"] = str(folder)
+    if database_url:
+        if not reuse:
+            _reset_postgres(database_url)
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "lrs.settings"
+    lrs = [sys.executable, "-m", "lrs.cli"]
+
+    from lrs.synthetic import generate_register, write_register_csv
+
+    register = list(generate_register(learners, seed=seed))
+    if not reuse:
+        csv_path = folder / "learners.csv"
+        with csv_path.open("w", newline="", encoding="utf-8") as fh:
+            write_register_csv(register, fh)
+        subprocess.run([*lrs, "migrate", "-v", "0"], check=True)
+        started = time.perf_counter()
+        subprocess.run([*lrs, "import-learners", str(csv_path), "--quiet"], check=True)
+        print(f"loaded {len(register):,} learners in {time.perf_counter() - started:.1f} s")
+
+    import django
+
+    django.setup()
+    return register
+
+
 BULK_LOAD_OPTIONS = "-c synchronous_commit=off -c maintenance_work_mem=1GB -c work_mem=64MB"
 _SERVER_SETTINGS = (
     "shared_buffers",

@@ -15,17 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from bench.register import _percentile, _reset_postgres
+from bench.register import _percentile, load_bench_register
 
 ORG_PASSWORD = "Bench-web-service-1"  # noqa: S105 - a benchmark's own organisation
 
@@ -78,31 +73,14 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse an earlier run's database")
     args = parser.parse_args()
 
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="lrs-bench-soap-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    os.environ["LRS_DATA_DIR"] = str(workdir)
-    if args.database_url:
-        if not args.reuse:
-            _reset_postgres(args.database_url)
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "lrs.settings"
-    lrs = [sys.executable, "-m", "lrs.cli"]
-
-    from lrs.synthetic import generate_queries, generate_register, write_register_csv
-
-    register = list(generate_register(args.learners, seed=args.seed))
-    if not args.reuse:
-        csv_path = workdir / "learners.csv"
-        with csv_path.open("w", newline="", encoding="utf-8") as fh:
-            write_register_csv(register, fh)
-        subprocess.run([*lrs, "migrate", "-v", "0"], check=True)
-        subprocess.run([*lrs, "import-learners", str(csv_path), "--quiet"], check=True)
-
-    import django
-
-    django.setup()
+    register = load_bench_register(
+        learners=args.learners,
+        seed=args.seed,
+        workdir=args.workdir,
+        database_url=args.database_url,
+        reuse=args.reuse,
+        prefix="lrs-bench-soap-",
+    )
     from django.db import connection
     from django.test import Client
     from lxml import etree
@@ -116,6 +94,7 @@ def main() -> None:
         service_desk_system_actor,
         set_web_service_password,
     )
+    from lrs.synthetic import generate_queries
 
     system = service_desk_system_actor(channel=Channel.CLI)
     organisation = Organisation.objects.filter(ukprn="10077778").first() or create_organisation(
