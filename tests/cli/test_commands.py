@@ -83,6 +83,29 @@ def test_import_reads_windows_1252(tmp_path: Path):
     assert Learner.objects.get(uln="1000000043").given_name == "Siân"
 
 
+def test_import_reads_a_utf8_file_whose_first_non_ascii_letter_is_past_the_first_block(
+    tmp_path: Path,
+):
+    # The encoding is checked block by block (the file is streamed, never read whole): a letter
+    # that is not ASCII deep in a large file still makes it UTF-8, not Windows-1252.
+    filler = "\n" * ((1 << 20) + 1)  # blank lines, which the CSV reader skips
+    csv_file = tmp_path / "learners.csv"
+    csv_file.write_text(HEADER + filler + "1000000043,Siân,,Jones,,,2009-04-12,2,CF10 3AT\n")
+    assert csv_file.stat().st_size > 1 << 20
+
+    run("import_learners", str(csv_file), "--quiet")
+
+    assert Learner.objects.get(uln="1000000043").given_name == "Siân"
+
+
+def test_import_names_the_byte_of_a_file_in_neither_encoding(tmp_path: Path):
+    csv_file = tmp_path / "learners.csv"
+    csv_file.write_bytes(HEADER.encode() + b"1000000043,Si\x81n,,Jones,,,2009-04-12,2,CF10 3AT\n")
+    with pytest.raises(CommandError, match=r"neither UTF-8 nor Windows-1252 text \(byte \d+\)"):
+        run("import_learners", str(csv_file), "--quiet")
+    assert not Learner.objects.exists()
+
+
 def test_import_refuses_a_file_without_required_columns(tmp_path: Path):
     csv_file = tmp_path / "learners.csv"
     csv_file.write_text("ULN,GivenName\n1000000043,Megan\n")

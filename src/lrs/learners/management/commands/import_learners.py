@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import sys
 import time
 from pathlib import Path
@@ -58,17 +58,11 @@ class Command(BaseCommand):
                         )
 
     def _load_file(self, path: Path, options: dict[str, Any]) -> Any:
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = raw.decode("cp1252")
-            except UnicodeDecodeError as exc:
-                raise CommandError(
-                    f"{path} is neither UTF-8 nor Windows-1252 text (byte {exc.start})."
-                ) from exc
-        return self._load(io.StringIO(text, newline=""), options)
+        # Streamed: a national register's file (10M rows, over a gigabyte) is never held in
+        # memory whole. One pass checks the encoding, the second loads the rows.
+        encoding = _file_encoding(path)
+        with path.open(encoding=encoding, newline="") as stream:
+            return self._load(stream, options)
 
     def _load(self, stream: Any, options: dict[str, Any]) -> Any:
         reader = csv.DictReader(stream)
@@ -84,3 +78,23 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {loaded} loaded, {rejected} rejected ({rate:.0f} rows/s)")
 
         return import_learners(rows=reader, actor=actor, progress=progress)
+
+
+def _file_encoding(path: Path) -> str:
+    """UTF-8 (with or without a byte order mark) when the whole file decodes as UTF-8, else
+    Windows-1252; read in blocks, so checking a large file costs no memory."""
+    failed_at = 0
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        offset = 0
+        try:
+            with path.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    decoder.decode(block)
+                    offset += len(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            failed_at = offset + exc.start
+            continue
+        return encoding
+    raise CommandError(f"{path} is neither UTF-8 nor Windows-1252 text (byte {failed_at}).")
