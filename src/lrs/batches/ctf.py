@@ -87,7 +87,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, TreeBuilder
 
 from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -95,11 +95,6 @@ from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from lrs.batches import return_codes as rc
 from lrs.batches.csv_safety import safe_cell
@@ -109,6 +104,9 @@ from lrs.batches.parsed import MAX_ROWS, SKIP_KEY, ParsedBatch
 from lrs.core.errors import ValidationFailed
 from lrs.identifiers import IdentifierError, is_valid_uln, validate_upn
 from lrs.learners.validation import UPN_MAX_AGE, age_on
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_PUPILS = MAX_ROWS
 ULN_AGE = 14  # pupils get a ULN from this age (school census)
@@ -767,6 +765,8 @@ def _code_status(row: BatchRow) -> tuple[str, str]:
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: object) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, int):
         cell.value = value
@@ -830,6 +830,13 @@ def _summary(batch: Batch, rows: list[BatchRow]) -> list[tuple[str, object]]:
 
 def write_ctf_exceptions_xlsx(batch: Batch, rows: Iterable[BatchRow]) -> bytes:
     """The exceptions workbook: the pupils needing action, and a summary of the batch."""
+    # openpyxl is imported here, not at the top: it costs a third of a second at start-up, and
+    # every `lrs` command imports this module (through the batch services) without writing one.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
+
     ordered = sorted(rows, key=_row_position)
     book = Workbook()
     sheet = book.active
