@@ -14,14 +14,21 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from lrs.core.actor import Actor
 from lrs.core.audit import AuditAction
 from lrs.core.models import AuditEvent
 from lrs.learners.models import Learner
 from lrs.plr.models import LearningEvent
-from lrs.plr.selectors import DEFAULT_SORT, linked_learner_ids, sort_events
+from lrs.plr.selectors import (
+    DEFAULT_SORT,
+    linked_learner_ids,
+    open_learner_record,
+    sort_events,
+)
 
 # Every audited action by an organisation that reads or changes this learner's record. A test
 # (tests/learner_accounts/test_access_log.py) checks that each action naming a learner is
@@ -41,6 +48,7 @@ ORGANISATION_READS: dict[str, str] = {
     AuditAction.LEARNER_UPDATED: "updated",
     AuditAction.BATCH_EXCEPTION_RESOLVED: "exception_resolved",
     AuditAction.LEARNING_EVENT_FLAGGED: "event_flagged",
+    AuditAction.PLR_AUDIT_VIEWED: "audit_viewed",
 }
 SHARE_LINK_READS: dict[str, str] = {
     AuditAction.SHARE_LINK_OPENED: "share_opened",
@@ -95,6 +103,7 @@ def _what(kind: str, details: dict[str, Any]) -> str:
         "updated": _("Changed your details"),
         "exception_resolved": _("Matched you to a row of a batch file"),
         "event_flagged": _("Marked a learning event (sensitive or under data challenge)"),
+        "audit_viewed": _("Viewed who has looked at your record"),
         "share_opened": _("Opened your share link"),
         "share_report": _("Downloaded the PDF of your share link"),
     }
@@ -146,6 +155,50 @@ def access_log_entry(row: AuditEvent) -> AccessLogEntry:
         what=_what(ORGANISATION_READS[row.action], row.details),
         channel=row.channel,
         by_share_link=False,
+    )
+
+
+# The web services' ViewAudit: entries per page.
+ORGANISATION_ACCESS_LOG_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class AccessLogPage:
+    """One page of a learner's access log, as an organisation reads it (ViewAudit)."""
+
+    entries: list[AccessLogEntry]
+    page: int  # 1 is the newest
+    page_count: int
+    page_size: int
+    total: int
+
+
+def organisation_access_log(
+    *, uln: str, actor: Actor, given_name: str = "", family_name: str = "", page: int = 1
+) -> AccessLogPage:
+    """A learner's access log for an organisation (the web services' ViewAudit): the same
+    entries the learner sees in their portal, by organisation and never by user, newest first.
+
+    The PLR's rules apply (`open_learner_record`: the PLR viewer role, a learner the
+    organisation has found, their names, privacy notice seen); a linked ULN gives the master's
+    log, which takes in the linked ULNs'. The reading is audited, so it is in the log too.
+    """
+    learner, _incoming, _code = open_learner_record(
+        uln=uln,
+        actor=actor,
+        given_name=given_name,
+        family_name=family_name,
+        action=AuditAction.PLR_AUDIT_VIEWED,
+        details={"page": page},
+    )
+    paginator = Paginator(access_log_rows(learner), ORGANISATION_ACCESS_LOG_PAGE_SIZE)
+    number = min(max(page, 1), paginator.num_pages)
+    return AccessLogPage(
+        entries=[access_log_entry(row) for row in paginator.page(number).object_list],
+        page=number,
+        page_count=paginator.num_pages,
+        page_size=ORGANISATION_ACCESS_LOG_PAGE_SIZE,
+        total=paginator.count,
     )
 
 

@@ -45,8 +45,14 @@ def _master_of(learner: Learner) -> Learner:
     return learner
 
 
-def find_learner_by_uln(*, uln: str, given_name: str, family_name: str, actor: Actor) -> UlnLookup:
-    """The learner with this ULN and these names; a linked ULN gives its master (WSRC0022)."""
+def find_learner_by_uln(
+    *, uln: str, given_name: str, family_name: str, actor: Actor, remember: bool = True
+) -> UlnLookup:
+    """The learner with this ULN and these names; a linked ULN gives its master (WSRC0022).
+
+    `remember=False` is a check (the web services' FindType CHK): audited, but the learner does
+    not become known to the organisation (no record opens for it by ULN alone afterwards).
+    """
     ensure_can(actor, Permission.FIND_LEARNER)
     try:
         uln = validate_uln(uln)
@@ -68,15 +74,28 @@ def find_learner_by_uln(*, uln: str, given_name: str, family_name: str, actor: A
             actor=actor,
             action=AuditAction.LEARNER_FOUND_BY_ULN,
             learner=learner,
-            details={"searched_uln": uln, "master_substituted": substituted},
+            details={
+                "searched_uln": uln,
+                "master_substituted": substituted,
+                **({} if remember else {"check_only": True}),
+            },
         )
-        record_known(actor=actor, learner_ids=[learner.pk], how=KnownBy.FOUND_BY_ULN)
+        if remember:
+            record_known(actor=actor, learner_ids=[learner.pk], how=KnownBy.FOUND_BY_ULN)
     return UlnLookup(learner=learner, searched_uln=uln, master_substituted=substituted)
 
 
-def search_learners(*, details: SearchDetails, actor: Actor) -> SearchOutcome:
-    """Find by personal details: exact, possible (1-10, ranked), none, or too many (no data)."""
-    result = search_learners_many(searches=[details], actor=actor)[0]
+def search_learners(
+    *, details: SearchDetails, actor: Actor, remember: bool = True
+) -> SearchOutcome:
+    """Find by personal details: exact, possible (1-10, ranked), none, or too many (no data).
+
+    `remember=False` is a check (the web services' FindType CHK): it reads and is audited, but
+    registers nothing, opens no exception and does not make the learners it shows known to the
+    organisation (`KnownLearner`), so no record opens for it by ULN alone afterwards.
+    """
+    result = match_learners_many(searches=[details], actor=actor)[0]
+    record_searches(actor=actor, results=[result], remember=remember)
     if isinstance(result, ValidationFailed):
         raise result
     return result
@@ -126,9 +145,14 @@ def match_learners_many(
     return [item if isinstance(item, ValidationFailed) else next(found) for item in checked]
 
 
-def record_searches(*, actor: Actor, results: Sequence[SearchOutcome | ValidationFailed]) -> None:
+def record_searches(
+    *,
+    actor: Actor,
+    results: Sequence[SearchOutcome | ValidationFailed],
+    remember: bool = True,
+) -> None:
     """Audit searches, each one and each learner it returned, in one write; the learners shown
-    become known to the actor's organisation (one more write)."""
+    become known to the actor's organisation (one more write) unless this is a check only."""
     events = []
     shown: list[int] = []
     capped_searches = 0
@@ -139,6 +163,8 @@ def record_searches(*, actor: Actor, results: Sequence[SearchOutcome | Validatio
             "outcome": outcome.kind.value,
             "returned": len(outcome.matches),
         }
+        if not remember:
+            details["check_only"] = True
         max_results = matching_adapter.MATCH_CONFIG.max_results
         if outcome.kind == MatchKind.TOO_MANY or len(outcome.matches) >= max_results:
             # The 10-result limit held data back: many of these are a data-mining signal.
@@ -159,7 +185,8 @@ def record_searches(*, actor: Actor, results: Sequence[SearchOutcome | Validatio
         shown += [match.learner.pk for match in outcome.matches]
     with transaction.atomic():
         record_audits(events)
-        record_known(actor=actor, learner_ids=shown, how=KnownBy.SEARCH_RESULT)
+        if remember:
+            record_known(actor=actor, learner_ids=shown, how=KnownBy.SEARCH_RESULT)
         if capped_searches:
             note_capped_searches(actor=actor)
 

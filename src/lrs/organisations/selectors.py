@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor, ensure_can
+from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import NotFound
 from lrs.core.roles import Permission
 from lrs.organisations.models import (
@@ -64,6 +65,21 @@ def get_organisation(*, actor: Actor, ukprn: str) -> Organisation:
     )
     if organisation is None:
         raise NotFound()
+    return organisation
+
+
+def get_invoking_organisation(*, actor: Actor, ukprn: str = "") -> Organisation:
+    """The organisation register's entry for the actor's own organisation (the web services'
+    GetOrganisation); another organisation's UKPRN is for the service desk only."""
+    own = acting_organisation(actor)
+    wanted = ukprn.strip()
+    if wanted and wanted != own.ukprn:
+        organisation = get_organisation(actor=actor, ukprn=wanted)
+    else:
+        organisation = own
+    record_audit(
+        actor=actor, action=AuditAction.ORGANISATION_VIEWED, details={"ukprn": organisation.ukprn}
+    )
     return organisation
 
 

@@ -263,6 +263,29 @@ def _open(
     return learner, incoming, code
 
 
+def open_learner_record(
+    *,
+    uln: str,
+    actor: Actor,
+    given_name: str = "",
+    family_name: str = "",
+    action: AuditAction,
+    details: dict[str, object] | None = None,
+) -> tuple[Learner, str, str]:
+    """The learner whose record an organisation opens (their master for a linked ULN), with
+    the ULN asked for and the response code (WSRC0004, or WSRC0022 for a linked ULN), under
+    the PLR's rules: the PLR viewer role, a learner the organisation has found, matching names
+    (WSEC0208 otherwise) and the privacy notice seen (WSEC0206). Audited as `action`."""
+    return _open(
+        uln=uln,
+        actor=actor,
+        given_name=given_name,
+        family_name=family_name,
+        action=action,
+        details=details,
+    )
+
+
 def linked_learner_ids(learner: Learner) -> list[int]:
     """The ids of the ULNs linked to this master.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from lrs.api.soap.envelope import R9_NS, R9_ORG_NS, fault, text_of
+from lrs.api.soap.envelope import R9_COMMON_NS, R9_NS, R9_ORG_NS, fault, text_of
 from lrs.core.actor import Actor, Channel
 from lrs.organisations.services import WebServiceSignIn, authenticate_web_service
 
@@ -21,14 +21,17 @@ def actor_for_request(request: etree._Element) -> Actor:
 
 
 def actor_for_r9_request(request: etree._Element) -> Actor:
-    """LearnerServiceR9.svc: Ukprn, Password and Username in `invokingOrganisation`."""
+    """LearnerServiceR9.svc: Ukprn, Password and Username in `invokingOrganisation`
+    (GetLearnerLearningEvents' InvokingOrganisationR10, or the other operations'
+    InvokingOrganisation, each in its own namespace)."""
     organisation = request.find(f"{{{R9_NS}}}invokingOrganisation")
     if organisation is None:
         raise fault("WSEC0003", "invokingOrganisation is missing.")
+    namespace = R9_ORG_NS if request.tag == f"{{{R9_NS}}}GetLearnerLearningEvents" else R9_COMMON_NS
     return _actor(
-        ukprn=text_of(organisation, f"{{{R9_ORG_NS}}}Ukprn") or "",
-        password=text_of(organisation, f"{{{R9_ORG_NS}}}Password") or "",
-        username=text_of(organisation, f"{{{R9_ORG_NS}}}Username") or "",
+        ukprn=text_of(organisation, f"{{{namespace}}}Ukprn") or "",
+        password=text_of(organisation, f"{{{namespace}}}Password") or "",
+        username=text_of(organisation, f"{{{namespace}}}Username") or "",
     )
 
 

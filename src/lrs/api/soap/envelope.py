@@ -36,10 +36,15 @@ LEARNER_SERVICE_SCHEMAS = (
     "vldmsg",
     "exceptions",
 )
-R9_SCHEMAS = ("r9", "r9org", "r9model", "r9faults")
+R9_SCHEMAS = ("r9", "r9org", "r9common", "r9model", "r9learner", "r9arrays", "r9faults")
+# Imported by r9 (directly or through r9model), not by the wrapper that validates requests.
+_R9_IMPORTED = frozenset({"r9org", "r9common", "r9model", "r9learner", "r9arrays"})
 SCHEMA_NAMES = LEARNER_SERVICE_SCHEMAS + R9_SCHEMAS
 R9_NS = "http://tempuri.org/"
 R9_ORG_NS = "http://schemas.datacontract.org/2004/07/Amor.Qcf.Service.Interface"
+R9_COMMON_NS = "http://schemas.datacontract.org/2004/07/Amor.Qcf.Common"
+R9_LEARNER_NS = "http://schemas.datacontract.org/2004/07/Amor.Qcf.MIAPModel"
+ARRAYS_NS = "http://schemas.microsoft.com/2003/10/Serialization/Arrays"
 R9_MODEL_NS = "http://api.lrs.qcf.gov.uk/model"
 R9_FAULTS_NS = "http://api.lrs.qcf.gov.uk/faults"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -156,7 +161,7 @@ def _build_schema() -> etree.XMLSchema:
     imports = "".join(
         f'<xs:import namespace="{namespace}" schemaLocation="LearnerService.svc?xsd={name}"/>'
         for name, namespace in namespaces.items()
-        if name not in ("r9org", "r9model")  # imported by r9
+        if name not in _R9_IMPORTED
     )
     wrapper = (
         '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '

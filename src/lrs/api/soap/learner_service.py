@@ -180,13 +180,18 @@ def _find_response(
 
 
 def learner_by_uln(request: etree._Element, actor: Actor) -> etree._Element:
+    check_only = text_of(request, "FindType") == "CHK"
     uln = text_of(request, "ULN") or ""
     family_name = text_of(request, "FamilyName") or ""
     given_name = text_of(request, "GivenName") or ""
     echo = [("ULN", uln), ("FamilyName", family_name), ("GivenName", given_name)]
     try:
         found = find_learner_by_uln(
-            uln=uln, given_name=given_name, family_name=family_name, actor=actor
+            uln=uln,
+            given_name=given_name,
+            family_name=family_name,
+            actor=actor,
+            remember=not check_only,
         )
     except LearnerNotFound:
         return _find_response(ResponseCode.NO_MATCH, echo, [])
@@ -211,6 +216,10 @@ _DEMOGRAPHIC_ECHO = (
 
 
 def learner_by_demographics(request: etree._Element, actor: Actor) -> etree._Element:
+    """FindType FUL finds the learner for the organisation (the learners shown become known to
+    it, so their records open for it afterwards); CHK checks the details only: the same answer,
+    audited, and nothing else written (no learner known, registered or queued for review)."""
+    check_only = text_of(request, "FindType") == "CHK"
     sent = {name: text_of(request, name) for name in _DEMOGRAPHIC_ECHO}
     details = SearchDetails(
         given_name=sent["GivenName"] or "",
@@ -223,7 +232,7 @@ def learner_by_demographics(request: etree._Element, actor: Actor) -> etree._Ele
         email_address=sent["EmailAddress"] or "",
     )
     try:
-        outcome = search_learners(details=details, actor=actor)
+        outcome = search_learners(details=details, actor=actor, remember=not check_only)
     except ValidationFailed as exc:
         raise validation_fault(exc) from None
     learners = (
