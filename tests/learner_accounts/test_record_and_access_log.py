@@ -40,6 +40,7 @@ NEVER_ABOUT_A_LEARNER = frozenset(
         AuditAction.LEARNER_SEARCHED,
         AuditAction.LEARNER_REGISTRATION_REFUSED,
         AuditAction.ORGANISATION_CREATED,
+        AuditAction.ORGANISATION_VIEWED,
         AuditAction.USER_CREATED,
         AuditAction.USER_UPDATED,
         AuditAction.USER_SUSPENDED,

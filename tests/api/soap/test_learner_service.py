@@ -10,7 +10,8 @@ from django.test import Client
 
 from lrs.core.actor import Actor
 from lrs.core.models import AuditEvent
-from lrs.learners.models import Learner
+from lrs.batches.models import BatchException
+from lrs.learners.models import KnownLearner, Learner
 from lrs.learners.services import register_learner
 from lrs.organisations.models import Organisation, WebServiceCredential
 from lrs.organisations.services.web_services import MAX_FAILED_WEB_SERVICE_ATTEMPTS
@@ -263,6 +264,43 @@ def test_demographics_exact_match(
     assert response.findtext("LastKnownPostCode") == "CF103AT"  # the search, echoed as sent
     event = AuditEvent.objects.filter(action="learner.searched").latest("id")
     assert event.channel == "soap"
+
+
+def test_demographics_chk_checks_only_and_ful_finds_for_the_organisation(
+    caller: Callable[..., SoapCaller], school_actor: Actor, college: Organisation
+) -> None:
+    """CHK verifies the details: the same answer as FUL, audited, and nothing else written.
+    FUL makes the learners it shows known to the organisation (their records open for it)."""
+    theirs = register_learner(details=learner_details(), actor=school_actor).learner
+    assert theirs is not None
+    who = caller(["online"])
+    learners, exceptions = Learner.objects.count(), BatchException.objects.count()
+    _, root = post(demographics(who, find_type="CHK"))
+    response = body_of(root)
+    assert response.findtext("ResponseCode") == "WSRC0004"
+    assert response.findtext("Learner/ULN") == theirs.uln
+    assert not KnownLearner.objects.filter(organisation=college, learner=theirs).exists()
+    searched = AuditEvent.objects.filter(action="learner.searched").latest("id")
+    assert searched.details["check_only"] is True
+    _, root = post(demographics(who, family="Nobody", find_type="CHK"))
+    assert body_of(root).findtext("ResponseCode") == "WSRC0003"  # a possible match
+    assert not KnownLearner.objects.filter(organisation=college, learner=theirs).exists()
+    assert (Learner.objects.count(), BatchException.objects.count()) == (learners, exceptions)
+    _, root = post(demographics(who, find_type="FUL"))
+    assert body_of(root).findtext("ResponseCode") == "WSRC0004"
+    assert KnownLearner.objects.filter(organisation=college, learner=theirs).exists()
+    assert (Learner.objects.count(), BatchException.objects.count()) == (learners, exceptions)
+
+
+def test_by_uln_chk_does_not_make_the_learner_known(
+    caller: Callable[..., SoapCaller], school_actor: Actor, college: Organisation
+) -> None:
+    theirs = register_learner(details=learner_details(), actor=school_actor).learner
+    assert theirs is not None
+    raw = by_uln(caller(["online"]), theirs.uln).replace(b">FUL<", b">CHK<")
+    _, root = post(raw)
+    assert body_of(root).findtext("ResponseCode") == "WSRC0004"
+    assert not KnownLearner.objects.filter(organisation=college, learner=theirs).exists()
 
 
 def test_demographics_no_match(caller: Callable[..., SoapCaller]) -> None:
