@@ -147,3 +147,75 @@ def test_r9_through_zeep(live_server: object, caller: Callable[..., SoapCaller])
     )
     assert result.ResponseCode == "WSRC0004"
     assert result.FoundULN == uln
+
+
+def test_r9_learner_and_organisation_operations_through_zeep(
+    live_server: object, caller: Callable[..., SoapCaller]
+) -> None:
+    who = caller(["online", "plr"])
+    r9 = zeep.Client(f"{live_server.url}/LearnerServiceR9.svc?wsdl")  # type: ignore[attr-defined]
+    service = zeep.Client(f"{live_server.url}/LearnerService.svc?wsdl")  # type: ignore[attr-defined]
+    uln = service.service.registerSingleLearner(
+        **header(who),
+        Learner={
+            "GivenName": "Megan",
+            "FamilyName": "Pritchard",
+            "LastKnownPostCode": "CF10 3AT",
+            "DateOfBirth": "2009-04-12",
+            "Gender": "2",
+            "VerificationType": "1",
+            "AbilityToShare": "1",
+        },
+    ).ULN
+    organisation = {
+        "ChannelCode": "WebServices",
+        "Password": who.password,
+        "Ukprn": who.ukprn,
+        "Username": who.username,
+    }
+    common = {"invokingOrganisation": organisation, "vendorId": 1, "language": "ENG"}
+    found = r9.service.LearnerByUln(
+        **common,
+        userType="ORG",
+        uln=uln,
+        givenName="Megan",
+        familyName="Pritchard",
+        findType="FUL",
+    )
+    assert found.ResponseCode == "WSRC0004"
+    assert found.Learner.Uln == uln
+    assert found.Learner.VersionNumber == 1
+    updated = r9.service.UpdateLearnerSubsetFields(
+        **common,
+        userType="ORG",
+        uln=uln,
+        versionNumber=1,
+        emailAddress="megan@example.org",
+        abilityToShare="FPNSeenShareData",
+        preferredGivenName="Meg",
+    )
+    assert updated == "WSRC0006"
+    audit = r9.service.ViewAudit(
+        **common,
+        userType="ORG",
+        learnerUln=uln,
+        learnerGivenName="Megan",
+        learnerFamilyName="Pritchard",
+        page=1,
+    )
+    entries = audit.List.PlrAccessEntryResponse
+    assert audit.TotalItems == len(entries) >= 3  # registered, found, updated, this reading
+    assert {entry.Organisation for entry in entries} == {"Riverside College"}
+    assert all(entry.User is None for entry in entries)
+    org = r9.service.GetOrganisation(**common, userType="ORG", ukPrn=who.ukprn)
+    assert (org.DisplayName, org.Ukprn, org.Status) == ("Riverside College", who.ukprn, "Active")
+    with pytest.raises(Fault) as raised:
+        r9.service.GetOrganisation(
+            invokingOrganisation={**organisation, "Password": "wrong-password"},
+            userType="ORG",
+            vendorId=1,
+            language="ENG",
+        )
+    assert raised.value.detail.findtext(".//{http://api.lrs.qcf.gov.uk/faults}ErrorCode") == (
+        "WSEC0005"
+    )
