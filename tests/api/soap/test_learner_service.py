@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
+from lrs.batches.models import BatchException
 from lrs.core.actor import Actor
 from lrs.core.models import AuditEvent
-from lrs.batches.models import BatchException
 from lrs.learners.models import KnownLearner, Learner
 from lrs.learners.services import register_learner
 from lrs.organisations.models import Organisation, WebServiceCredential

@@ -314,9 +314,7 @@ SUBSET_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def update_learner_subset_fields_operation(
-    request: etree._Element, actor: Actor
-) -> etree._Element:
+def update_learner_subset_fields_operation(request: etree._Element, actor: Actor) -> etree._Element:
     """Email address, privacy notice, school at 16 and preferred given name, through the same
     update as updateSingleLearner and the JSON API: an element left out or nil is unchanged."""
     uln = _text(request, _t("uln"))
