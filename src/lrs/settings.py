@@ -289,6 +289,10 @@ _DEFAULT_RATE_LIMITS = {
     # an account, so that rule is reached as the user guide says.
     "sign_in_ip": "60/10m",
     "sign_in_account": "30/h",
+    # Codes of the learner portal's second factor, after the password (wrong codes also make
+    # the next try wait longer: lrs.learner_accounts.second_factor).
+    "learner_code_ip": "60/10m",
+    "learner_code_account": "20/h",
     # Answers to the secret question on "forgotten password".
     "forgotten_password_ip": "20/h",
     "forgotten_password_account": "10/h",

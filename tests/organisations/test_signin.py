@@ -13,6 +13,7 @@ from lrs.core.actor import Channel
 from lrs.core.audit import AuditAction
 from lrs.core.errors import ValidationFailed
 from lrs.core.models import AuditEvent
+from lrs.core.security import SECURITY_EVENTS, list_security_events
 from lrs.organisations.models import (
     Organisation,
     OrganisationStatus,
@@ -22,6 +23,7 @@ from lrs.organisations.models import (
 )
 from lrs.organisations.services import SYSTEM_USERNAME, service_desk_system_actor
 from lrs.organisations.signin import (
+    ATTEMPTED_USERNAME_LENGTH,
     MAX_FAILED_SIGN_INS,
     MAX_WRONG_SECRET_ANSWERS,
     PASSWORD_MAX_AGE,
@@ -113,12 +115,44 @@ def test_the_username_is_case_insensitive_and_trimmed(
     assert result.user == user
 
 
-def test_an_unknown_username_gets_wrong_credentials_and_no_audit_row(db: None) -> None:
-    result = sign_in(username="nobody.here", password=PASSWORD)
+def test_an_unknown_username_gets_wrong_credentials_and_a_security_event(db: None) -> None:
+    users_before = User.objects.count()
+
+    result = sign_in(username="  nobody.here ", password=PASSWORD, address="192.0.2.7")
 
     assert result.outcome is SignInOutcome.WRONG_CREDENTIALS
     assert result.user is None
-    assert not AuditEvent.objects.exists()
+    event = AuditEvent.objects.get()
+    assert event.action == AuditAction.USER_SIGN_IN_UNKNOWN
+    assert event.username == "nobody.here"  # trimmed
+    assert event.user_id is None
+    assert event.organisation_id is None
+    assert event.channel == Channel.PORTAL
+    assert event.details == {"address": "192.0.2.7"}
+    assert User.objects.count() == users_before  # nothing made for the name
+
+
+def test_a_long_unknown_username_is_cut_to_a_usernames_length(db: None) -> None:
+    sign_in(username="x" * 1000, password=PASSWORD)
+
+    event = AuditEvent.objects.get(action=AuditAction.USER_SIGN_IN_UNKNOWN)
+    assert event.username == "x" * ATTEMPTED_USERNAME_LENGTH
+    assert event.details == {}
+
+
+def test_an_unknown_username_is_a_security_event_the_service_desk_sees(db: None) -> None:
+    sign_in(username="nobody.here", password=PASSWORD)
+
+    operator = service_desk_system_actor(channel=Channel.CLI)
+    kinds = [e.action for e in list_security_events(actor=operator)]
+    assert kinds == [AuditAction.USER_SIGN_IN_UNKNOWN]
+    assert AuditAction.USER_SIGN_IN_UNKNOWN in SECURITY_EVENTS
+
+
+def test_a_known_username_with_a_wrong_password_is_not_an_unknown_username(user: User) -> None:
+    sign_in(username=user.username, password="Wrong-pass-1")
+
+    assert not AuditEvent.objects.filter(action=AuditAction.USER_SIGN_IN_UNKNOWN).exists()
 
 
 def test_the_system_user_can_never_sign_in(db: None) -> None:

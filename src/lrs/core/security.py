@@ -22,8 +22,10 @@ from lrs.core.roles import Permission
 # Each kind of security event, as the service desk's page names it.
 SECURITY_EVENTS: dict[str, object] = {
     AuditAction.USER_SIGN_IN_FAILED: _("Wrong password"),
+    AuditAction.USER_SIGN_IN_UNKNOWN: _("Sign-in with a username that does not exist"),
     AuditAction.USER_LOCKED_OUT: _("Account suspended after wrong passwords"),
     AuditAction.USER_SECOND_FACTOR_FAILED: _("Wrong second-factor code"),
+    AuditAction.USER_SECOND_FACTOR_RESET: _("Second factor reset"),
     AuditAction.USER_SECRET_ANSWER_WRONG: _("Wrong secret answer"),
     AuditAction.USER_PASSWORD_RESET_PAUSED: _("Password reset paused"),
     AuditAction.TOKEN_USED_FROM_NEW_ADDRESS: _("API token used from a new address"),
@@ -33,6 +35,8 @@ SECURITY_EVENTS: dict[str, object] = {
     AuditAction.WEB_SERVICE_LOCKED: _("Web-service password locked after wrong passwords"),
     AuditAction.LEARNER_SIGN_IN_FAILED: _("Learner account: wrong password"),
     AuditAction.LEARNER_ACCOUNT_LOCKED: _("Learner account locked after wrong passwords"),
+    AuditAction.LEARNER_SECOND_FACTOR_FAILED: _("Learner account: wrong second-factor code"),
+    AuditAction.LEARNER_SECOND_FACTOR_OFF: _("Learner account: second factor turned off"),
 }
 
 

@@ -83,3 +83,46 @@ class ShareLink(models.Model):
 
     def __str__(self) -> str:
         return f"share link {self.public_id}"
+
+
+class LearnerSecondFactor(models.Model):
+    """A learner's optional second factor: an authenticator app's TOTP key (docs/adr/0010).
+
+    Learner accounts are not Django users, so django-otp's devices (tied to the user model) do
+    not fit; this row keeps what its TOTP device keeps (a hex key, the last time step used, so a
+    code works once) and uses django-otp's TOTP arithmetic (`lrs.learner_accounts.second_factor`).
+    Unconfirmed while the learner is setting it up; confirmed by one right code.
+    """
+
+    account = models.OneToOneField(
+        LearnerAccount, on_delete=models.CASCADE, related_name="second_factor"
+    )
+    key = models.CharField(max_length=40)  # 20 random bytes, hex
+    confirmed = models.BooleanField(default=False)
+    last_t = models.BigIntegerField(default=-1)  # the last time step accepted
+    drift = models.SmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Wrong codes in a row, and when the last one was: each makes the next try wait longer.
+    failure_count = models.PositiveIntegerField(default=0)
+    failure_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"second factor of learner account {self.account_id}"
+
+
+class LearnerRecoveryCode(models.Model):
+    """One of a learner's recovery codes (each signs in once); only a keyed hash is kept."""
+
+    account = models.ForeignKey(
+        LearnerAccount, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "code_hash"], name="learner_recovery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code of learner account {self.account_id}"

@@ -75,6 +75,7 @@ _PER_IP = (
     AuditAction.LEARNER_SIGN_UP_REFUSED,
     AuditAction.LEARNER_EMAIL_CODE_REFUSED,
     AuditAction.LEARNER_SIGN_IN_FAILED,
+    AuditAction.LEARNER_SECOND_FACTOR_FAILED,
 )
 
 
@@ -93,6 +94,11 @@ def _limited(*, ip: str, **details: Any) -> None:
 def _check_ip(ip: str) -> None:
     if ip and recent_attempts(actions=_PER_IP, window=_HOUR, ip=ip) >= attempts_per_ip_per_hour():
         _limited(ip=ip)
+
+
+def check_ip_limit(ip: str) -> None:
+    """Refuse (RateLimited, audited) a client address past the hourly limit of attempts."""
+    _check_ip(ip)
 
 
 def _check_emails_sent(*, email: str, ip: str) -> None:

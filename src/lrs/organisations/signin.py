@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor, Channel
-from lrs.core.audit import AuditAction, record_audit
+from lrs.core.audit import AuditAction, record_audit, record_outside_audit
 from lrs.core.errors import ValidationFailed
 from lrs.organisations.models import SecretQuestion, SuspensionReason, User
 
@@ -68,9 +68,32 @@ def _dummy_hash() -> str:
     return make_password("not a real password")
 
 
+# The longest attempted username kept in a security event (a username's own maximum length).
+ATTEMPTED_USERNAME_LENGTH = 150
+
+
+def _record_unknown_username(username: str, address: str) -> None:
+    """A security event for a sign-in with a username nobody has (issue 19 item 14).
+
+    Nothing is created for the name but this audit row: the attempted username, trimmed and cut
+    to a username's length, where a username would stand, and the client's address.
+    """
+    attempted = username.strip()[:ATTEMPTED_USERNAME_LENGTH]
+    record_outside_audit(
+        action=AuditAction.USER_SIGN_IN_UNKNOWN,
+        channel=Channel.PORTAL,
+        label=attempted,
+        details={"address": address[:64]} if address else {},
+    )
+
+
 @transaction.atomic
-def sign_in(*, username: str, password: str) -> SignInResult:
-    """Check a username and password, counting wrong passwords; the tenth suspends the account."""
+def sign_in(*, username: str, password: str, address: str = "") -> SignInResult:
+    """Check a username and password, counting wrong passwords; the tenth suspends the account.
+
+    A username nobody has is refused the same way, and recorded as a security event with the
+    client's `address`.
+    """
     user = (
         User.objects.select_for_update(of=("self",))
         .select_related("organisation")
@@ -79,6 +102,8 @@ def sign_in(*, username: str, password: str) -> SignInResult:
     )
     if user is None or not user.has_usable_password():
         check_password(password, _dummy_hash())
+        if user is None:
+            _record_unknown_username(username, address)
         return SignInResult(SignInOutcome.WRONG_CREDENTIALS)
     if not user.check_password(password):
         if not user.is_active:

@@ -63,6 +63,7 @@ _LEARNER_NAVIGATION: list[tuple[Any, str]] = [
     (_("My share links"), "portal:learner-share-links"),
     (_("My reports"), "portal:learner-reports"),
     (_("Privacy notice"), "portal:learner-privacy"),
+    (_("Sign-in security"), "portal:learner-security"),
 ]
 
 

@@ -2,7 +2,9 @@
 authentication of organisation users (`request.user` stays anonymous for a learner).
 
 The session holds the account's id and a keyed hash of its password hash, so a password reset
-ends every other session of that account (as Django does for users).
+ends every other session of that account (as Django does for users). A learner with a second
+factor is only "waiting for a code" after the password (`PENDING_KEY`), and signed in once the
+code is accepted.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ ACCOUNT_KEY = "lrs_learner_account"
 HASH_KEY = "lrs_learner_account_hash"
 SIGN_UP_KEY = "lrs_learner_sign_up"
 RESET_KEY = "lrs_learner_reset"
+PENDING_KEY = "lrs_learner_pending"  # the password was right; the second factor's code is next
 
 View = Callable[..., HttpResponse]
 
@@ -41,10 +44,33 @@ def sign_learner_in(request: HttpRequest, account: LearnerAccount) -> None:
     request.session[HASH_KEY] = _password_hash(account)
     request.session.pop(SIGN_UP_KEY, None)
     request.session.pop(RESET_KEY, None)
+    request.session.pop(PENDING_KEY, None)
+
+
+def await_second_factor(request: HttpRequest, account: LearnerAccount) -> None:
+    """The password was right; the account is signed in only once its code is accepted."""
+    for key in (ACCOUNT_KEY, HASH_KEY):
+        request.session.pop(key, None)
+    request.session.cycle_key()
+    request.session[PENDING_KEY] = {"account": account.pk, "hash": _password_hash(account)}
+
+
+def pending_account(request: HttpRequest) -> LearnerAccount | None:
+    """The account whose password was right and whose second-factor code is awaited."""
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    account = LearnerAccount.objects.select_related("learner").filter(pk=pending.get("account"))
+    found = account.first()
+    if found is None or found.locked:
+        return None
+    if not constant_time_compare(str(pending.get("hash", "")), _password_hash(found)):
+        return None
+    return found
 
 
 def sign_learner_out(request: HttpRequest) -> None:
-    for key in (ACCOUNT_KEY, HASH_KEY, SIGN_UP_KEY, RESET_KEY):
+    for key in (ACCOUNT_KEY, HASH_KEY, SIGN_UP_KEY, RESET_KEY, PENDING_KEY):
         request.session.pop(key, None)
     request.session.cycle_key()
 

@@ -33,6 +33,7 @@ from lrs.core.errors import DomainError, ValidationFailed
 from lrs.learner_accounts.errors import AccountExists, ShareLinkRefused
 from lrs.learner_accounts.models import LearnerAccount
 from lrs.learner_accounts.reports import create_my_report, create_shared_report
+from lrs.learner_accounts.second_factor import has_second_factor
 from lrs.learner_accounts.selectors import (
     access_log_entry,
     access_log_rows,
@@ -76,6 +77,7 @@ from lrs.portal.forms.learner_portal import (
 from lrs.portal.learner_session import (
     RESET_KEY,
     SIGN_UP_KEY,
+    await_second_factor,
     client_ip,
     current_account,
     learner_required,
@@ -109,6 +111,9 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
+            if has_second_factor(account):
+                await_second_factor(request, account)
+                return redirect("portal:learner-sign-in-code")
             sign_learner_in(request, account)
             return redirect("portal:learner-record")
     return render(request, "portal/learner/sign_in.html", {"form": form})

@@ -1,4 +1,5 @@
-"""Service desk pages: register organisations, replace a lost super user (user guide 3.6).
+"""Service desk pages: register organisations, replace a lost super user (user guide 3.6),
+reset a user's second factor (issue 19 item 12).
 
 Only the service desk's operator role may open them. The rules are in ``lrs.organisations``
 (``services`` and ``selectors``); one-time passwords are rendered straight into the response to
@@ -7,16 +8,20 @@ the POST that made them, never stored or put in a URL.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lrs.core.actor import Actor
-from lrs.core.errors import Conflict, NotFound, ValidationFailed
+from lrs.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from lrs.core.roles import Permission, Role
 from lrs.organisations.models import Organisation, OrganisationType, User
+from lrs.organisations.second_factor import has_second_factor, reset_second_factor
 from lrs.organisations.selectors import find_users, get_organisation, list_organisations
 from lrs.organisations.services import NewAccount, register_organisation, replace_super_user
 from lrs.portal.access import add_domain_errors, requires
@@ -92,7 +97,11 @@ def _one_time_password_page(
 @requires(Permission.MANAGE_ORGANISATIONS)
 def organisation_detail_view(request: HttpRequest, actor: Actor, ukprn: str) -> HttpResponse:
     organisation = _organisation(actor, ukprn)
-    rows = [UserRow.of(user) for user in find_users(actor=actor, organisation=organisation)]
+    users = list(find_users(actor=actor, organisation=organisation))
+    rows = [UserRow.of(user) for user in users]
+    enrolled = set(
+        TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True)
+    )
     return render(
         request,
         "portal/service_desk/organisation_detail.html",
@@ -100,6 +109,51 @@ def organisation_detail_view(request: HttpRequest, actor: Actor, ukprn: str) -> 
             "organisation": organisation,
             "granted_roles": role_labels(organisation.granted_roles),
             "rows": rows,
+            "enrolled": enrolled,
+        },
+    )
+
+
+def _organisation_user(actor: Actor, organisation: Organisation, user_id: int) -> User:
+    """A user of this organisation; any other user is a plain 'page not found'."""
+    user = find_users(actor=actor, organisation=organisation).filter(pk=user_id).first()
+    if user is None:
+        raise Http404
+    return user
+
+
+@never_cache
+@requires(Permission.MANAGE_ORGANISATIONS)
+def organisation_user_reset_second_factor_view(
+    request: HttpRequest, actor: Actor, ukprn: str, user_id: int
+) -> HttpResponse:
+    """The service desk removes a user's authenticator and recovery codes (after verifying who
+    is asking); the user sets up a new one at their next sign-in. The rule and the audit are in
+    `lrs.organisations.second_factor.reset_second_factor`."""
+    organisation = _organisation(actor, ukprn)
+    user = _organisation_user(actor, organisation, user_id)
+    if request.method == "POST":
+        try:
+            reset_second_factor(actor=actor, user=user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(name)s's second factor has been reset. They set up a new one when they "
+                    "next sign in."
+                )
+                % {"name": user.full_name or user.username},
+            )
+        return redirect("portal:organisation-detail", ukprn=organisation.ukprn)
+    return render(
+        request,
+        "portal/service_desk/reset_second_factor.html",
+        {
+            "organisation": organisation,
+            "managed": user,
+            "enrolled": has_second_factor(user),
         },
     )
 
@@ -158,5 +212,10 @@ urlpatterns: list[URLPattern] = [
         "service-desk/organisations/<str:ukprn>/replace-super-user/",
         organisation_replace_super_user_view,
         name="organisation-replace-super-user",
+    ),
+    path(
+        "service-desk/organisations/<str:ukprn>/users/<int:user_id>/reset-second-factor/",
+        organisation_user_reset_second_factor_view,
+        name="organisation-user-reset-second-factor",
     ),
 ]

@@ -77,7 +77,9 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
             return too_many_requests_page(request, refusal, signing_in=True)
     if request.method == "POST" and form.is_valid():
         result = sign_in(
-            username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+            address=client_address(request),
         )
         if result.outcome is SignInOutcome.SIGNED_IN and result.user is not None:
             login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
