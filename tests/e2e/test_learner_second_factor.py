@@ -48,7 +48,7 @@ def test_a_learner_turns_on_the_second_factor_and_signs_in_with_a_code(
     page.get_by_text("Off: only your password is asked for").wait_for()
     check_page(page, "learner-security-off")
 
-    page.get_by_role("link", name="Turn on the second factor").click()
+    page.get_by_role("button", name="Turn on the second factor").click()
     page.get_by_role("img", name="QR code").wait_for()
     check_page(page, "learner-second-factor-setup")
     secret = page.locator("#totp-secret").inner_text().strip()
