@@ -58,10 +58,9 @@ def await_second_factor(request: HttpRequest, account: LearnerAccount) -> None:
 def pending_account(request: HttpRequest) -> LearnerAccount | None:
     """The account whose password was right and whose second-factor code is awaited."""
     pending = request.session.get(PENDING_KEY)
-    if not isinstance(pending, dict):
+    if not isinstance(pending, dict) or not isinstance(pending.get("account"), int):
         return None
-    account = LearnerAccount.objects.select_related("learner").filter(pk=pending.get("account"))
-    found = account.first()
+    found = LearnerAccount.objects.select_related("learner").filter(pk=pending["account"]).first()
     if found is None or found.locked:
         return None
     if not constant_time_compare(str(pending.get("hash", "")), _password_hash(found)):
