@@ -81,6 +81,7 @@ NEVER_ABOUT_A_LEARNER = frozenset(
         AuditAction.USER_SECOND_FACTOR_RESET,
         AuditAction.USER_SECOND_FACTOR_VERIFIED,
         AuditAction.USER_SECRET_ANSWER_WRONG,
+        AuditAction.USER_SIGN_IN_UNKNOWN,
     }
 )
 
