@@ -85,7 +85,7 @@ def test_suspended_user_reactivate_page(page: Any, organisation: Organisation) -
 def test_service_desk_pages(page: Any, organisation: Organisation) -> None:
     desk = acting_organisation(service_desk_system_actor(channel=Channel.CLI))
     ready_user(desk, "sam.patel", ["operator"])
-    ready_user(organisation, "grace.okafor", ["super"])
+    grace = ready_user(organisation, "grace.okafor", ["super"])
     sign_in(page, "sam.patel")
     _sweep(
         page,
@@ -95,8 +95,14 @@ def test_service_desk_pages(page: Any, organisation: Organisation) -> None:
             "/service-desk/organisations/new/",
             f"/service-desk/organisations/{organisation.ukprn}/",
             f"/service-desk/organisations/{organisation.ukprn}/replace-super-user/",
+            f"/service-desk/organisations/{organisation.ukprn}/users/{grace.pk}/"
+            "reset-second-factor/",
         ],
     )
+    # Resetting a super user's second factor from the organisation's page.
+    page.get_by_role("button", name="Reset second factor").click()
+    page.get_by_text("Grace Okafor's second factor has been reset").wait_for()
+    check_page(page)
 
 
 def test_signed_out_pages(page: Any, organisation: Organisation) -> None:
