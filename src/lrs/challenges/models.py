@@ -63,6 +63,14 @@ class Challenge(models.Model):
     )
     raised_at = models.DateTimeField(_("raised"))
     updated_at = models.DateTimeField(_("last updated"))
+    # A duplicate challenge the service desk raised from the duplicate finder's worklist.
+    suspected_duplicate = models.ForeignKey(
+        "SuspectedDuplicate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="challenges",
+    )
 
     class Meta:
         ordering = ["-raised_at", "-id"]

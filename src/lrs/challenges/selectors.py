@@ -15,6 +15,7 @@ from lrs.core.roles import Permission
 from lrs.learners.errors import LearnerNotFound
 from lrs.learners.models import KnownLearner, Learner
 from lrs.learners.selectors import is_known_to_organisation
+from lrs.plr.models import LearningEvent
 
 
 def _may_see_challenges(actor: Actor) -> None:
@@ -93,3 +94,18 @@ def list_suspected_duplicates(
         .select_related("low", "high")
         .order_by("-score", "id")
     )
+
+
+def get_learner_to_split(*, uln: str, actor: Actor) -> tuple[Learner, list[LearningEvent]]:
+    """A learner whose ULN the service desk may split, with every event of its record (its
+    linked ULNs' too), newest first; a linked ULN answers its master."""
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    learner = Learner.objects.select_related("master").filter(uln=uln.strip()).first()
+    if learner is None:
+        raise LearnerNotFound()
+    master = learner.master or learner
+    ids = [master.pk, *Learner.objects.filter(master=master).values_list("pk", flat=True)]
+    events = list(
+        LearningEvent.objects.filter(learner_id__in=ids).order_by("-achievement_award_date", "-id")
+    )
+    return master, events

@@ -15,10 +15,20 @@ from lrs.api.schemas.challenges import (
     ChallengeIn,
     ChallengeOut,
     CommentIn,
+    CorrectionIn,
+    DeceasedIn,
+    DeceasedOut,
     DemergeIn,
+    EventOut,
     MergeIn,
     MergeOut,
+    RemovalIn,
+    RemovalOut,
+    SplitIn,
+    SplitOut,
     StatusIn,
+    TransferIn,
+    TransferOut,
     UlnChangeOut,
     UlnChangesOut,
 )
@@ -29,7 +39,15 @@ from lrs.challenges.services.raising import (
     set_challenge_status,
     withdraw_challenge,
 )
-from lrs.challenges.services.resolutions import demerge_ulns, merge_ulns
+from lrs.challenges.services.resolutions import (
+    correct_event,
+    demerge_ulns,
+    mark_deceased,
+    merge_ulns,
+    remove_event,
+    split_uln,
+    transfer_events,
+)
 
 router = Router(tags=["Data challenges"])
 ERRORS: dict[int, type[ErrorOut]] = {
@@ -115,6 +133,95 @@ def demerge(request: HttpRequest, payload: DemergeIn) -> MergeOut:
     """The service desk undoes a merge: both learners as they were before it."""
     done = demerge_ulns(**payload.dict(), actor=actor_for(request))
     return MergeOut.of(done)
+
+
+@router.post("/uln-splits", response={201: SplitOut, **ERRORS}, operation_id="splitUln")
+def split(request: HttpRequest, payload: SplitIn) -> Status[SplitOut]:
+    """The service desk splits a ULN two people share: the second person gets a new learner
+    and ULN, with the events named moved to it. Organisations that know the learner see the
+    change in `GET /uln-changes` (kind `split`)."""
+    second = split_uln(
+        uln=payload.uln,
+        details=payload.second_learner.to_details(),
+        event_ids=payload.event_ids,
+        actor=actor_for(request),
+        challenge_reference=payload.challenge_reference,
+        comment=payload.comment,
+    )
+    return Status(
+        201,
+        SplitOut(
+            uln=payload.uln.strip(),
+            new_uln=second.uln,
+            moved_event_ids=sorted(set(payload.event_ids)),
+        ),
+    )
+
+
+@router.post(
+    "/event-transfers", response={200: TransferOut, **ERRORS}, operation_id="transferEvents"
+)
+def transfer(request: HttpRequest, payload: TransferIn) -> TransferOut:
+    """The service desk moves learning events to the learner they belong to."""
+    events = transfer_events(
+        event_ids=payload.event_ids,
+        to_uln=payload.to_uln,
+        actor=actor_for(request),
+        challenge_reference=payload.challenge_reference,
+        comment=payload.comment,
+    )
+    target = events[0]
+    target.refresh_from_db()
+    return TransferOut(to_uln=target.learner.uln, event_ids=sorted(event.pk for event in events))
+
+
+@router.post("/event-corrections", response={200: EventOut, **ERRORS}, operation_id="correctEvent")
+def correct(request: HttpRequest, payload: CorrectionIn) -> EventOut:
+    """The service desk corrects a learning event's details; its history keeps the old ones."""
+    event = correct_event(
+        event_id=payload.event_id,
+        values=payload.changed_values(),
+        actor=actor_for(request),
+        challenge_reference=payload.challenge_reference,
+        comment=payload.comment,
+    )
+    return EventOut.of(event)
+
+
+@router.post(
+    "/event-removals", response={200: RemovalOut, **ERRORS}, operation_id="removeDuplicatedEvent"
+)
+def remove(request: HttpRequest, payload: RemovalIn) -> RemovalOut:
+    """The service desk removes a learning event that duplicates another of the same learner
+    for the same qualification; the audit trail keeps what it was."""
+    remove_event(
+        event_id=payload.event_id,
+        kept_event_id=payload.kept_event_id,
+        actor=actor_for(request),
+        challenge_reference=payload.challenge_reference,
+        comment=payload.comment,
+    )
+    return RemovalOut(removed_event_id=payload.event_id, kept_event_id=payload.kept_event_id)
+
+
+@router.post(
+    "/deceased-learners", response={200: DeceasedOut, **ERRORS}, operation_id="markLearnerDeceased"
+)
+def deceased(request: HttpRequest, payload: DeceasedIn) -> DeceasedOut:
+    """The service desk records a learner's death: no further registration or updates, and
+    organisations see it in `GET /uln-changes` (kind `deceased`)."""
+    learner = mark_deceased(
+        uln=payload.uln,
+        date_of_death=payload.date_of_death,
+        actor=actor_for(request),
+        challenge_reference=payload.challenge_reference,
+        comment=payload.comment,
+    )
+    return DeceasedOut(
+        uln=learner.uln,
+        learner_status=learner.learner_status,
+        date_of_death=learner.date_of_death,
+    )
 
 
 class SinceIn(Schema):

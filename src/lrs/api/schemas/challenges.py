@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 from ninja import Field, Schema
 
-from lrs.api.schemas.base import MAX_ID, RequestSchema
+from lrs.api.schemas.base import MAX_ID, MAX_INT, ULN_PATTERN, RequestSchema
+from lrs.api.schemas.learners import LearnerDetailsIn
 from lrs.challenges.choices import ChallengeKind
 from lrs.challenges.models import Challenge, ChallengeStep, UlnChange, UlnMerge
 from lrs.challenges.services.raising import ChallengeRequest
+from lrs.plr.models import LearningEvent
 
 EventId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -160,3 +162,121 @@ class UlnChangesOut(Schema):
     next_since: str | None = Field(
         description="Pass as `since` to fetch the changes after these (to the microsecond)"
     )
+
+
+_Uln = Field(max_length=20, pattern=ULN_PATTERN, description="A ULN: ten digits")
+_REFERENCE = Field(
+    default="",
+    max_length=32,
+    description="The data challenge this settles (it moves to resolved); empty for none",
+)
+_COMMENT = Field(default="", max_length=2000, description="Kept on the challenge's history")
+
+
+class SplitIn(RequestSchema):
+    """Split a ULN two people share: the second person gets a learner and ULN of their own."""
+
+    uln: str = _Uln
+    second_learner: LearnerDetailsIn = Field(
+        description="The second person's details (checked as a registration is)"
+    )
+    event_ids: list[EventId] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="The shared ULN's learning events that belong to the second person",
+    )
+    challenge_reference: str = _REFERENCE
+    comment: str = _COMMENT
+
+
+class SplitOut(Schema):
+    uln: str = Field(description="The shared ULN, kept by the first person")
+    new_uln: str = Field(description="The second person's new ULN")
+    moved_event_ids: list[int]
+
+
+class TransferIn(RequestSchema):
+    event_ids: list[EventId] = Field(min_length=1, max_length=1000)
+    to_uln: str = Field(
+        max_length=20,
+        pattern=ULN_PATTERN,
+        description="The learner the events belong to (its master if the ULN is linked)",
+    )
+    challenge_reference: str = _REFERENCE
+    comment: str = _COMMENT
+
+
+class TransferOut(Schema):
+    to_uln: str
+    event_ids: list[int]
+
+
+class EventValuesIn(RequestSchema):
+    """Only the fields sent are changed; send null or "" to clear one."""
+
+    grade: str | None = Field(default=None, max_length=20)
+    achievement_award_date: datetime.date | None = None
+    participation_start_date: datetime.date | None = None
+    participation_end_date: datetime.date | None = None
+    credits: int | None = Field(default=None, ge=0, le=MAX_INT)
+
+
+class CorrectionIn(RequestSchema):
+    event_id: EventId
+    values: EventValuesIn
+    challenge_reference: str = _REFERENCE
+    comment: str = _COMMENT
+
+    def changed_values(self) -> dict[str, Any]:
+        return self.values.model_dump(exclude_unset=True)
+
+
+class EventOut(Schema):
+    event_id: int
+    uln: str
+    subject_code: str
+    grade: str
+    achievement_award_date: datetime.date | None
+    participation_start_date: datetime.date | None
+    participation_end_date: datetime.date | None
+    credits: int | None
+
+    @classmethod
+    def of(cls, event: LearningEvent) -> EventOut:
+        return cls(
+            event_id=event.pk,
+            uln=event.learner.uln,
+            subject_code=event.subject_code,
+            grade=event.grade,
+            achievement_award_date=event.achievement_award_date,
+            participation_start_date=event.participation_start_date,
+            participation_end_date=event.participation_end_date,
+            credits=event.credits,
+        )
+
+
+class RemovalIn(RequestSchema):
+    event_id: EventId = Field(description="The duplicated event to remove")
+    kept_event_id: EventId = Field(
+        description="The event it duplicates, which stays: same learner, same qualification"
+    )
+    challenge_reference: str = _REFERENCE
+    comment: str = _COMMENT
+
+
+class RemovalOut(Schema):
+    removed_event_id: int
+    kept_event_id: int
+
+
+class DeceasedIn(RequestSchema):
+    uln: str = _Uln
+    date_of_death: datetime.date | None = Field(default=None, description="If known")
+    challenge_reference: str = _REFERENCE
+    comment: str = _COMMENT
+
+
+class DeceasedOut(Schema):
+    uln: str
+    learner_status: str
+    date_of_death: datetime.date | None

@@ -78,7 +78,9 @@ class _OptionalLearnerFields(RequestSchema):
     notes: str = Field(default="", max_length=2000)
 
 
-class RegisterIn(_OptionalLearnerFields):
+class LearnerDetailsIn(_OptionalLearnerFields):
+    """Every detail of a learner record; the required ones are the key information."""
+
     given_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
     family_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
     date_of_birth: datetime.date
@@ -92,6 +94,12 @@ class RegisterIn(_OptionalLearnerFields):
     ability_to_share: str = Field(
         pattern=ABILITY_TO_SHARE_PATTERN, description="Privacy notice seen: 1 yes, 0 no"
     )
+
+    def to_details(self) -> LearnerDetails:
+        return LearnerDetails.from_mapping(self.dict())
+
+
+class RegisterIn(LearnerDetailsIn):
     confirm_not_possible_match: bool = Field(
         default=False,
         description="Confirm the learner is none of the possible matches a previous call returned",

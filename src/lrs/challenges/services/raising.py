@@ -20,9 +20,10 @@ from lrs.challenges.choices import (
     TWO_ULN_KINDS,
     ChallengeKind,
     ChallengeStatus,
+    SuspectStatus,
 )
-from lrs.challenges.errors import ChallengeClosed, ChallengeNotFound
-from lrs.challenges.models import Challenge, ChallengeStep, UlnMerge
+from lrs.challenges.errors import ChallengeClosed, ChallengeNotFound, ResolutionRefused
+from lrs.challenges.models import Challenge, ChallengeStep, SuspectedDuplicate, UlnMerge
 from lrs.core.actor import LEARNER_LABEL, Actor, Channel, ensure_can
 from lrs.core.audit import AuditAction, record_audit, record_outside_audit
 from lrs.core.errors import PermissionDenied, ValidationFailed
@@ -342,6 +343,8 @@ def move_to(
     _step(challenge, actor, status, comment.strip())
     if status not in (ChallengeStatus.OPEN, ChallengeStatus.IN_PROGRESS):
         _mark_events(challenge, actor, under_challenge=False)
+    if challenge.suspected_duplicate_id is not None:
+        _settle_suspect(challenge, status, actor)
     details = {"reference": challenge.reference, "status": status}
     if actor is None:
         record_outside_audit(
@@ -358,6 +361,94 @@ def move_to(
             learner=challenge.learner,
             details=details,
         )
+    return challenge
+
+
+def _settle_suspect(challenge: Challenge, status: str, actor: Actor | None) -> None:
+    """A worklist pair follows its challenge: rejected, the pair is not a duplicate (and
+    stays off the worklist); withdrawn, it goes back on the worklist. A merge marks it merged
+    (`merge_ulns`)."""
+    outcomes = {
+        ChallengeStatus.REJECTED.value: SuspectStatus.NOT_DUPLICATE,
+        ChallengeStatus.WITHDRAWN.value: SuspectStatus.OPEN,
+    }
+    if status not in outcomes or challenge.suspected_duplicate_id is None:
+        return
+    SuspectedDuplicate.objects.filter(
+        pk=challenge.suspected_duplicate_id, status=SuspectStatus.CHALLENGED
+    ).update(
+        status=outcomes[status],
+        decided_by=actor.user.username if actor is not None else LEARNER_LABEL,
+        decided_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def raise_worklist_challenge(
+    *, suspect_id: int, master_uln: str, actor: Actor, reason: str = ""
+) -> Challenge:
+    """The service desk raises a duplicate ULN challenge ("incorrectly created") on a pair of
+    the duplicate finder's worklist: both ULNs, which one is master. The challenge follows
+    the usual lifecycle (merge it, or reject it: the pair is then not a duplicate) and keeps
+    its link to the pair, which leaves the worklist as "challenge raised"."""
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    suspect = (
+        SuspectedDuplicate.objects.select_for_update()
+        .select_related("low", "high")
+        .filter(pk=suspect_id)
+        .first()
+    )
+    if suspect is None or suspect.status != SuspectStatus.OPEN:
+        raise ResolutionRefused(
+            _("This pair is no longer on the worklist: someone has already decided it.")
+        )
+    pair = {suspect.low.uln: suspect.low, suspect.high.uln: suspect.high}
+    if master_uln.strip() not in pair:
+        raise ValidationFailed(
+            field_errors={"master_uln": [_("Choose which of the two ULNs is the master.")]}
+        )
+    master = pair.pop(master_uln.strip())
+    (duplicate,) = pair.values()
+    if master.master_id is not None or duplicate.master_id is not None:
+        raise ResolutionRefused(_("One of these ULNs is already linked to a master ULN."))
+    master = Learner.objects.select_for_update().get(pk=master.pk)
+    user = acting_user(actor)
+    now = timezone.now()
+    challenge = Challenge.objects.create(
+        reference=_next_reference(master.uln),
+        kind=ChallengeKind.DUPLICATE_ULN,
+        learner=master,
+        uln=master.uln,
+        other_uln=duplicate.uln,
+        master_uln=master.uln,
+        reason=reason.strip()[:2000],
+        comments=_("Found by the duplicate finder (probability %(p)s).")
+        % {"p": f"{suspect.probability:.4f}"},
+        contact_name=user.full_name or user.username,
+        contact_email=user.email,
+        contact_telephone=user.phone,
+        raised_by=user,
+        raised_by_organisation=acting_organisation(actor),
+        raised_at=now,
+        updated_at=now,
+        suspected_duplicate=suspect,
+    )
+    _step(challenge, actor, ChallengeStatus.OPEN, reason.strip())
+    suspect.status = SuspectStatus.CHALLENGED
+    suspect.decided_by = actor.user.username
+    suspect.decided_at = now
+    suspect.save(update_fields=["status", "decided_by", "decided_at"])
+    record_audit(
+        actor=actor,
+        action=AuditAction.CHALLENGE_RAISED,
+        learner=master,
+        details={
+            "reference": challenge.reference,
+            "kind": challenge.kind,
+            "suspect": suspect.pk,
+            "duplicate": duplicate.uln,
+        },
+    )
     return challenge
 
 

@@ -29,6 +29,7 @@ from lrs.challenges.models import SuspectedDuplicate, UlnChange, UlnMerge
 from lrs.challenges.services.raising import PROPOSABLE_FIELDS, resolve_with
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction, record_audit
+from lrs.core.errors import ValidationFailed
 from lrs.core.roles import Permission
 from lrs.learners.choices import LearnerStatus
 from lrs.learners.details import LearnerDetails
@@ -257,6 +258,10 @@ def correct_event(
 ) -> LearningEvent:
     """Correct an event's details; its history keeps the old values."""
     ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    if not values:
+        raise ValidationFailed(
+            field_errors={"values": [_("Enter the corrected value of at least one detail.")]}
+        )
     (event,) = _events([event_id])
     unknown = sorted(set(values) - set(PROPOSABLE_FIELDS))
     if unknown:
@@ -281,11 +286,37 @@ def correct_event(
 
 @transaction.atomic
 def remove_event(
-    *, event_id: int, actor: Actor, challenge_reference: str = "", comment: str = ""
+    *,
+    event_id: int,
+    actor: Actor,
+    kept_event_id: int | None = None,
+    challenge_reference: str = "",
+    comment: str = "",
 ) -> None:
-    """Remove a duplicated event; the audit row keeps what it was."""
+    """Remove a duplicated event; the audit row keeps what it was.
+
+    With `kept_event_id`, the event kept must be another event of the same learner for the
+    same qualification (what makes the removed one a duplicate)."""
     ensure_can(actor, Permission.RESOLVE_CHALLENGE)
     (event,) = _events([event_id])
+    if kept_event_id is not None:
+        if kept_event_id == event.pk:
+            raise ResolutionRefused(_("Choose two different events: one to keep, one to remove."))
+        (kept_event,) = _events([kept_event_id])
+        if kept_event.learner_id != event.learner_id:
+            raise ResolutionRefused(
+                _(
+                    "The two events are on different learners' records, so neither duplicates "
+                    "the other."
+                )
+            )
+        if kept_event.subject_code != event.subject_code:
+            raise ResolutionRefused(
+                _(
+                    "The two events are for different qualifications, so neither duplicates the "
+                    "other."
+                )
+            )
     kept = {
         "event": event.pk,
         "source": event.source,
@@ -295,6 +326,7 @@ def remove_event(
         "grade": event.grade,
         "achievement_award_date": str(event.achievement_award_date or ""),
         "submitted_uln": event.submitted_uln,
+        "kept": kept_event_id,
     }
     learner = event.learner
     resolve_with(challenge_reference, actor, comment)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from lrs.challenges.choices import ChallengeKind
 from lrs.challenges.services.raising import ChallengeRequest
 from lrs.plr.models import LearningEvent
+from lrs.portal.forms.learners import LearnerForm
 
 
 class RaiseChallengeForm(forms.Form):
@@ -95,12 +96,7 @@ class RaiseChallengeForm(forms.Form):
     def __init__(self, *args: Any, events: list[LearningEvent], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["event_ids"].choices = [  # type: ignore[attr-defined]
-            (
-                event.pk,
-                f"{event.subject} ({event.subject_code}) {event.grade} "
-                f"{event.achievement_award_date or ''}".strip(),
-            )
-            for event in events
+            (event.pk, event_label(event)) for event in events
         ]
 
     def to_request(self, uln: str) -> ChallengeRequest:
@@ -158,6 +154,23 @@ RESOLUTIONS = [
 ]
 
 
+class WorklistChallengeForm(forms.Form):
+    """Raise a duplicate ULN challenge from a worklist pair: which of the two is master."""
+
+    suspect = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    master_uln = forms.CharField(
+        label=_("Which ULN is the master?"),
+        max_length=10,
+        error_messages={"required": _("Choose which of the two ULNs is the master.")},
+    )
+    reason = forms.CharField(
+        label=_("Why they are the same learner"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class ResolveForm(CommentForm):
     action = forms.ChoiceField(
         label=_("Resolution"),
@@ -170,4 +183,38 @@ class ResolveForm(CommentForm):
         help_text=_("For example, 2025-05-01"),
         required=False,
         error_messages={"invalid": _("Enter a real date, for example 2025-05-01.")},
+    )
+
+
+class SplitForm(LearnerForm):
+    """The second person sharing a ULN: their details (as a registration takes them) and the
+    shared record's events that are theirs."""
+
+    event_ids = forms.TypedMultipleChoiceField(
+        label=_("Qualifications that belong to the second person"),
+        help_text=_("They move to the new ULN. Leave them all unticked to move none."),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        help_text=_("Kept on the data challenge's history."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    challenge_reference = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, events: list[LearningEvent], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["event_ids"].choices = [  # type: ignore[attr-defined]
+            (event.pk, event_label(event)) for event in events
+        ]
+
+
+def event_label(event: LearningEvent) -> str:
+    return (
+        f"{event.subject} ({event.subject_code}) {event.grade} "
+        f"{event.achievement_award_date or ''}".strip()
     )

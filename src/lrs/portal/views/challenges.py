@@ -7,13 +7,16 @@ The rules are in `lrs.challenges`; these views collect input and show the outcom
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lrs.challenges.choices import SuspectStatus
@@ -22,6 +25,7 @@ from lrs.challenges.errors import ChallengeNotFound
 from lrs.challenges.models import Challenge, SuspectedDuplicate
 from lrs.challenges.selectors import (
     get_challenge,
+    get_learner_to_split,
     list_challenges,
     list_learner_enquiries,
     list_suspected_duplicates,
@@ -29,6 +33,7 @@ from lrs.challenges.selectors import (
 )
 from lrs.challenges.services.raising import (
     raise_challenge,
+    raise_worklist_challenge,
     set_challenge_status,
     withdraw_challenge,
 )
@@ -38,19 +43,32 @@ from lrs.challenges.services.resolutions import (
     mark_deceased,
     merge_ulns,
     remove_event,
+    split_uln,
     transfer_events,
 )
 from lrs.core.actor import Actor
 from lrs.core.errors import DomainError, PermissionDenied, ValidationFailed
 from lrs.core.roles import Permission
+from lrs.learners.choices import Gender
+from lrs.learners.details import DATE_FIELDS, LearnerDetails
 from lrs.learners.errors import LearnerNotFound
 from lrs.learners.models import Learner
 from lrs.plr.models import LearningEvent
 from lrs.portal.access import add_domain_errors, requires
-from lrs.portal.forms.challenges import CommentForm, RaiseChallengeForm, ResolveForm, StatusForm
+from lrs.portal.forms.challenges import (
+    CommentForm,
+    RaiseChallengeForm,
+    ResolveForm,
+    SplitForm,
+    StatusForm,
+    WorklistChallengeForm,
+    event_label,
+)
+from lrs.portal.forms.learners import from_session, to_session
 
 CHANGES_PER_PAGE = 50
 SUSPECTS_PER_PAGE = 25
+SPLIT_KEY = "lrs.challenges.split"  # a split waiting for the operator's confirmation
 
 
 def _events_of(learner: Learner) -> list[LearningEvent]:
@@ -175,7 +193,13 @@ def _resolve(actor: Actor, challenge: Challenge, form: ResolveForm) -> None:
             comment=comment,
         )
     elif action == "remove" and len(events) == 2:
-        remove_event(event_id=events[1], actor=actor, challenge_reference=ref, comment=comment)
+        remove_event(
+            event_id=events[1],
+            kept_event_id=events[0],
+            actor=actor,
+            challenge_reference=ref,
+            comment=comment,
+        )
     elif action == "deceased":
         date: datetime.date | None = form.cleaned_data["date_of_death"]
         mark_deceased(
@@ -236,8 +260,134 @@ def uln_changes_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "portal/challenges/uln_changes.html", {"page": page})
 
 
+def _to_split(actor: Actor, uln: str) -> tuple[Learner, list[LearningEvent]]:
+    try:
+        return get_learner_to_split(uln=uln, actor=actor)
+    except LearnerNotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _pending_split(request: HttpRequest, uln: str) -> dict[str, Any] | None:
+    pending = request.session.get(SPLIT_KEY)
+    if isinstance(pending, dict) and pending.get("uln") == uln:
+        return pending
+    return None
+
+
+@never_cache
+@requires(Permission.RESOLVE_CHALLENGE)
+def split_view(request: HttpRequest, actor: Actor, uln: str) -> HttpResponse:
+    """Split a shared ULN, step 1: the second person's details and their qualifications."""
+    shared, events = _to_split(actor, uln)
+    if shared.uln != uln:
+        return redirect("portal:uln-split", shared.uln)
+    if request.method == "POST":
+        form = SplitForm(request.POST, events=events)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            request.session[SPLIT_KEY] = {
+                "uln": shared.uln,
+                "details": to_session(form.to_details().as_model_fields()),
+                "event_ids": sorted(data["event_ids"]),
+                "challenge_reference": data["challenge_reference"].strip(),
+                "comment": data["comment"].strip(),
+            }
+            return redirect("portal:uln-split-confirm", shared.uln)
+    else:
+        pending = _pending_split(request, shared.uln) if request.GET.get("change") else None
+        if pending is not None:
+            initial = {
+                **from_session(pending["details"], DATE_FIELDS),
+                "event_ids": pending["event_ids"],
+                "challenge_reference": pending["challenge_reference"],
+                "comment": pending["comment"],
+            }
+        else:
+            initial = {"challenge_reference": request.GET.get("challenge", "")}
+        form = SplitForm(initial=initial, events=events)
+    return render(
+        request,
+        "portal/challenges/split.html",
+        {"form": form, "learner": shared, "has_events": bool(events)},
+    )
+
+
+@never_cache
+@requires(Permission.RESOLVE_CHALLENGE)
+def split_confirm_view(request: HttpRequest, actor: Actor, uln: str) -> HttpResponse:
+    """Split a shared ULN, step 2: check, then split; the result shows the new ULN."""
+    shared, events = _to_split(actor, uln)
+    pending = _pending_split(request, shared.uln)
+    if pending is None:
+        return redirect("portal:uln-split", shared.uln)
+    details = LearnerDetails.from_mapping(from_session(pending["details"], DATE_FIELDS))
+    form = forms.Form(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            second = split_uln(
+                uln=shared.uln,
+                details=details,
+                event_ids=pending["event_ids"],
+                actor=actor,
+                challenge_reference=pending["challenge_reference"],
+                comment=pending["comment"],
+            )
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            del request.session[SPLIT_KEY]
+            return render(
+                request,
+                "portal/challenges/split_done.html",
+                {
+                    "learner": shared,
+                    "new_uln": second.uln,
+                    "moved": len(pending["event_ids"]),
+                    "reference": pending["challenge_reference"],
+                },
+            )
+    chosen = set(pending["event_ids"])
+    names = (details.given_name, details.middle_other_name, details.family_name)
+    return render(
+        request,
+        "portal/challenges/split_confirm.html",
+        {
+            "form": form,
+            "learner": shared,
+            "details": details,
+            "name": " ".join(name for name in names if name),
+            "gender": dict(Gender.choices).get(details.gender, ""),
+            "moving": [event_label(event) for event in events if event.pk in chosen],
+            "staying": [event_label(event) for event in events if event.pk not in chosen],
+            "reference": pending["challenge_reference"],
+            "comment": pending["comment"],
+        },
+    )
+
+
+def _raise_from_worklist(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = WorklistChallengeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose which of the two ULNs is the master."))
+        return redirect("portal:duplicate-list")
+    try:
+        challenge = raise_worklist_challenge(
+            suspect_id=form.cleaned_data["suspect"],
+            master_uln=form.cleaned_data["master_uln"],
+            actor=actor,
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:duplicate-list")
+    messages.success(request, _("Challenge %(ref)s raised.") % {"ref": challenge.reference})
+    return redirect("portal:challenge-detail", challenge.reference)
+
+
 @requires(Permission.RESOLVE_CHALLENGE)
 def duplicates_view(request: HttpRequest, actor: Actor) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("decision") == "challenge":
+        return _raise_from_worklist(request, actor)
     if request.method == "POST":
         suspect_id = request.POST.get("suspect", "")
         suspect = (
@@ -271,6 +421,11 @@ def duplicates_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     page = Paginator(list_suspected_duplicates(actor=actor), SUSPECTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    for suspect in page.object_list:
+        # The older ULN first: the one offered as master.
+        suspect.by_age = sorted(  # type: ignore[attr-defined]
+            [suspect.low, suspect.high], key=lambda learner: (learner.created_at, learner.pk)
+        )
     return render(request, "portal/challenges/duplicates.html", {"page": page})
 
 
@@ -282,4 +437,10 @@ urlpatterns: list[URLPattern] = [
     path("service-desk/challenges/", queue_view, name="challenge-queue"),
     path("service-desk/challenges/<str:reference>/", challenge_view, name="challenge-detail"),
     path("service-desk/duplicates/", duplicates_view, name="duplicate-list"),
+    path("service-desk/learners/<str:uln>/split/", split_view, name="uln-split"),
+    path(
+        "service-desk/learners/<str:uln>/split/confirm/",
+        split_confirm_view,
+        name="uln-split-confirm",
+    ),
 ]
