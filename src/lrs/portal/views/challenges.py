@@ -378,7 +378,8 @@ def _raise_from_worklist(request: HttpRequest, actor: Actor) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
+        for message in [m for ms in exc.field_errors.values() for m in ms] or [exc.message]:
+            messages.error(request, message)
         return redirect("portal:duplicate-list")
     messages.success(request, _("Challenge %(ref)s raised.") % {"ref": challenge.reference})
     return redirect("portal:challenge-detail", challenge.reference)
