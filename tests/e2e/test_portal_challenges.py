@@ -9,12 +9,16 @@ from typing import Any
 import pytest
 
 from lrs.challenges.duplicates import find_duplicates
+from lrs.challenges.models import Challenge
+from lrs.challenges.services.raising import raise_challenge
 from lrs.core.actor import Actor, Channel
 from lrs.learners.models import Learner
 from lrs.learners.services import register_learner
 from lrs.organisations.models import Organisation
 from lrs.organisations.selectors import acting_organisation
 from lrs.organisations.services import service_desk_system_actor
+from lrs.plr.models import LearningEvent
+from tests.challenges.conftest import add_events, request_for
 from tests.conftest import learner_details
 from tests.e2e.conftest import check_page, ready_user, sign_in
 
@@ -103,7 +107,62 @@ def test_the_challenge_pages_pass_axe(page: Any, organisation: Organisation, lan
         f"/learners/{megan.uln}/enquiries/",
         f"/learners/{megan.uln}/report-a-problem/",
         "/uln-changes/",
+        f"/service-desk/learners/{megan.uln}/split/",
     ]:
         page.goto(path)
         assert page.locator("html").get_attribute("lang") == language, path
         check_page(page, f"challenges-{language}{path}")
+
+
+def test_the_desk_splits_a_shared_uln_choosing_the_qualifications_that_move(
+    page: Any, organisation: Organisation, ao_actor: Actor, catalogue: None
+) -> None:
+    clerk = ready_user(organisation, "siân.evans", ["online"])
+    actor = Actor(user=clerk, channel=Channel.PORTAL)
+    megan = _register(actor)
+    gcse, unit = add_events(ao_actor, megan, "E")
+    challenge = raise_challenge(
+        request=request_for("shared_uln", megan.uln, comments="Her sister uses this ULN."),
+        actor=actor,
+    )
+    desk = acting_organisation(service_desk_system_actor(channel=Channel.CLI))
+    ready_user(desk, "sam.patel", ["operator"])
+
+    sign_in(page, "sam.patel")
+    page.goto(f"/service-desk/challenges/{challenge.reference}/")
+    page.get_by_role("link", name="Split the shared ULN").click()
+    page.get_by_role("heading", name="Split a shared ULN", level=1).wait_for()
+    check_page(page, "uln-split")
+    page.get_by_label("Given name", exact=True).fill("Bethan")
+    page.get_by_label("Family name", exact=True).fill("Pritchard")
+    born = page.get_by_role("group", name="Date of birth")
+    born.get_by_label("Day").fill("2")
+    born.get_by_label("Month").fill("1")
+    born.get_by_label("Year").fill("2008")
+    page.get_by_role("group", name="Gender").get_by_label("Female", exact=True).check()
+    page.get_by_label("Postcode", exact=True).fill("CF10 3AT")
+    page.get_by_role("group", name="How was the learner's identity verified?").get_by_label(
+        "Passport"
+    ).check()
+    page.get_by_role("group", name="privacy notice").get_by_label("Yes", exact=True).check()
+    unit_event = LearningEvent.objects.get(pk=unit)
+    page.get_by_role("group", name="Qualifications that belong to the second person").locator(
+        f'input[value="{unit_event.pk}"]'
+    ).check()
+    page.get_by_role("button", name="Continue").click()
+
+    page.get_by_role("heading", name="Check the split before you confirm it").wait_for()
+    assert "Bethan Pritchard" in page.content()
+    check_page(page, "uln-split-confirm")
+    page.get_by_role("button", name="Split the ULN").click()
+
+    page.get_by_role("heading", name="ULN split").wait_for()
+    check_page(page, "uln-split-done")
+    new_uln = page.locator(".govuk-panel .lrs-uln").inner_text().strip()
+    second = Learner.objects.get(uln=new_uln)
+    assert second.given_name == "Bethan"
+    assert LearningEvent.objects.get(pk=unit).learner_id == second.pk
+    assert LearningEvent.objects.get(pk=gcse).learner_id == megan.pk
+    assert Challenge.objects.get().status == "resolved"
+    page.get_by_role("link", name=f"View data challenge {challenge.reference}").click()
+    page.get_by_text("Resolved").first.wait_for()
