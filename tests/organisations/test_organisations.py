@@ -51,6 +51,23 @@ def test_the_service_desk_ukprn_is_reserved(system_actor, ukprn):
     ]
 
 
+def test_no_organisation_is_granted_the_service_desk_role(system_actor):
+    # Merges, splits and challenge resolutions check the role: an ordinary organisation holding
+    # it would have the service desk's powers over every learner.
+    with pytest.raises(ValidationFailed) as refused:
+        create_organisation(
+            actor=system_actor,
+            ukprn="10099998",
+            name="Riverside College",
+            organisation_type="college",
+            granted_roles=["online", "operator"],
+        )
+    assert refused.value.field_errors["granted_roles"] == [
+        "The service desk role can't be granted."
+    ]
+    assert not Organisation.objects.filter(ukprn="10099998").exists()
+
+
 def test_unknown_roles_are_refused(system_actor):
     with pytest.raises(ValidationFailed):
         create_organisation(

@@ -36,6 +36,7 @@ def create_organisation(
 ) -> Organisation:
     """Add an organisation to the provider register with the roles it is granted."""
     ensure_can(actor, Permission.MANAGE_ORGANISATIONS)
+    granted_roles = list(granted_roles)
     errors: dict[str, list[str]] = {}
     try:
         ukprn = validate_ukprn(ukprn)
@@ -49,6 +50,10 @@ def create_organisation(
         errors["ukprn"] = [
             _("UKPRN %(ukprn)s is reserved for the LRS service desk.") % {"ukprn": ukprn}
         ]
+    # The service desk's powers (merges, splits, resolutions) belong to its own organisation
+    # alone; the services check the role, so no other organisation may ever hold it.
+    if Role.SERVICE_DESK.value in granted_roles:
+        errors["granted_roles"] = [_("The service desk role can't be granted.")]
     if errors:
         raise ValidationFailed(field_errors=errors)
     if Organisation.objects.filter(ukprn=ukprn).exists():
@@ -85,10 +90,6 @@ def register_organisation(
     """Register a learner registration body with its granted roles and its first super user."""
     ensure_can(actor, Permission.MANAGE_ORGANISATIONS)
     roles = sorted({role for role in granted_roles if role} | {Role.SUPER_USER.value})
-    if Role.SERVICE_DESK.value in roles:
-        raise ValidationFailed(
-            field_errors={"granted_roles": [_("The service desk role can't be granted.")]}
-        )
     organisation = create_organisation(
         actor=actor,
         ukprn=ukprn,
