@@ -303,3 +303,56 @@ class TestSplit:
                 actor=desk,
             )
         assert Learner.objects.count() == count
+
+
+class TestChallengeNamed:
+    def test_a_challenge_about_another_learner_is_refused_and_nothing_changes(
+        self, desk, raiser, megan, duplicate, events_of
+    ):
+        # A reference mistyped (or borrowed) must not close another learner's challenge, nor
+        # let the resolution through: the whole transaction is undone.
+        (event_id, _unit) = events_of(megan, "E")
+        elsewhere = raise_challenge(
+            request=request_for(
+                ChallengeKind.DECEASED, duplicate.uln, comments="Another learner's problem."
+            ),
+            actor=raiser,
+        )
+        with pytest.raises(ResolutionRefused, match="not about the learners"):
+            correct_event(
+                event_id=event_id,
+                values={"grade": "8"},
+                actor=desk,
+                challenge_reference=elsewhere.reference,
+            )
+        assert LearningEvent.objects.get(pk=event_id).grade == "7"
+        assert Challenge.objects.get(pk=elsewhere.pk).status == ChallengeStatus.OPEN
+        with pytest.raises(ResolutionRefused, match="not about the learners"):
+            mark_deceased(
+                uln=megan.uln,
+                date_of_death=None,
+                actor=desk,
+                challenge_reference=elsewhere.reference,
+            )
+        assert fresh(megan).learner_status == LearnerStatus.ACTIVE
+
+    def test_a_challenge_naming_the_other_uln_resolves_a_merge(
+        self, desk, raiser, megan, duplicate
+    ):
+        challenge = raise_challenge(
+            request=request_for(
+                ChallengeKind.DUPLICATE_ULN,
+                duplicate.uln,
+                other_uln=megan.uln,
+                master_uln=megan.uln,
+                reason="Moved house.",
+            ),
+            actor=raiser,
+        )
+        merge_ulns(
+            master_uln=megan.uln,
+            duplicate_uln=duplicate.uln,
+            actor=desk,
+            challenge_reference=challenge.reference,
+        )
+        assert Challenge.objects.get(pk=challenge.pk).status == ChallengeStatus.RESOLVED

@@ -4,13 +4,14 @@ or withdrawn by its raiser)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -479,9 +480,28 @@ def set_challenge_status(
     return move_to(_locked(reference), status=status, actor=actor, comment=comment)
 
 
-def resolve_with(challenge_reference: str, actor: Actor, comment: str) -> Challenge | None:
-    """The challenge a resolution settles, locked and moved to resolved (or None)."""
+def resolve_with(
+    challenge_reference: str, actor: Actor, comment: str, *, concerning: Iterable[int]
+) -> Challenge | None:
+    """The challenge a resolution settles, locked and moved to resolved (or None).
+
+    `concerning` are the learners the resolution touched: the challenge must be about one of
+    them (its learner, or the other ULN it names, linked ULNs included), so that a reference
+    mistyped or borrowed never closes another learner's challenge. Refused, the caller's
+    transaction undoes the resolution too.
+    """
     if not challenge_reference:
         return None
     challenge = _locked(challenge_reference)
+    touched = set(concerning)
+    related = Learner.objects.filter(
+        Q(pk__in=touched) | Q(master_id__in=touched) | Q(linked_learners__pk__in=touched)
+    )
+    related_ids = set(related.values_list("pk", flat=True))
+    related_ulns = set(related.values_list("uln", flat=True))
+    if challenge.learner_id not in related_ids and challenge.other_uln not in related_ulns:
+        raise ResolutionRefused(
+            _("Challenge %(reference)s is not about the learners this change touches.")
+            % {"reference": challenge.reference}
+        )
     return move_to(challenge, status=ChallengeStatus.RESOLVED, actor=actor, comment=comment)

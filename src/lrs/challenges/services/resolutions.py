@@ -107,7 +107,9 @@ def merge_ulns(
     duplicate.master = master
     duplicate.learner_status = LearnerStatus.LINKED
     duplicate.save(update_fields=["master", "learner_status", "updated_at"])
-    challenge = resolve_with(challenge_reference, actor, comment)
+    challenge = resolve_with(
+        challenge_reference, actor, comment, concerning=[master.pk, duplicate.pk, *repointed]
+    )
     if challenge is not None:
         merge.challenge = challenge
         merge.save(update_fields=["challenge"])
@@ -181,7 +183,7 @@ def demerge_ulns(
     merge.demerged_at = now
     merge.demerged_by = actor.user.username
     merge.save(update_fields=["demerged_at", "demerged_by"])
-    resolve_with(challenge_reference, actor, comment)
+    resolve_with(challenge_reference, actor, comment, concerning=[master.pk, duplicate.pk])
     _change(UlnChangeKind.DEMERGED, duplicate, master, challenge_reference, now)
     record_audit(
         actor=actor,
@@ -227,7 +229,7 @@ def transfer_events(
         changes={event.pk: {"learner_id": target.pk} for event in events},
         reason="transfer",
     )
-    resolve_with(challenge_reference, actor, comment)
+    resolve_with(challenge_reference, actor, comment, concerning=[*sources, target.pk])
     record_audit(
         actor=actor,
         action=AuditAction.LEARNING_EVENT_TRANSFERRED,
@@ -273,7 +275,7 @@ def correct_event(
     except ValueError:
         raise ResolutionRefused(_("A corrected value is not valid.")) from None
     change_events(actor=actor, changes={event.pk: cleaned}, reason="correction")
-    resolve_with(challenge_reference, actor, comment)
+    resolve_with(challenge_reference, actor, comment, concerning=[event.learner_id])
     event.refresh_from_db()
     record_audit(
         actor=actor,
@@ -329,7 +331,7 @@ def remove_event(
         "kept": kept_event_id,
     }
     learner = event.learner
-    resolve_with(challenge_reference, actor, comment)
+    resolve_with(challenge_reference, actor, comment, concerning=[learner.pk])
     event.challenges.clear()
     event.delete()
     record_audit(
@@ -360,7 +362,7 @@ def mark_deceased(
     learner.date_of_death = date_of_death
     learner.version_number += 1
     learner.save(update_fields=["learner_status", "date_of_death", "version_number", "updated_at"])
-    resolve_with(challenge_reference, actor, comment)
+    resolve_with(challenge_reference, actor, comment, concerning=[learner.pk])
     _change(UlnChangeKind.DECEASED, learner, None, challenge_reference, now)
     record_audit(
         actor=actor,
@@ -397,7 +399,7 @@ def split_uln(
         changes={event.pk: {"learner_id": second.pk} for event in events},
         reason="split",
     )
-    resolve_with(challenge_reference, actor, comment)
+    resolve_with(challenge_reference, actor, comment, concerning=[shared.pk, second.pk])
     _change(UlnChangeKind.SPLIT, shared, second, challenge_reference, timezone.now())
     record_audit(
         actor=actor,
