@@ -29,6 +29,15 @@ MATCH_REASONS: dict[tuple[str, str], Promise] = {
         "Given name matches a middle name (%(searched)s/%(recorded)s)"
     ),
     ("given_name", "typo"): _("Given name differs by a typing slip (%(searched)s/%(recorded)s)"),
+    ("given_name", "one_edit"): _(
+        "Given name differs by one character (%(searched)s/%(recorded)s)"
+    ),
+    ("given_name", "two_edits"): _(
+        "Given name differs by two characters (%(searched)s/%(recorded)s)"
+    ),
+    ("given_name", "partly_swapped"): _(
+        "Given name matches the family name (%(searched)s/%(recorded)s)"
+    ),
     ("given_name", "phonetic"): _("Given name sounds the same (%(searched)s/%(recorded)s)"),
     ("given_name", "initial"): _("Given name matches by initial (%(searched)s/%(recorded)s)"),
     ("given_name", "similar"): _("Given name is similar but different (%(searched)s/%(recorded)s)"),
@@ -47,6 +56,18 @@ MATCH_REASONS: dict[tuple[str, str], Promise] = {
     ("family_name", "previous_family_name"): _("Family name matches a previous family name"),
     ("family_name", "phonetic"): _("Family name sounds the same (%(searched)s/%(recorded)s)"),
     ("family_name", "typo"): _("Family name differs by a typing slip (%(searched)s/%(recorded)s)"),
+    ("family_name", "one_edit"): _(
+        "Family name differs by one character (%(searched)s/%(recorded)s)"
+    ),
+    ("family_name", "two_edits"): _(
+        "Family name differs by two characters (%(searched)s/%(recorded)s)"
+    ),
+    ("family_name", "similar"): _(
+        "Family name is similar but different (%(searched)s/%(recorded)s)"
+    ),
+    ("family_name", "partly_swapped"): _(
+        "Family name matches the given name (%(searched)s/%(recorded)s)"
+    ),
     ("family_name", "different"): _("Family name differs (%(searched)s/%(recorded)s)"),
     ("date_of_birth", "exact"): _("Date of birth matches"),
     ("date_of_birth", "swapped_day_month"): _("Day and month of birth swapped"),

@@ -36,11 +36,32 @@ __all__ = [
 
 # Verdicts after which swapped given and family names are not even considered.
 _GIVEN_AGREES = frozenset(
-    {"exact", "preferred_name", "nickname", "part", "middle_as_given", "typo", "initial"}
+    {
+        "exact",
+        "preferred_name",
+        "nickname",
+        "part",
+        "middle_as_given",
+        "typo",
+        "one_edit",
+        "initial",
+    }
 )
 _FAMILY_AGREES = frozenset(
-    {"exact", "prefix", "without_prefix", "part", "previous_family_name", "phonetic", "typo"}
+    {
+        "exact",
+        "prefix",
+        "without_prefix",
+        "part",
+        "previous_family_name",
+        "phonetic",
+        "typo",
+        "one_edit",
+    }
 )
+# Jaro-Winkler similarity from which two names that are no recognised variant of each other
+# are "similar" (the given-name band of ADR 0003, now used for family names too).
+_SIMILAR = 0.85
 # Family verdicts that make two people look like relatives, whose postcodes and birthdays agree
 # far more often than those of strangers.
 _FAMILY_SHARED = frozenset(
@@ -61,6 +82,27 @@ def _is_typo(first: str, second: str) -> bool:
         return False
     limit = 2 if shortest >= 8 else 1
     return OSA.distance(first, second, score_cutoff=limit) <= limit
+
+
+def _edits(first: str, second: str) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, 3 standing for "3 or more".
+
+    Beyond the same-first-letter slips of ``_is_typo``: a first letter mistyped (Ilam/Liam) or
+    a short name one key off (Kye/Kyle) is one edit; two edits need five letters on both sides,
+    since two edits turn most shorter names into others.
+    """
+    shortest = min(len(first), len(second))
+    if shortest < 3:
+        return 3
+    distance = OSA.distance(first, second, score_cutoff=2)
+    if distance == 2 and shortest < 5:
+        return 3
+    return min(distance, 3)
+
+
+def _edit_verdict(first: str, second: str) -> str:
+    distance = _edits(first, second)
+    return "one_edit" if distance == 1 else "two_edits" if distance == 2 else ""
 
 
 def _given_straight(query: Prepared, record: Prepared) -> str:
@@ -87,13 +129,18 @@ def _given_straight(query: Prepared, record: Prepared) -> str:
         return "middle_as_given"
     if _is_typo(query.given_first, record.given_first) or _is_typo(query.given, record.given):
         return "typo"
+    edits = _edit_verdict(query.given, record.given)
+    if edits == "one_edit":
+        return edits
     if query.given_phonetic == record.given_phonetic:
         return "phonetic"
+    if edits:
+        return edits
     if (len(query.given_first) == 1 or len(record.given_first) == 1) and (
         query.given_first[0] == record.given_first[0]
     ):
         return "initial"
-    if JaroWinkler.similarity(query.given, record.given) >= 0.85:
+    if JaroWinkler.similarity(query.given, record.given) >= _SIMILAR:
         return "similar"
     return "different"
 
@@ -121,6 +168,11 @@ def _family_straight(query: Prepared, record: Prepared) -> str:
         and OSA.distance(query.family, record.family, score_cutoff=1) <= 1
     ):
         return "typo"
+    edits = _edit_verdict(query.family_plain, record.family_plain)
+    if edits:
+        return edits
+    if JaroWinkler.similarity(query.family_plain, record.family_plain) >= _SIMILAR:
+        return "similar"
     return "different"
 
 
@@ -148,6 +200,13 @@ def name_verdicts(query: Prepared, record: Prepared) -> tuple[str, str]:
     )
     if nearly:
         return "swapped_names", "swapped_names"
+    # A partial swap: one field holds the other's name (the family name typed into the
+    # given-name field as well, or the given name into the family-name field), the other
+    # field does not cross. Weighed in its own level; it explains only the field it names.
+    if given_as_family and given not in _GIVEN_AGREES:
+        return "partly_swapped", family
+    if family_as_given and family not in _FAMILY_AGREES:
+        return given, "partly_swapped"
     return given, family
 
 

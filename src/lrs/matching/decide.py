@@ -76,11 +76,16 @@ _SAME_GIVEN = frozenset({"exact", "preferred_name", "swapped_names"})
 _PERSONAL = ("middle_names", "email", "upn", "uci")
 _PERSONAL_AGREES = frozenset({"exact", "reordered"})
 # Key fields, and the verdict of each that nothing recognised explains (see the module docstring).
+# A family name merely "similar" by Jaro-Winkler (no slip of one or two keys, no recognised
+# variant) explains nothing either: Pritchard is not Pritchett's typing error.
 _UNEXPLAINED = (
     ("given_name", "different"),
     ("family_name", "different"),
+    ("family_name", "similar"),
     ("date_of_birth", "different"),
 )
+# Given-name slips that may name the same person within a household (see ``_same_given_name``).
+_GIVEN_SLIPS = frozenset({"typo", "one_edit"})
 
 # Fields whose two compared values go with the evidence of the candidates shown: a person
 # checks a name or a postcode at a glance; the other fields' values are on the record itself.
@@ -190,13 +195,14 @@ def twin_shaped(candidate: ScoredCandidate) -> bool:
 def _same_given_name(verdicts: dict[str, str], query: Prepared, record: Prepared) -> bool:
     """Whether the given names name one person even between twins.
 
-    A keying slip counts only when the two spellings are not two recognised names (Albie and
+    A keying slip ("typo", or "one_edit": one key off in a short name or the first letter)
+    counts only when the two spellings are not two recognised names (Albie and
     Alfie, Alexander and Alexandra are twins' names, not slips); a gender that differs blocks
     on its own, and one not known (FEBRL records have none) no longer blocks a slip such as
     Nahan/Nathan, which no twin pair is named.
     """
     given = verdicts.get("given_name")
-    if given != "typo":
+    if given not in _GIVEN_SLIPS:
         return given in _SAME_GIVEN
     two_names = bool(query.given_groups) and bool(record.given_groups)
     return verdicts.get("gender") != "disagree" and not two_names
