@@ -26,7 +26,12 @@ from lrs.matching import (
     learner_keys,
     query_keys,
 )
-from lrs.matching.estimate import comparison_patterns, fit_unsupervised
+from lrs.matching.estimate import (
+    comparison_patterns,
+    fit_unsupervised,
+    term_frequencies,
+    with_term_frequencies,
+)
 
 __all__ = ["BlockingIndex", "fit_on_searches", "person_details", "run_ours"]
 
@@ -135,13 +140,20 @@ def fit_on_searches(
     )
     # Stage 2: m and the search prior from the searches' pairs, u kept.
     result = fit_unsupervised(comparison_patterns(search_pairs()), start=start, fixed_u=True)
+    # Term frequencies of names, counted on the register (never on the searches).
+    frequencies = term_frequencies(
+        (details.given_name, details.family_name) for details in index.details
+    )
+    params = with_term_frequencies(result.parameters, frequencies)
     note = (
         f"fitted without labels: u from {own.pairs:,} register pairs; m and prior from "
         f"{result.pairs:,} search pairs ({result.patterns:,} patterns, {result.iterations} EM "
         f"iterations{'' if result.converged else ', not converged'}), prior per candidate "
-        f"{result.parameters.prior:.4f}, {time.perf_counter() - started:.1f} s"
+        f"{result.parameters.prior:.4f}, term frequencies of "
+        f"{frequencies['given_name'].total:,} given and {frequencies['family_name'].total:,} "
+        f"family names, {time.perf_counter() - started:.1f} s"
     )
-    return result.parameters, [note]
+    return params, [note]
 
 
 def run_ours(

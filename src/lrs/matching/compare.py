@@ -8,6 +8,8 @@ a previous family name used as the family name.
 
 from __future__ import annotations
 
+import dataclasses
+
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from lrs.matching.model import DEFAULT_PARAMETERS, MISSING, ModelParameters
@@ -16,6 +18,7 @@ from lrs.matching.prepare import Prepared, prepared
 from lrs.matching.types import FieldEvidence, PersonDetails
 
 __all__ = [
+    "adjusted",
     "compare",
     "compare_date_of_birth",
     "compare_email",
@@ -32,6 +35,7 @@ __all__ = [
     "date_of_birth_verdict",
     "name_verdicts",
     "prepared_verdicts",
+    "term_frequency_bits",
 ]
 
 # Verdicts after which swapped given and family names are not even considered.
@@ -438,6 +442,33 @@ def prepared_verdicts(query: Prepared, record: Prepared) -> list[tuple[str, str,
     return verdicts
 
 
+def term_frequency_bits(
+    params: ModelParameters, record: Prepared, verdicts: list[tuple[str, str, str]]
+) -> dict[str, float]:
+    """The term-frequency adjustment of each exact name agreement, in bits, by field.
+
+    Empty unless ``params`` holds the register's term frequencies (a fitted model); the
+    shipped defaults weigh every exact name alike. The value is the record's, which an exact
+    verdict makes the searched value too.
+
+    Only the plain rows are adjusted. A context row ("given_name|same_family_birthday") is
+    the chance of agreeing given that other fields agree already, which is about relatives
+    and namesakes, not about how common the name is: adjusted there, a rare name shared by a
+    namesake born the same day elsewhere took +5 bits and became an automatic match.
+    """
+    if not params.term_frequencies:
+        return {}
+    adjustments: dict[str, float] = {}
+    for field, verdict, row in verdicts:
+        if verdict != "exact" or row != field:
+            continue
+        if field == "given_name":
+            adjustments[field] = params.term_frequency_bits(field, record.given)
+        elif field == "family_name":
+            adjustments[field] = params.term_frequency_bits(field, record.family_plain)
+    return adjustments
+
+
 def _email_row(person: Prepared) -> str:
     """Return the model row of an email address: made of the person's names only, or not.
 
@@ -473,8 +504,18 @@ def compare_verdicts(query: PersonDetails, record: PersonDetails) -> list[tuple[
 def compare(
     query: PersonDetails, record: PersonDetails, params: ModelParameters = DEFAULT_PARAMETERS
 ) -> tuple[FieldEvidence, ...]:
-    """Return the weighted evidence for every compared field."""
+    """Return the weighted evidence for every compared field (term frequencies included)."""
+    record_prepared = prepared(record)
+    verdicts = prepared_verdicts(prepared(query), record_prepared)
+    adjust = term_frequency_bits(params, record_prepared, verdicts)
     return tuple(
-        params.evidence(row, verdict, field)
-        for field, verdict, row in prepared_verdicts(prepared(query), prepared(record))
+        adjusted(params.evidence(row, verdict, field), adjust) for field, verdict, row in verdicts
     )
+
+
+def adjusted(evidence: FieldEvidence, adjustments: dict[str, float]) -> FieldEvidence:
+    """``evidence`` with its field's term-frequency adjustment added to its weight."""
+    bits = adjustments.get(evidence.field)
+    if not bits:
+        return evidence
+    return dataclasses.replace(evidence, weight=evidence.weight + bits)

@@ -40,7 +40,7 @@ import dataclasses
 import math
 from collections.abc import Iterable
 
-from lrs.matching.compare import prepared_verdicts
+from lrs.matching.compare import adjusted, prepared_verdicts, term_frequency_bits
 from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters
 from lrs.matching.normalise import normalise_gender
 from lrs.matching.prepare import Prepared, prepare_uncached, prepared
@@ -121,14 +121,21 @@ def score_candidate(
 
 def _score(query: Prepared, candidate: Candidate, params: ModelParameters) -> ScoredCandidate:
     """Score without the compared values: most candidates of a search are dropped unread."""
-    return _scored(candidate.key, prepared_verdicts(query, prepared(candidate.details)), params)
+    record = prepared(candidate.details)
+    verdicts = prepared_verdicts(query, record)
+    return _scored(candidate.key, verdicts, params, term_frequency_bits(params, record, verdicts))
 
 
 def _scored(
-    key: int, verdicts: list[tuple[str, str, str]], params: ModelParameters
+    key: int,
+    verdicts: list[tuple[str, str, str]],
+    params: ModelParameters,
+    adjust: dict[str, float],
 ) -> ScoredCandidate:
-    evidence = tuple(params.evidence(row, verdict, field) for field, verdict, row in verdicts)
-    score = params.total(verdicts)
+    evidence = tuple(
+        adjusted(params.evidence(row, verdict, field), adjust) for field, verdict, row in verdicts
+    )
+    score = params.total(verdicts) + sum(adjust.values())
     return ScoredCandidate(
         key=key, score=score, probability=params.probability(score), evidence=evidence
     )
@@ -220,7 +227,8 @@ def score_pair(
     UCI that differs) forbids ever treating them as one learner automatically.
     """
     record = prepare_uncached(second.details)
-    scored = _scored(second.key, prepared_verdicts(first, record), params)
+    verdicts = prepared_verdicts(first, record)
+    scored = _scored(second.key, verdicts, params, term_frequency_bits(params, record, verdicts))
     return scored, _blocked(scored, first, record)
 
 
@@ -246,21 +254,29 @@ def decide(
     # Candidates are prepared without the cache: each is usually seen by one search only, and
     # hashing them would cost more than the cache saves.
     scores: list[float] = []
-    worth_showing: list[tuple[float, int, list[tuple[str, str, str]], Prepared]] = []
+    worth_showing: list[
+        tuple[float, int, list[tuple[str, str, str]], Prepared, dict[str, float]]
+    ] = []
     for key, candidate in unique.items():
         record = prepare_uncached(candidate.details)
         verdicts = prepared_verdicts(query_prepared, record)
-        score = params.total(verdicts)
+        # Exact name agreements weighed by how common the name is in the register (a fitted
+        # model only; empty otherwise).
+        adjust = term_frequency_bits(params, record, verdicts)
+        score = params.total(verdicts) + sum(adjust.values())
         scores.append(score)
         if params.probability(score) >= config.possible_probability:
-            worth_showing.append((score, key, verdicts, record))
+            worth_showing.append((score, key, verdicts, record, adjust))
     considered = len(scores)
     if not worth_showing:
         return MatchOutcome(MatchKind.NONE, (), considered)
     if len(worth_showing) > config.max_results:
         return MatchOutcome(MatchKind.TOO_MANY, (), considered)
     worth_showing.sort(key=lambda item: (-item[0], item[1]))
-    kept = [_scored(key, verdicts, params) for _score, key, verdicts, _record in worth_showing]
+    kept = [
+        _scored(key, verdicts, params, adjust)
+        for _score, key, verdicts, _record, adjust in worth_showing
+    ]
     best = kept[0]
     clear_lead = len(kept) == 1 or best.score - kept[1].score > config.margin
     if (

@@ -13,8 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from lrs.matching.compare import prepared_verdicts
-from lrs.matching.model import FIELD_VERDICTS, MISSING, PRIOR_SHARE, ModelParameters
-from lrs.matching.prepare import prepared
+from lrs.matching.model import (
+    FIELD_VERDICTS,
+    MISSING,
+    PRIOR_SHARE,
+    ModelParameters,
+    TermFrequencies,
+)
+from lrs.matching.prepare import compared_names, prepared
 from lrs.matching.types import PersonDetails
 
 __all__ = [
@@ -25,6 +31,8 @@ __all__ = [
     "comparison_patterns",
     "estimate_parameters",
     "fit_unsupervised",
+    "term_frequencies",
+    "with_term_frequencies",
 ]
 
 
@@ -252,3 +260,31 @@ def _smoothed_rows(
         floor = 1e-9
         result[row] = {verdict: max(value, floor) for verdict, value in result[row].items()}
     return result
+
+
+def term_frequencies(names: Iterable[tuple[str, str]]) -> dict[str, TermFrequencies]:
+    """Count the register's given and family names ``(given_name, family_name)`` as an exact
+    comparison sees them: the term-frequency tables of ``TERM_FREQUENCY_FIELDS``.
+
+    Counted on the register the model serves, never on the searches: like u, how common a
+    name is is a property of the people registered.
+    """
+    given: list[str] = []
+    family: list[str] = []
+    for given_name, family_name in names:
+        given_value, family_value = compared_names(given_name, family_name)
+        given.append(given_value)
+        family.append(family_value)
+    return {
+        "given_name": TermFrequencies.of(given),
+        "family_name": TermFrequencies.of(family),
+    }
+
+
+def with_term_frequencies(
+    params: ModelParameters, frequencies: Mapping[str, TermFrequencies]
+) -> ModelParameters:
+    """``params`` with the register's term frequencies attached."""
+    return ModelParameters(
+        m=params.m, u=params.u, prior=params.prior, term_frequencies=dict(frequencies)
+    )

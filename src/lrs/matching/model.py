@@ -48,9 +48,12 @@ __all__ = [
     "DEFAULT_PARAMETERS",
     "FIELD_VERDICTS",
     "JUDGEMENT_PARAMETERS",
+    "MAX_RARITY_BITS",
     "MISSING",
     "PRIOR_SHARE",
+    "TERM_FREQUENCY_FIELDS",
     "ModelParameters",
+    "TermFrequencies",
     "probability_from_score",
 ]
 
@@ -478,13 +481,83 @@ CAPPED_ROWS: frozenset[str] = frozenset({"date_of_birth"})
 _DEFAULT_PRIOR = 1e-6
 
 
+# The most a rare value adds to an exact agreement's weight, in bits (a factor of 4 on u).
+# A name seen once in the register says little about how rare it is among the people who
+# will be searched for, and uncapped, a namesake born the same day elsewhere with a surname
+# seen once in the generated register took +4 bits for it and became an automatic match.
+# Common values are weighed down without a limit: that direction never makes a false match.
+MAX_RARITY_BITS = 2.0
+
+# Fields whose exact agreement is weighed by how common the agreeing value is (issue 13).
+TERM_FREQUENCY_FIELDS: tuple[str, ...] = ("given_name", "family_name")
+
+
+@dataclass(frozen=True, slots=True)
+class TermFrequencies:
+    """How often each value of one field occurs in the register: a term-frequency table.
+
+    Agreement on a value is evidence in inverse proportion to how many learners share it: two
+    records agreeing on "Smith" say less than two agreeing on "Pimershofer". As in Splink and
+    fastLink, the u of an exact agreement on value v is scaled from the field's average (the
+    chance two random records agree on any value, sum of tf^2 over values) to tf(v), so the
+    weight changes by log2(sum tf^2 / tf(v)) bits: negative for a common value, positive for a
+    rare one, zero on average. ``counts`` keeps the values seen at least twice (a register's
+    names are mostly rare); any other value counts once.
+    """
+
+    total: int  # values counted (records with the field given)
+    sum_of_squares: int  # sum over distinct values of count^2
+    counts: Mapping[str, int]
+
+    def bits(self, value: str) -> float:
+        """log2(sum tf^2 / tf(value)): the change in an exact agreement's weight."""
+        if self.total <= 0 or self.sum_of_squares <= 0:
+            return 0.0
+        count = max(self.counts.get(value, 1), 1)
+        return min(math.log2(self.sum_of_squares / (self.total * count)), MAX_RARITY_BITS)
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> TermFrequencies:
+        """Count the non-empty ``values`` of one field."""
+        counted: dict[str, int] = {}
+        for value in values:
+            if value:
+                counted[value] = counted.get(value, 0) + 1
+        return cls(
+            total=sum(counted.values()),
+            sum_of_squares=sum(count * count for count in counted.values()),
+            counts={value: count for value, count in counted.items() if count > 1},
+        )
+
+    def as_data(self) -> dict[str, object]:
+        """A JSON-ready form (``from_data`` reads it back)."""
+        return {
+            "total": self.total,
+            "sum_of_squares": self.sum_of_squares,
+            "counts": dict(self.counts),
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, object]) -> TermFrequencies:
+        counts = data.get("counts", {})
+        total = data.get("total", 0)
+        squares = data.get("sum_of_squares", 0)
+        if not isinstance(counts, Mapping) or not isinstance(total, int):
+            raise ValueError("term frequencies need total and counts")
+        if not isinstance(squares, int):
+            raise ValueError("term frequencies need sum_of_squares")
+        return cls(total=total, sum_of_squares=squares, counts=dict(counts))
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class ModelParameters:
-    """m and u probabilities per field and verdict, and the prior probability of a match."""
+    """m and u probabilities per field and verdict, the prior probability of a match, and the
+    register's term frequencies (none: exact agreements weigh the same for every value)."""
 
     m: Mapping[str, Mapping[str, float]]
     u: Mapping[str, Mapping[str, float]]
     prior: float = _DEFAULT_PRIOR
+    term_frequencies: Mapping[str, TermFrequencies] = field(default_factory=dict)
     _weights: dict[tuple[str, str], float] = field(init=False, repr=False)
     _prior_bits: float = field(init=False, repr=False)
     _evidence: dict[tuple[str, str, str], FieldEvidence] = field(init=False, repr=False)
@@ -519,6 +592,11 @@ class ModelParameters:
             u={name: {v: mu[1] for v, mu in rows.items()} for name, rows in table.items()},
             prior=prior,
         )
+
+    def term_frequency_bits(self, field_name: str, value: str) -> float:
+        """The change in bits of an exact agreement on ``value`` (``TermFrequencies.bits``)."""
+        table = self.term_frequencies.get(field_name)
+        return table.bits(value) if table is not None else 0.0
 
     @property
     def prior_bits(self) -> float:

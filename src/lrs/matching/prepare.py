@@ -226,3 +226,9 @@ def prepare_uncached(details: PersonDetails) -> Prepared:
 def prepared(details: PersonDetails) -> Prepared:
     """Return the cached ``Prepared`` form of ``details``."""
     return prepare_uncached(details)
+
+
+def compared_names(given_name: str, family_name: str) -> tuple[str, str]:
+    """The given and family names as an exact comparison sees them (``Prepared.given`` and
+    ``Prepared.family_plain``), for counting how often each occurs (term frequencies)."""
+    return _given(given_name).compact, _family(family_name).plain
