@@ -22,6 +22,7 @@ from lrs.matching import (
     ModelParameters,
     PersonDetails,
     ScoredCandidate,
+    TermFrequencies,
     decide,
     identity_key,
     learner_keys,
@@ -269,13 +270,20 @@ class Matched:
     person: PersonDetails
     outcome: MatchOutcome
     seen: Seen
+    # The matching model version that decided (None: the shipped defaults), for the audit.
+    model_version: int | None = None
 
 
 def match_people(people: list[PersonDetails]) -> list[Matched]:
     """`match_person` for many searches at once (a chunk of a batch file)."""
-    _version, params = active_parameters()
+    version, params = active_parameters()
     return [
-        Matched(person, decide(person, retrieved.candidates, MATCH_CONFIG, params), retrieved.seen)
+        Matched(
+            person,
+            decide(person, retrieved.candidates, MATCH_CONFIG, params),
+            retrieved.seen,
+            version,
+        )
         for person, retrieved in zip(people, _candidates_for_many(people), strict=True)
     ]
 
@@ -311,6 +319,8 @@ class SearchOutcome:
     # The person searched for and the learners considered (see `still_seen`).
     person: PersonDetails | None = None
     seen: Seen = frozenset()
+    # The matching model version that decided (None: the shipped defaults).
+    model_version: int | None = None
 
     @property
     def learners(self) -> list[Learner]:
@@ -320,16 +330,22 @@ class SearchOutcome:
 def match_person(person: PersonDetails) -> Matched:
     """Retrieve candidates by blocking keys and let the engine decide (learner ids only)."""
     retrieved = _candidates(person)
-    _version, params = active_parameters()
+    version, params = active_parameters()
     return Matched(
-        person, decide(person, retrieved.candidates, MATCH_CONFIG, params), retrieved.seen
+        person, decide(person, retrieved.candidates, MATCH_CONFIG, params), retrieved.seen, version
     )
 
 
 def parameters_of(model: MatchingModel) -> ModelParameters:
     """The engine's parameters held by a stored version of the matching model."""
     data = model.parameters
-    return ModelParameters(m=data["m"], u=data["u"], prior=float(data["prior"]))
+    frequencies = {
+        name: TermFrequencies.from_data(table)
+        for name, table in data.get("term_frequencies", {}).items()
+    }
+    return ModelParameters(
+        m=data["m"], u=data["u"], prior=float(data["prior"]), term_frequencies=frequencies
+    )
 
 
 # (version, activated_at) -> parameters: building them from JSON costs more than a search.
@@ -369,6 +385,7 @@ def with_learners(matched: list[Matched]) -> list[SearchOutcome]:
             considered=item.outcome.considered,
             person=item.person,
             seen=item.seen,
+            model_version=item.model_version,
         )
         for item in matched
     ]

@@ -27,7 +27,12 @@ from lrs.learners.matching_adapter import (
 )
 from lrs.learners.models import Learner, MatchingModel
 from lrs.matching import DEFAULT_PARAMETERS, PersonDetails
-from lrs.matching.estimate import Pattern, comparison_patterns, fit_unsupervised
+from lrs.matching.estimate import (
+    Pattern,
+    comparison_patterns,
+    fit_unsupervised,
+    term_frequencies,
+)
 
 __all__ = [
     "activate",
@@ -83,8 +88,19 @@ def fit_matching_model(
     patterns: Counter[Pattern] = comparison_patterns(_register_pairs(ids, progress))
     result = fit_unsupervised(patterns, start=DEFAULT_PARAMETERS)
     fitted = result.parameters
+    # How common each given and family name is, over the whole register (not the sample).
+    frequencies = term_frequencies(
+        Learner.objects.filter(master__isnull=True)
+        .values_list("given_name", "family_name")
+        .iterator(chunk_size=10_000)
+    )
     stored = MatchingModel.objects.create(
-        parameters={"m": fitted.m, "u": fitted.u, "prior": DEFAULT_PARAMETERS.prior},
+        parameters={
+            "m": fitted.m,
+            "u": fitted.u,
+            "prior": DEFAULT_PARAMETERS.prior,
+            "term_frequencies": {name: table.as_data() for name, table in frequencies.items()},
+        },
         fit={
             "source": "register: each learner's search keys, other learners retrieved",
             "learners": len(ids),
@@ -94,6 +110,7 @@ def fit_matching_model(
             "converged": result.converged,
             "expected_matches": round(result.expected_matches, 2),
             "prior_among_register_pairs": fitted.prior,
+            "term_frequency_names": frequencies["family_name"].total,
             "seconds": round(time.perf_counter() - started, 1),
         },
     )

@@ -162,6 +162,9 @@ def record_searches(
         details: dict[str, object] = {
             "outcome": outcome.kind.value,
             "returned": len(outcome.matches),
+            # Which matching model decided: a version of `MatchingModel`, or None for the
+            # shipped defaults (ADR 0008).
+            "model_version": outcome.model_version,
         }
         if not remember:
             details["check_only"] = True

@@ -174,6 +174,7 @@ def register_learner(
         },
         details={
             "search_outcome": search.kind.value,
+            "search_model_version": search.model_version,
             "confirmed_not_possible_match": search.kind is not MatchKind.NONE,
         },
     )

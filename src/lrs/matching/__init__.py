@@ -38,7 +38,7 @@ from lrs.matching.decide import (
     twin_shaped,
 )
 from lrs.matching.estimate import estimate_parameters
-from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters
+from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters, TermFrequencies
 from lrs.matching.nicknames import NICKNAME_GROUPS, are_name_variants, given_name_keys
 from lrs.matching.normalise import (
     canonical_mac,
@@ -70,6 +70,7 @@ __all__ = [
     "MatchKind",
     "MatchOutcome",
     "ModelParameters",
+    "TermFrequencies",
     "PersonDetails",
     "Prepared",
     "ScoredCandidate",

@@ -189,7 +189,7 @@ def name_verdicts(query: Prepared, record: Prepared) -> tuple[str, str]:
     given = _given_straight(query, record)
     family = _family_straight(query, record)
     if given in _GIVEN_AGREES or family in _FAMILY_AGREES:
-        return given, family
+        return _partly_swapped(query, record, given, family)
     if not (query.given and query.family and record.given and record.family):
         return given, family
     given_as_family = (
@@ -204,12 +204,23 @@ def name_verdicts(query: Prepared, record: Prepared) -> tuple[str, str]:
     )
     if nearly:
         return "swapped_names", "swapped_names"
-    # A partial swap: one field holds the other's name (the family name typed into the
-    # given-name field as well, or the given name into the family-name field), the other
-    # field does not cross. Weighed in its own level; it explains only the field it names.
-    if given_as_family and given not in _GIVEN_AGREES:
+    return _partly_swapped(query, record, given, family)
+
+
+def _partly_swapped(query: Prepared, record: Prepared, given: str, family: str) -> tuple[str, str]:
+    """A partial swap: one field holds the other side's name in the other field (the family
+    name typed into the given-name field as well, or the given name into the family-name
+    field) while the other field does not cross. Only a "different" verdict is replaced."""
+    if not (query.given and query.family and record.given and record.family):
+        return given, family
+    if given == "different" and (
+        canonical_mac(query.given) in record.family_parts
+        or canonical_mac(query.given_first) in record.family_parts
+    ):
         return "partly_swapped", family
-    if family_as_given and family not in _FAMILY_AGREES:
+    if family == "different" and any(
+        part in (record.given, record.given_first) for part in query.family_parts
+    ):
         return given, "partly_swapped"
     return given, family
 
