@@ -104,7 +104,15 @@ def _edits(first: str, second: str) -> int:
     return min(distance, 3)
 
 
-def _edit_verdict(first: str, second: str) -> str:
+def _edit_verdict(first: str, second: str, *, same_start: bool = False) -> str:
+    """ "one_edit", "two_edits" or "" (further apart, or too short to tell).
+
+    With ``same_start`` the first letters must agree, or be the first two swapped (Ilam/Liam):
+    given names differing in their first letter (Mason/Jason, Ella/Bella, Ava/Eva) are other
+    names, often twins', not slips.
+    """
+    if same_start and first[:1] != second[:1] and first[:2] != second[1::-1]:
+        return ""
     distance = _edits(first, second)
     return "one_edit" if distance == 1 else "two_edits" if distance == 2 else ""
 
@@ -133,7 +141,10 @@ def _given_straight(query: Prepared, record: Prepared) -> str:
         return "middle_as_given"
     if _is_typo(query.given_first, record.given_first) or _is_typo(query.given, record.given):
         return "typo"
-    edits = _edit_verdict(query.given, record.given)
+    # Two recognised names a key or two apart (Mason/Jason, Jon/Joan) are two names, often
+    # twins', not a slip: they fall to the levels below.
+    two_names = bool(query.given_groups) and bool(record.given_groups)
+    edits = "" if two_names else _edit_verdict(query.given, record.given, same_start=True)
     if edits == "one_edit":
         return edits
     if query.given_phonetic == record.given_phonetic:
@@ -210,16 +221,24 @@ def name_verdicts(query: Prepared, record: Prepared) -> tuple[str, str]:
 def _partly_swapped(query: Prepared, record: Prepared, given: str, family: str) -> tuple[str, str]:
     """A partial swap: one field holds the other side's name in the other field (the family
     name typed into the given-name field as well, or the given name into the family-name
-    field) while the other field does not cross. Only a "different" verdict is replaced."""
+    field) while the other field agrees. Only a "different" verdict is replaced; one
+    coincidence with the other field disagreeing too is no swap (Stephenson Harris is not
+    Robert Stephenson)."""
     if not (query.given and query.family and record.given and record.family):
         return given, family
-    if given == "different" and (
-        canonical_mac(query.given) in record.family_parts
-        or canonical_mac(query.given_first) in record.family_parts
+    if (
+        given == "different"
+        and family in _FAMILY_AGREES
+        and (
+            canonical_mac(query.given) in record.family_parts
+            or canonical_mac(query.given_first) in record.family_parts
+        )
     ):
         return "partly_swapped", family
-    if family == "different" and any(
-        part in (record.given, record.given_first) for part in query.family_parts
+    if (
+        family == "different"
+        and given in _GIVEN_AGREES
+        and any(part in (record.given, record.given_first) for part in query.family_parts)
     ):
         return given, "partly_swapped"
     return given, family
