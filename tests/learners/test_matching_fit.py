@@ -8,10 +8,13 @@ import pytest
 from django.core.management import call_command
 
 from lrs.core.actor import Channel
+from lrs.core.models import AuditEvent
 from lrs.learners import matching_adapter
+from lrs.learners.details import SearchDetails
 from lrs.learners.imports import import_learners
 from lrs.learners.matching_fit import activate, fit_matching_model, weight_report
 from lrs.learners.models import MatchingModel
+from lrs.learners.selectors import search_learners_many
 from lrs.matching import DEFAULT_PARAMETERS
 from lrs.organisations.services import service_desk_system_actor
 from lrs.synthetic import generate_register, personal_fields
@@ -99,3 +102,39 @@ def test_the_command_fits_reports_and_switches() -> None:
     assert f"matching model version {version}, active" in report.getvalue()
     call_command("fit_matching", "--use", "default", stdout=io.StringIO())
     assert matching_adapter.active_parameters()[0] is None
+
+
+def test_a_fit_stores_the_registers_name_frequencies(loaded: None) -> None:
+    model = fit_matching_model(sample=200)
+    stored = model.parameters["term_frequencies"]
+    # Counted over the whole register, not the sample the pairs came from.
+    assert stored["family_name"]["total"] == 600
+    assert stored["given_name"]["total"] == 600
+    params = matching_adapter.parameters_of(model)
+    assert set(params.term_frequencies) == {"given_name", "family_name"}
+    commonest = max(stored["family_name"]["counts"].items(), key=lambda item: item[1])[0]
+    # The register's commonest surname weighs less when it agrees than one seen once.
+    assert params.term_frequency_bits("family_name", commonest) < params.term_frequency_bits(
+        "family_name", "a-name-seen-once"
+    )
+
+
+def test_the_search_audit_names_the_model_version_that_decided(loaded: None) -> None:
+    learner = matching_adapter.Learner.objects.order_by("pk").first()
+    assert learner is not None
+    actor = service_desk_system_actor(channel=Channel.CLI)
+    search = SearchDetails(
+        given_name=learner.given_name,
+        family_name=learner.family_name,
+        date_of_birth=learner.date_of_birth,
+        gender=learner.gender,
+        last_known_postcode=learner.last_known_postcode,
+    )
+    search_learners_many(searches=[search], actor=actor)
+    first = AuditEvent.objects.filter(action="learner.searched").latest("id")
+    assert first.details["model_version"] is None  # the shipped defaults
+    model = fit_matching_model(sample=200)
+    activate(model.pk)
+    search_learners_many(searches=[search], actor=actor)
+    second = AuditEvent.objects.filter(action="learner.searched").latest("id")
+    assert second.details["model_version"] == model.pk
