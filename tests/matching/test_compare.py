@@ -62,6 +62,13 @@ def family_verdict(query: PersonDetails, record: PersonDetails) -> str:
         (person(given_name="Jon"), person(given_name="Joan"), "phonetic"),
         (person(given_name="R"), person(), "initial"),
         (person(given_name="Mason"), person(given_name="Jason"), "similar"),
+        # Issue 13 levels: one edit beyond "typo" (the first two letters swapped, a short
+        # name one key off), two edits in names of five letters or more.
+        (person(given_name="Ilam"), person(given_name="Liam"), "one_edit"),
+        (person(given_name="Kye"), person(given_name="Kyle"), "one_edit"),
+        (person(given_name="Jesicca"), person(given_name="Jessica"), "two_edits"),
+        # Two recognised names are two names, not an edit (Jon/Joan stays phonetic above).
+        (person(given_name="Ella"), person(given_name="Bella"), "similar"),
         (person(given_name="Oliver"), person(given_name="Harry"), "different"),
         (person(given_name="Alexander"), person(given_name="Alexandra"), "typo"),
         (person(given_name=""), person(), "missing"),
@@ -86,6 +93,8 @@ def test_given_name_verdicts(query: PersonDetails, record: PersonDetails, expect
         ("Smith-Jones", "Smith", "part"),
         ("Stevenson", "Stephenson", "phonetic"),
         ("Thomspon", "Thompson", "typo"),
+        ("Ritchards", "Pritchard", "two_edits"),
+        ("Pritchett", "Pritchard", "similar"),
         ("Czaja", "Chiah", "different"),
         ("Williams", "Stephenson", "different"),
         ("", "Stephenson", "missing"),
@@ -117,6 +126,18 @@ def test_swapped_given_and_family_names() -> None:
 def test_swapped_names_tolerate_one_typo() -> None:
     query = person(given_name="Stephenson", family_name="Robret")
     assert given_verdict(query, person()) == "swapped_names"
+
+
+def test_the_family_name_typed_into_the_given_name_field_is_a_partial_swap() -> None:
+    query = person(given_name="Stephenson")
+    assert given_verdict(query, person()) == "partly_swapped"
+    assert family_verdict(query, person()) == "exact"
+
+
+def test_the_given_name_typed_into_the_family_name_field_is_a_partial_swap() -> None:
+    query = person(family_name="Robert")
+    assert given_verdict(query, person()) == "exact"
+    assert family_verdict(query, person()) == "partly_swapped"
 
 
 def test_one_coincidence_is_not_a_swap() -> None:
