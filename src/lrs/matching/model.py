@@ -33,6 +33,10 @@ a field that depends on it. The family name of swapped names weighs nothing
 ("family_name|names_swapped"): the given name already told that story. An email address made
 of the names alone ("email|from_names") says less than another, for the same reason.
 A verdict of "missing" always weighs nothing.
+
+A fitted model may also carry the register's term frequencies of names (``TermFrequencies``):
+an exact given or family name in a plain row then weighs more for a rare name and less for a
+common one (docs/adr/0008). The shipped defaults carry none.
 """
 
 from __future__ import annotations
