@@ -105,3 +105,12 @@ class SuspectStatus(models.TextChoices):
     NOT_DUPLICATE = "not_duplicate", _("Not a duplicate")
     CHALLENGED = "challenged", _("Challenge raised")
     MERGED = "merged", _("Merged")
+
+
+class DuplicateRunState(models.TextChoices):
+    """Where a run of the duplicate finder is (`DuplicateRun`)."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+    FAILED = "failed", _("Failed")

@@ -7,28 +7,54 @@ suspected duplicates for the service desk, ranked by score. A pair that could st
 (`matching.twin_shaped`) is never put above the merge threshold: a person checks it. A run
 after the first compares only learners registered or changed since the previous run started.
 A pair the service desk has decided ("not a duplicate", merged) keeps its decision.
+
+Candidate generation is set-based, not a search per learner. A full run reads the whole
+blocking-key table once into a map from key to the learners storing it (`Blocks`), leaving
+out keys held by more than `MAX_BLOCK` learners, as a search's `MAX_CANDIDATES` would; an
+incremental run reads only the rows of the keys its learners look up, a chunk at a time. Then
+each learner's query keys (`matching.query_keys`, with the search tips' variants) are looked
+up in that map, in chunks of learners in id order: the candidates are exactly those a search
+for the learner would retrieve. Each pair is scored once, whichever side retrieved it first,
+with the details of a chunk's candidates read in one statement per few thousand learners.
+
+`lrs find-duplicates` queues a run as an RQ job (`request_duplicate_run`, on the batch
+queue, run by `lrs worker --rq`); `--now` runs it inline (`find_duplicates`). Progress
+(learners compared of the run's total) is saved after every chunk, so the service desk's
+worklist page shows it while the job works.
 """
 
 from __future__ import annotations
 
+import datetime
+import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
-from django.db import transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lrs.challenges.choices import SuspectStatus
+from lrs.challenges.choices import DuplicateRunState, SuspectStatus
 from lrs.challenges.errors import ResolutionRefused
 from lrs.challenges.models import DuplicateRun, SuspectedDuplicate
-from lrs.core.actor import Actor, ensure_can
+from lrs.core.actor import Actor, Channel, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.roles import Permission
-from lrs.learners.matching_adapter import MATCH_CONFIG, candidates_for, people_of
-from lrs.learners.models import Learner
-from lrs.matching import DEFAULT_PARAMETERS, PersonDetails, score_pair, twin_shaped
-from lrs.matching.prepare import prepare_uncached
+from lrs.learners.matching_adapter import MATCH_CONFIG, MAX_CANDIDATES, people_of
+from lrs.learners.models import Learner, LearnerMatchKey
+from lrs.matching import (
+    DEFAULT_PARAMETERS,
+    Candidate,
+    PersonDetails,
+    query_keys,
+    score_pair,
+    twin_shaped,
+)
+from lrs.matching.prepare import prepared
+
+logger = logging.getLogger(__name__)
 
 # The worklist takes pairs at least this likely to be one person (the search's "possible").
 WORKLIST_PROBABILITY = MATCH_CONFIG.possible_probability
@@ -36,7 +62,19 @@ WORKLIST_PROBABILITY = MATCH_CONFIG.possible_probability
 MERGE_PROBABILITY = MATCH_CONFIG.exact_probability
 # A pair that could be twins (`matching.twin_shaped`) stays below the merge threshold.
 TWIN_SHAPED_CAP = 0.98
-CHUNK = 1000
+# Learners compared per transaction (and per progress report).
+CHUNK = 2000
+# A key stored by more learners than this is no use for blocking (the largest bucket of the
+# synthetic register at a million learners holds 30); it is left out, as a search would
+# retrieve at most MAX_CANDIDATES learners.
+MAX_BLOCK = 500
+# Keys or learner ids per statement: SQLite allows 32,766 parameters.
+_PER_STATEMENT = 5000
+# The RQ job of a queued run, and how long it may take.
+JOB_FUNCTION = "lrs.challenges.duplicates.run_queued_duplicates"
+JOB_TIMEOUT_SECONDS = 3 * 3600
+# A running run whose progress has not moved for this long lost its worker.
+STALLED_AFTER = datetime.timedelta(minutes=30)
 
 Progress = Callable[[int, int], None]
 
@@ -50,58 +88,123 @@ class FoundPair:
     evidence: list[list[object]]
 
 
-def _learners(since: object | None) -> Iterator[list[tuple[int, PersonDetails]]]:
-    """The learners to compare, a chunk at a time, as the engine's plain values."""
-    learners = Learner.objects.filter(master__isnull=True)
-    if since is not None:
-        learners = learners.filter(updated_at__gt=since)
-    ids = list(learners.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), CHUNK):
-        yield people_of(ids[start : start + CHUNK])
+class Blocks:
+    """The learners storing each blocking key, for the keys a run looks up.
 
-
-def pairs_in(
-    learners: list[tuple[int, PersonDetails]], scored: set[tuple[int, int]]
-) -> list[FoundPair]:
-    """The suspected pairs of these learners with their blocking candidates.
-
-    Blocking is asymmetric (a learner's search keys against the others' stored keys), so a
-    pair may be retrieved from either side; `scored` holds the pairs this run has scored
-    already, and each is scored once.
+    Keys are held by their hash: a full register's keys (about six a learner) then take a
+    fraction of the memory their text would. Two keys sharing a hash only add a candidate,
+    which scoring then judges like any other.
     """
-    people = [person for _pk, person in learners]
-    found: list[FoundPair] = []
-    for (pk, person), candidates in zip(learners, candidates_for(people), strict=True):
-        first = prepare_uncached(person)
-        for candidate in candidates:
-            other = candidate.key
-            if other == pk:
-                continue
-            pair = (min(pk, other), max(pk, other))
-            if pair in scored:
-                continue
-            scored.add(pair)
-            result, blocked = score_pair(first, candidate)
-            if blocked:
-                continue
-            probability = DEFAULT_PARAMETERS.probability(result.score)
-            if probability < WORKLIST_PROBABILITY:
-                continue
-            if twin_shaped(result):
-                probability = min(probability, TWIN_SHAPED_CAP)
-            found.append(
-                FoundPair(
-                    low=pair[0],
-                    high=pair[1],
-                    score=result.score,
-                    probability=probability,
-                    evidence=[
-                        [item.field, item.verdict, round(item.weight, 2)]
-                        for item in result.evidence
-                    ],
-                )
+
+    def __init__(self, members: dict[int, list[int]] | None = None) -> None:
+        # None: read the rows of each key when first looked up (an incremental run).
+        self._members = members
+        self._fetched: dict[int, list[int]] = {}
+
+    @classmethod
+    def of_register(cls) -> Blocks:
+        """One pass over the whole key table (a full run)."""
+        members: dict[int, list[int]] = {}
+        rows = LearnerMatchKey.objects.values_list("key", "learner_id").order_by()
+        for key, learner_id in rows.iterator(chunk_size=20_000):
+            members.setdefault(hash(key), []).append(learner_id)
+        for key_hash in [h for h, ids in members.items() if len(ids) > MAX_BLOCK]:
+            del members[key_hash]
+        return cls(members)
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read the rows of these keys not read yet (an incremental run, a chunk at a time)."""
+        if self._members is not None:
+            return
+        wanted = sorted({key for key in keys if hash(key) not in self._fetched})
+        for start in range(0, len(wanted), _PER_STATEMENT):
+            part = wanted[start : start + _PER_STATEMENT]
+            found: dict[int, list[int]] = {hash(key): [] for key in part}
+            rows = LearnerMatchKey.objects.filter(key__in=part).values_list("key", "learner_id")
+            for key, learner_id in rows.order_by():
+                found[hash(key)].append(learner_id)
+            self._fetched.update(
+                (h, ids if len(ids) <= MAX_BLOCK else []) for h, ids in found.items()
             )
-    return found
+
+    def candidates(self, keys: Iterable[str]) -> set[int]:
+        members = self._members if self._members is not None else self._fetched
+        found: set[int] = set()
+        for key in keys:
+            found.update(members.get(hash(key), ()))
+        return found
+
+
+def _people(learner_ids: Iterable[int]) -> dict[int, PersonDetails]:
+    """The learners (not merged away) as the engine's values, a few thousand a statement."""
+    ids = sorted(learner_ids)
+    people: dict[int, PersonDetails] = {}
+    for start in range(0, len(ids), _PER_STATEMENT):
+        people.update(people_of(ids[start : start + _PER_STATEMENT]))
+    return people
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _found(pair: tuple[int, int], first: PersonDetails, other: PersonDetails) -> FoundPair | None:
+    """The pair scored by the engine, if it belongs on the worklist."""
+    result, blocked = score_pair(prepared(first), Candidate(key=pair[1], details=other))
+    if blocked:
+        return None
+    probability = DEFAULT_PARAMETERS.probability(result.score)
+    if probability < WORKLIST_PROBABILITY:
+        return None
+    if twin_shaped(result):
+        probability = min(probability, TWIN_SHAPED_CAP)
+    return FoundPair(
+        low=min(pair),
+        high=max(pair),
+        score=result.score,
+        probability=probability,
+        evidence=[[item.field, item.verdict, round(item.weight, 2)] for item in result.evidence],
+    )
+
+
+class PairFinder:
+    """Scores each learner of a run against its blocking candidates, each pair once.
+
+    Blocking is asymmetric (a learner's query keys against the others' stored keys), so a
+    pair may be retrieved from either side. Learners are taken in id order; a pair retrieved
+    by the lower id is remembered under the higher one until that one's turn, and skipped
+    then.
+    """
+
+    def __init__(self, blocks: Blocks) -> None:
+        self.blocks = blocks
+        self._pending: dict[int, set[int]] = {}
+
+    def pairs_in(self, chunk: dict[int, PersonDetails]) -> list[FoundPair]:
+        keys_of = {pk: query_keys(person) for pk, person in chunk.items()}
+        self.blocks.prefetch(key for keys in keys_of.values() for key in keys)
+        wanted: dict[int, list[int]] = {}
+        for pk in sorted(chunk):
+            done = self._pending.pop(pk, set())
+            candidates = sorted(self.blocks.candidates(keys_of[pk]) - {pk})[:MAX_CANDIDATES]
+            others = [other for other in candidates if other not in done]
+            for other in others:
+                if other > pk:
+                    self._pending.setdefault(other, set()).add(pk)
+            wanted[pk] = others
+        others_needed = {other for others in wanted.values() for other in others} - chunk.keys()
+        people = {**_people(others_needed), **chunk}
+        found: list[FoundPair] = []
+        for pk, others in wanted.items():
+            for other in others:
+                person = people.get(other)  # None: merged away
+                if person is None:
+                    continue
+                pair = _found((pk, other), chunk[pk], person)
+                if pair is not None:
+                    found.append(pair)
+        return found
 
 
 def _store(run: DuplicateRun, pairs: list[FoundPair]) -> None:
@@ -151,37 +254,63 @@ def _drop_stale(run: DuplicateRun) -> None:
     stale.delete()
 
 
-def find_duplicates(
-    *, actor: Actor, full: bool = False, progress: Progress | None = None
-) -> DuplicateRun:
-    """Run the finder: over the whole register the first time (or with `full`), else over
-    the learners changed since the last run started. Each chunk commits on its own, so the
-    run's progress shows while it works."""
-    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
-    last = DuplicateRun.objects.exclude(finished_at=None).order_by("-started_at").first()
-    since = None if full or last is None else last.started_at
-    started = timezone.now()
+def _last_finished() -> DuplicateRun | None:
+    return (
+        DuplicateRun.objects.filter(state=DuplicateRunState.FINISHED)
+        .exclude(finished_at=None)
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
+def _learner_ids(since: datetime.datetime | None) -> list[int]:
     learners = Learner.objects.filter(master__isnull=True)
     if since is not None:
         learners = learners.filter(updated_at__gt=since)
-    run = DuplicateRun.objects.create(
-        started_at=started, changed_since=since, total=learners.count()
-    )
+    return list(learners.order_by("pk").values_list("pk", flat=True))
+
+
+def _execute(run: DuplicateRun, *, progress: Progress | None) -> DuplicateRun:
+    """Compare the run's learners and record the pairs; the run is saved as it goes."""
+    last = None if run.full else _last_finished()
+    run.changed_since = None if last is None else last.started_at
+    run.started_at = run.progress_at = timezone.now()
+    run.state = DuplicateRunState.RUNNING
+    ids = _learner_ids(run.changed_since)
+    run.total = len(ids)
+    run.save(update_fields=["changed_since", "started_at", "progress_at", "state", "total"])
     clock = time.monotonic()
-    scored: set[tuple[int, int]] = set()
-    for chunk in _learners(since):
-        pairs = pairs_in(chunk, scored)
+    # A full run reads the whole key table once; an incremental one only its learners' keys.
+    blocks = Blocks.of_register() if run.changed_since is None else Blocks()
+    finder = PairFinder(blocks)
+    for chunk_ids in _chunks(ids):
+        chunk = _people(chunk_ids)
+        pairs = finder.pairs_in(chunk)
         with transaction.atomic():
             _store(run, pairs)
-            run.processed += len(chunk)
+            run.processed += len(chunk_ids)
             run.pairs_found += len(pairs)
-            run.save(update_fields=["processed", "pairs_found"])
+            run.progress_at = timezone.now()
+            run.save(update_fields=["processed", "pairs_found", "progress_at"])
         if progress is not None:
             progress(run.processed, run.total)
     with transaction.atomic():
         _drop_stale(run)
-        run.finished_at = timezone.now()
-        run.save(update_fields=["finished_at"])
+        run.finished_at = run.progress_at = timezone.now()
+        run.state = DuplicateRunState.FINISHED
+        run.save(update_fields=["finished_at", "progress_at", "state"])
+    seconds = round(time.monotonic() - clock, 1)
+    logger.info(
+        "duplicate run %s: %d learners, %d pairs in %.1f s",
+        run.pk,
+        run.processed,
+        run.pairs_found,
+        seconds,
+    )
+    return run
+
+
+def _audit_run(run: DuplicateRun, actor: Actor) -> None:
     record_audit(
         actor=actor,
         action=AuditAction.DUPLICATES_FOUND,
@@ -189,11 +318,124 @@ def find_duplicates(
             "run": run.pk,
             "learners": run.processed,
             "pairs": run.pairs_found,
-            "seconds": round(time.monotonic() - clock, 1),
-            "incremental": since is not None,
+            "seconds": round((run.finished_at - run.started_at).total_seconds(), 1)
+            if run.finished_at and run.started_at
+            else None,
+            "incremental": run.changed_since is not None,
+            "requested_by": run.requested_by,
         },
     )
+
+
+def find_duplicates(
+    *, actor: Actor, full: bool = False, progress: Progress | None = None
+) -> DuplicateRun:
+    """Run the finder now, in this process: over the whole register the first time (or with
+    `full`), else over the learners changed since the last run started. Each chunk commits on
+    its own, so the run's progress shows while it works."""
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    run = DuplicateRun.objects.create(
+        state=DuplicateRunState.QUEUED,
+        full=full,
+        requested_by=actor.user.username,
+        queued_at=timezone.now(),
+    )
+    _execute(run, progress=progress)
+    _audit_run(run, actor)
     return run
+
+
+def active_run() -> DuplicateRun | None:
+    """The run queued or running now, if any (a running one whose progress stalled for
+    `STALLED_AFTER` lost its worker and does not count)."""
+    stalled = timezone.now() - STALLED_AFTER
+    return (
+        DuplicateRun.objects.filter(
+            Q(state=DuplicateRunState.QUEUED)
+            | Q(state=DuplicateRunState.RUNNING, progress_at__gte=stalled)
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def request_duplicate_run(*, actor: Actor, full: bool = False) -> tuple[DuplicateRun, bool]:
+    """Queue a run of the finder as a worker job (`lrs worker --rq` runs it).
+
+    Returns the run and whether it is new: while a run is queued or running, asking again
+    queues nothing and returns that run. The job is queued when the transaction commits.
+    """
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    current = active_run()
+    if current is not None:
+        return current, False
+    run = DuplicateRun.objects.create(
+        state=DuplicateRunState.QUEUED,
+        full=full,
+        requested_by=actor.user.username,
+        queued_at=timezone.now(),
+    )
+    record_audit(
+        actor=actor,
+        action=AuditAction.DUPLICATES_QUEUED,
+        details={"run": run.pk, "full": full},
+    )
+    transaction.on_commit(partial(enqueue_duplicate_job, run.pk))
+    return run, True
+
+
+def enqueue_duplicate_job(run_id: int) -> None:
+    """Put the run's job on the RQ queue that `lrs worker --rq` works from."""
+    from lrs.batches.queue import rq_queue
+
+    rq_queue().enqueue_call(
+        JOB_FUNCTION,
+        kwargs={"run_id": run_id},
+        timeout=JOB_TIMEOUT_SECONDS,
+        description=f"duplicate finder run {run_id}",
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+    )
+    logger.info("duplicate run %s: job queued", run_id)
+
+
+def _release_connections() -> None:
+    # A long-lived worker must not keep a connection the database dropped; a test's
+    # transaction keeps its own.
+    if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+        close_old_connections()
+
+
+def run_queued_duplicates(run_id: int) -> int:
+    """RQ job: run a queued duplicate run. Returns the learners compared.
+
+    The run is claimed by moving it from queued to running, so a job queued twice runs it
+    once. A run that fails is marked failed (the error is in the worker's log) and the
+    service desk queues another.
+    """
+    from lrs.organisations.services import service_desk_system_actor
+
+    _release_connections()
+    try:
+        claimed = DuplicateRun.objects.filter(pk=run_id, state=DuplicateRunState.QUEUED).update(
+            state=DuplicateRunState.RUNNING, progress_at=timezone.now()
+        )
+        if not claimed:
+            logger.info("duplicate run %s: not queued any more, nothing to do", run_id)
+            return 0
+        run = DuplicateRun.objects.get(pk=run_id)
+        try:
+            _execute(run, progress=None)
+        except Exception:
+            DuplicateRun.objects.filter(pk=run_id).update(
+                state=DuplicateRunState.FAILED, progress_at=timezone.now()
+            )
+            raise
+        _audit_run(run, service_desk_system_actor(channel=Channel.CLI))
+        return run.processed
+    finally:
+        _release_connections()
 
 
 @transaction.atomic

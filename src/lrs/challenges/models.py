@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from lrs.challenges.choices import (
     ChallengeKind,
     ChallengeStatus,
+    DuplicateRunState,
     RaiserKind,
     SuspectStatus,
     UlnChangeKind,
@@ -170,9 +171,22 @@ class UlnChange(models.Model):
 
 
 class DuplicateRun(models.Model):
-    """One run of the duplicate finder: all learners, or those changed since the last run."""
+    """One run of the duplicate finder: all learners, or those changed since the last run.
 
-    started_at = models.DateTimeField()
+    `lrs find-duplicates` queues a run (state "queued", a worker job); the worker starts it
+    (`started_at`, "running"), records its progress after every chunk (`processed` of
+    `total`, `progress_at`) and finishes it. `lrs find-duplicates --now` runs one inline.
+    """
+
+    state = models.CharField(
+        max_length=16, choices=DuplicateRunState.choices, default=DuplicateRunState.FINISHED
+    )
+    # With `full`, every learner is compared; else those changed since the last finished run.
+    full = models.BooleanField(default=False)
+    requested_by = models.CharField(max_length=150, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Learners updated or registered after this were compared; null: the whole register.
     changed_since = models.DateTimeField(null=True, blank=True)

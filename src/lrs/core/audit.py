@@ -106,6 +106,7 @@ class AuditAction(enum.StrEnum):
     LEARNING_EVENT_CORRECTED = "plr.learning_event_corrected"
     LEARNING_EVENT_REMOVED = "plr.learning_event_removed"
     DUPLICATES_FOUND = "uln.duplicates_found"
+    DUPLICATES_QUEUED = "uln.duplicates_queued"
     DUPLICATE_DISMISSED = "uln.duplicate_dismissed"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
     TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an action name, not a secret

@@ -436,6 +436,11 @@ def candidates_for(people: list[PersonDetails]) -> list[list[Candidate]]:
 
 def people_of(learner_ids: list[int]) -> list[tuple[int, PersonDetails]]:
     """The learners' ids and details as the engine's values, in id order, without building
-    model instances (the duplicate finder reads the whole register)."""
-    rows = Learner.objects.filter(pk__in=learner_ids).order_by("pk").values_list(*_SELECTED[:-1])
+    model instances (the duplicate finder reads the whole register). Learners merged away
+    are left out, as a search leaves them out of its candidates."""
+    rows = (
+        Learner.objects.filter(pk__in=learner_ids, master__isnull=True)
+        .order_by("pk")
+        .values_list(*_SELECTED[:-1])
+    )
     return [(row[0], _candidate(row, lambda value: value).details) for row in rows]
