@@ -38,7 +38,7 @@ commands:
   generate N [--out FILE.csv] [--queries Q --queries-out FILE.csv]
            [--duplicates D --duplicates-out FILE.csv]
                                       synthetic learners (test queries, planted duplicates)
-  find-duplicates [--full]            the duplicate finder over the register (service desk)
+  find-duplicates [--full] [--now]    queue the duplicate finder for lrs worker --rq (--now: here)
   worker [--burst] [--rq] [--chunk N] process batch files (more workers: PostgreSQL or RQ)
   batch submit FILE --user U [--type FUL|CHK] [--wait] [--out PATH]
                                       upload a batch file or CTF as a batch user

@@ -16,10 +16,10 @@ def test_runs_the_finder_and_reports(register):
     register()
     register(given_name="Megn", last_known_postcode="SA1 1AA", middle_other_name="")
     out, err = io.StringIO(), io.StringIO()
-    call_command("find_duplicates", stdout=out, stderr=err)
+    call_command("find_duplicates", "--now", stdout=out, stderr=err)
     assert "Compared 2 learners" in out.getvalue()
     assert "1 suspected pairs" in out.getvalue()
     assert "2/2 learners" in err.getvalue()
     assert SuspectedDuplicate.objects.count() == 1
-    call_command("find_duplicates", stdout=out, stderr=err)
+    call_command("find_duplicates", "--now", stdout=out, stderr=err)
     assert DuplicateRun.objects.order_by("-pk")[0].processed == 0

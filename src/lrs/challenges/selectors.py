@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from lrs.challenges.choices import ChallengeStatus, SuspectStatus
 from lrs.challenges.errors import ChallengeNotFound
-from lrs.challenges.models import Challenge, SuspectedDuplicate, UlnChange
+from lrs.challenges.models import Challenge, DuplicateRun, SuspectedDuplicate, UlnChange
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.errors import PermissionDenied
 from lrs.core.roles import Permission
@@ -109,3 +109,9 @@ def get_learner_to_split(*, uln: str, actor: Actor) -> tuple[Learner, list[Learn
         LearningEvent.objects.filter(learner_id__in=ids).order_by("-achievement_award_date", "-id")
     )
     return master, events
+
+
+def latest_duplicate_run(*, actor: Actor) -> DuplicateRun | None:
+    """The duplicate finder's latest run (queued, running or done), for its progress."""
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    return DuplicateRun.objects.order_by("-id").first()

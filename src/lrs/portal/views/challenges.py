@@ -20,12 +20,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lrs.challenges.choices import SuspectStatus
-from lrs.challenges.duplicates import decide_suspect
+from lrs.challenges.duplicates import decide_suspect, request_duplicate_run
 from lrs.challenges.errors import ChallengeNotFound
 from lrs.challenges.models import Challenge, SuspectedDuplicate
 from lrs.challenges.selectors import (
     get_challenge,
     get_learner_to_split,
+    latest_duplicate_run,
     list_challenges,
     list_learner_enquiries,
     list_suspected_duplicates,
@@ -389,6 +390,13 @@ def _raise_from_worklist(request: HttpRequest, actor: Actor) -> HttpResponse:
 def duplicates_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method == "POST" and request.POST.get("decision") == "challenge":
         return _raise_from_worklist(request, actor)
+    if request.method == "POST" and request.POST.get("find") in ("changed", "full"):
+        run, new = request_duplicate_run(actor=actor, full=request.POST["find"] == "full")
+        if new:
+            messages.success(request, _("The duplicate finder will run shortly."))
+        else:
+            messages.info(request, _("The duplicate finder is already queued or running."))
+        return redirect("portal:duplicate-list")
     if request.method == "POST":
         suspect_id = request.POST.get("suspect", "")
         suspect = (
@@ -427,7 +435,13 @@ def duplicates_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         suspect.by_age = sorted(  # type: ignore[attr-defined]
             [suspect.low, suspect.high], key=lambda learner: (learner.created_at, learner.pk)
         )
-    return render(request, "portal/challenges/duplicates.html", {"page": page})
+    run = latest_duplicate_run(actor=actor)
+    percent = round(100 * run.processed / run.total) if run is not None and run.total else None
+    return render(
+        request,
+        "portal/challenges/duplicates.html",
+        {"page": page, "run": run, "percent": percent},
+    )
 
 
 urlpatterns: list[URLPattern] = [
