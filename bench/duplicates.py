@@ -2,11 +2,15 @@
 
     .venv/bin/python bench/duplicates.py --learners 100000 [--duplicates 1000]
         [--database-url postgres://postgres@127.0.0.1:5432/lrs_bench]
+        [--workdir DIR [--reuse]]
 
 Writes N synthetic learners plus D planted duplicates (`lrs generate N --duplicates D`: a
 learner re-keyed with a typo, nickname, moved postcode ... and registered again under a second
 ULN), loads them into a fresh database (`lrs import-learners`), runs the finder over the whole
 register once (timed, one process), then an incremental run, and reports:
+
+With `--reuse`, the register already loaded by an earlier run with the same `--workdir` (and
+database, learners, duplicates and seed) is kept: only the finder's results are cleared.
 
 * recall of the planted pairs over the whole worklist, and precision/recall of its top K
   (K = the planted pairs loaded);
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -48,6 +53,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--workdir", default="")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the register loaded in --workdir's database"
+    )
     args = parser.parse_args()
     duplicates = args.duplicates or max(1, args.learners // 100)
 
@@ -55,39 +63,42 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     os.environ["LRS_DATA_DIR"] = str(workdir)
     if args.database_url:
-        _reset_postgres(args.database_url)
+        if not args.reuse:
+            _reset_postgres(args.database_url)
         os.environ["DATABASE_URL"] = args.database_url
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "lrs.settings"
     lrs = [sys.executable, "-m", "lrs.cli"]
     register_csv, truth_csv = workdir / "learners.csv", workdir / "planted.csv"
-    subprocess.run(
-        [
-            *lrs,
-            "generate",
-            str(args.learners),
-            "--seed",
-            str(args.seed),
-            "--out",
-            str(register_csv),
-            "--duplicates",
-            str(duplicates),
-            "--duplicates-out",
-            str(truth_csv),
-        ],
-        check=True,
-    )
+    if not args.reuse:
+        subprocess.run(
+            [
+                *lrs,
+                "generate",
+                str(args.learners),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(register_csv),
+                "--duplicates",
+                str(duplicates),
+                "--duplicates-out",
+                str(truth_csv),
+            ],
+            check=True,
+        )
     subprocess.run([*lrs, "migrate", "-v", "0"], check=True)
-    started = time.perf_counter()
-    subprocess.run([*lrs, "import-learners", str(register_csv), "--quiet"], check=True)
-    print(f"loaded in {time.perf_counter() - started:.1f} s")
+    if not args.reuse:
+        started = time.perf_counter()
+        subprocess.run([*lrs, "import-learners", str(register_csv), "--quiet"], check=True)
+        print(f"loaded in {time.perf_counter() - started:.1f} s")
 
     import django
 
     django.setup()
     from lrs.challenges.duplicates import MERGE_PROBABILITY, find_duplicates
-    from lrs.challenges.models import SuspectedDuplicate
+    from lrs.challenges.models import DuplicateRun, SuspectedDuplicate
     from lrs.core.actor import Channel
     from lrs.learners.models import Learner
     from lrs.organisations.services import service_desk_system_actor
@@ -108,6 +119,8 @@ def main() -> None:
         if learner.twin_of is not None
     }
 
+    SuspectedDuplicate.objects.all().delete()
+    DuplicateRun.objects.all().delete()
     started, cpu = time.perf_counter(), time.process_time()
     run = find_duplicates(actor=actor, full=True)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -128,7 +141,8 @@ def main() -> None:
     print(f"learners: {run.processed:,} ({len(loaded):,} loaded, {len(planted):,} planted pairs)")
     print(
         f"full run: {seconds:.1f} s ({run.processed / seconds:,.0f} learners/s), "
-        f"{cpu:.1f} s CPU in this process; load average {os.getloadavg()[0]:.1f}"
+        f"{cpu:.1f} s CPU in this process; load average {os.getloadavg()[0]:.1f}; "
+        f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
     )
     print(
         f"incremental run (nothing changed): {incremental_seconds:.2f} s, "

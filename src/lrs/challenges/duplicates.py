@@ -1,12 +1,15 @@
 """The duplicate finder: the matching engine run over the register itself.
 
 Every learner (not merged away) is compared with its own blocking candidates, as a search for
-it would be; pairs whose probability of being one person reaches the worklist threshold, and
-that no hard rule of the engine forbids (twins, a differing gender, UPN or UCI), become
-suspected duplicates for the service desk, ranked by score. A pair that could still be twins
-(`matching.twin_shaped`) is never put above the merge threshold: a person checks it. A run
-after the first compares only learners registered or changed since the previous run started.
-A pair the service desk has decided ("not a duplicate", merged) keeps its decision.
+it would be; pairs whose probability of being one person reaches the worklist threshold
+become suspected duplicates for the service desk, ranked by score. A differing gender, UPN or
+UCI, or a given name that differs with nothing to explain it (twins with other names), keeps
+a pair off the list. A pair that could still be twins (`matching.twin_shaped`) is never put
+above the merge threshold: a person checks it. Nor is a pair that another hard rule of the
+engine blocks only for want of proof (`matching.reviewable`: twins-shaped with a nickname or
+a middle name used as given name, a family name changed without the previous one recorded).
+A run after the first compares only learners registered or changed since the previous run
+started. A pair the service desk has decided ("not a duplicate", merged) keeps its decision.
 
 Candidate generation is set-based, not a search per learner. A full run reads the whole
 blocking-key table once into a map from key to the learners storing it (`Blocks`), leaving
@@ -49,6 +52,7 @@ from lrs.matching import (
     Candidate,
     PersonDetails,
     query_keys,
+    reviewable,
     score_pair,
     twin_shaped,
 )
@@ -58,9 +62,14 @@ logger = logging.getLogger(__name__)
 
 # The worklist takes pairs at least this likely to be one person (the search's "possible").
 WORKLIST_PROBABILITY = MATCH_CONFIG.possible_probability
+# A pair that a hard rule blocks (`matching.reviewable`) is listed only this likely or more:
+# below it such pairs were mostly relatives or namesakes (at 100k, 1,700 of them above the
+# worklist threshold against 20 planted duplicates).
+REVIEW_PROBABILITY = 0.5
 # Pairs at least this likely, and not blocked, are as sure as a search's exact match.
 MERGE_PROBABILITY = MATCH_CONFIG.exact_probability
-# A pair that could be twins (`matching.twin_shaped`) stays below the merge threshold.
+# A pair that could be twins (`matching.twin_shaped`), or that a hard rule of the engine
+# blocks but a person may still check (`matching.reviewable`), stays below the merge threshold.
 TWIN_SHAPED_CAP = 0.98
 # Learners compared per transaction (and per progress report).
 CHUNK = 2000
@@ -152,12 +161,12 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 def _found(pair: tuple[int, int], first: PersonDetails, other: PersonDetails) -> FoundPair | None:
     """The pair scored by the engine, if it belongs on the worklist."""
     result, blocked = score_pair(prepared(first), Candidate(key=pair[1], details=other))
-    if blocked:
+    if blocked and not reviewable(result):
         return None
     probability = DEFAULT_PARAMETERS.probability(result.score)
-    if probability < WORKLIST_PROBABILITY:
+    if probability < (REVIEW_PROBABILITY if blocked else WORKLIST_PROBABILITY):
         return None
-    if twin_shaped(result):
+    if blocked or twin_shaped(result):
         probability = min(probability, TWIN_SHAPED_CAP)
     return FoundPair(
         low=min(pair),

@@ -59,6 +59,7 @@ __all__ = [
     "decide",
     "identity_key",
     "posterior_of_best",
+    "reviewable",
     "score_candidate",
     "score_pair",
     "twin_shaped",
@@ -180,6 +181,31 @@ def _blocked(candidate: ScoredCandidate, query: Prepared, record: Prepared) -> b
     if not twin_shaped or _same_given_name(verdicts, query, record):
         return False
     return not corroborated
+
+
+def reviewable(candidate: ScoredCandidate) -> bool:
+    """Whether a pair that a hard rule blocks may still go to a person to check (the
+    duplicate finder's worklist, always below its merge threshold).
+
+    The rules stop an automatic match; some of what they stop is a duplicate that a person
+    can tell at a glance. So a pair is worth showing when it is blocked only by
+
+    * the twins rule, with given names that something explains (a nickname, a middle name
+      used as given name, a keying slip): twins named Tom and Thomas exist, and so does the
+      same Thomas registered again as Tom; or
+    * a family name or date of birth that differs unexplained, with the given name not
+      different: a name changed without the previous one recorded, a birth date keyed wrong.
+
+    Never when the gender, UPN or UCI differs, or the given name differs unexplained (twins
+    with other names, the commonest pair of relatives sharing a birthday and an address).
+    """
+    verdicts = {item.field: item.verdict for item in candidate.evidence}
+    if verdicts.get("gender") == "disagree" or "different" in (
+        verdicts.get("upn"),
+        verdicts.get("uci"),
+    ):
+        return False
+    return verdicts.get("given_name") != "different"
 
 
 def twin_shaped(candidate: ScoredCandidate) -> bool:
