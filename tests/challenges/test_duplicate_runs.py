@@ -182,3 +182,13 @@ def test_the_worker_runs_incrementally_and_remembers_decisions(
     assert frozenset((megan.uln, again.uln)) in worklist()
     assert frozenset((megan.uln, duplicate.uln)) not in worklist()
     assert SuspectedDuplicate.objects.get(status=SuspectStatus.NOT_DUPLICATE).low_id == megan.pk
+
+
+def test_a_queued_run_whose_job_was_lost_is_queued_again(desk, megan, rq_queue):
+    # Asked for while Redis was down, say: the run is queued, its job is not.
+    run, _new = request_duplicate_run(actor=desk)
+    assert rq_queue.count == 0
+    assert duplicates.enqueue_lost_runs(rq_queue) == [run.pk]
+    assert duplicates.enqueue_lost_runs(rq_queue) == [], "its job is on the queue now"
+    work(rq_queue)
+    assert DuplicateRun.objects.get().state == DuplicateRunState.FINISHED

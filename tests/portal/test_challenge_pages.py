@@ -164,3 +164,32 @@ def test_the_worklist_merge_keeps_the_older_uln(desk_browser, megan, duplicate, 
         reverse("portal:duplicate-list"), {"suspect": suspect.pk, "decision": "merge"}
     )
     assert Learner.objects.get(pk=duplicate.pk).master_id == megan.pk
+
+
+def test_the_worklist_shows_the_finder_progress_and_queues_a_run(
+    desk_browser, megan, duplicate, system_actor
+):
+    from lrs.challenges.models import DuplicateRun
+
+    page = desk_browser.get(reverse("portal:duplicate-list")).content.decode()
+    assert "The duplicate finder has not run yet." in page
+    find_duplicates(actor=system_actor)
+    page = desk_browser.get(reverse("portal:duplicate-list")).content.decode()
+    assert "2 of 2 learners compared (100%)" in page
+    assert "Finished" in page
+    response = desk_browser.post(reverse("portal:duplicate-list"), {"find": "changed"})
+    assert response.status_code == 302
+    run = DuplicateRun.objects.latest("pk")
+    assert (run.state, run.full) == ("queued", False)
+    page = desk_browser.get(reverse("portal:duplicate-list")).content.decode()
+    assert "Waiting for the worker since" in page
+    desk_browser.post(reverse("portal:duplicate-list"), {"find": "full"})
+    assert DuplicateRun.objects.count() == 2, "one run at a time"
+
+
+def test_only_the_service_desk_queues_the_finder(college_browser):
+    from lrs.challenges.models import DuplicateRun
+
+    response = college_browser.post(reverse("portal:duplicate-list"), {"find": "full"})
+    assert response.status_code == 403
+    assert not DuplicateRun.objects.exists()

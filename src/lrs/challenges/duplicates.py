@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.db import close_old_connections, connections, transaction
 from django.db.models import Q
@@ -57,6 +58,9 @@ from lrs.matching import (
     twin_shaped,
 )
 from lrs.matching.prepare import prepared
+
+if TYPE_CHECKING:
+    from rq import Queue
 
 logger = logging.getLogger(__name__)
 
@@ -390,15 +394,17 @@ def request_duplicate_run(*, actor: Actor, full: bool = False) -> tuple[Duplicat
         action=AuditAction.DUPLICATES_QUEUED,
         details={"run": run.pk, "full": full},
     )
-    transaction.on_commit(partial(enqueue_duplicate_job, run.pk))
+    # robust: Redis being down must not undo the request; `lrs worker --rq` queues the job
+    # of a run left queued when it starts (`enqueue_lost_runs`).
+    transaction.on_commit(partial(enqueue_duplicate_job, run.pk), robust=True)
     return run, True
 
 
-def enqueue_duplicate_job(run_id: int) -> None:
+def enqueue_duplicate_job(run_id: int, *, queue: Queue | None = None) -> None:
     """Put the run's job on the RQ queue that `lrs worker --rq` works from."""
     from lrs.batches.queue import rq_queue
 
-    rq_queue().enqueue_call(
+    (queue or rq_queue()).enqueue_call(
         JOB_FUNCTION,
         kwargs={"run_id": run_id},
         timeout=JOB_TIMEOUT_SECONDS,
@@ -407,6 +413,29 @@ def enqueue_duplicate_job(run_id: int) -> None:
         failure_ttl=7 * 24 * 3600,
     )
     logger.info("duplicate run %s: job queued", run_id)
+
+
+def enqueue_lost_runs(queue: Queue) -> list[int]:
+    """Queue the job of every queued run that no queued or running job covers (its job was
+    lost, or Redis was down when it was asked for); `lrs worker --rq` calls this as it starts.
+    """
+    from rq.registry import StartedJobRegistry
+
+    queued = set(
+        DuplicateRun.objects.filter(state=DuplicateRunState.QUEUED).values_list("pk", flat=True)
+    )
+    if not queued:
+        return []
+    job_ids = [*queue.get_job_ids(), *StartedJobRegistry(queue=queue).get_job_ids()]
+    covered = {
+        job.kwargs.get("run_id")
+        for job in queue.job_class.fetch_many(job_ids, connection=queue.connection)
+        if job is not None and job.func_name == JOB_FUNCTION
+    }
+    lost = sorted(queued - covered)
+    for run_id in lost:
+        enqueue_duplicate_job(run_id, queue=queue)
+    return lost
 
 
 def _release_connections() -> None:

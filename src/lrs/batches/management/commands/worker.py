@@ -2,7 +2,8 @@
 
     lrs worker                 poll the database for pending rows of any batch (SQLite or
                                PostgreSQL; on PostgreSQL run as many as you like)
-    lrs worker --rq            an RQ worker on the "lrs-batches" queue (LRS_QUEUE=rq)
+    lrs worker --rq            an RQ worker on the "lrs-batches" queue (LRS_QUEUE=rq); it
+                               also runs the duplicate finder's jobs (lrs find-duplicates)
     lrs worker --burst         stop when there is nothing left to do (tests, cron)
 
 SIGTERM or Ctrl+C stops the worker once its current chunk is committed (RQ: once the current
@@ -25,6 +26,7 @@ from django.db import connections
 
 from lrs.batches import queue as batch_queue
 from lrs.batches.worker import request_stop, run_worker
+from lrs.challenges.duplicates import enqueue_lost_runs
 
 _LOG_LEVELS = {0: logging.WARNING, 1: logging.INFO}
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -121,12 +123,15 @@ class Command(BaseCommand):
         try:
             connection.ping()
             recovered = batch_queue.enqueue_pending_batches(queue=queue)
+            lost_runs = enqueue_lost_runs(queue)
         except RedisError as exc:
             raise CommandError(
                 f"Cannot reach Redis at {batch_queue.redis_url()} (LRS_REDIS_URL): {exc}"
             ) from exc
         if recovered:
             self.stdout.write(f"Queued jobs for batches left pending: {recovered}")
+        if lost_runs:
+            self.stdout.write(f"Queued jobs for duplicate finder runs left queued: {lost_runs}")
         # Each job runs in a forked work horse: it must open its own database connections.
         connections.close_all()
         worker = Worker([queue], connection=connection, name=name)
