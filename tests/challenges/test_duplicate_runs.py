@@ -145,7 +145,8 @@ def test_a_queued_run_is_done_by_the_worker(
     work(rq_queue)
     run.refresh_from_db()
     assert (run.state, run.processed, run.total, run.pairs_found) == ("finished", 2, 2, 1)
-    assert run.started_at is not None and run.finished_at is not None
+    assert run.started_at is not None
+    assert run.finished_at is not None
     assert set(worklist()) == {frozenset((megan.uln, duplicate.uln))}
     assert rq_queue.count == 0
 

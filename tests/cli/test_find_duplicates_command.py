@@ -28,7 +28,10 @@ def test_runs_the_finder_and_reports(register):
 
 
 def test_queues_a_run_for_the_worker(
-    register, redis_url, monkeypatch, django_capture_on_commit_callbacks
+    register,
+    redis_url,  # noqa: F811 - the fixture imported above
+    monkeypatch,
+    django_capture_on_commit_callbacks,
 ):
     from lrs.batches import queue
     from tests.batches.test_worker import _purge_rq_queue

@@ -391,7 +391,7 @@ def duplicates_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method == "POST" and request.POST.get("decision") == "challenge":
         return _raise_from_worklist(request, actor)
     if request.method == "POST" and request.POST.get("find") in ("changed", "full"):
-        run, new = request_duplicate_run(actor=actor, full=request.POST["find"] == "full")
+        _run, new = request_duplicate_run(actor=actor, full=request.POST["find"] == "full")
         if new:
             messages.success(request, _("The duplicate finder will run shortly."))
         else:
