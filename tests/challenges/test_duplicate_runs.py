@@ -164,9 +164,19 @@ def test_one_run_at_a_time(desk, megan, rq_queue, django_capture_on_commit_callb
     assert DuplicateRun.objects.get().state == DuplicateRunState.FINISHED
 
 
+@pytest.mark.parametrize("whole_table_share", [0.0, 1.0], ids=["key-table", "chunk-keys"])
 def test_the_worker_runs_incrementally_and_remembers_decisions(
-    desk, megan, duplicate, register, rq_queue, django_capture_on_commit_callbacks
+    desk,
+    megan,
+    duplicate,
+    register,
+    rq_queue,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+    whole_table_share,
 ):
+    # An incremental run reads the whole key table, or only its learners' keys.
+    monkeypatch.setattr(duplicates, "_WHOLE_KEY_TABLE_SHARE", whole_table_share)
     queue_run(desk, django_capture_on_commit_callbacks, full=True)
     work(rq_queue)
     decide_suspect(

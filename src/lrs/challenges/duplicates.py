@@ -81,8 +81,14 @@ CHUNK = 2000
 # synthetic register at a million learners holds 30); it is left out, as a search would
 # retrieve at most MAX_CANDIDATES learners.
 MAX_BLOCK = 500
-# Keys or learner ids per statement: SQLite allows 32,766 parameters.
+# Learner ids per statement: SQLite allows 32,766 parameters.
 _PER_STATEMENT = 5000
+# Keys per statement of an incremental run: few enough that PostgreSQL reads them through the
+# key index (at 46k learners it scanned the whole key table for 2,000 keys or more).
+_KEYS_PER_STATEMENT = 1000
+# An incremental run over more than this share of the register reads the whole key table
+# once, as a full run does, rather than its learners' keys a chunk at a time.
+_WHOLE_KEY_TABLE_SHARE = 0.1
 # The RQ job of a queued run, and how long it may take.
 JOB_FUNCTION = "lrs.challenges.duplicates.run_queued_duplicates"
 JOB_TIMEOUT_SECONDS = 3 * 3600
@@ -130,8 +136,8 @@ class Blocks:
         if self._members is not None:
             return
         wanted = sorted({key for key in keys if hash(key) not in self._fetched})
-        for start in range(0, len(wanted), _PER_STATEMENT):
-            part = wanted[start : start + _PER_STATEMENT]
+        for start in range(0, len(wanted), _KEYS_PER_STATEMENT):
+            part = wanted[start : start + _KEYS_PER_STATEMENT]
             found: dict[int, list[int]] = {hash(key): [] for key in part}
             rows = LearnerMatchKey.objects.filter(key__in=part).values_list("key", "learner_id")
             for key, learner_id in rows.order_by():
@@ -283,6 +289,10 @@ def _learner_ids(since: datetime.datetime | None) -> list[int]:
     return list(learners.order_by("pk").values_list("pk", flat=True))
 
 
+def _register_size() -> int:
+    return Learner.objects.filter(master__isnull=True).count()
+
+
 def _execute(run: DuplicateRun, *, progress: Progress | None) -> DuplicateRun:
     """Compare the run's learners and record the pairs; the run is saved as it goes."""
     last = None if run.full else _last_finished()
@@ -293,8 +303,10 @@ def _execute(run: DuplicateRun, *, progress: Progress | None) -> DuplicateRun:
     run.total = len(ids)
     run.save(update_fields=["changed_since", "started_at", "progress_at", "state", "total"])
     clock = time.monotonic()
-    # A full run reads the whole key table once; an incremental one only its learners' keys.
-    blocks = Blocks.of_register() if run.changed_since is None else Blocks()
+    # A full run reads the whole key table once; an incremental one only its learners' keys,
+    # unless they are a good share of the register.
+    whole = run.changed_since is None or len(ids) > _WHOLE_KEY_TABLE_SHARE * _register_size()
+    blocks = Blocks.of_register() if whole else Blocks()
     finder = PairFinder(blocks)
     for chunk_ids in _chunks(ids):
         chunk = _people(chunk_ids)
