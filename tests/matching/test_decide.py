@@ -747,3 +747,29 @@ def test_a_keying_slip_of_a_given_name_with_gender_unknown_is_not_taken_for_a_tw
     """Nahan for Nathan names no twin; with no gender on either side it may still be exact."""
     nathan = PersonDetails("Nathan", "Bishop", BIRTHDAY, "0", HOME, middle_names="")
     assert decide(vary(nathan, given_name="Nahan"), [Candidate(7, nathan)]).kind is MatchKind.EXACT
+
+
+def _pair(first: PersonDetails, second: PersonDetails) -> tuple[bool, bool]:
+    """(blocked, reviewable) for two records of the register, as the duplicate finder sees."""
+    from lrs.matching.decide import reviewable, score_pair
+    from lrs.matching.prepare import prepare_uncached
+
+    scored, blocked = score_pair(prepare_uncached(first), Candidate(key=2, details=second))
+    return blocked, reviewable(scored)
+
+
+def test_a_blocked_pair_a_person_may_still_check() -> None:
+    household = PersonDetails(
+        given_name="Thomas",
+        family_name="Wells",
+        date_of_birth=datetime.date(2008, 3, 1),
+        gender="1",
+        postcode="CF10 3AT",
+    )
+    # Twins-shaped with a nickname: twins Tom and Thomas, or Thomas registered twice.
+    assert _pair(household, vary(household, given_name="Tom")) == (True, True)
+    # A family name changed, no previous name recorded: a person can tell.
+    assert _pair(household, vary(household, family_name="Hughes")) == (True, True)
+    # Twins with other names, or a differing gender: never shown.
+    assert _pair(household, vary(household, given_name="Ethan")) == (True, False)
+    assert _pair(household, vary(household, given_name="Tom", gender="2")) == (True, False)
