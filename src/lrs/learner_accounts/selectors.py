@@ -88,6 +88,7 @@ NOT_IN_ACCESS_LOG = frozenset(
         AuditAction.LEARNING_EVENT_CORRECTED,
         AuditAction.LEARNING_EVENT_REMOVED,
         AuditAction.DUPLICATES_FOUND,
+        AuditAction.DUPLICATES_QUEUED,
         AuditAction.DUPLICATE_DISMISSED,
     }
 )
