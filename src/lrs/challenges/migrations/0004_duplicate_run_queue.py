@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('challenges', '0002_learner_raiser'),
+        ('challenges', '0003_challenge_from_worklist_pair'),
     ]
 
     operations = [
