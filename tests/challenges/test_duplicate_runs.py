@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -110,6 +111,7 @@ def test_progress_is_saved_after_every_chunk(desk, megan, duplicate, register, m
 def rq_queue(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:  # noqa: F811
     from lrs.batches import queue
 
+    monkeypatch.setenv("LRS_QUEUE", "rq")
     monkeypatch.setenv("LRS_REDIS_URL", redis_url)
     monkeypatch.setenv("LRS_RQ_QUEUE", f"lrs-duplicates-test-{uuid.uuid4().hex[:8]}")
     rq_queue = queue.rq_queue()
@@ -203,3 +205,26 @@ def test_a_queued_run_whose_job_was_lost_is_queued_again(desk, megan, rq_queue):
     assert duplicates.enqueue_lost_runs(rq_queue) == [], "its job is on the queue now"
     work(rq_queue)
     assert DuplicateRun.objects.get().state == DuplicateRunState.FINISHED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_embedded_queue_the_web_process_worker_runs_a_queued_run(
+    desk, megan, duplicate, monkeypatch
+):
+    # `lrs demo` and `lrs serve` on one machine have no Redis: the worker thread of the web
+    # process runs the service desk's queued run when it has no batch rows to do.
+    from lrs.batches.worker import start_embedded_worker, stop_embedded_worker
+
+    monkeypatch.setenv("LRS_QUEUE", "embedded")
+    stop_embedded_worker()
+    start_embedded_worker(poll_seconds=60)  # finishing sooner shows the request woke it
+    try:
+        time.sleep(0.3)  # let it find nothing and go idle
+        run, _new = request_duplicate_run(actor=desk)
+        deadline = time.monotonic() + 30
+        while DuplicateRun.objects.get(pk=run.pk).state != DuplicateRunState.FINISHED:
+            assert time.monotonic() < deadline, "the embedded worker did not run the run"
+            time.sleep(0.1)
+    finally:
+        assert stop_embedded_worker(timeout=30)
+    assert set(worklist()) == {frozenset((megan.uln, duplicate.uln))}

@@ -36,6 +36,7 @@ def test_queues_a_run_for_the_worker(
     from lrs.batches import queue
     from tests.batches.test_worker import _purge_rq_queue
 
+    monkeypatch.setenv("LRS_QUEUE", "rq")
     monkeypatch.setenv("LRS_REDIS_URL", redis_url)
     monkeypatch.setenv("LRS_RQ_QUEUE", f"lrs-duplicates-test-{uuid.uuid4().hex[:8]}")
     rq_queue = queue.rq_queue()

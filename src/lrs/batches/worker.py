@@ -33,6 +33,7 @@ from lrs.batches.services import (
     heartbeat,
     process_pending_rows,
 )
+from lrs.challenges.duplicates import run_next_queued_duplicates
 from lrs.core import metrics
 from lrs.core.partitions import ensure_audit_partitions
 
@@ -141,6 +142,10 @@ def run_worker(
             if processed:
                 total += processed
                 log_progress(started)
+            elif not burst and run_next_queued_duplicates():
+                # The service desk's duplicate finder, when no batch is waiting (batches
+                # first: a school's file should not wait behind a scan of the register).
+                continue
         except Exception:
             # The loop must outlive a database restart; the chunk rolled back, nothing is lost.
             logger.exception("batch worker: processing failed; trying again shortly")

@@ -408,8 +408,34 @@ def request_duplicate_run(*, actor: Actor, full: bool = False) -> tuple[Duplicat
     )
     # robust: Redis being down must not undo the request; `lrs worker --rq` queues the job
     # of a run left queued when it starts (`enqueue_lost_runs`).
-    transaction.on_commit(partial(enqueue_duplicate_job, run.pk), robust=True)
+    transaction.on_commit(partial(_dispatch_run, run.pk), robust=True)
     return run, True
+
+
+def _dispatch_run(run_id: int) -> None:
+    """Wake this process's polling worker (the embedded one of `lrs serve` / `lrs demo`, or
+    `lrs worker`), which runs queued runs when it has no batch rows; with LRS_QUEUE=rq, also
+    queue the RQ job. Whichever claims the run first runs it; the other finds nothing to do."""
+    from lrs.batches.queue import QueueBackend, queue_backend, work_available
+
+    work_available.set()
+    if queue_backend() is QueueBackend.RQ:
+        enqueue_duplicate_job(run_id)
+
+
+def run_next_queued_duplicates() -> bool:
+    """For a polling worker with no batch rows to do: run the oldest queued duplicate run, if
+    any. True when one was run (or claimed by someone else meanwhile)."""
+    run_id = (
+        DuplicateRun.objects.filter(state=DuplicateRunState.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if run_id is None:
+        return False
+    run_queued_duplicates(run_id)
+    return True
 
 
 def enqueue_duplicate_job(run_id: int, *, queue: Queue | None = None) -> None:

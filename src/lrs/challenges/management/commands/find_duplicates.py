@@ -13,9 +13,10 @@ from lrs.organisations.services import service_desk_system_actor
 class Command(BaseCommand):
     help = (
         "Run the duplicate finder over the register: learners changed since the last run "
-        "(the whole register the first time, or with --full). Queues the run as a job for "
-        "the RQ worker (lrs worker --rq), whose progress the service desk's worklist page "
-        "shows; with --now, runs it here and shows its progress as it works."
+        "(the whole register the first time, or with --full). Queues the run for a worker "
+        "(the one inside lrs serve or lrs demo, lrs worker, or with LRS_QUEUE=rq lrs worker "
+        "--rq), whose progress the service desk's worklist page shows; with --now, runs it "
+        "here and shows its progress as it works."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,8 +31,8 @@ class Command(BaseCommand):
             run, new = request_duplicate_run(actor=actor, full=options["full"])
             if new:
                 self.stdout.write(
-                    f"Queued duplicate run {run.pk}; `lrs worker --rq` runs it. Its progress "
-                    "shows on the service desk's suspected duplicates page."
+                    f"Queued duplicate run {run.pk}; a worker runs it when it has no batch rows "
+                    "to do. Its progress shows on the service desk's suspected duplicates page."
                 )
             else:
                 self.stdout.write(
