@@ -71,6 +71,11 @@ def _is_typed_noise(char: str) -> bool:
     return char.isspace() or category.startswith("P") or category == "Cf"
 
 
+# The same test for every ASCII character, as a table for str.translate: almost every postcode
+# is ASCII, and one translate costs less than a category look-up per character.
+_ASCII_NOISE: Final = {code: None for code in range(128) if _is_typed_noise(chr(code))}
+
+
 def normalise_postcode(value: str) -> str:
     """Return ``value`` upper-cased, without spaces or punctuation, with one space before the
     last three characters (``" cv49ee "`` -> ``"CV4 9EE"``); ``BFPO`` numbers become ``BFPO n``.
@@ -79,7 +84,12 @@ def normalise_postcode(value: str) -> str:
     """
     if not isinstance(value, str):
         raise TypeError(f"postcode must be a string, not {type(value).__name__}")
-    compact = "".join(char for char in value if not _is_typed_noise(char)).translate(_ASCII_UPPER)
+    if value.isascii():
+        compact = value.translate(_ASCII_NOISE).translate(_ASCII_UPPER)
+    else:
+        compact = "".join(char for char in value if not _is_typed_noise(char)).translate(
+            _ASCII_UPPER
+        )
     bfpo = _BFPO_COMPACT.fullmatch(compact)
     if bfpo:
         # A BFPO number has no inward code, so the last-three-characters rule would split it.

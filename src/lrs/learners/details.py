@@ -50,6 +50,17 @@ KEY_FIELDS: tuple[str, ...] = (
 DATE_FIELDS = frozenset({"date_of_birth", "date_of_address_capture"})
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _field_names(kind: type) -> frozenset[str]:
+    """The dataclass's field names, worked out once per class (an import builds millions)."""
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = frozenset(f.name for f in dataclasses.fields(kind))
+    return names
+
+
 @dataclass(frozen=True)
 class LearnerDetails:
     given_name: str = ""
@@ -82,7 +93,7 @@ class LearnerDetails:
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> LearnerDetails:
         """Build from a mapping, ignoring unknown keys and turning None into blanks."""
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = _field_names(cls)
         cleaned: dict[str, Any] = {}
         for name, value in values.items():
             if name not in known:

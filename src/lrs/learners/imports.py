@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+import itertools
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -95,43 +99,45 @@ def import_learners(
     rows: Iterable[Mapping[str, str]],
     actor: Actor,
     progress: Callable[[int, int], None] | None = None,
+    jobs: int = 1,
 ) -> ImportReport:
     """Load learners with their existing ULNs; bad rows are reported, good ones loaded.
 
     Rows are validated like a registration, except that the register's own ULN is kept and
     no search is made (the source register is taken as already de-duplicated; rows whose ULN
     or key information is already present are rejected).
+
+    `jobs` above 1: that many worker processes validate the rows and work out their identity
+    and blocking keys, a block of rows at a time; this process takes their results in file
+    order, keeps the ULNs and identities seen so far and writes to the database. The outcome is
+    the same as with one job, row for row: only the per-row work is shared out.
     """
     ensure_can(actor, Permission.IMPORT_LEARNERS)
     report = ImportReport()
     pending: list[_Pending] = []
     seen_ulns: set[str] = set()
     seen_identities: set[str] = set()
-    for row_number, row in enumerate(rows, start=2):
-        raw_uln = (row.get("ULN") or "").strip()
-        details, errors = details_from_row(row)
-        try:
-            uln = validate_uln(raw_uln)
-        except IdentifierError as exc:
-            errors.setdefault("uln", []).append(exc.message)
-            uln = raw_uln
-        try:
-            details = validate_learner_details(details)
-        except ValidationFailed as exc:
-            for name, messages in exc.field_errors.items():
-                errors.setdefault(name, []).extend(messages)
-        if not errors:
-            identity = matching_adapter.identity_key_of(details)
-            if uln in seen_ulns:
-                errors["uln"] = [_("This ULN appears more than once in the file.")]
-            elif identity in seen_identities:
-                errors["identity"] = [_("Key information identical to an earlier row.")]
-            else:
-                seen_ulns.add(uln)
-                seen_identities.add(identity)
-                pending.append(_Pending(row_number, uln, identity, details))
-        if errors:
-            report.reject(row_number, uln, errors)
+    for checked in _checked_rows(rows, jobs):
+        if isinstance(checked, Rejection):
+            report.reject(checked.row_number, checked.uln, checked.errors)
+            continue
+        if checked.uln in seen_ulns:
+            report.reject(
+                checked.row_number,
+                checked.uln,
+                {"uln": [_("This ULN appears more than once in the file.")]},
+            )
+            continue
+        if checked.identity_key in seen_identities:
+            report.reject(
+                checked.row_number,
+                checked.uln,
+                {"identity": [_("Key information identical to an earlier row.")]},
+            )
+            continue
+        seen_ulns.add(checked.uln)
+        seen_identities.add(checked.identity_key)
+        pending.append(checked)
         if len(pending) >= CHUNK_SIZE:
             _flush(pending, report, actor)
             pending = []
@@ -145,12 +151,115 @@ def import_learners(
     return report
 
 
-@dataclass(frozen=True, slots=True)
-class _Pending:
+class _Pending(NamedTuple):
+    """A valid row, ready for the database (a tuple: it crosses between processes)."""
+
     row_number: int
     uln: str
     identity_key: str
-    details: LearnerDetails
+    values: tuple[Any, ...]  # the LEARNER_FIELDS, as database values
+    keys: tuple[str, ...]  # the blocking keys to store
+
+
+def check_row(row_number: int, row: Mapping[str, str]) -> _Pending | Rejection:
+    """Validate one row on its own (nothing about other rows or the register) and work out
+    what loading it would write."""
+    raw_uln = (row.get("ULN") or "").strip()
+    details, errors = details_from_row(row)
+    try:
+        uln = validate_uln(raw_uln)
+    except IdentifierError as exc:
+        errors.setdefault("uln", []).append(exc.message)
+        uln = raw_uln
+    try:
+        details = validate_learner_details(details)
+    except ValidationFailed as exc:
+        for name, messages in exc.field_errors.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        return Rejection(row_number, uln, errors)
+    identity, keys = matching_adapter.identity_and_keys(details)
+    adapt_date = connection.ops.adapt_datefield_value
+    values = tuple(
+        adapt_date(getattr(details, name)) if name in DATE_FIELDS else getattr(details, name)
+        for name in LEARNER_FIELDS
+    )
+    return _Pending(row_number, uln, identity, values, tuple(keys))
+
+
+def _check_block(
+    first_row_number: int, rows: list[Mapping[str, str]]
+) -> list[_Pending | Rejection]:
+    return [check_row(number, row) for number, row in enumerate(rows, start=first_row_number)]
+
+
+ROWS_PER_TASK = 1000
+
+
+def _blocks(rows: Iterable[Mapping[str, str]]) -> Iterator[tuple[int, list[Mapping[str, str]]]]:
+    """The rows in blocks, each with its first row's number in the file (the header is row 1)."""
+    number = 2
+    iterator = iter(rows)
+    while block := list(itertools.islice(iterator, ROWS_PER_TASK)):
+        yield number, block
+        number += len(block)
+
+
+def _checked_rows(rows: Iterable[Mapping[str, str]], jobs: int) -> Iterator[_Pending | Rejection]:
+    """`check_row` for every row, in file order; by `jobs` worker processes when above 1.
+
+    Workers are forked (they inherit the configured Django and never touch the database);
+    at most two blocks per worker are in flight, so a file of any size is streamed.
+    """
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for first, block in _blocks(rows):
+            yield from _check_block(first, block)
+        return
+    blocks = _blocks(rows)
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        waiting: deque[Any] = deque(
+            pool.apply_async(_check_block, block) for block in itertools.islice(blocks, 2 * jobs)
+        )
+        while waiting:
+            checked = waiting.popleft().get()
+            block = next(blocks, None)
+            if block is not None:
+                waiting.append(pool.apply_async(_check_block, block))
+            yield from checked
+
+
+def _taken(column: str, values: list[str]) -> set[str]:
+    """Which of the values the learners' `column` (ULN or identity key) already holds."""
+    quote = connection.ops.quote_name
+    table = quote(Learner._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote(column)} FROM {table} WHERE {quote(column)} "  # noqa: S608 - names from model metadata
+            + _in_values(len(values)),
+            _value_parameters(values),
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _ids_of(ulns: list[str]) -> dict[str, int]:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('uln')}, {quote('id')} FROM {quote(Learner._meta.db_table)} "  # noqa: S608 - names from model metadata
+            f"WHERE {quote('uln')} " + _in_values(len(ulns)),
+            _value_parameters(ulns),
+        )
+        return dict(cursor.fetchall())
+
+
+def _in_values(count: int) -> str:
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)"
+    return "IN ({})".format(", ".join(["%s"] * count))
+
+
+def _value_parameters(values: list[str]) -> list[Any]:
+    return [values] if connection.vendor == "postgresql" else values
 
 
 def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
@@ -159,15 +268,9 @@ def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
     `insert_rows` (COPY, or executemany) rather than `bulk_create`: building ORM objects for
     every learner, key and audit row costs several times the database's own work at this volume.
     """
-    ulns = [row.uln for row in pending]
-    identities = [row.identity_key for row in pending]
     with transaction.atomic():
-        taken_ulns = set(Learner.objects.filter(uln__in=ulns).values_list("uln", flat=True))
-        taken_ids = set(
-            Learner.objects.filter(identity_key__in=identities).values_list(
-                "identity_key", flat=True
-            )
-        )
+        taken_ulns = _taken("uln", [row.uln for row in pending])
+        taken_ids = _taken("identity_key", [row.identity_key for row in pending])
         fresh: list[_Pending] = []
         for row in pending:
             if row.uln in taken_ulns:
@@ -184,20 +287,22 @@ def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
             return
         now = timezone.now()
         _insert_learners(fresh, actor, now)
-        ids = dict(
-            Learner.objects.filter(uln__in=[row.uln for row in fresh]).values_list("uln", "id")
-        )
+        ids = _ids_of([row.uln for row in fresh])
         insert_rows(
             LearnerMatchKey,
             ("learner_id", "key"),
-            [
-                (ids[row.uln], key)
-                for row in fresh
-                for key in matching_adapter.keys_for(row.details)
-            ],
+            [(ids[row.uln], key) for row in fresh for key in row.keys],
         )
         organisation = actor.organisation
         stamp = connection.ops.adapt_datetimefield_value(now)
+        audit_tail = (
+            actor.user.pk,
+            actor.user.username,
+            organisation.pk,
+            organisation.name,
+            actor.channel,
+            AuditAction.LEARNER_IMPORTED,
+        )
         insert_rows(
             AuditEvent,
             (
@@ -213,36 +318,14 @@ def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
                 "changes",
                 "details",
             ),
-            [
-                (
-                    stamp,
-                    actor.user.pk,
-                    actor.user.username,
-                    organisation.pk,
-                    organisation.name,
-                    actor.channel,
-                    AuditAction.LEARNER_IMPORTED,
-                    ids[row.uln],
-                    1,
-                    "{}",
-                    "{}",
-                )
-                for row in fresh
-            ],
+            [(stamp, *audit_tail, ids[row.uln], 1, "{}", "{}") for row in fresh],
         )
         # The importing organisation knows the learners it loaded (new learners: no conflicts).
+        known = (organisation.pk, KnownBy.IMPORTED.value)
         insert_rows(
             KnownLearner,
             ("organisation_id", "learner_id", "how", "since"),
-            [
-                (
-                    organisation.pk,
-                    ids[row.uln],
-                    KnownBy.IMPORTED.value,
-                    stamp,
-                )
-                for row in fresh
-            ],
+            [(known[0], ids[row.uln], known[1], stamp) for row in fresh],
         )
     report.loaded += len(fresh)
 
@@ -260,19 +343,13 @@ _LEARNER_COLUMNS = (
 
 
 def _insert_learners(rows: list[_Pending], actor: Actor, now: datetime.datetime) -> None:
-    ops = connection.ops
-    stamp = ops.adapt_datetimefield_value(now)
+    stamp = connection.ops.adapt_datetimefield_value(now)
     tail = (LearnerStatus.ACTIVE, 1, stamp, stamp, actor.organisation.pk)
-    values = []
-    for row in rows:
-        fields = [
-            ops.adapt_datefield_value(getattr(row.details, name))
-            if name in DATE_FIELDS
-            else getattr(row.details, name)
-            for name in LEARNER_FIELDS
-        ]
-        values.append((row.uln, *fields, row.identity_key, *tail))
-    insert_rows(Learner, _LEARNER_COLUMNS, values)
+    insert_rows(
+        Learner,
+        _LEARNER_COLUMNS,
+        [(row.uln, *row.values, row.identity_key, *tail) for row in rows],
+    )
 
 
 def _refresh_statistics() -> None:

@@ -77,6 +77,13 @@ def keys_for(details: LearnerDetails | Learner) -> frozenset[str]:
     return learner_keys(person_from(details))
 
 
+def identity_and_keys(details: LearnerDetails) -> tuple[str, frozenset[str]]:
+    """`identity_key_of` and `keys_for` together, from one engine view of the details (a bulk
+    import computes both for every row)."""
+    person = person_from(details)
+    return identity_key(person), learner_keys(person)
+
+
 def store_keys(learner: Learner, *, new: bool = False) -> None:
     """Replace the learner's stored blocking keys with those of its current details.
 

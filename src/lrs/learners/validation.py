@@ -58,8 +58,11 @@ MAX_LENGTHS: dict[str, int] = {
     "notes": 1000,
 }
 
+_LENGTH_LIMITS = tuple(MAX_LENGTHS.items())
+
 _NAME_ALLOWED = re.compile(r"^[^\W\d_]+(?:[ \-'’‘.][^\W\d_]*)*[.]?$", re.UNICODE)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+_NAME_WORD_BREAK = re.compile(r"[ \-.']+")
 
 
 def _clean_text(value: str) -> str:
@@ -68,7 +71,10 @@ def _clean_text(value: str) -> str:
     NFKC folds compatibility forms into the letters they stand for (fullwidth "Ｇwenllian" is
     "Gwenllian", a ligature "ﬁ" is "fi"), so a name can't look the same yet differ.
     """
-    value = unicodedata.normalize("NFKC", value or "")
+    if not value:
+        return ""
+    if not value.isascii():  # ASCII text is already in NFKC form
+        value = unicodedata.normalize("NFKC", value)
     return " ".join(value.split())
 
 
@@ -85,7 +91,7 @@ def name_problem(value: str) -> str | None:
             "The name mixes letters from different alphabets that look alike (for example a "
             "Cyrillic С in a Latin name). Type the name again in one alphabet."
         )
-    words = re.split(r"[ \-.']+", value.translate(_APOSTROPHES).casefold())
+    words = _NAME_WORD_BREAK.split(value.translate(_APOSTROPHES).casefold())
     if any(word in PROHIBITED_NAME_WORDS for word in words if word):
         return _not_allowed()
     return None
@@ -146,7 +152,7 @@ def _check_names(values: dict[str, Any], errors: _Collector, *, mandatory: tuple
 
 
 def _check_lengths(values: dict[str, Any], errors: _Collector) -> None:
-    for field, limit in MAX_LENGTHS.items():
+    for field, limit in _LENGTH_LIMITS:
         value = values.get(field)
         if isinstance(value, str) and len(value) > limit:
             errors.add(
@@ -245,7 +251,7 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {
 def _clean_values(details: LearnerDetails | SearchDetails) -> dict[str, Any]:
     values = {name: getattr(details, name) for name in _FIELD_NAMES[type(details)]}
     for name, value in values.items():
-        if isinstance(value, str) and value:
+        if value and isinstance(value, str):
             values[name] = value.strip() if name == "notes" else _clean_text(value)
     return values
 

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from lrs.core.actor import Channel
 from lrs.core.errors import DomainError
@@ -26,6 +28,13 @@ class Command(BaseCommand):
         parser.add_argument("file", help="CSV file (UTF-8 or Windows-1252); '-' for stdin")
         parser.add_argument("--rejects", help="write rejected rows and reasons to this CSV file")
         parser.add_argument("--quiet", action="store_true", help="no progress lines")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="worker processes that validate rows and work out their keys (default: the "
+            "number of CPUs on PostgreSQL, 1 on SQLite, whose single writer is the limit)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"]
@@ -77,7 +86,18 @@ class Command(BaseCommand):
                 rate = loaded / max(time.perf_counter() - started, 1e-9)
                 self.stderr.write(f"  {loaded} loaded, {rejected} rejected ({rate:.0f} rows/s)")
 
-        return import_learners(rows=reader, actor=actor, progress=progress)
+        return import_learners(rows=reader, actor=actor, progress=progress, jobs=_jobs(options))
+
+
+def _jobs(options: dict[str, Any]) -> int:
+    jobs = options.get("jobs")
+    if jobs is not None:
+        if jobs < 1:
+            raise CommandError("--jobs must be 1 or more.")
+        return int(jobs)
+    if connection.vendor != "postgresql":
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _file_encoding(path: Path) -> str:
