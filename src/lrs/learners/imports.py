@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import multiprocessing
+import operator
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -179,12 +180,15 @@ def check_row(row_number: int, row: Mapping[str, str]) -> _Pending | Rejection:
     if errors:
         return Rejection(row_number, uln, errors)
     identity, keys = matching_adapter.identity_and_keys(details)
+    values = list(_learner_fields(details))
     adapt_date = connection.ops.adapt_datefield_value
-    values = tuple(
-        adapt_date(getattr(details, name)) if name in DATE_FIELDS else getattr(details, name)
-        for name in LEARNER_FIELDS
-    )
-    return _Pending(row_number, uln, identity, values, tuple(keys))
+    for index in _DATE_INDEXES:
+        values[index] = adapt_date(values[index])
+    return _Pending(row_number, uln, identity, tuple(values), tuple(keys))
+
+
+_learner_fields = operator.attrgetter(*LEARNER_FIELDS)
+_DATE_INDEXES = tuple(index for index, name in enumerate(LEARNER_FIELDS) if name in DATE_FIELDS)
 
 
 def _check_block(
@@ -212,19 +216,19 @@ def _checked_rows(rows: Iterable[Mapping[str, str]], jobs: int) -> Iterator[_Pen
     at most two blocks per worker are in flight, so a file of any size is streamed.
     """
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for first, block in _blocks(rows):
-            yield from _check_block(first, block)
+        for first, rows_of_block in _blocks(rows):
+            yield from _check_block(first, rows_of_block)
         return
     blocks = _blocks(rows)
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
         waiting: deque[Any] = deque(
-            pool.apply_async(_check_block, block) for block in itertools.islice(blocks, 2 * jobs)
+            pool.apply_async(_check_block, task) for task in itertools.islice(blocks, 2 * jobs)
         )
         while waiting:
             checked = waiting.popleft().get()
-            block = next(blocks, None)
-            if block is not None:
-                waiting.append(pool.apply_async(_check_block, block))
+            task = next(blocks, None)
+            if task is not None:
+                waiting.append(pool.apply_async(_check_block, task))
             yield from checked
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import operator
 import re
 import unicodedata
 from typing import Any
@@ -248,8 +249,12 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {
 }
 
 
+_FIELD_GETTERS = {kind: operator.attrgetter(*names) for kind, names in _FIELD_NAMES.items()}
+
+
 def _clean_values(details: LearnerDetails | SearchDetails) -> dict[str, Any]:
-    values = {name: getattr(details, name) for name in _FIELD_NAMES[type(details)]}
+    names = _FIELD_NAMES[type(details)]
+    values = dict(zip(names, _FIELD_GETTERS[type(details)](details), strict=True))
     for name, value in values.items():
         if value and isinstance(value, str):
             values[name] = value.strip() if name == "notes" else _clean_text(value)
