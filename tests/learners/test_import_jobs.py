@@ -66,7 +66,7 @@ def _snapshot(report: ImportReport) -> dict[str, Any]:
             for learner_id, key in LearnerMatchKey.objects.values_list("learner_id", "key")
         ),
         "audit": sorted(
-            (uln_of.get(row[0], ""), *row[1:])
+            (uln_of.get(row[0] or 0, ""), *row[1:])
             for row in AuditEvent.objects.values_list(
                 "learner_id", "action", "organisation_id", "user_id", "channel", "version_number"
             )
