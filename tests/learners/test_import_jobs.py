@@ -140,3 +140,39 @@ def test_the_command_takes_a_number_of_jobs(tmp_path: Path):
     assert "Loaded 60 learners, rejected 0" in out.getvalue()
     assert Learner.objects.count() == 60
     assert LearnerMatchKey.objects.values("learner_id").distinct().count() == 60
+
+
+def test_workers_do_not_inherit_a_sigterm_handler_that_would_keep_them_alive(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A process that set a graceful-stop handler (a worker loop run in-process, as the test
+    # suite does) forked workers that ignored the pool's SIGTERM at the end of the load, and
+    # the import waited for them forever. The load now ends, and the handler is the caller's.
+    import signal
+
+    def graceful(signum: int, frame: Any) -> None:  # pragma: no cover - must not be called
+        raise AssertionError("the parent's handler ran")
+
+    waited_too_long: list[bool] = []
+
+    def too_long(signum: int, frame: Any) -> None:  # pragma: no cover - the defect
+        waited_too_long.append(True)
+        raise TimeoutError("the import waited for its workers")
+
+    previous = signal.signal(signal.SIGTERM, graceful)
+    previous_alarm = signal.signal(signal.SIGALRM, too_long)
+    monkeypatch.setattr(imports, "ROWS_PER_TASK", 5)
+    signal.alarm(60)
+    try:
+        report = import_learners(
+            rows=_rows(30, seed=3),
+            actor=service_desk_system_actor(channel=Channel.CLI),
+            jobs=2,
+        )
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous_alarm)
+        handler = signal.signal(signal.SIGTERM, previous)
+    assert not waited_too_long, "the import waited a minute for workers that would not stop"
+    assert report.loaded == 30
+    assert handler is graceful

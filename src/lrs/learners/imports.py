@@ -6,6 +6,7 @@ import datetime
 import itertools
 import multiprocessing
 import operator
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -220,7 +221,8 @@ def _checked_rows(rows: Iterable[Mapping[str, str]], jobs: int) -> Iterator[_Pen
             yield from _check_block(first, rows_of_block)
         return
     blocks = _blocks(rows)
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_default_signals)
+    try:
         waiting: deque[Any] = deque(
             pool.apply_async(_check_block, task) for task in itertools.islice(blocks, 2 * jobs)
         )
@@ -230,6 +232,18 @@ def _checked_rows(rows: Iterable[Mapping[str, str]], jobs: int) -> Iterator[_Pen
             if task is not None:
                 waiting.append(pool.apply_async(_check_block, task))
             yield from checked
+        pool.close()  # every block is done: the workers exit on their own
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _default_signals() -> None:
+    """A forked worker starts with the default SIGTERM and SIGINT: a handler inherited from
+    the parent (a worker loop's graceful stop, say) would keep it alive when the pool is
+    terminated, and the import would wait for it forever."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _taken(column: str, values: list[str]) -> set[str]:
