@@ -228,7 +228,7 @@ def _execute_or_fail(run: MatchingFitRun, actor: Actor, progress: Progress | Non
 
 
 def _save(run: MatchingFitRun, *fields: str) -> None:
-    run.progress_at = timezone.now()
+    run.progress_at = run.finished_at or timezone.now()
     run.save(update_fields=[*fields, "progress_at"])
 
 
