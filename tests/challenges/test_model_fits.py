@@ -445,3 +445,31 @@ def test_the_command_queues_or_fits_with_decisions_and_reports(
     assert run.state == DuplicateRunState.QUEUED
     assert run.with_decisions
     assert MatchingModel.objects.count() == 1, "queued: a worker fits it"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_embedded_queue_the_web_process_worker_runs_a_queued_fit(
+    desk: Actor, megan: Learner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `lrs demo` and `lrs serve` have no Redis: the worker thread of the web process runs the
+    # queued fit when it has no batch rows and no duplicate run to do.
+    import time
+
+    from lrs.batches.worker import start_embedded_worker, stop_embedded_worker
+
+    monkeypatch.setenv("LRS_QUEUE", "embedded")
+    stop_embedded_worker()
+    start_embedded_worker(poll_seconds=60)  # finishing sooner shows the request woke it
+    try:
+        time.sleep(0.3)  # let it find nothing and go idle
+        run, _new = request_fit_run(actor=desk, with_decisions=True)
+        deadline = time.monotonic() + 30
+        while MatchingFitRun.objects.get(pk=run.pk).state != DuplicateRunState.FINISHED:
+            assert time.monotonic() < deadline, "the embedded worker did not run the fit"
+            time.sleep(0.1)
+    finally:
+        assert stop_embedded_worker(timeout=30)
+    run.refresh_from_db()
+    assert run.model is not None
+    assert not run.model.active
+    assert run.processed == run.total == 1
