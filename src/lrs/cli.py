@@ -27,8 +27,9 @@ commands:
   createuser UKPRN USERNAME --roles online,view,batch,plr,vld,super [--password P]
   token USERNAME                      print a new API token for the user (only the token)
   import-learners FILE.csv            bulk load learners that already have ULNs
-  fit-matching [--sample N] [--activate] | --report V | --use V|default
-                                      estimate the matching model from the register
+  fit-matching [--sample N] [--with-decisions] [--queue | --activate] | --report V
+               | --use V|default      estimate the matching model from the register (and
+                                      the service's decisions; --queue: by a worker)
   import-qualifications FILE.csv [--units UNITS.csv] [--link RN UKPRN]
                                       load the qualification catalogue (Ofqual download)
   achievements submit FILE --user U [--wait] [--out PATH]

@@ -34,6 +34,7 @@ from lrs.batches.services import (
     process_pending_rows,
 )
 from lrs.challenges.duplicates import run_next_queued_duplicates
+from lrs.challenges.model_fits import run_next_queued_fit
 from lrs.core import metrics
 from lrs.core.partitions import ensure_audit_partitions
 
@@ -142,9 +143,10 @@ def run_worker(
             if processed:
                 total += processed
                 log_progress(started)
-            elif not burst and run_next_queued_duplicates():
-                # The service desk's duplicate finder, when no batch is waiting (batches
-                # first: a school's file should not wait behind a scan of the register).
+            elif not burst and (run_next_queued_duplicates() or run_next_queued_fit()):
+                # The service desk's duplicate finder, then a fit of the matching model, when
+                # no batch is waiting (batches first: a school's file should not wait behind
+                # a scan of the register).
                 continue
         except Exception:
             # The loop must outlive a database restart; the chunk rolled back, nothing is lost.

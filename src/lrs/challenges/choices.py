@@ -107,6 +107,15 @@ class SuspectStatus(models.TextChoices):
     MERGED = "merged", _("Merged")
 
 
+class FitRunPhase(models.TextChoices):
+    """What a run of the matching fit (`MatchingFitRun`) is doing while it runs."""
+
+    GATHERING = "gathering", _("Gathering the service's decisions")
+    PAIRING = "pairing", _("Pairing learners with their candidates")
+    ESTIMATING = "estimating", _("Estimating the model")
+    DONE = "done", _("Done")
+
+
 class DuplicateRunState(models.TextChoices):
     """Where a run of the duplicate finder is (`DuplicateRun`)."""
 

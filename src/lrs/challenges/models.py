@@ -10,6 +10,7 @@ from lrs.challenges.choices import (
     ChallengeKind,
     ChallengeStatus,
     DuplicateRunState,
+    FitRunPhase,
     RaiserKind,
     SuspectStatus,
     UlnChangeKind,
@@ -199,6 +200,48 @@ class DuplicateRun(models.Model):
 
     def __str__(self) -> str:
         return f"duplicate run {self.pk}"
+
+
+class MatchingFitRun(models.Model):
+    """One run of the matching fit (`lrs fit-matching`), as a worker job with progress.
+
+    `lrs fit-matching --queue` queues a run ("queued"); a worker claims it ("running"), records
+    its phase and the learners paired of `total` as it goes (`progress_at`), and stores the
+    fitted parameters as a new, inactive `MatchingModel` version (`model`): an operator reads
+    its report and switches searches to it (`lrs fit-matching --use V`). With
+    `with_decisions` the service's own decisions are labelled pairs of the fit
+    (`lrs.challenges.labelled_pairs`). Shaped like `DuplicateRun`, and run by the same workers.
+    """
+
+    state = models.CharField(
+        max_length=16, choices=DuplicateRunState.choices, default=DuplicateRunState.QUEUED
+    )
+    phase = models.CharField(max_length=16, choices=FitRunPhase.choices, blank=True)
+    with_decisions = models.BooleanField(default=False)
+    # Fit on this many learners at random (null: all of them), with this seed.
+    sample = models.PositiveIntegerField(null=True, blank=True)
+    seed = models.IntegerField(default=0)
+    requested_by = models.CharField(max_length=150, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    labelled_pairs = models.PositiveIntegerField(default=0)
+    model = models.ForeignKey(
+        "learners.MatchingModel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"matching fit run {self.pk}"
 
 
 class SuspectedDuplicate(models.Model):

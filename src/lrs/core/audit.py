@@ -108,6 +108,8 @@ class AuditAction(enum.StrEnum):
     DUPLICATES_FOUND = "uln.duplicates_found"
     DUPLICATES_QUEUED = "uln.duplicates_queued"
     DUPLICATE_DISMISSED = "uln.duplicate_dismissed"
+    MATCHING_FIT_QUEUED = "matching.fit_queued"
+    MATCHING_FITTED = "matching.fitted"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
     TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an action name, not a secret
     WEB_SERVICE_PASSWORD_SET = "web_service.password_set"  # noqa: S105 - an action name

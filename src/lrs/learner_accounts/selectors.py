@@ -90,6 +90,8 @@ NOT_IN_ACCESS_LOG = frozenset(
         AuditAction.DUPLICATES_FOUND,
         AuditAction.DUPLICATES_QUEUED,
         AuditAction.DUPLICATE_DISMISSED,
+        AuditAction.MATCHING_FIT_QUEUED,
+        AuditAction.MATCHING_FITTED,
     }
 )
 

@@ -27,10 +27,12 @@ __all__ = [
     "MIN_PSEUDO_PAIRS",
     "NOT_FITTED",
     "FitResult",
+    "LabelledPair",
     "Pattern",
     "comparison_patterns",
     "estimate_parameters",
     "fit_unsupervised",
+    "labelled_patterns",
     "term_frequencies",
     "with_term_frequencies",
 ]
@@ -117,6 +119,25 @@ class FitResult:
     iterations: int
     converged: bool
     expected_matches: float
+    # Pairs whose class a person decided, counted with a fixed posterior (see fit_unsupervised).
+    labelled_matches: int = 0
+    labelled_non_matches: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledPair:
+    """Two records whose class a person decided: one learner (``same``) or two.
+
+    ``source`` says which decision (for the report); ``keys`` are the two register entries
+    compared when both are on the register, so the fit can leave that pair out of the
+    unlabelled ones (a pair counts once, with the class it was given).
+    """
+
+    query: PersonDetails
+    record: PersonDetails
+    same: bool
+    source: str = ""
+    keys: tuple[int, int] | None = None
 
 
 def comparison_patterns(pairs: Iterable[tuple[PersonDetails, PersonDetails]]) -> Counter[Pattern]:
@@ -130,6 +151,18 @@ def comparison_patterns(pairs: Iterable[tuple[PersonDetails, PersonDetails]]) ->
         verdicts = prepared_verdicts(prepared(query), prepared(record))
         counts[_pattern(verdicts)] += 1
     return counts
+
+
+def labelled_patterns(
+    pairs: Iterable[LabelledPair],
+) -> tuple[Counter[Pattern], Counter[Pattern]]:
+    """Count the comparison vectors of labelled pairs: (those of matches, those of non-matches)."""
+    matches: Counter[Pattern] = Counter()
+    non_matches: Counter[Pattern] = Counter()
+    for pair in pairs:
+        pattern = _pattern(prepared_verdicts(prepared(pair.query), prepared(pair.record)))
+        (matches if pair.same else non_matches)[pattern] += 1
+    return matches, non_matches
 
 
 # Verdicts that stand for a value not given (a ZZ99 pseudo-postcode) rather than a comparison:
@@ -159,6 +192,8 @@ def fit_unsupervised(
     max_iterations: int = 100,
     tolerance: float = 1e-5,
     fixed_u: bool = False,
+    matches: Mapping[Pattern, int] | None = None,
+    non_matches: Mapping[Pattern, int] | None = None,
 ) -> FitResult:
     """Estimate m, u and the prior from unlabelled candidate pairs by expectation-maximisation.
 
@@ -181,8 +216,25 @@ def fit_unsupervised(
     ``fixed_u`` keeps ``start``'s u and estimates m and the prior only: the second stage when
     u came from pairs known to be nearly all different people (the register's own pairs), as
     Splink estimates u from random pairs and m by EM.
+
+    ``matches`` and ``non_matches`` are labelled pairs (a person decided them: the service's
+    own decisions), by pattern. They are observations whose posterior is known, so the E-step
+    leaves them at 1 (matches) or 0 (non-matches) instead of computing it: each iteration adds
+    their counts to m's (matches) or u's (non-matches) side of the M-step, the standard
+    semi-supervised EM (Nigam et al. 2000; fastLink's and Splink's training from labels). They
+    pull the estimate towards what people decided, weighed like any other pair of the row,
+    and they keep pulling while the unlabelled posteriors move. They are left out of the
+    prior: they were chosen by the decisions themselves (a person saw them because the engine
+    hesitated), not sampled the way the candidate pairs are.
     """
     items = [(pattern, float(count)) for pattern, count in patterns.items() if count > 0]
+    fixed = [
+        (pattern, float(count), True) for pattern, count in (matches or {}).items() if count > 0
+    ] + [
+        (pattern, float(count), False)
+        for pattern, count in (non_matches or {}).items()
+        if count > 0
+    ]
     total = sum(count for _, count in items)
     m = {row: dict(values) for row, values in start.m.items()}
     u = {row: dict(values) for row, values in start.u.items()}
@@ -208,6 +260,10 @@ def fit_unsupervised(
             for row, verdict in pattern:
                 m_counts[row][verdict] += count * match
                 u_counts[row][verdict] += count * (1.0 - match)
+        for pattern, count, same in fixed:
+            side = m_counts if same else u_counts
+            for row, verdict in pattern:
+                side[row][verdict] += count
         new_m = _smoothed_rows(m_counts, start.m, share)
         new_u = u if fixed_u else _smoothed_rows(u_counts, start.u, share)
         new_prior = (expected + 1.0) / (total + 2.0)
@@ -231,6 +287,8 @@ def fit_unsupervised(
         iterations=iteration,
         converged=converged,
         expected_matches=expected,
+        labelled_matches=int(sum(count for _, count, same in fixed if same)),
+        labelled_non_matches=int(sum(count for _, count, same in fixed if not same)),
     )
 
 

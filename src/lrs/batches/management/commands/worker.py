@@ -4,6 +4,7 @@
                                PostgreSQL; on PostgreSQL run as many as you like)
     lrs worker --rq            an RQ worker on the "lrs-batches" queue (LRS_QUEUE=rq); it
                                also runs the duplicate finder's jobs (lrs find-duplicates)
+                               and the matching fit's (lrs fit-matching --queue)
     lrs worker --burst         stop when there is nothing left to do (tests, cron)
 
 SIGTERM or Ctrl+C stops the worker once its current chunk is committed (RQ: once the current
@@ -27,6 +28,7 @@ from django.db import connections
 from lrs.batches import queue as batch_queue
 from lrs.batches.worker import request_stop, run_worker
 from lrs.challenges.duplicates import enqueue_lost_runs
+from lrs.challenges.model_fits import enqueue_lost_fit_runs
 
 _LOG_LEVELS = {0: logging.WARNING, 1: logging.INFO}
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -124,6 +126,7 @@ class Command(BaseCommand):
             connection.ping()
             recovered = batch_queue.enqueue_pending_batches(queue=queue)
             lost_runs = enqueue_lost_runs(queue)
+            lost_fits = enqueue_lost_fit_runs(queue)
         except RedisError as exc:
             raise CommandError(
                 f"Cannot reach Redis at {batch_queue.redis_url()} (LRS_REDIS_URL): {exc}"
@@ -132,6 +135,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Queued jobs for batches left pending: {recovered}")
         if lost_runs:
             self.stdout.write(f"Queued jobs for duplicate finder runs left queued: {lost_runs}")
+        if lost_fits:
+            self.stdout.write(f"Queued jobs for matching fit runs left queued: {lost_fits}")
         # Each job runs in a forked work horse: it must open its own database connections.
         connections.close_all()
         worker = Worker([queue], connection=connection, name=name)
