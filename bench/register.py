@@ -1,13 +1,17 @@
 """Benchmark the Learner Register: bulk import, ULN look-up and demographic search.
 
     .venv/bin/python bench/register.py --learners 100000 [--searches 1000]
-        [--database-url postgres://postgres@127.0.0.1:5432/lrs_bench]
+        [--database-url postgres://postgres@127.0.0.1:5432/lrs_bench] [--jobs N]
 
 Builds a fresh database (a temporary SQLite file, or the PostgreSQL database named, dropped and
 re-created), writes N synthetic learners to a CSV file, loads them with `lrs import-learners`
 (timed, as a user would run it, with its progress lines; on PostgreSQL rows go in by COPY), then
 times `find_learner_by_uln` and `search_learners` through the service layer, and prints p50/p95
 latencies, the search outcome mix and, on PostgreSQL, each table's and its indexes' sizes.
+
+The import's CPU time is printed beside its wall time (a shared machine's wall time says little):
+the command with its worker processes, and, for a PostgreSQL server on this machine, the
+backends serving the benchmark's database (sampled from /proc while the import runs).
 
 On PostgreSQL the import's session runs with the bulk-load settings of docs/deploy.md
 (`BULK_LOAD_OPTIONS`: synchronous_commit off, more maintenance_work_mem and work_mem); server
@@ -20,10 +24,12 @@ import argparse
 import os
 import pickle
 import random
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -46,6 +52,90 @@ def _reset_postgres(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class BackendCpu:
+    """CPU seconds of the PostgreSQL backends serving one database, for a server on this
+    machine: their /proc times, sampled until `stop` (a backend's last sample before it exits
+    counts, so up to one interval of each backend's time may be missed)."""
+
+    INTERVAL = 0.2
+
+    def __init__(self, database: str) -> None:
+        self._marker = f" {database} "
+        self._seconds: dict[int, float] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._tick = os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self) -> BackendCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self._seconds.values())
+
+    @property
+    def backends(self) -> int:
+        return len(self._seconds)
+
+    def _run(self) -> None:
+        while True:
+            self._sample()
+            if self._done.wait(self.INTERVAL):
+                self._sample()
+                return
+
+    def _sample(self) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                if not command.startswith("postgres: ") or self._marker not in command:
+                    continue
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone, or not ours to read
+            # utime and stime: fields 14 and 15 of stat, counted from the state (field 3).
+            self._seconds[int(entry.name)] = (int(fields[11]) + int(fields[12])) / self._tick
+
+
+def run_import(lrs: list[str], csv_path: Path, *, database_url: str, jobs: int | None) -> float:
+    """`lrs import-learners` as a user runs it, with its progress lines; prints its wall and CPU
+    time and gives back the wall time."""
+    env = dict(os.environ)
+    if database_url:
+        env["PGOPTIONS"] = BULK_LOAD_OPTIONS
+    command = [*lrs, "import-learners", str(csv_path)]
+    if jobs is not None:
+        command += ["--jobs", str(jobs)]
+    database = urlparse(database_url).path.lstrip("/") if database_url else ""
+    server = BackendCpu(database) if database else None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    if server:
+        with server:
+            subprocess.run(command, check=True, env=env)
+    else:
+        subprocess.run(command, check=True, env=env)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    user = after.ru_utime - before.ru_utime
+    system = after.ru_stime - before.ru_stime
+    line = (
+        f"import CPU: command and workers {user + system:.1f} s (user {user:.1f}, "
+        f"system {system:.1f})"
+    )
+    if server and server.backends:
+        line += f", PostgreSQL backends {server.seconds:.1f} s ({server.backends} seen)"
+    print(line + f"; wall {seconds:.1f} s; load average {os.getloadavg()[0]:.2f}")
+    return seconds
 
 
 # For the import's session only (PGOPTIONS); docs/deploy.md section 9.
@@ -207,6 +297,12 @@ def main() -> None:
         "and --learners/--seed (skips the import)",
     )
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="passed to `lrs import-learners --jobs` (default: the command's own)",
+    )
+    parser.add_argument(
         "--batch", type=int, default=0, help="also time a batch of N searches run back to back"
     )
     parser.add_argument(
@@ -251,13 +347,9 @@ def main() -> None:
     import_seconds = 0.0
     if not args.reuse:
         subprocess.run([*lrs, "migrate", "-v", "0"], check=True)
-        started = time.perf_counter()
         # Progress lines as it goes (a 10M load takes a while).
-        env = dict(os.environ)
-        if args.database_url:
-            env["PGOPTIONS"] = BULK_LOAD_OPTIONS
-        subprocess.run([*lrs, "import-learners", str(csv_path)], check=True, env=env)
-        import_seconds = time.perf_counter() - started
+        print(f"load average before the import: {os.getloadavg()[0]:.2f}")
+        import_seconds = run_import(lrs, csv_path, database_url=args.database_url, jobs=args.jobs)
 
     import django
 
