@@ -4,14 +4,21 @@
 the new ids); for the learners, blocking keys and audit rows an import or a batch chunk writes,
 that cost more than the writes themselves. These helpers send the rows the fastest way each
 database offers: COPY on PostgreSQL, one prepared INSERT through `executemany` on SQLite.
+
+`secondary_indexes_set_aside` drops a table's non-unique indexes for a bulk load into it and
+builds them again afterwards (PostgreSQL), which costs far less than maintaining them row by row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 
 
 def insert_rows(
@@ -79,3 +86,119 @@ def insert_new_rows(
                 f"INSERT INTO {table} ({names}) VALUES {values} ON CONFLICT DO NOTHING",  # noqa: S608 - names come from model metadata
                 [value for row in part for value in row],
             )
+
+
+@dataclass(frozen=True)
+class SecondaryIndex:
+    """A non-unique index, with the statement that builds it (as pg_indexes gives it)."""
+
+    name: str
+    table: str
+    definition: str
+
+
+def secondary_indexes(tables: Sequence[type[models.Model]]) -> list[SecondaryIndex]:
+    """The PostgreSQL indexes of the models' tables that refuse nothing: neither unique nor a
+    primary key nor behind a constraint. Read from pg_indexes, so they are always those the
+    migrations made; the largest table's first."""
+    names = [model._meta.db_table for model in tables]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.indexname, i.tablename, i.indexdef
+            FROM pg_indexes i
+            JOIN pg_class c
+              ON c.relname = i.indexname AND c.relnamespace = to_regnamespace(i.schemaname)
+            JOIN pg_index x ON x.indexrelid = c.oid
+            WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
+              AND NOT x.indisunique AND NOT x.indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)
+            ORDER BY pg_total_relation_size(x.indrelid) DESC, i.tablename, i.indexname
+            """,
+            [names],
+        )
+        return [SecondaryIndex(*row) for row in cursor.fetchall()]
+
+
+@contextmanager
+def secondary_indexes_set_aside(
+    tables: Sequence[type[models.Model]],
+    *,
+    builders: int,
+    note: Callable[[str], None],
+) -> Iterator[list[SecondaryIndex]]:
+    """Drop the tables' `secondary_indexes` for the block and build them again after it, however
+    it ends (an error, Ctrl-C): only indexes that refuse nothing are dropped, so unique
+    constraints and primary keys hold throughout.
+
+    PostgreSQL only, and only outside a transaction (the drop is committed, and the indexes are
+    built by `builders` connections of their own, at once); otherwise nothing is dropped and
+    the block gets an empty list.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield []
+        return
+    indexes = secondary_indexes(tables)
+    if not indexes:
+        yield []
+        return
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        for index in indexes:
+            cursor.execute(f"DROP INDEX {quote(index.name)}")
+    note(
+        f"Dropped {len(indexes)} non-unique indexes for the load; should this process be killed "
+        "before it rebuilds them, run: " + "; ".join(index.definition for index in indexes)
+    )
+    try:
+        yield indexes
+    finally:
+        build_indexes(indexes, builders=builders, note=note)
+
+
+def build_indexes(
+    indexes: Sequence[SecondaryIndex], *, builders: int, note: Callable[[str], None]
+) -> None:
+    """Run the indexes' definitions, `builders` at a time, each on a connection of its own with
+    this session's maintenance_work_mem; every index is attempted even when one fails."""
+    if not indexes:
+        return
+    at_once = max(1, min(builders, len(indexes)))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('maintenance_work_mem')")
+        (memory,) = cursor.fetchone()
+    settings = {"maintenance_work_mem": memory}
+    if at_once > 1:
+        # The connections already share the cores: no parallel workers of PostgreSQL's own.
+        settings["max_parallel_maintenance_workers"] = "0"
+    tables = ", ".join(sorted({index.table for index in indexes}))
+    note(
+        f"Rebuilding {len(indexes)} indexes of {tables} ({at_once} at a time, "
+        f"maintenance_work_mem {memory})..."
+    )
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        outcomes = list(pool.map(lambda index: _build(index, settings), indexes))
+    failed = [
+        (index, error) for index, error in zip(indexes, outcomes, strict=True) if error is not None
+    ]
+    if failed:
+        raise RuntimeError(
+            "Some indexes could not be rebuilt; run: "
+            + "; ".join(index.definition for index, _error in failed)
+        ) from failed[0][1]
+    note(f"Rebuilt {len(indexes)} indexes in {time.perf_counter() - started:.1f} s.")
+
+
+def _build(index: SecondaryIndex, settings: dict[str, str]) -> Exception | None:
+    """Build one index on this thread's own connection; the error, if it failed."""
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            for name, value in settings.items():
+                cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+            cursor.execute(index.definition)
+    except Exception as error:  # reported with the others' by build_indexes
+        return error
+    finally:
+        connections[DEFAULT_DB_ALIAS].close()
+    return None

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction
-from lrs.core.bulk import insert_rows
+from lrs.core.bulk import insert_rows, secondary_indexes_set_aside
 from lrs.core.errors import ValidationFailed
 from lrs.core.models import AuditEvent
 from lrs.core.roles import Permission
@@ -102,6 +102,8 @@ def import_learners(
     actor: Actor,
     progress: Callable[[int, int], None] | None = None,
     jobs: int = 1,
+    note: Callable[[str], None] | None = None,
+    keep_indexes: bool = False,
 ) -> ImportReport:
     """Load learners with their existing ULNs; bad rows are reported, good ones loaded.
 
@@ -113,8 +115,36 @@ def import_learners(
     and blocking keys, a block of rows at a time; this process takes their results in file
     order, keeps the ULNs and identities seen so far and writes to the database. The outcome is
     the same as with one job, row for row: only the per-row work is shared out.
+
+    Into an empty register (no learner at all) on PostgreSQL, outside a transaction and unless
+    `keep_indexes`: the learner and blocking-key tables' non-unique indexes are dropped for the
+    load and built again after it, however it ends (`jobs` of them at once); their unique ones
+    and primary keys stay, so duplicates are refused as ever. `note` hears what is done, and
+    how long the rebuild took.
     """
     ensure_can(actor, Permission.IMPORT_LEARNERS)
+    set_aside = not keep_indexes and not Learner.objects.exists()
+    with secondary_indexes_set_aside(
+        _REBUILT_TABLES if set_aside else (),
+        builders=jobs,
+        note=note or (lambda _message: None),
+    ):
+        report = _load(rows, actor, progress, jobs)
+    _refresh_statistics()
+    return report
+
+
+# The tables whose non-unique indexes a load into an empty register builds afterwards, rather
+# than row by row (the blocking keys are most of its rows); its own look-ups use none of them.
+_REBUILT_TABLES = (Learner, LearnerMatchKey)
+
+
+def _load(
+    rows: Iterable[Mapping[str, str]],
+    actor: Actor,
+    progress: Callable[[int, int], None] | None,
+    jobs: int,
+) -> ImportReport:
     report = ImportReport()
     pending: list[_Pending] = []
     seen_ulns: set[str] = set()
@@ -147,7 +177,6 @@ def import_learners(
                 progress(report.loaded, report.rejected)
     if pending:
         _flush(pending, report, actor)
-    _refresh_statistics()
     if progress:
         progress(report.loaded, report.rejected)
     return report

@@ -3,6 +3,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -35,10 +36,20 @@ class Command(BaseCommand):
             help="worker processes that validate rows and work out their keys (default: the "
             "number of CPUs on PostgreSQL, 1 on SQLite, whose single writer is the limit)",
         )
+        parser.add_argument(
+            "--keep-indexes",
+            action="store_true",
+            help="into an empty register on PostgreSQL, keep the non-unique indexes of the "
+            "learners and blocking keys during the load (by default they are dropped and built "
+            "again after it, which is faster)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"]
         started = time.perf_counter()
+        # Stopped by SIGTERM (a service manager, a CI time-out), the load ends as on Ctrl-C:
+        # by an exception, so the indexes dropped for it are built again before the exit.
+        previous = signal.signal(signal.SIGTERM, _stop)
         try:
             if path == "-":
                 report = self._load(sys.stdin, options)
@@ -48,6 +59,8 @@ class Command(BaseCommand):
                 report = self._load_file(Path(path), options)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Loaded {report.loaded} learners, rejected {report.rejected}, in {elapsed:.1f} s "
@@ -86,7 +99,24 @@ class Command(BaseCommand):
                 rate = loaded / max(time.perf_counter() - started, 1e-9)
                 self.stderr.write(f"  {loaded} loaded, {rejected} rejected ({rate:.0f} rows/s)")
 
-        return import_learners(rows=reader, actor=actor, progress=progress, jobs=_jobs(options))
+        def note(message: str) -> None:
+            if not options["quiet"]:
+                self.stderr.write(f"  {message}")
+
+        return import_learners(
+            rows=reader,
+            actor=actor,
+            progress=progress,
+            jobs=_jobs(options),
+            note=note,
+            keep_indexes=options["keep_indexes"],
+        )
+
+
+def _stop(signum: int, frame: object) -> None:
+    # A second SIGTERM stops the process at once.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise SystemExit(128 + signum)
 
 
 def _jobs(options: dict[str, Any]) -> int:

@@ -1,0 +1,185 @@
+"""A load into an empty register on PostgreSQL builds the non-unique indexes of the learners
+and blocking keys after the rows, rather than row by row, and always puts them back."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from lrs.core.actor import Actor, Channel
+from lrs.learners import imports
+from lrs.learners.details import SearchDetails
+from lrs.learners.imports import import_learners
+from lrs.learners.models import Learner, LearnerMatchKey
+from lrs.learners.selectors import search_learners
+from lrs.matching import MatchKind
+from lrs.organisations.services import service_desk_system_actor
+from lrs.synthetic import generate_register, write_register_csv
+
+# The indexes are dropped and built on connections of their own, with the drop committed: the
+# tests see the database as the import leaves it, not inside a transaction rolled back after.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TABLES = (Learner._meta.db_table, LearnerMatchKey._meta.db_table)
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL loads by COPY and sets indexes aside (DATABASE_URL)")
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imports, "ROWS_PER_TASK", 7)
+    monkeypatch.setattr(imports, "CHUNK_SIZE", 20)
+
+
+def _indexes() -> dict[str, str]:
+    """Every index of the learner and blocking-key tables, by name, with its definition."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = current_schema() AND tablename = ANY(%s)",
+            [list(TABLES)],
+        )
+        return dict(cursor.fetchall())
+
+
+def _unique(indexes: Mapping[str, str]) -> dict[str, str]:
+    return {name: sql for name, sql in indexes.items() if sql.startswith("CREATE UNIQUE")}
+
+
+def _rows(count: int, *, seed: int) -> list[dict[str, str]]:
+    buffer = io.StringIO()
+    write_register_csv(generate_register(count, seed=seed), buffer)
+    buffer.seek(0)
+    return [dict(row) for row in csv.DictReader(buffer)]
+
+
+def _cli() -> Actor:
+    return service_desk_system_actor(channel=Channel.CLI)
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_load_into_an_empty_register_rebuilds_the_same_indexes(view_actor: Actor) -> None:
+    before = _indexes()
+    assert len(_unique(before)) < len(before), "the tables have non-unique indexes to set aside"
+    during: list[dict[str, str]] = []
+    notes: list[str] = []
+    rows = _rows(90, seed=11)
+    # A ULN twice in the file: refused, as ever (the unique indexes stay during the load).
+    rows[70] = {**_rows(91, seed=12)[90], "ULN": rows[4]["ULN"]}
+
+    report = import_learners(
+        rows=rows,
+        actor=_cli(),
+        jobs=2,
+        progress=lambda *_counts: during.append(_indexes()),
+        note=notes.append,
+    )
+
+    assert report.loaded == 89
+    assert report.rejected == 1
+    # While the rows went in, only the unique indexes (and primary keys) were there.
+    assert during[0] == _unique(before)
+    assert _indexes() == before
+    assert any(note.startswith("Rebuilding 4 indexes") for note in notes), notes
+    assert any(note.startswith("Rebuilt 4 indexes in ") for note in notes), notes
+    # The learners are found through their blocking keys, as after any registration.
+    person = next(iter(generate_register(90, seed=11)))
+    outcome = search_learners(
+        details=SearchDetails(
+            given_name=person.given_name,
+            family_name=person.family_name,
+            date_of_birth=person.date_of_birth,
+            gender=person.gender,
+            last_known_postcode=person.last_known_postcode,
+        ),
+        actor=view_actor,
+    )
+    assert outcome.kind is MatchKind.EXACT
+    assert [learner.uln for learner in outcome.learners] == [person.uln]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_load_that_fails_half_way_leaves_the_indexes_in_place() -> None:
+    before = _indexes()
+    during: list[dict[str, str]] = []
+
+    def failing_file() -> Iterator[dict[str, str]]:
+        yield from _rows(50, seed=13)
+        raise OSError("the file's disk went away")
+
+    with pytest.raises(OSError, match="went away"):
+        import_learners(
+            rows=failing_file(),
+            actor=_cli(),
+            jobs=1,
+            progress=lambda *_counts: during.append(_indexes()),
+        )
+
+    assert during, "chunks were written before the failure"
+    assert during[0] == _unique(before), "the indexes were set aside for the load"
+    assert _indexes() == before
+    # The chunks written before the failure stay, each in its own transaction.
+    assert Learner.objects.count() == 40
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_load_into_a_register_with_learners_keeps_its_indexes() -> None:
+    import_learners(rows=_rows(10, seed=14), actor=_cli())
+    before = _indexes()
+    during: list[dict[str, str]] = []
+    notes: list[str] = []
+
+    report = import_learners(
+        rows=_rows(40, seed=15)[10:],
+        actor=_cli(),
+        progress=lambda *_counts: during.append(_indexes()),
+        note=notes.append,
+    )
+
+    assert report.loaded == 30
+    assert during[0] == before
+    assert notes == []
+
+
+def test_the_command_says_when_it_rebuilds_the_indexes_and_how_long_it_took(
+    tmp_path: Path,
+) -> None:
+    before = _indexes()
+    csv_file = tmp_path / "learners.csv"
+    with csv_file.open("w", newline="", encoding="utf-8") as fh:
+        write_register_csv(generate_register(30, seed=16), fh)
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_learners", str(csv_file), "--jobs", "2", stdout=out, stderr=err)
+
+    assert "Loaded 30 learners, rejected 0" in out.getvalue()
+    log = err.getvalue()
+    assert "Dropped 4 non-unique indexes for the load" in log
+    assert "Rebuilding 4 indexes of learners_learner, learners_learnermatchkey" in log
+    assert "Rebuilt 4 indexes in " in log
+    assert _indexes() == before
+
+
+def test_keep_indexes_leaves_them_during_the_load() -> None:
+    before = _indexes()
+    during: list[dict[str, str]] = []
+
+    report = import_learners(
+        rows=_rows(10, seed=17),
+        actor=_cli(),
+        progress=lambda *_counts: during.append(_indexes()),
+        keep_indexes=True,
+    )
+
+    assert report.loaded == 10
+    assert during[0] == before
