@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -24,7 +28,7 @@ from lrs.synthetic import generate_register, write_register_csv
 
 # The indexes are dropped and built on connections of their own, with the drop committed: the
 # tests see the database as the import leaves it, not inside a transaction rolled back after.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 TABLES = (Learner._meta.db_table, LearnerMatchKey._meta.db_table)
 
@@ -183,3 +187,34 @@ def test_keep_indexes_leaves_them_during_the_load() -> None:
 
     assert report.loaded == 10
     assert during[0] == before
+
+
+@pytest.mark.slow
+def test_an_import_stopped_by_sigterm_rebuilds_the_indexes_before_it_exits(tmp_path: Path) -> None:
+    before = _indexes()
+    csv_file = tmp_path / "learners.csv"
+    with csv_file.open("w", newline="", encoding="utf-8") as fh:
+        write_register_csv(generate_register(8000, seed=18), fh)
+    settings = connection.settings_dict
+    env = {
+        **os.environ,
+        # The test database, whose rows the command sees (these tests commit).
+        "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/"
+        f"{settings['NAME']}",
+    }
+    command = [sys.executable, "-m", "lrs.cli", "import-learners", str(csv_file), "--jobs", "1"]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    lines = []
+    for line in process.stderr:  # the first chunk is in: the indexes are set aside
+        lines.append(line)
+        if "loaded," in line:
+            break
+    assert any("Dropped 4 non-unique indexes" in line for line in lines), lines
+    process.send_signal(signal.SIGTERM)
+    rest = process.stderr.read()
+    assert process.wait(timeout=120) == 128 + signal.SIGTERM
+
+    assert "Rebuilt 4 indexes in " in rest
+    assert _indexes() == before
+    assert 0 < Learner.objects.count() < 8000

@@ -5,6 +5,7 @@ import csv
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         # Stopped by SIGTERM (a service manager, a CI time-out), the load ends as on Ctrl-C:
         # by an exception, so the indexes dropped for it are built again before the exit.
-        previous = signal.signal(signal.SIGTERM, _stop)
+        previous = signal.signal(signal.SIGTERM, _stop) if _main_thread() else None
         try:
             if path == "-":
                 report = self._load(sys.stdin, options)
@@ -60,7 +61,8 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Loaded {report.loaded} learners, rejected {report.rejected}, in {elapsed:.1f} s "
@@ -111,6 +113,11 @@ class Command(BaseCommand):
             note=note,
             keep_indexes=options["keep_indexes"],
         )
+
+
+def _main_thread() -> bool:
+    # Only the main thread may set a signal handler (call_command may run elsewhere).
+    return threading.current_thread() is threading.main_thread()
 
 
 def _stop(signum: int, frame: object) -> None:
