@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from lrs.core.actor import Actor, Channel
+from lrs.core.bulk import SecondaryIndex, build_indexes, secondary_indexes
 from lrs.learners import imports
 from lrs.learners.details import SearchDetails
 from lrs.learners.imports import import_learners
@@ -187,6 +188,27 @@ def test_keep_indexes_leaves_them_during_the_load() -> None:
 
     assert report.loaded == 10
     assert during[0] == before
+
+
+def test_every_index_is_attempted_when_one_cannot_be_built() -> None:
+    before = _indexes()
+    dropped = secondary_indexes([Learner, LearnerMatchKey])
+    with connection.cursor() as cursor:
+        for index in dropped:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(index.name)}")
+    broken = SecondaryIndex(
+        "learner_no_such_column",
+        Learner._meta.db_table,
+        f"CREATE INDEX learner_no_such_column ON {Learner._meta.db_table} (no_such_column)",
+    )
+    notes: list[str] = []
+
+    with pytest.raises(RuntimeError, match="learner_no_such_column") as failure:
+        build_indexes([broken, *dropped], builders=2, note=notes.append)
+
+    assert "learners_learner_master_id" not in str(failure.value)
+    assert _indexes() == before
+    assert notes[0].startswith("Rebuilding 5 indexes")
 
 
 @pytest.mark.slow

@@ -100,7 +100,7 @@ class SecondaryIndex:
 def secondary_indexes(tables: Sequence[type[models.Model]]) -> list[SecondaryIndex]:
     """The PostgreSQL indexes of the models' tables that refuse nothing: neither unique nor a
     primary key nor behind a constraint. Read from pg_indexes, so they are always those the
-    migrations made; the largest table's first."""
+    migrations made."""
     names = [model._meta.db_table for model in tables]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -113,7 +113,7 @@ def secondary_indexes(tables: Sequence[type[models.Model]]) -> list[SecondaryInd
             WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
               AND NOT x.indisunique AND NOT x.indisprimary
               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)
-            ORDER BY pg_total_relation_size(x.indrelid) DESC, i.tablename, i.indexname
+            ORDER BY i.tablename, i.indexname
             """,
             [names],
         )
@@ -160,13 +160,21 @@ def build_indexes(
     indexes: Sequence[SecondaryIndex], *, builders: int, note: Callable[[str], None]
 ) -> None:
     """Run the indexes' definitions, `builders` at a time, each on a connection of its own with
-    this session's maintenance_work_mem; every index is attempted even when one fails."""
+    this session's maintenance_work_mem, the largest table's first (so the longest build does
+    not start last); every index is attempted even when one fails."""
     if not indexes:
         return
     at_once = max(1, min(builders, len(indexes)))
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('maintenance_work_mem')")
         (memory,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT relname, pg_total_relation_size(oid) FROM pg_class "
+            "WHERE relnamespace = to_regnamespace(current_schema()) AND relname = ANY(%s)",
+            [sorted({index.table for index in indexes})],
+        )
+        size = dict(cursor.fetchall())
+    indexes = sorted(indexes, key=lambda index: -size.get(index.table, 0))
     settings = {"maintenance_work_mem": memory}
     if at_once > 1:
         # The connections already share the cores: no parallel workers of PostgreSQL's own.
