@@ -21,7 +21,7 @@ from lrs.core.bulk import SecondaryIndex, build_indexes, secondary_indexes
 from lrs.learners import imports
 from lrs.learners.details import SearchDetails
 from lrs.learners.imports import import_learners
-from lrs.learners.models import Learner, LearnerMatchKey
+from lrs.learners.models import KnownLearner, Learner, LearnerMatchKey
 from lrs.learners.selectors import search_learners
 from lrs.matching import MatchKind
 from lrs.organisations.services import service_desk_system_actor
@@ -58,7 +58,25 @@ def _indexes() -> dict[str, str]:
 
 
 def _unique(indexes: Mapping[str, str]) -> dict[str, str]:
-    return {name: sql for name, sql in indexes.items() if sql.startswith("CREATE UNIQUE")}
+    """The indexes that stay during a load: the unique ones, but for the blocking keys' (key,
+    learner) constraint, which is set aside with the foreign keys and checked after it."""
+    return {
+        name: sql
+        for name, sql in indexes.items()
+        if sql.startswith("CREATE UNIQUE") and name != "learner_match_key_unique"
+    }
+
+
+def _constraints() -> dict[str, str]:
+    """Every constraint of the tables a load writes, by name, with its definition."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+            "JOIN pg_class c ON c.oid = k.conrelid "
+            "WHERE c.relnamespace = to_regnamespace(current_schema()) AND c.relname = ANY(%s)",
+            [[*TABLES, KnownLearner._meta.db_table]],
+        )
+        return dict(cursor.fetchall())
 
 
 def _rows(count: int, *, seed: int) -> list[dict[str, str]]:
@@ -75,6 +93,8 @@ def _cli() -> Actor:
 @pytest.mark.usefixtures("small_chunks")
 def test_a_load_into_an_empty_register_rebuilds_the_same_indexes(view_actor: Actor) -> None:
     before = _indexes()
+    constraints_before = _constraints()
+    assert "learner_match_key_unique" in constraints_before
     assert len(_unique(before)) < len(before), "the tables have non-unique indexes to set aside"
     during: list[dict[str, str]] = []
     notes: list[str] = []
@@ -92,11 +112,12 @@ def test_a_load_into_an_empty_register_rebuilds_the_same_indexes(view_actor: Act
 
     assert report.loaded == 89
     assert report.rejected == 1
-    # While the rows went in, only the unique indexes (and primary keys) were there.
+    # While the rows went in, only the learners' unique indexes (and primary keys) were there.
     assert during[0] == _unique(before)
     assert _indexes() == before
-    assert any(note.startswith("Rebuilding 4 indexes") for note in notes), notes
-    assert any(note.startswith("Rebuilt 4 indexes in ") for note in notes), notes
+    assert _constraints() == constraints_before
+    assert any(note.startswith("Rebuilding 8 indexes and constraints") for note in notes), notes
+    assert any(note.startswith("Rebuilt 8 indexes and constraints in ") for note in notes), notes
     # The learners are found through their blocking keys, as after any registration.
     person = next(iter(generate_register(90, seed=11)))
     outcome = search_learners(
@@ -116,6 +137,7 @@ def test_a_load_into_an_empty_register_rebuilds_the_same_indexes(view_actor: Act
 @pytest.mark.usefixtures("small_chunks")
 def test_a_load_that_fails_half_way_leaves_the_indexes_in_place() -> None:
     before = _indexes()
+    constraints_before = _constraints()
     during: list[dict[str, str]] = []
 
     def failing_file() -> Iterator[dict[str, str]]:
@@ -133,6 +155,7 @@ def test_a_load_that_fails_half_way_leaves_the_indexes_in_place() -> None:
     assert during, "chunks were written before the failure"
     assert during[0] == _unique(before), "the indexes were set aside for the load"
     assert _indexes() == before
+    assert _constraints() == constraints_before
     # The chunks written before the failure stay, each in its own transaction.
     assert Learner.objects.count() == 40
 
@@ -169,9 +192,12 @@ def test_the_command_says_when_it_rebuilds_the_indexes_and_how_long_it_took(
 
     assert "Loaded 30 learners, rejected 0" in out.getvalue()
     log = err.getvalue()
-    assert "Dropped 4 non-unique indexes for the load" in log
-    assert "Rebuilding 4 indexes of learners_learner, learners_learnermatchkey" in log
-    assert "Rebuilt 4 indexes in " in log
+    assert "Dropped 8 indexes and constraints for the load" in log
+    assert (
+        "Rebuilding 8 indexes and constraints of learners_knownlearner, learners_learner, "
+        "learners_learnermatchkey" in log
+    )
+    assert "Rebuilt 8 indexes and constraints in " in log
     assert _indexes() == before
 
 
@@ -208,12 +234,13 @@ def test_every_index_is_attempted_when_one_cannot_be_built() -> None:
 
     assert "learners_learner_master_id" not in str(failure.value)
     assert _indexes() == before
-    assert notes[0].startswith("Rebuilding 5 indexes")
+    assert notes[0].startswith("Rebuilding 5 indexes and constraints")
 
 
 @pytest.mark.slow
 def test_an_import_stopped_by_sigterm_rebuilds_the_indexes_before_it_exits(tmp_path: Path) -> None:
     before = _indexes()
+    constraints_before = _constraints()
     csv_file = tmp_path / "learners.csv"
     with csv_file.open("w", newline="", encoding="utf-8") as fh:
         write_register_csv(generate_register(8000, seed=18), fh)
@@ -232,11 +259,12 @@ def test_an_import_stopped_by_sigterm_rebuilds_the_indexes_before_it_exits(tmp_p
         lines.append(line)
         if "loaded," in line:
             break
-    assert any("Dropped 4 non-unique indexes" in line for line in lines), lines
+    assert any("Dropped 8 indexes and constraints" in line for line in lines), lines
     process.send_signal(signal.SIGTERM)
     rest = process.stderr.read()
     assert process.wait(timeout=120) == 128 + signal.SIGTERM
 
-    assert "Rebuilt 4 indexes in " in rest
+    assert "Rebuilt 8 indexes and constraints in " in rest
     assert _indexes() == before
+    assert _constraints() == constraints_before
     assert 0 < Learner.objects.count() < 8000

@@ -6,7 +6,10 @@ that cost more than the writes themselves. These helpers send the rows the faste
 database offers: COPY on PostgreSQL, one prepared INSERT through `executemany` on SQLite.
 
 `secondary_indexes_set_aside` drops a table's non-unique indexes for a bulk load into it and
-builds them again afterwards (PostgreSQL), which costs far less than maintaining them row by row.
+builds them again afterwards (PostgreSQL), which costs far less than maintaining them row by row;
+and, for tables whose rows the load writes only in ways that cannot break them, their unique
+and foreign-key constraints too (`load_constraints`), checked once for the whole table when
+they are added back.
 """
 
 from __future__ import annotations
@@ -90,11 +93,18 @@ def insert_new_rows(
 
 @dataclass(frozen=True)
 class SecondaryIndex:
-    """A non-unique index, with the statement that builds it (as pg_indexes gives it)."""
+    """An index or constraint set aside for a load: the statement that builds it again (as
+    pg_indexes or pg_get_constraintdef gives it) and, when not a plain `DROP INDEX`, the one
+    that drops it."""
 
     name: str
     table: str
     definition: str
+    drop: str = ""
+
+    @property
+    def drop_statement(self) -> str:
+        return self.drop or f"DROP INDEX {connection.ops.quote_name(self.name)}"
 
 
 def secondary_indexes(tables: Sequence[type[models.Model]]) -> list[SecondaryIndex]:
@@ -120,16 +130,58 @@ def secondary_indexes(tables: Sequence[type[models.Model]]) -> list[SecondaryInd
         return [SecondaryIndex(*row) for row in cursor.fetchall()]
 
 
+def load_constraints(
+    unique_and_foreign: Sequence[type[models.Model]],
+    foreign_only: Sequence[type[models.Model]] = (),
+) -> list[SecondaryIndex]:
+    """The unique (not primary-key) and foreign-key constraints of the first tables, and the
+    foreign-key constraints of the second, each with the ALTER TABLE statements that drop it
+    and add it back (the definition from pg_get_constraintdef, so always the migrations' own).
+
+    Only for tables a load writes in ways that cannot break them: a constraint added back is
+    checked against the whole table at once, and a load that broke it would fail there.
+    """
+    both = [model._meta.db_table for model in unique_and_foreign]
+    foreign = [model._meta.db_table for model in foreign_only]
+    if not both and not foreign:
+        return []
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT k.conname, c.relname, pg_get_constraintdef(k.oid)
+            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+            WHERE c.relnamespace = to_regnamespace(current_schema())
+              AND ((c.relname = ANY(%s) AND k.contype IN ('u', 'f'))
+                   OR (c.relname = ANY(%s) AND k.contype = 'f'))
+            ORDER BY c.relname, k.conname
+            """,
+            [both, foreign],
+        )
+        rows = cursor.fetchall()
+    return [
+        SecondaryIndex(
+            name,
+            table,
+            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}",
+            f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}",
+        )
+        for name, table, definition in rows
+    ]
+
+
 @contextmanager
 def secondary_indexes_set_aside(
     tables: Sequence[type[models.Model]],
     *,
     builders: int,
     note: Callable[[str], None],
+    constraints: Callable[[], list[SecondaryIndex]] = list,
 ) -> Iterator[list[SecondaryIndex]]:
-    """Drop the tables' `secondary_indexes` for the block and build them again after it, however
-    it ends (an error, Ctrl-C): only indexes that refuse nothing are dropped, so unique
-    constraints and primary keys hold throughout.
+    """Drop the tables' `secondary_indexes`, and the `constraints` given (`load_constraints`),
+    for the block and build them again after it, however it ends (an error, Ctrl-C): of the
+    indexes only those that refuse nothing are dropped, so the constraints not given and the
+    primary keys hold throughout.
 
     PostgreSQL only, and only outside a transaction (the drop is committed, and the indexes are
     built by `builders` connections of their own, at once); otherwise nothing is dropped and
@@ -138,17 +190,16 @@ def secondary_indexes_set_aside(
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield []
         return
-    indexes = secondary_indexes(tables)
+    indexes = secondary_indexes(tables) + constraints()
     if not indexes:
         yield []
         return
-    quote = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
         for index in indexes:
-            cursor.execute(f"DROP INDEX {quote(index.name)}")
+            cursor.execute(index.drop_statement)
     note(
-        f"Dropped {len(indexes)} non-unique indexes for the load; should this process be killed "
-        "before it rebuilds them, run: " + "; ".join(index.definition for index in indexes)
+        f"Dropped {len(indexes)} indexes and constraints for the load; should this process be "
+        "killed before it rebuilds them, run: " + "; ".join(index.definition for index in indexes)
     )
     try:
         yield indexes
@@ -181,7 +232,7 @@ def build_indexes(
         settings["max_parallel_maintenance_workers"] = "0"
     tables = ", ".join(sorted({index.table for index in indexes}))
     note(
-        f"Rebuilding {len(indexes)} indexes of {tables} ({at_once} at a time, "
+        f"Rebuilding {len(indexes)} indexes and constraints of {tables} ({at_once} at a time, "
         f"maintenance_work_mem {memory})..."
     )
     started = time.perf_counter()
@@ -195,7 +246,9 @@ def build_indexes(
             "Some indexes could not be rebuilt; run: "
             + "; ".join(index.definition for index, _error in failed)
         ) from failed[0][1]
-    note(f"Rebuilt {len(indexes)} indexes in {time.perf_counter() - started:.1f} s.")
+    note(
+        f"Rebuilt {len(indexes)} indexes and constraints in {time.perf_counter() - started:.1f} s."
+    )
 
 
 def _build(index: SecondaryIndex, settings: dict[str, str]) -> Exception | None:

@@ -18,7 +18,12 @@ from django.utils.translation import gettext as _
 
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction
-from lrs.core.bulk import insert_rows, secondary_indexes_set_aside
+from lrs.core.bulk import (
+    SecondaryIndex,
+    insert_rows,
+    load_constraints,
+    secondary_indexes_set_aside,
+)
 from lrs.core.errors import ValidationFailed
 from lrs.core.models import AuditEvent
 from lrs.core.roles import Permission
@@ -117,9 +122,10 @@ def import_learners(
     the same as with one job, row for row: only the per-row work is shared out.
 
     Into an empty register (no learner at all) on PostgreSQL, outside a transaction and unless
-    `keep_indexes`: the learner and blocking-key tables' non-unique indexes are dropped for the
-    load and built again after it, however it ends (`jobs` of them at once); their unique ones
-    and primary keys stay, so duplicates are refused as ever. `note` hears what is done, and
+    `keep_indexes`: the learner and blocking-key tables' non-unique indexes, and the constraints
+    the load cannot break (`_load_constraints`), are dropped for the load and built again after
+    it, however it ends (`jobs` of them at once); the learners' unique ULN and identity and the
+    primary keys stay, so duplicates are refused as ever. `note` hears what is done, and
     how long the rebuild took.
     """
     ensure_can(actor, Permission.IMPORT_LEARNERS)
@@ -128,6 +134,7 @@ def import_learners(
         _REBUILT_TABLES if set_aside else (),
         builders=jobs,
         note=note or (lambda _message: None),
+        constraints=_load_constraints if set_aside else list,
     ):
         report = _load(rows, actor, progress, jobs)
     _refresh_statistics()
@@ -137,6 +144,16 @@ def import_learners(
 # The tables whose non-unique indexes a load into an empty register builds afterwards, rather
 # than row by row (the blocking keys are most of its rows); its own look-ups use none of them.
 _REBUILT_TABLES = (Learner, LearnerMatchKey)
+
+
+def _load_constraints() -> list[SecondaryIndex]:
+    """The constraints a load into an empty register adds back after it, checked once over the
+    whole table rather than row by row: the blocking keys' (key, learner) uniqueness and their
+    foreign key, and the known-learner rows' foreign keys. The load cannot break them: every
+    learner it writes keys for is new and its keys are a set, and the learner and organisation
+    ids it writes are those it has just inserted and the importing organisation's. The
+    learners' own unique ULN and identity stay, as they refuse duplicates."""
+    return load_constraints((LearnerMatchKey,), foreign_only=(KnownLearner,))
 
 
 def _load(
