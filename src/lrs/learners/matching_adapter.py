@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -359,14 +360,27 @@ def parameters_of(model: MatchingModel) -> ModelParameters:
 _loaded: dict[tuple[int, str], ModelParameters] = {}
 
 
+@functools.cache
+def _active_model_sql() -> str:
+    # At most one version is active (the `matching_model_one_active` constraint).
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {quote('id')}, {quote('activated_at')} "  # noqa: S608 - names from metadata
+        f"FROM {quote(MatchingModel._meta.db_table)} WHERE {quote('active')} = %s"
+    )
+
+
 def active_parameters() -> tuple[int | None, ModelParameters]:
     """The matching model version searches use now (None: the shipped defaults), and its
     parameters (`MatchingModel`, `lrs fit-matching`).
 
     One indexed look-up per call, so a switch takes effect at the next search in every
-    process; the parameters themselves are built once per version.
+    process; the parameters themselves are built once per version. The look-up is plain SQL:
+    every search makes it, and compiling it through the ORM cost ten times the query.
     """
-    row = MatchingModel.objects.filter(active=True).values_list("pk", "activated_at").first()
+    with connection.cursor() as cursor:
+        cursor.execute(_active_model_sql(), [True])
+        row = cursor.fetchone()
     if row is None:
         return None, DEFAULT_PARAMETERS
     key = (row[0], str(row[1]))
