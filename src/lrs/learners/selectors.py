@@ -229,6 +229,24 @@ def list_linked_ulns(learner: Learner) -> list[str]:
     return sorted(learner.linked_learners.order_by().values_list("uln", flat=True))
 
 
+def linked_ulns_of(learners: Sequence[Learner]) -> dict[int, list[str]]:
+    """`list_linked_ulns` of several masters (a search's results) in one query, by learner id;
+    every learner given has an entry, empty when nothing is linked to it."""
+    linked: dict[int, list[str]] = {learner.pk: [] for learner in learners}
+    if not linked:
+        return linked
+    rows = (
+        Learner.objects.filter(master_id__in=list(linked))
+        .order_by()
+        .values_list("master_id", "uln")
+    )
+    for master_id, uln in rows:
+        linked[master_id].append(uln)
+    for ulns in linked.values():
+        ulns.sort()
+    return linked
+
+
 def list_learner_history(*, learner: Learner, actor: Actor) -> QuerySet[AuditEvent]:
     """Every registration and change of the learner: who, organisation, channel, when, values."""
     ensure_can(actor, Permission.VIEW_LEARNER_HISTORY)
