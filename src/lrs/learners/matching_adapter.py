@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 
 from lrs.core.bulk import insert_rows
+from lrs.core.rows import load_by
 from lrs.learners.details import LearnerDetails, SearchDetails
 from lrs.learners.models import Learner, LearnerMatchKey, MatchingModel
 from lrs.matching import (
@@ -394,8 +395,8 @@ def active_parameters() -> tuple[int | None, ModelParameters]:
 
 def with_learners(matched: list[Matched]) -> list[SearchOutcome]:
     """Attach the learner rows to the engine's outcomes, loading all of them in one query."""
-    ids = {scored.key for item in matched for scored in item.outcome.candidates}
-    learners = Learner.objects.in_bulk(ids) if ids else {}
+    ids = sorted({scored.key for item in matched for scored in item.outcome.candidates})
+    learners = {learner.pk: learner for learner in load_by(Learner, "id", ids)}
     return [
         SearchOutcome(
             kind=item.outcome.kind,

@@ -16,6 +16,7 @@ from lrs.core.errors import ValidationFailed
 from lrs.core.identifier_messages import identifier_message
 from lrs.core.models import AuditEvent
 from lrs.core.roles import Permission
+from lrs.core.rows import load_by
 from lrs.core.security import note_capped_searches
 from lrs.identifiers import IdentifierError, validate_uln
 from lrs.learners import matching_adapter
@@ -59,14 +60,16 @@ def find_learner_by_uln(
     except IdentifierError as exc:
         message = identifier_message(exc)
         raise ValidationFailed(message, field_errors={"uln": [message]}) from exc
-    learner = Learner.objects.select_related("master").filter(uln=uln).first()
+    # Plain SQL by the unique ULN (`lrs.core.rows`): the ORM's compiling cost more than the
+    # look-up on every find.
+    learner = next(iter(load_by(Learner, "uln", [uln])), None)
     # The same answer for an unknown ULN and for wrong names, so ULNs can't be mined.
     if learner is None or not names_agree(learner, given_name, family_name):
         record_audit(
             actor=actor, action=AuditAction.LEARNER_FOUND_BY_ULN, details={"outcome": "none"}
         )
         raise LearnerNotFound()
-    substituted = learner.master is not None
+    substituted = learner.master_id is not None
     if substituted:
         learner = _master_of(learner)
     with transaction.atomic():

@@ -15,15 +15,14 @@ import functools
 import hashlib
 import ipaddress
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lrs.core import rows
 from lrs.core.actor import Actor, Channel, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.errors import NotFound, ValidationFailed
@@ -145,16 +144,14 @@ _LOADED: tuple[type[Model], ...] = (ApiToken, User, Organisation)
 
 @functools.cache
 def _live_token_sql() -> str:
-    """One statement for the three rows, built once per process from the models' metadata.
+    """One statement for the three rows, built once per process (`lrs.core.rows`).
 
     Every API request runs it; compiling the same `select_related` query through the ORM on
     each request cost several times what the database took to answer it.
     """
     quote = connection.ops.quote_name
     columns = ", ".join(
-        f"{alias}.{quote(str(field.column))}"
-        for alias, model in zip("tuo", _LOADED, strict=True)
-        for field in model._meta.concrete_fields
+        rows.column_list(model, alias) for alias, model in zip("tuo", _LOADED, strict=True)
     )
     token, user, organisation = (quote(model._meta.db_table) for model in _LOADED)
     return (
@@ -165,34 +162,6 @@ def _live_token_sql() -> str:
     )
 
 
-@functools.cache
-def _reading(model: type[Model]) -> tuple[list[str], list[tuple[Any, list[Any]]]]:
-    """The model's concrete fields' names, and for each column its converters (JSON decoded;
-    SQLite's dates and booleans parsed) with the expression the ORM passes them."""
-    fields = model._meta.concrete_fields
-    converters = []
-    for field in fields:
-        expression = field.get_col(model._meta.db_table)
-        converters.append(
-            (
-                expression,
-                connection.ops.get_db_converters(expression) + field.get_db_converters(connection),
-            )
-        )
-    return [field.attname for field in fields], converters
-
-
-def _instance(model: type[Model], values: Sequence[Any]) -> Any:
-    """A model instance from its concrete columns' raw values, converted as the ORM does."""
-    names, converters = _reading(model)
-    converted = []
-    for value, (expression, steps) in zip(values, converters, strict=True):
-        for convert in steps:
-            value = convert(value, expression, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, names, converted)
-
-
 def _live_token(digest: str) -> ApiToken | None:
     """The unrevoked token with this digest, its user and organisation loaded, or None."""
     with connection.cursor() as cursor:
@@ -200,16 +169,14 @@ def _live_token(digest: str) -> ApiToken | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    sizes = [len(model._meta.concrete_fields) for model in _LOADED]
-    token_values, user_values, organisation_values = (
-        row[: sizes[0]],
-        row[sizes[0] : sizes[0] + sizes[1]],
-        row[sizes[0] + sizes[1] :],
+    first, second = (
+        rows.column_count(ApiToken),
+        rows.column_count(ApiToken) + rows.column_count(User),
     )
-    token: ApiToken = _instance(ApiToken, token_values)
-    user: User = _instance(User, user_values)
+    token = rows.instance(ApiToken, row[:first])
+    user = rows.instance(User, row[first:second])
     user.organisation = (
-        _instance(Organisation, organisation_values) if organisation_values[0] is not None else None
+        rows.instance(Organisation, row[second:]) if row[second] is not None else None
     )
     token.user = user
     return token
