@@ -31,7 +31,9 @@ import json
 import logging
 import os
 import pstats
+import random
 import statistics
+import string
 import sys
 import tempfile
 import time
@@ -87,8 +89,10 @@ def _requests(kind: str, data: dict[str, Any], count: int, run: str) -> Iterator
             yield "POST", "/api/v1/learners/find-by-uln", data["known"][i % len(data["known"])]
         elif kind == "register":
             person = dict(data["new_people"][i % len(data["new_people"])])
-            # A different person each run and request, as bench/load.py's users send.
-            person["given_name"] = f"{person['given_name']}{run}{chr(97 + i % 26)}"
+            # A different person each run and request, whom no earlier run registered (a
+            # name like one registered before would make a possible match, answered 409).
+            letters = random.Random(f"{run}-{i}").choices(string.ascii_lowercase, k=9)
+            person["given_name"] = "".join(letters).capitalize()
             yield "POST", "/api/v1/learners", person
         else:
             raise SystemExit(f"unknown kind {kind}")
@@ -162,9 +166,12 @@ def main() -> None:
     def call(method: str, path: str, body: dict[str, Any]) -> int:
         raw = json.dumps(body).encode()
         status: list[str] = []
-        result = application(
-            _environ(method, path, raw, token), lambda s, h, e=None: status.append(s)
-        )
+
+        def start_response(line: str, headers: Any, exc_info: Any = None) -> Callable[[bytes], Any]:
+            status.append(line)
+            return lambda _chunk: None
+
+        result = application(_environ(method, path, raw, token), start_response)
         try:
             answer = b"".join(result)
         finally:
@@ -176,8 +183,7 @@ def main() -> None:
             errors.setdefault(path, answer[:300])
         return code
 
-    # Letters only (a name has no digits): a different suffix each run.
-    run = "".join(chr(97 + int(d)) for d in str(int(time.time()) % 100_000))
+    run = str(time.time())
     print(
         f"{args.learners:,} learners; {args.requests} requests per kind after {args.warmup}; "
         f"rate limits {'on' if args.rate_limits else 'off'}"
