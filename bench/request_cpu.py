@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime
 import io
 import json
 import logging
@@ -91,8 +92,10 @@ def _requests(kind: str, data: dict[str, Any], count: int, run: str) -> Iterator
             person = dict(data["new_people"][i % len(data["new_people"])])
             # A different person each run and request, whom no earlier run registered (a
             # name like one registered before would make a possible match, answered 409).
-            letters = random.Random(f"{run}-{i}").choices(string.ascii_lowercase, k=9)
-            person["given_name"] = "".join(letters).capitalize()
+            rng = random.Random(f"{run}-{i}")
+            person["given_name"] = "".join(rng.choices(string.ascii_lowercase, k=9)).capitalize()
+            born = datetime.date(2004, 1, 1) + datetime.timedelta(days=rng.randrange(2500))
+            person["date_of_birth"] = born.isoformat()
             yield "POST", "/api/v1/learners", person
         else:
             raise SystemExit(f"unknown kind {kind}")
@@ -197,24 +200,35 @@ def main() -> None:
         with connection.execute_wrapper(count):
             for request in requests[: args.warmup]:
                 call(*request)
-            backend = connection.connection.info.backend_pid if connection.connection else 0
-            ticks_before = _backend_cpu_ticks(backend)
+            backend_ticks = new_connections = 0
+            backend_known = True
             cpu: list[float] = []
             wall: list[float] = []
             per_request: list[int] = []
             statuses: dict[int, int] = {}
             for request in requests[args.warmup :]:
                 queries[0] = 0
+                backend = connection.connection.info.backend_pid if connection.connection else 0
+                ticks_before = _backend_cpu_ticks(backend)
                 started_cpu, started = time.process_time(), time.perf_counter()
                 status = call(*request)
                 wall.append(time.perf_counter() - started)
                 cpu.append(time.process_time() - started_cpu)
+                after = connection.connection.info.backend_pid if connection.connection else 0
+                ticks_after = _backend_cpu_ticks(after)
+                if after != backend:
+                    # A new connection during the request: all its backend's CPU so far.
+                    new_connections += 1
+                    ticks_before = 0
+                if ticks_before is None or ticks_after is None:
+                    backend_known = False  # PostgreSQL is not on this machine
+                else:
+                    backend_ticks += ticks_after - ticks_before
                 per_request.append(queries[0])
                 statuses[status] = statuses.get(status, 0) + 1
-            ticks_after = _backend_cpu_ticks(backend)
         pg = (
-            (ticks_after - ticks_before) / os.sysconf("SC_CLK_TCK") / len(cpu) * 1000
-            if ticks_before is not None and ticks_after is not None
+            backend_ticks / os.sysconf("SC_CLK_TCK") / len(cpu) * 1000
+            if backend_known
             else float("nan")
         )
         py = statistics.fmean(cpu) * 1000
@@ -222,6 +236,7 @@ def main() -> None:
             f"  {kind:12} {py:>7.2f} {pg:>7.2f} {py + pg:>7.2f} "
             f"{statistics.median(wall) * 1000:>7.2f}ms {statistics.fmean(per_request):>8.1f} "
             f"{max(per_request):>4}  {dict(sorted(statuses.items()))}"
+            + (f" ({new_connections} new connections)" if new_connections else "")
         )
         for path, answer in errors.items():
             print(f"    first error from {path}: {answer.decode(errors='replace')}")

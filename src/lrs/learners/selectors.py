@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -227,24 +227,32 @@ def get_learner(*, uln: str, actor: Actor) -> Learner:
 
 
 def list_linked_ulns(learner: Learner) -> list[str]:
-    """The ULNs linked to this master, in order. Sorted here: `ORDER BY uln` would invite the
-    planner to walk the whole register in ULN order instead of using the linked-learner index."""
-    return sorted(learner.linked_learners.order_by().values_list("uln", flat=True))
+    """The ULNs linked to this master, in order."""
+    return linked_ulns_of([learner])[learner.pk]
 
 
 def linked_ulns_of(learners: Sequence[Learner]) -> dict[int, list[str]]:
     """`list_linked_ulns` of several masters (a search's results) in one query, by learner id;
-    every learner given has an entry, empty when nothing is linked to it."""
+    every learner given has an entry, empty when nothing is linked to it.
+
+    Plain SQL: every API answer with a learner makes it. Sorted here: `ORDER BY uln` would
+    invite the planner to walk the whole register in ULN order instead of using the
+    linked-learner index.
+    """
     linked: dict[int, list[str]] = {learner.pk: [] for learner in learners}
     if not linked:
         return linked
-    rows = (
-        Learner.objects.filter(master_id__in=list(linked))
-        .order_by()
-        .values_list("master_id", "uln")
-    )
-    for master_id, uln in rows:
-        linked[master_id].append(uln)
+    quote = connection.ops.quote_name
+    ids = list(linked)
+    where = "= %s" if len(ids) == 1 else f"IN ({', '.join(['%s'] * len(ids))})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('master_id')}, {quote('uln')} "  # noqa: S608 - names from metadata
+            f"FROM {quote(Learner._meta.db_table)} WHERE {quote('master_id')} {where}",
+            ids,
+        )
+        for master_id, uln in cursor.fetchall():
+            linked[master_id].append(uln)
     for ulns in linked.values():
         ulns.sort()
     return linked
