@@ -200,7 +200,7 @@ def main() -> None:
         with connection.execute_wrapper(count):
             for request in requests[: args.warmup]:
                 call(*request)
-            backend_ticks = new_connections = 0
+            backend_ticks = new_connections = backend_samples = 0
             backend_known = True
             cpu: list[float] = []
             wall: list[float] = []
@@ -220,15 +220,18 @@ def main() -> None:
                     # A new connection during the request: all its backend's CPU so far.
                     new_connections += 1
                     ticks_before = 0
-                if ticks_before is None or ticks_after is None:
+                if after == 0:
+                    pass  # closed at the end of the request (its age): not counted
+                elif ticks_before is None or ticks_after is None:
                     backend_known = False  # PostgreSQL is not on this machine
                 else:
                     backend_ticks += ticks_after - ticks_before
+                    backend_samples += 1
                 per_request.append(queries[0])
                 statuses[status] = statuses.get(status, 0) + 1
         pg = (
-            backend_ticks / os.sysconf("SC_CLK_TCK") / len(cpu) * 1000
-            if backend_known
+            backend_ticks / os.sysconf("SC_CLK_TCK") / backend_samples * 1000
+            if backend_known and backend_samples
             else float("nan")
         )
         py = statistics.fmean(cpu) * 1000
