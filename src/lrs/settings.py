@@ -272,7 +272,8 @@ def _caches(redis_url: str) -> dict[str, dict[str, object]]:
     if redis_url:
         return {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                # Django's, keeping one Redis client per connection pool (lrs.core.cache).
+                "BACKEND": "lrs.core.cache.RedisCache",
                 "LOCATION": redis_url,
                 "KEY_PREFIX": "lrs",
             }

@@ -51,7 +51,7 @@ def sign_in(
 
 def test_limits_are_counted_in_redis_when_it_is_configured_else_in_memory() -> None:
     redis = _caches("redis://127.0.0.1:6379/3")["default"]
-    assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert redis["BACKEND"] == "lrs.core.cache.RedisCache"
     assert redis["LOCATION"] == "redis://127.0.0.1:6379/3"
     assert _caches("")["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 

@@ -174,10 +174,15 @@ def record_outside_audit(
 
 
 def record_audits(events: list[AuditEvent]) -> None:
-    """Write several audit rows at once, in one transaction (the rows get no ids back)."""
+    """Write several audit rows at once, in one transaction (the rows get no ids back).
+
+    Inside a caller's transaction no savepoint of its own (two more round trips): a failure
+    here fails the caller's transaction, which is what an audit that could not be written
+    must do anyway.
+    """
     if not events:
         return
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         insert_objects(AuditEvent, events)
     metrics.count_audited(events)
 

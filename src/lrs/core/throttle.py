@@ -10,11 +10,13 @@ account rules themselves (ten wrong passwords, the paused reset route) are in th
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import ALL, _get_window, _make_cache_key, _split_rate, get_usage
 
 from lrs.core.errors import TooManyRequests
 
@@ -67,12 +69,29 @@ def count_request(request: HttpRequest, *, limit_name: str, key: str) -> None:
         raise TooManyRequests(retry_after=usage.retry_after)
 
 
+def _peek(limit_name: str, key: str) -> Usage | None:
+    """The count so far, read with one cache call.
+
+    `get_usage(increment=False)` would first write a zero count (a cache `add`) and then read
+    it: two round trips on every API request for the wrong-token check. The same counter,
+    found by django-ratelimit's own key and window functions (its version is pinned).
+    """
+    rate = settings.LRS_RATE_LIMITS.get(limit_name)
+    if not rate or not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    limit, period = _split_rate(rate)
+    window = _get_window(key, period)
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    count = cache.get(_make_cache_key(f"lrs.{limit_name}", window, rate, key, ALL), 0)
+    return Usage(count=int(count), limit=limit, retry_after=max(1, window - int(time.time())))
+
+
 def ensure_under_limit(request: HttpRequest, *, limit_name: str, key: str) -> None:
     """Raise TooManyRequests if the limit is already used up, without counting this request.
 
     With `count_failure` it limits only failures (wrong tokens, wrong answers).
     """
-    usage = _usage(request, limit_name=limit_name, key=key, increment=False)
+    usage = _peek(limit_name, key)
     if usage is not None and usage.count >= usage.limit:
         raise TooManyRequests(retry_after=usage.retry_after)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 from django.db import connection
 
 from lrs.core.bulk import insert_rows
+from lrs.core.rows import load_by
 from lrs.learners.details import LearnerDetails, SearchDetails
 from lrs.learners.models import Learner, LearnerMatchKey, MatchingModel
 from lrs.matching import (
@@ -359,14 +361,27 @@ def parameters_of(model: MatchingModel) -> ModelParameters:
 _loaded: dict[tuple[int, str], ModelParameters] = {}
 
 
+@functools.cache
+def _active_model_sql() -> str:
+    # At most one version is active (the `matching_model_one_active` constraint).
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {quote('id')}, {quote('activated_at')} "  # noqa: S608 - names from metadata
+        f"FROM {quote(MatchingModel._meta.db_table)} WHERE {quote('active')} = %s"
+    )
+
+
 def active_parameters() -> tuple[int | None, ModelParameters]:
     """The matching model version searches use now (None: the shipped defaults), and its
     parameters (`MatchingModel`, `lrs fit-matching`).
 
     One indexed look-up per call, so a switch takes effect at the next search in every
-    process; the parameters themselves are built once per version.
+    process; the parameters themselves are built once per version. The look-up is plain SQL:
+    every search makes it, and compiling it through the ORM cost ten times the query.
     """
-    row = MatchingModel.objects.filter(active=True).values_list("pk", "activated_at").first()
+    with connection.cursor() as cursor:
+        cursor.execute(_active_model_sql(), [True])
+        row = cursor.fetchone()
     if row is None:
         return None, DEFAULT_PARAMETERS
     key = (row[0], str(row[1]))
@@ -380,8 +395,8 @@ def active_parameters() -> tuple[int | None, ModelParameters]:
 
 def with_learners(matched: list[Matched]) -> list[SearchOutcome]:
     """Attach the learner rows to the engine's outcomes, loading all of them in one query."""
-    ids = {scored.key for item in matched for scored in item.outcome.candidates}
-    learners = Learner.objects.in_bulk(ids) if ids else {}
+    ids = sorted({scored.key for item in matched for scored in item.outcome.candidates})
+    learners = {learner.pk: learner for learner in load_by(Learner, "id", ids)}
     return [
         SearchOutcome(
             kind=item.outcome.kind,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from lrs.core.errors import ValidationFailed
 from lrs.core.identifier_messages import identifier_message
 from lrs.core.models import AuditEvent
 from lrs.core.roles import Permission
+from lrs.core.rows import load_by
 from lrs.core.security import note_capped_searches
 from lrs.identifiers import IdentifierError, validate_uln
 from lrs.learners import matching_adapter
@@ -59,14 +60,16 @@ def find_learner_by_uln(
     except IdentifierError as exc:
         message = identifier_message(exc)
         raise ValidationFailed(message, field_errors={"uln": [message]}) from exc
-    learner = Learner.objects.select_related("master").filter(uln=uln).first()
+    # Plain SQL by the unique ULN (`lrs.core.rows`): the ORM's compiling cost more than the
+    # look-up on every find.
+    learner = next(iter(load_by(Learner, "uln", [uln])), None)
     # The same answer for an unknown ULN and for wrong names, so ULNs can't be mined.
     if learner is None or not names_agree(learner, given_name, family_name):
         record_audit(
             actor=actor, action=AuditAction.LEARNER_FOUND_BY_ULN, details={"outcome": "none"}
         )
         raise LearnerNotFound()
-    substituted = learner.master is not None
+    substituted = learner.master_id is not None
     if substituted:
         learner = _master_of(learner)
     with transaction.atomic():
@@ -224,9 +227,35 @@ def get_learner(*, uln: str, actor: Actor) -> Learner:
 
 
 def list_linked_ulns(learner: Learner) -> list[str]:
-    """The ULNs linked to this master, in order. Sorted here: `ORDER BY uln` would invite the
-    planner to walk the whole register in ULN order instead of using the linked-learner index."""
-    return sorted(learner.linked_learners.order_by().values_list("uln", flat=True))
+    """The ULNs linked to this master, in order."""
+    return linked_ulns_of([learner])[learner.pk]
+
+
+def linked_ulns_of(learners: Sequence[Learner]) -> dict[int, list[str]]:
+    """`list_linked_ulns` of several masters (a search's results) in one query, by learner id;
+    every learner given has an entry, empty when nothing is linked to it.
+
+    Plain SQL: every API answer with a learner makes it. Sorted here: `ORDER BY uln` would
+    invite the planner to walk the whole register in ULN order instead of using the
+    linked-learner index.
+    """
+    linked: dict[int, list[str]] = {learner.pk: [] for learner in learners}
+    if not linked:
+        return linked
+    quote = connection.ops.quote_name
+    ids = list(linked)
+    where = "= %s" if len(ids) == 1 else f"IN ({', '.join(['%s'] * len(ids))})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('master_id')}, {quote('uln')} "  # noqa: S608 - names from metadata
+            f"FROM {quote(Learner._meta.db_table)} WHERE {quote('master_id')} {where}",
+            ids,
+        )
+        for master_id, uln in cursor.fetchall():
+            linked[master_id].append(uln)
+    for ulns in linked.values():
+        ulns.sort()
+    return linked
 
 
 def list_learner_history(*, learner: Learner, actor: Actor) -> QuerySet[AuditEvent]:

@@ -29,6 +29,7 @@ from lrs.learners.response_codes import ResponseCode
 from lrs.learners.selectors import (
     find_learner_by_uln,
     get_learner,
+    linked_ulns_of,
     list_learner_history,
     search_learners,
 )
@@ -49,10 +50,13 @@ def _search_body(
     outcome: SearchOutcome, code: ResponseCode | None = None, message: str = ""
 ) -> SearchOut:
     code = code or rc.FOR_MATCH_KIND[outcome.kind]
+    linked = linked_ulns_of(outcome.learners)
     return SearchOut(
         response_code=code,
         message=message or rc.message_for(code),
-        learners=[MatchedLearnerOut.of_match(match) for match in outcome.matches],
+        learners=[
+            MatchedLearnerOut.of_match(match, linked[match.learner.pk]) for match in outcome.matches
+        ],
     )
 
 
@@ -103,7 +107,8 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
             LearnerResponseOut(
                 response_code=ResponseCode.REGISTERED,
                 message=rc.message_for(ResponseCode.REGISTERED),
-                learner=LearnerOut.of(result.learner),
+                # Registered just now: no other ULN can be linked to it yet.
+                learner=LearnerOut.of(result.learner, linked_ulns=[]),
             ),
         )
     if result.status is RegistrationStatus.ALREADY_REGISTERED:

@@ -183,9 +183,18 @@ class LearnerOut(Schema):
     linked_ulns: list[str]
 
     @classmethod
-    def of(cls, learner: Learner) -> LearnerOut:
-        data = {name: getattr(learner, name) for name in cls.model_fields if name != "linked_ulns"}
-        return cls(**data, linked_ulns=list_linked_ulns(learner))
+    def of(cls, learner: Learner, linked_ulns: list[str] | None = None) -> LearnerOut:
+        """The learner's record; `linked_ulns` when the caller has them already (a search's
+        results, looked up at once by `linked_ulns_of`), else looked up here."""
+        return cls(**_learner_fields(learner, linked_ulns))
+
+
+def _learner_fields(learner: Learner, linked_ulns: list[str] | None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        name: getattr(learner, name) for name in LearnerOut.model_fields if name != "linked_ulns"
+    }
+    data["linked_ulns"] = list_linked_ulns(learner) if linked_ulns is None else linked_ulns
+    return data
 
 
 class MatchOut(Schema):
@@ -202,10 +211,11 @@ class MatchedLearnerOut(LearnerOut):
     match: MatchOut
 
     @classmethod
-    def of_match(cls, match: LearnerMatch) -> MatchedLearnerOut:
-        base = LearnerOut.of(match.learner).dict()
+    def of_match(
+        cls, match: LearnerMatch, linked_ulns: list[str] | None = None
+    ) -> MatchedLearnerOut:
         return cls(
-            **base,
+            **_learner_fields(match.learner, linked_ulns),
             match=MatchOut(
                 score=round(match.scored.score, 3),
                 probability=round(match.scored.probability, 4),
