@@ -30,8 +30,10 @@ from lrs.matching.compare import (
 )
 from lrs.matching.decide import (
     DEFAULT_CONFIG,
+    PairJudgement,
     decide,
     identity_key,
+    judge_pair,
     posterior_of_best,
     reviewable,
     score_candidate,
@@ -71,6 +73,7 @@ __all__ = [
     "MatchKind",
     "MatchOutcome",
     "ModelParameters",
+    "PairJudgement",
     "PersonDetails",
     "Prepared",
     "ScoredCandidate",
@@ -96,6 +99,7 @@ __all__ = [
     "given_name_keys",
     "identity_key",
     "is_default_postcode",
+    "judge_pair",
     "learner_keys",
     "name_tokens",
     "normalise_name",
