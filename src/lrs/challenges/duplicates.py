@@ -194,10 +194,6 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start : start + CHUNK]
 
 
-# A pair scored below this cannot be listed, blocked or not (the two thresholds' lower).
-_LISTED_PROBABILITY = min(WORKLIST_PROBABILITY, REVIEW_PROBABILITY)
-
-
 def _found(pair: tuple[int, int], first: Prepared, other: Prepared) -> FoundPair | None:
     """The pair scored by the engine, if it belongs on the worklist.
 
@@ -206,8 +202,8 @@ def _found(pair: tuple[int, int], first: Prepared, other: Prepared) -> FoundPair
     """
     judged = judge_pair(first, other)
     probability = DEFAULT_PARAMETERS.probability(judged.score)
-    if probability < _LISTED_PROBABILITY:
-        return None
+    if probability < WORKLIST_PROBABILITY and probability < REVIEW_PROBABILITY:
+        return None  # not listed, blocked or not
     blocked = judged.blocked()
     if blocked and not judged.reviewable():
         return None
