@@ -53,7 +53,7 @@ from lrs.learners.matching_adapter import (
     register_people,
 )
 from lrs.learners.models import Learner, LearnerMatchKey
-from lrs.matching import DEFAULT_PARAMETERS, Prepared, judge_pair
+from lrs.matching import DEFAULT_PARAMETERS, Prepared, identities_differ, judge_pair
 from lrs.matching.blocking import prepared_query_keys
 from lrs.matching.prepare import prepare_uncached
 
@@ -199,7 +199,10 @@ def _found(pair: tuple[int, int], first: Prepared, other: Prepared) -> FoundPair
 
     `matching.judge_pair` scores as `matching.score_pair` does; the hard rules and the
     evidence are worked out only for a pair likely enough to be listed (a few in a hundred).
+    A pair whose gender, UPN or UCI differs is never listed, so is not even scored.
     """
+    if identities_differ(first, other):
+        return None  # blocked and not reviewable, whatever the names
     judged = judge_pair(first, other)
     probability = DEFAULT_PARAMETERS.probability(judged.score)
     if probability < WORKLIST_PROBABILITY and probability < REVIEW_PROBABILITY:

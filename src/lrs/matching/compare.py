@@ -35,6 +35,7 @@ __all__ = [
     "compare_upn",
     "compare_verdicts",
     "date_of_birth_verdict",
+    "gender_verdict",
     "name_verdicts",
     "prepared_verdicts",
     "term_frequency_bits",
@@ -269,7 +270,8 @@ def _digits(date: datetime.date) -> str:
     return date.strftime("%Y%m%d")
 
 
-def _gender_verdict(query: Prepared, record: Prepared) -> str:
+def gender_verdict(query: Prepared, record: Prepared) -> str:
+    """Genders: agree, disagree, or missing when either side is not known or not specified."""
     # "0" (not known) and "9" (not specified) carry no information.
     if query.gender in {"0", "9"} or record.gender in {"0", "9"}:
         return MISSING
@@ -363,7 +365,7 @@ def compare_gender(
     query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
 ) -> FieldEvidence:
     """Gender: agree, disagree, or missing when either side is not known or not specified."""
-    return params.evidence("gender", _gender_verdict(query, record))
+    return params.evidence("gender", gender_verdict(query, record))
 
 
 def compare_postcode(
@@ -463,7 +465,7 @@ def prepared_verdicts(query: Prepared, record: Prepared) -> list[tuple[str, str,
             date_of_birth,
             "date_of_birth|same_household" if same_household else "date_of_birth",
         ),
-        ("gender", _gender_verdict(query, record), "gender"),
+        ("gender", gender_verdict(query, record), "gender"),
         ("postcode", postcode, "postcode|same_family" if same_family else "postcode"),
     ]
     # Optional fields count only when both sides have them.

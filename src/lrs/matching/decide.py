@@ -41,7 +41,12 @@ import math
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from lrs.matching.compare import adjusted, prepared_verdicts, term_frequency_bits
+from lrs.matching.compare import (
+    adjusted,
+    gender_verdict,
+    prepared_verdicts,
+    term_frequency_bits,
+)
 from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters
 from lrs.matching.normalise import normalise_gender
 from lrs.matching.prepare import Prepared, prepare_uncached, prepared
@@ -59,6 +64,7 @@ __all__ = [
     "QUOTED_FIELDS",
     "PairJudgement",
     "decide",
+    "identities_differ",
     "identity_key",
     "judge_pair",
     "posterior_of_best",
@@ -305,6 +311,17 @@ class PairJudgement(NamedTuple):
         """The scored candidate ``score_pair`` returns, evidence included (``params`` must be
         those the pair was judged with)."""
         return _scored(key, self.rows, params, self.adjust)
+
+
+def identities_differ(first: Prepared, second: Prepared) -> bool:
+    """Whether a known gender, a UPN or a UCI differs: hard rules that block a pair and
+    leave it not ``reviewable`` whatever its names. The duplicate finder drops such a pair
+    before comparing the names, which is most of the cost of scoring it."""
+    return (
+        gender_verdict(first, second) == "disagree"
+        or bool(first.upn and second.upn and first.upn != second.upn)
+        or bool(first.uci and second.uci and first.uci != second.uci)
+    )
 
 
 def judge_pair(
