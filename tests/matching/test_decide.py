@@ -778,12 +778,14 @@ def test_a_blocked_pair_a_person_may_still_check() -> None:
 def test_judge_pair_is_score_pair_on_every_candidate_pair_of_a_register() -> None:
     """The duplicate finder's fast path (`judge_pair`) gives `score_pair`'s score, hard
     rules and evidence, whichever side of a pair comes first; a pair it drops unscored
-    (`identities_differ`) is one that `score_pair` blocks and `reviewable` refuses."""
+    (`judge_reviewable_pair`, `identities_differ`) is one that `score_pair` blocks and
+    `reviewable` refuses."""
     from bench.matching.fit import learner_details
 
     from lrs.matching.decide import (
         identities_differ,
         judge_pair,
+        judge_reviewable_pair,
         reviewable,
         score_pair,
         twin_shaped,
@@ -807,7 +809,13 @@ def test_judge_pair_is_score_pair_on_every_candidate_pair_of_a_register() -> Non
         if other != index
     }
     assert len(pairs) > 2500
-    kinds = {"blocked": 0, "reviewable": 0, "twin_shaped": 0, "identities_differ": 0}
+    kinds = {
+        "blocked": 0,
+        "reviewable": 0,
+        "twin_shaped": 0,
+        "identities_differ": 0,
+        "not_reviewable": 0,
+    }
     for first, second in sorted(pairs):
         expected, blocked = score_pair(
             prepare_uncached(people[first]), Candidate(key=second, details=people[second])
@@ -823,6 +831,15 @@ def test_judge_pair_is_score_pair_on_every_candidate_pair_of_a_register() -> Non
             assert blocked
             assert not reviewable(expected)
             kinds["identities_differ"] += 1
+        reviewed = judge_reviewable_pair(
+            prepare_uncached(people[first]), prepare_uncached(people[second])
+        )
+        if reviewed is None:
+            assert blocked
+            assert not reviewable(expected)
+            kinds["not_reviewable"] += 1
+        else:
+            assert reviewed.scored(second) == expected
         kinds["blocked"] += blocked
         kinds["reviewable"] += blocked and reviewable(expected)
         kinds["twin_shaped"] += twin_shaped(expected)

@@ -53,7 +53,7 @@ from lrs.learners.matching_adapter import (
     register_people,
 )
 from lrs.learners.models import Learner, LearnerMatchKey
-from lrs.matching import DEFAULT_PARAMETERS, Prepared, identities_differ, judge_pair
+from lrs.matching import DEFAULT_PARAMETERS, Prepared, judge_reviewable_pair
 from lrs.matching.blocking import prepared_query_keys
 from lrs.matching.prepare import prepare_uncached
 
@@ -197,13 +197,14 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 def _found(pair: tuple[int, int], first: Prepared, other: Prepared) -> FoundPair | None:
     """The pair scored by the engine, if it belongs on the worklist.
 
-    `matching.judge_pair` scores as `matching.score_pair` does; the hard rules and the
-    evidence are worked out only for a pair likely enough to be listed (a few in a hundred).
-    A pair whose gender, UPN or UCI differs is never listed, so is not even scored.
+    `matching.judge_reviewable_pair` scores as `matching.score_pair` does, and tells the
+    pairs that are blocked and not reviewable (never listed: most pairs of strangers)
+    without scoring them; the other hard rules and the evidence are worked out only for a
+    pair likely enough to be listed (a few in a hundred).
     """
-    if identities_differ(first, other):
-        return None  # blocked and not reviewable, whatever the names
-    judged = judge_pair(first, other)
+    judged = judge_reviewable_pair(first, other)
+    if judged is None:
+        return None  # blocked and not reviewable
     probability = DEFAULT_PARAMETERS.probability(judged.score)
     if probability < WORKLIST_PROBABILITY and probability < REVIEW_PROBABILITY:
         return None  # not listed, blocked or not

@@ -36,9 +36,11 @@ __all__ = [
     "compare_verdicts",
     "date_of_birth_verdict",
     "gender_verdict",
+    "middle_names_verdict",
     "name_verdicts",
     "prepared_verdicts",
     "term_frequency_bits",
+    "verdicts_after_names",
 ]
 
 # Verdicts after which swapped given and family names are not even considered.
@@ -304,7 +306,8 @@ def _one_character_apart(first: str, second: str) -> bool:
     return OSA.distance(first, second, score_cutoff=1) <= 1
 
 
-def _middle_verdict(query: Prepared, record: Prepared) -> str:
+def middle_names_verdict(query: Prepared, record: Prepared) -> str:
+    """Middle names, when both sides have them: exact, reordered, part or different."""
     if not query.middle or not record.middle:
         return MISSING
     if query.middle == record.middle:
@@ -379,7 +382,7 @@ def compare_middle_names(
     query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
 ) -> FieldEvidence:
     """Middle names, when both sides have them: exact, reordered, partly, different."""
-    return params.evidence("middle_names", _middle_verdict(query, record))
+    return params.evidence("middle_names", middle_names_verdict(query, record))
 
 
 def compare_previous_family_name(
@@ -446,6 +449,13 @@ def prepared_verdicts(query: Prepared, record: Prepared) -> list[tuple[str, str,
     on a field that depends on it.
     """
     given, family = name_verdicts(query, record)
+    return verdicts_after_names(query, record, given, family)
+
+
+def verdicts_after_names(
+    query: Prepared, record: Prepared, given: str, family: str
+) -> list[tuple[str, str, str]]:
+    """``prepared_verdicts`` with the names' verdicts (``name_verdicts``) already known."""
     postcode = _postcode_verdict(query, record)
     same_family = family in _FAMILY_SHARED
     same_household = same_family and postcode == "exact"
@@ -470,7 +480,7 @@ def prepared_verdicts(query: Prepared, record: Prepared) -> list[tuple[str, str,
     ]
     # Optional fields count only when both sides have them.
     optional = (
-        ("middle_names", _middle_verdict(query, record)),
+        ("middle_names", middle_names_verdict(query, record)),
         ("previous_family_name", _equal_verdict(query.previous, record.previous)),
         ("place_of_birth", _place_verdict(query, record)),
         ("upn", _equal_verdict(query.upn, record.upn)),

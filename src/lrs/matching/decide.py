@@ -44,8 +44,11 @@ from typing import NamedTuple
 from lrs.matching.compare import (
     adjusted,
     gender_verdict,
+    middle_names_verdict,
+    name_verdicts,
     prepared_verdicts,
     term_frequency_bits,
+    verdicts_after_names,
 )
 from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters
 from lrs.matching.normalise import normalise_gender
@@ -67,6 +70,7 @@ __all__ = [
     "identities_differ",
     "identity_key",
     "judge_pair",
+    "judge_reviewable_pair",
     "posterior_of_best",
     "reviewable",
     "score_candidate",
@@ -337,6 +341,34 @@ def judge_pair(
     rows = prepared_verdicts(first, second)
     adjust = term_frequency_bits(params, second, rows)
     return PairJudgement(params.total(rows) + sum(adjust.values()), rows, adjust, first, second)
+
+
+def judge_reviewable_pair(
+    first: Prepared, second: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> PairJudgement | None:
+    """``judge_pair``, or None for a pair that a hard rule blocks and that is not
+    ``reviewable``: its gender, UPN or UCI differs (``identities_differ``), or its given
+    name differs unexplained with no personal field agreeing. The duplicate finder never
+    lists such a pair, and most pairs of strangers are one; they are told without
+    comparing the other fields."""
+    if identities_differ(first, second):
+        return None
+    given, family = name_verdicts(first, second)
+    if given == "different" and not _corroborated(first, second):
+        return None
+    rows = verdicts_after_names(first, second, given, family)
+    adjust = term_frequency_bits(params, second, rows)
+    return PairJudgement(params.total(rows) + sum(adjust.values()), rows, adjust, first, second)
+
+
+def _corroborated(first: Prepared, second: Prepared) -> bool:
+    """Whether a personal field agrees (``_blocked``'s "corroborated")."""
+    return (
+        middle_names_verdict(first, second) in _PERSONAL_AGREES
+        or bool(first.email and first.email == second.email)
+        or bool(first.upn and first.upn == second.upn)
+        or bool(first.uci and first.uci == second.uci)
+    )
 
 
 def decide(
