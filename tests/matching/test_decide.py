@@ -773,3 +773,74 @@ def test_a_blocked_pair_a_person_may_still_check() -> None:
     # Twins with other names, or a differing gender: never shown.
     assert _pair(household, vary(household, given_name="Ethan")) == (True, False)
     assert _pair(household, vary(household, given_name="Tom", gender="2")) == (True, False)
+
+
+def test_judge_pair_is_score_pair_on_every_candidate_pair_of_a_register() -> None:
+    """The duplicate finder's fast path (`judge_pair`) gives `score_pair`'s score, hard
+    rules and evidence, whichever side of a pair comes first; a pair it drops unscored
+    (`judge_reviewable_pair`, `identities_differ`) is one that `score_pair` blocks and
+    `reviewable` refuses."""
+    from bench.matching.fit import learner_details
+
+    from lrs.matching.decide import (
+        identities_differ,
+        judge_pair,
+        judge_reviewable_pair,
+        reviewable,
+        score_pair,
+        twin_shaped,
+    )
+    from lrs.matching.prepare import prepare_uncached
+    from lrs.synthetic import generate_register
+    from lrs.synthetic.duplicates import plant_duplicates
+
+    register = list(generate_register(3000, seed=17))
+    planted = plant_duplicates(register, 100, seed=17)
+    people = [learner_details(item) for item in [*register, *(p.learner for p in planted)]]
+    stored: dict[str, list[int]] = {}
+    for index, person in enumerate(people):
+        for key in learner_keys(person):
+            stored.setdefault(key, []).append(index)
+    pairs = {
+        (index, other)
+        for index, person in enumerate(people)
+        for key in query_keys(person)
+        for other in stored.get(key, ())
+        if other != index
+    }
+    assert len(pairs) > 2500
+    kinds = {
+        "blocked": 0,
+        "reviewable": 0,
+        "twin_shaped": 0,
+        "identities_differ": 0,
+        "not_reviewable": 0,
+    }
+    for first, second in sorted(pairs):
+        expected, blocked = score_pair(
+            prepare_uncached(people[first]), Candidate(key=second, details=people[second])
+        )
+        judged = judge_pair(prepare_uncached(people[first]), prepare_uncached(people[second]))
+        assert judged.score == expected.score
+        assert judged.scored(second) == expected
+        assert judged.blocked() == blocked
+        assert judged.reviewable() == reviewable(expected)
+        assert judged.twin_shaped() == twin_shaped(expected)
+        if identities_differ(prepare_uncached(people[first]), prepare_uncached(people[second])):
+            # What the duplicate finder drops unscored: never on its worklist.
+            assert blocked
+            assert not reviewable(expected)
+            kinds["identities_differ"] += 1
+        reviewed = judge_reviewable_pair(
+            prepare_uncached(people[first]), prepare_uncached(people[second])
+        )
+        if reviewed is None:
+            assert blocked
+            assert not reviewable(expected)
+            kinds["not_reviewable"] += 1
+        else:
+            assert reviewed.scored(second) == expected
+        kinds["blocked"] += blocked
+        kinds["reviewable"] += blocked and reviewable(expected)
+        kinds["twin_shaped"] += twin_shaped(expected)
+    assert min(kinds.values()) > 0, kinds

@@ -46,18 +46,16 @@ from lrs.challenges.models import DuplicateRun, SuspectedDuplicate
 from lrs.core.actor import Actor, Channel, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.roles import Permission
-from lrs.learners.matching_adapter import MATCH_CONFIG, MAX_CANDIDATES, people_of
-from lrs.learners.models import Learner, LearnerMatchKey
-from lrs.matching import (
-    DEFAULT_PARAMETERS,
-    Candidate,
-    PersonDetails,
-    query_keys,
-    reviewable,
-    score_pair,
-    twin_shaped,
+from lrs.learners.matching_adapter import (
+    MATCH_CONFIG,
+    MAX_CANDIDATES,
+    people_of,
+    register_people,
 )
-from lrs.matching.prepare import prepared
+from lrs.learners.models import Learner, LearnerMatchKey
+from lrs.matching import DEFAULT_PARAMETERS, Prepared, judge_reviewable_pair
+from lrs.matching.blocking import prepared_query_keys
+from lrs.matching.prepare import prepare_uncached
 
 if TYPE_CHECKING:
     from rq import Queue
@@ -154,13 +152,41 @@ class Blocks:
         return found
 
 
-def _people(learner_ids: Iterable[int]) -> dict[int, PersonDetails]:
-    """The learners (not merged away) as the engine's values, a few thousand a statement."""
-    ids = sorted(learner_ids)
-    people: dict[int, PersonDetails] = {}
-    for start in range(0, len(ids), _PER_STATEMENT):
-        people.update(people_of(ids[start : start + _PER_STATEMENT]))
-    return people
+class People:
+    """The learners of a run (not merged away), each prepared for the engine once a run.
+
+    A full run reads the whole register in one pass (`of_register`); an incremental one
+    reads the learners it needs a chunk at a time (`fetch`). A learner is compared with
+    each of its candidates, so preparing it once rather than once per pair (and reading it
+    once rather than once per chunk that retrieves it) is most of what a run saves.
+    """
+
+    def __init__(self, prepared: dict[int, Prepared] | None = None) -> None:
+        # None: read each learner when first needed (an incremental run).
+        self._complete = prepared is not None
+        self._prepared: dict[int, Prepared] = prepared or {}
+        self._absent: set[int] = set()
+
+    @classmethod
+    def of_register(cls) -> People:
+        """Every learner not merged away (a full run)."""
+        return cls({pk: prepare_uncached(person) for pk, person in register_people()})
+
+    def fetch(self, learner_ids: Iterable[int]) -> None:
+        """Read the learners not read yet (an incremental run), a few thousand a statement."""
+        if self._complete:
+            return
+        known, absent = self._prepared, self._absent
+        ids = sorted({pk for pk in learner_ids if pk not in known and pk not in absent})
+        for start in range(0, len(ids), _PER_STATEMENT):
+            part = ids[start : start + _PER_STATEMENT]
+            found = dict(people_of(part))
+            known.update((pk, prepare_uncached(person)) for pk, person in found.items())
+            absent.update(pk for pk in part if pk not in found)
+
+    def get(self, learner_id: int) -> Prepared | None:
+        """The learner, prepared; None when merged away (or gone)."""
+        return self._prepared.get(learner_id)
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -168,16 +194,28 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start : start + CHUNK]
 
 
-def _found(pair: tuple[int, int], first: PersonDetails, other: PersonDetails) -> FoundPair | None:
-    """The pair scored by the engine, if it belongs on the worklist."""
-    result, blocked = score_pair(prepared(first), Candidate(key=pair[1], details=other))
-    if blocked and not reviewable(result):
+def _found(pair: tuple[int, int], first: Prepared, other: Prepared) -> FoundPair | None:
+    """The pair scored by the engine, if it belongs on the worklist.
+
+    `matching.judge_reviewable_pair` scores as `matching.score_pair` does, and tells the
+    pairs that are blocked and not reviewable (never listed: most pairs of strangers)
+    without scoring them; the other hard rules and the evidence are worked out only for a
+    pair likely enough to be listed (a few in a hundred).
+    """
+    judged = judge_reviewable_pair(first, other)
+    if judged is None:
+        return None  # blocked and not reviewable
+    probability = DEFAULT_PARAMETERS.probability(judged.score)
+    if probability < WORKLIST_PROBABILITY and probability < REVIEW_PROBABILITY:
+        return None  # not listed, blocked or not
+    blocked = judged.blocked()
+    if blocked and not judged.reviewable():
         return None
-    probability = DEFAULT_PARAMETERS.probability(result.score)
     if probability < (REVIEW_PROBABILITY if blocked else WORKLIST_PROBABILITY):
         return None
-    if blocked or twin_shaped(result):
+    if blocked or judged.twin_shaped():
         probability = min(probability, TWIN_SHAPED_CAP)
+    result = judged.scored(pair[1])
     return FoundPair(
         low=min(pair),
         high=max(pair),
@@ -196,31 +234,36 @@ class PairFinder:
     then.
     """
 
-    def __init__(self, blocks: Blocks) -> None:
+    def __init__(self, blocks: Blocks, people: People) -> None:
         self.blocks = blocks
+        self.people = people
         self._pending: dict[int, set[int]] = {}
 
-    def pairs_in(self, chunk: dict[int, PersonDetails]) -> list[FoundPair]:
-        keys_of = {pk: query_keys(person) for pk, person in chunk.items()}
+    def pairs_in(self, chunk_ids: list[int]) -> list[FoundPair]:
+        people = self.people
+        people.fetch(chunk_ids)
+        chunk = {pk: person for pk in chunk_ids if (person := people.get(pk)) is not None}
+        keys_of = {pk: prepared_query_keys(person) for pk, person in chunk.items()}
         self.blocks.prefetch(key for keys in keys_of.values() for key in keys)
         wanted: dict[int, list[int]] = {}
+        pending = self._pending
         for pk in sorted(chunk):
-            done = self._pending.pop(pk, set())
+            done = pending.pop(pk, set())
             candidates = sorted(self.blocks.candidates(keys_of[pk]) - {pk})[:MAX_CANDIDATES]
             others = [other for other in candidates if other not in done]
             for other in others:
                 if other > pk:
-                    self._pending.setdefault(other, set()).add(pk)
+                    pending.setdefault(other, set()).add(pk)
             wanted[pk] = others
-        others_needed = {other for others in wanted.values() for other in others} - chunk.keys()
-        people = {**_people(others_needed), **chunk}
+        people.fetch(other for others in wanted.values() for other in others)
         found: list[FoundPair] = []
         for pk, others in wanted.items():
+            first = chunk[pk]
             for other in others:
                 person = people.get(other)  # None: merged away
                 if person is None:
                     continue
-                pair = _found((pk, other), chunk[pk], person)
+                pair = _found((pk, other), first, person)
                 if pair is not None:
                     found.append(pair)
         return found
@@ -306,11 +349,10 @@ def _execute(run: DuplicateRun, *, progress: Progress | None) -> DuplicateRun:
     # A full run reads the whole key table once; an incremental one only its learners' keys,
     # unless they are a good share of the register.
     whole = run.changed_since is None or len(ids) > _WHOLE_KEY_TABLE_SHARE * _register_size()
-    blocks = Blocks.of_register() if whole else Blocks()
-    finder = PairFinder(blocks)
+    blocks, people = (Blocks.of_register(), People.of_register()) if whole else (Blocks(), People())
+    finder = PairFinder(blocks, people)
     for chunk_ids in _chunks(ids):
-        chunk = _people(chunk_ids)
-        pairs = finder.pairs_in(chunk)
+        pairs = finder.pairs_in(chunk_ids)
         with transaction.atomic():
             _store(run, pairs)
             run.processed += len(chunk_ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -454,6 +454,40 @@ def candidates_for(people: list[PersonDetails]) -> list[list[Candidate]]:
     """Each person's blocking candidates on the register (learners not merged away), fetched
     for all of them at once: what a search for each would score (the duplicate finder)."""
     return [retrieved.candidates for retrieved in _candidates_for_many(people)]
+
+
+def register_people() -> Iterator[tuple[int, PersonDetails]]:
+    """Every learner not merged away, as `people_of` gives them, in one pass over the table
+    (the duplicate finder's full run). Texts repeated across learners (names, postcodes) are
+    shared, not held once per learner."""
+    texts: dict[str, str] = {}
+    shared = texts.setdefault
+    dates: dict[datetime.date, datetime.date] = {}
+    shared_date = dates.setdefault
+    rows = (
+        Learner.objects.filter(master__isnull=True)
+        .order_by("pk")
+        .values_list(*_SELECTED[:-1])
+        .iterator(chunk_size=20_000)
+    )
+    for row in rows:
+        yield (
+            row[0],
+            PersonDetails(
+                given_name=shared(row[1], row[1]),
+                family_name=shared(row[2], row[2]),
+                date_of_birth=shared_date(row[3], row[3]),
+                gender=shared(row[4] or "0", row[4] or "0"),
+                postcode=shared(row[5], row[5]),
+                middle_names=shared(row[6], row[6]),
+                preferred_given_name=shared(row[7], row[7]),
+                previous_family_name=shared(row[8], row[8]),
+                place_of_birth=shared(row[9], row[9]),
+                email=row[10],
+                upn=row[11],
+                uci=row[12],
+            ),
+        )
 
 
 def people_of(learner_ids: list[int]) -> list[tuple[int, PersonDetails]]:

@@ -70,7 +70,7 @@ from lrs.matching.normalise import dob_variants
 from lrs.matching.prepare import Prepared, phonetic, prepared
 from lrs.matching.types import PersonDetails
 
-__all__ = ["MAX_QUERY_KEYS", "learner_keys", "query_keys"]
+__all__ = ["MAX_QUERY_KEYS", "learner_keys", "prepared_query_keys", "query_keys"]
 
 MAX_QUERY_KEYS = 60
 
@@ -177,7 +177,12 @@ def learner_keys(details: PersonDetails) -> frozenset[str]:
 
 def query_keys(details: PersonDetails) -> frozenset[str]:
     """Return the keys to look up for a search, including the search-tip variants."""
-    person = prepared(details)
+    return prepared_query_keys(prepared(details))
+
+
+def prepared_query_keys(person: Prepared) -> frozenset[str]:
+    """``query_keys`` of a person already prepared (the duplicate finder prepares each
+    learner once)."""
     family_forms = _first_unique(
         [*person.family_parts, *person.previous_parts, person.given_first, person.given],
         _MAX_FAMILY_FORMS,

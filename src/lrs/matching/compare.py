@@ -9,6 +9,8 @@ a previous family name used as the family name.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import functools
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -33,9 +35,12 @@ __all__ = [
     "compare_upn",
     "compare_verdicts",
     "date_of_birth_verdict",
+    "gender_verdict",
+    "middle_names_verdict",
     "name_verdicts",
     "prepared_verdicts",
     "term_frequency_bits",
+    "verdicts_after_names",
 ]
 
 # Verdicts after which swapped given and family names are not even considered.
@@ -255,12 +260,20 @@ def date_of_birth_verdict(query: Prepared, record: Prepared) -> str:
         return "first_of_month" if 1 in (q.day, r.day) else "same_month_year"
     if q.day == r.day and q.month == r.month and abs(q.year - r.year) == 1:
         return "year_off_by_one"
-    if OSA.distance(q.strftime("%Y%m%d"), r.strftime("%Y%m%d"), score_cutoff=1) <= 1:
+    if OSA.distance(_digits(q), _digits(r), score_cutoff=1) <= 1:
         return "one_digit"
     return "different"
 
 
-def _gender_verdict(query: Prepared, record: Prepared) -> str:
+@functools.lru_cache(maxsize=65536)
+def _digits(date: datetime.date) -> str:
+    """The date as eight digits (YYYYMMDD), for telling a one-digit slip; a register's birth
+    dates are a few thousand days, so each is written out once."""
+    return date.strftime("%Y%m%d")
+
+
+def gender_verdict(query: Prepared, record: Prepared) -> str:
+    """Genders: agree, disagree, or missing when either side is not known or not specified."""
     # "0" (not known) and "9" (not specified) carry no information.
     if query.gender in {"0", "9"} or record.gender in {"0", "9"}:
         return MISSING
@@ -293,7 +306,8 @@ def _one_character_apart(first: str, second: str) -> bool:
     return OSA.distance(first, second, score_cutoff=1) <= 1
 
 
-def _middle_verdict(query: Prepared, record: Prepared) -> str:
+def middle_names_verdict(query: Prepared, record: Prepared) -> str:
+    """Middle names, when both sides have them: exact, reordered, part or different."""
     if not query.middle or not record.middle:
         return MISSING
     if query.middle == record.middle:
@@ -354,7 +368,7 @@ def compare_gender(
     query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
 ) -> FieldEvidence:
     """Gender: agree, disagree, or missing when either side is not known or not specified."""
-    return params.evidence("gender", _gender_verdict(query, record))
+    return params.evidence("gender", gender_verdict(query, record))
 
 
 def compare_postcode(
@@ -368,7 +382,7 @@ def compare_middle_names(
     query: Prepared, record: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
 ) -> FieldEvidence:
     """Middle names, when both sides have them: exact, reordered, partly, different."""
-    return params.evidence("middle_names", _middle_verdict(query, record))
+    return params.evidence("middle_names", middle_names_verdict(query, record))
 
 
 def compare_previous_family_name(
@@ -435,6 +449,13 @@ def prepared_verdicts(query: Prepared, record: Prepared) -> list[tuple[str, str,
     on a field that depends on it.
     """
     given, family = name_verdicts(query, record)
+    return verdicts_after_names(query, record, given, family)
+
+
+def verdicts_after_names(
+    query: Prepared, record: Prepared, given: str, family: str
+) -> list[tuple[str, str, str]]:
+    """``prepared_verdicts`` with the names' verdicts (``name_verdicts``) already known."""
     postcode = _postcode_verdict(query, record)
     same_family = family in _FAMILY_SHARED
     same_household = same_family and postcode == "exact"
@@ -454,12 +475,12 @@ def prepared_verdicts(query: Prepared, record: Prepared) -> list[tuple[str, str,
             date_of_birth,
             "date_of_birth|same_household" if same_household else "date_of_birth",
         ),
-        ("gender", _gender_verdict(query, record), "gender"),
+        ("gender", gender_verdict(query, record), "gender"),
         ("postcode", postcode, "postcode|same_family" if same_family else "postcode"),
     ]
     # Optional fields count only when both sides have them.
     optional = (
-        ("middle_names", _middle_verdict(query, record)),
+        ("middle_names", middle_names_verdict(query, record)),
         ("previous_family_name", _equal_verdict(query.previous, record.previous)),
         ("place_of_birth", _place_verdict(query, record)),
         ("upn", _equal_verdict(query.upn, record.upn)),

@@ -39,8 +39,17 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable
+from typing import NamedTuple
 
-from lrs.matching.compare import adjusted, prepared_verdicts, term_frequency_bits
+from lrs.matching.compare import (
+    adjusted,
+    gender_verdict,
+    middle_names_verdict,
+    name_verdicts,
+    prepared_verdicts,
+    term_frequency_bits,
+    verdicts_after_names,
+)
 from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters
 from lrs.matching.normalise import normalise_gender
 from lrs.matching.prepare import Prepared, prepare_uncached, prepared
@@ -56,8 +65,12 @@ from lrs.matching.types import (
 __all__ = [
     "DEFAULT_CONFIG",
     "QUOTED_FIELDS",
+    "PairJudgement",
     "decide",
+    "identities_differ",
     "identity_key",
+    "judge_pair",
+    "judge_reviewable_pair",
     "posterior_of_best",
     "reviewable",
     "score_candidate",
@@ -163,9 +176,17 @@ def _posterior(best: float, scores: Iterable[float], prior_bits: float) -> float
     return 1.0 / total
 
 
+def _verdicts_of(candidate: ScoredCandidate) -> dict[str, str]:
+    return {item.field: item.verdict for item in candidate.evidence}
+
+
 def _blocked(candidate: ScoredCandidate, query: Prepared, record: Prepared) -> bool:
     """Apply the hard rules of the module docstring."""
-    verdicts = {item.field: item.verdict for item in candidate.evidence}
+    return _blocked_verdicts(_verdicts_of(candidate), query, record)
+
+
+def _blocked_verdicts(verdicts: dict[str, str], query: Prepared, record: Prepared) -> bool:
+    """``_blocked`` on the verdict of each field compared."""
     if verdicts.get("gender") == "disagree":
         return True
     if "different" in (verdicts.get("upn"), verdicts.get("uci")):
@@ -199,7 +220,10 @@ def reviewable(candidate: ScoredCandidate) -> bool:
     Never when the gender, UPN or UCI differs, or the given name differs unexplained (twins
     with other names, the commonest pair of relatives sharing a birthday and an address).
     """
-    verdicts = {item.field: item.verdict for item in candidate.evidence}
+    return _reviewable_verdicts(_verdicts_of(candidate))
+
+
+def _reviewable_verdicts(verdicts: dict[str, str]) -> bool:
     if verdicts.get("gender") == "disagree" or "different" in (
         verdicts.get("upn"),
         verdicts.get("uci"),
@@ -216,7 +240,10 @@ def twin_shaped(candidate: ScoredCandidate) -> bool:
     fields say: a shared middle name or a nickname (Harry and Henry) is not proof between
     twins, and merging twins would give one of them the other's record.
     """
-    verdicts = {item.field: item.verdict for item in candidate.evidence}
+    return _twin_shaped_verdicts(_verdicts_of(candidate))
+
+
+def _twin_shaped_verdicts(verdicts: dict[str, str]) -> bool:
     return (
         verdicts.get("family_name") in _FAMILY_SHARED
         and verdicts.get("date_of_birth") == "exact"
@@ -256,6 +283,92 @@ def score_pair(
     verdicts = prepared_verdicts(first, record)
     scored = _scored(second.key, verdicts, params, term_frequency_bits(params, record, verdicts))
     return scored, _blocked(scored, first, record)
+
+
+class PairJudgement(NamedTuple):
+    """Two records of the register compared (``judge_pair``): the score of ``score_pair``,
+    with the hard rules and the evidence worked out only when asked for."""
+
+    score: float
+    rows: list[tuple[str, str, str]]  # (field, verdict, model row), as prepared_verdicts
+    adjust: dict[str, float]  # term-frequency bits by field
+    first: Prepared
+    second: Prepared
+
+    def verdicts(self) -> dict[str, str]:
+        """The verdict of each field compared."""
+        return {field: verdict for field, verdict, _row in self.rows}
+
+    def blocked(self) -> bool:
+        """The second value ``score_pair`` returns: whether a hard rule forbids the match."""
+        return _blocked_verdicts(self.verdicts(), self.first, self.second)
+
+    def reviewable(self) -> bool:
+        """``reviewable`` of the pair's scored candidate."""
+        return _reviewable_verdicts(self.verdicts())
+
+    def twin_shaped(self) -> bool:
+        """``twin_shaped`` of the pair's scored candidate."""
+        return _twin_shaped_verdicts(self.verdicts())
+
+    def scored(self, key: int, params: ModelParameters = DEFAULT_PARAMETERS) -> ScoredCandidate:
+        """The scored candidate ``score_pair`` returns, evidence included (``params`` must be
+        those the pair was judged with)."""
+        return _scored(key, self.rows, params, self.adjust)
+
+
+def identities_differ(first: Prepared, second: Prepared) -> bool:
+    """Whether a known gender, a UPN or a UCI differs: hard rules that block a pair and
+    leave it not ``reviewable`` whatever its names. The duplicate finder drops such a pair
+    before comparing the names, which is most of the cost of scoring it."""
+    return (
+        gender_verdict(first, second) == "disagree"
+        or bool(first.upn and second.upn and first.upn != second.upn)
+        or bool(first.uci and second.uci and first.uci != second.uci)
+    )
+
+
+def judge_pair(
+    first: Prepared, second: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> PairJudgement:
+    """``score_pair`` for two prepared records, the evidence left to be spelt out.
+
+    The duplicate finder compares millions of pairs and lists a few thousand: it prepares
+    each learner once, and works out the hard rules and the evidence (``PairJudgement``'s
+    methods) only for the pairs whose score could put them on its worklist. The score, the
+    rules' answer and the evidence are those of ``score_pair``.
+    """
+    rows = prepared_verdicts(first, second)
+    adjust = term_frequency_bits(params, second, rows)
+    return PairJudgement(params.total(rows) + sum(adjust.values()), rows, adjust, first, second)
+
+
+def judge_reviewable_pair(
+    first: Prepared, second: Prepared, params: ModelParameters = DEFAULT_PARAMETERS
+) -> PairJudgement | None:
+    """``judge_pair``, or None for a pair that a hard rule blocks and that is not
+    ``reviewable``: its gender, UPN or UCI differs (``identities_differ``), or its given
+    name differs unexplained with no personal field agreeing. The duplicate finder never
+    lists such a pair, and most pairs of strangers are one; they are told without
+    comparing the other fields."""
+    if identities_differ(first, second):
+        return None
+    given, family = name_verdicts(first, second)
+    if given == "different" and not _corroborated(first, second):
+        return None
+    rows = verdicts_after_names(first, second, given, family)
+    adjust = term_frequency_bits(params, second, rows)
+    return PairJudgement(params.total(rows) + sum(adjust.values()), rows, adjust, first, second)
+
+
+def _corroborated(first: Prepared, second: Prepared) -> bool:
+    """Whether a personal field agrees (``_blocked``'s "corroborated")."""
+    return (
+        middle_names_verdict(first, second) in _PERSONAL_AGREES
+        or bool(first.email and first.email == second.email)
+        or bool(first.upn and first.upn == second.upn)
+        or bool(first.uci and first.uci == second.uci)
+    )
 
 
 def decide(
