@@ -164,8 +164,6 @@ def enqueue_pending_batches(*, queue: Queue | None = None) -> list[int]:
     the queue down at submission, every worker killed) is finished without anyone's help.
     Two workers starting together may both queue a batch: the extra jobs find nothing to do.
     """
-    from rq.registry import StartedJobRegistry
-
     from lrs.batches.models import BatchRow, RowState
 
     queue = queue or rq_queue()
@@ -177,13 +175,38 @@ def enqueue_pending_batches(*, queue: Queue | None = None) -> list[int]:
     )
     if not pending:
         return []
-    job_ids = [*queue.get_job_ids(), *StartedJobRegistry(queue=queue).get_job_ids()]
-    covered = {
-        job.kwargs.get("batch_id")
-        for job in queue.job_class.fetch_many(job_ids, connection=queue.connection)
-        if job is not None and job.func_name == DRAIN_FUNCTION
-    }
-    missing = sorted(pending - covered)
+    missing = uncovered(queue, function=DRAIN_FUNCTION, argument="batch_id", wanted=pending)
     for batch_id in missing:
         enqueue_drain_jobs(batch_id, jobs=batch_parallelism(), queue=queue)
     return missing
+
+
+def uncovered(queue: Queue, *, function: str, argument: str, wanted: set[int]) -> list[int]:
+    """The ids of `wanted` that no queued or running job of `function` names in its `argument`
+    (their jobs were lost, or Redis was down when they were asked for), in order."""
+    from rq.registry import StartedJobRegistry
+
+    if not wanted:
+        return []
+    job_ids = [*queue.get_job_ids(), *StartedJobRegistry(queue=queue).get_job_ids()]
+    covered = {
+        job.kwargs.get(argument)
+        for job in queue.job_class.fetch_many(job_ids, connection=queue.connection)
+        if job is not None and job.func_name == function
+    }
+    return sorted(wanted - covered)
+
+
+def enqueue_run_job(
+    function: str, run_id: int, *, description: str, timeout: int, queue: Queue | None = None
+) -> None:
+    """Put the job of one queued run (a duplicate finder run, a matching fit) on the RQ queue
+    that `lrs worker --rq` works from."""
+    (queue or rq_queue()).enqueue_call(
+        function,
+        kwargs={"run_id": run_id},
+        timeout=timeout,
+        description=description,
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+    )

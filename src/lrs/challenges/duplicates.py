@@ -482,15 +482,14 @@ def run_next_queued_duplicates() -> bool:
 
 def enqueue_duplicate_job(run_id: int, *, queue: Queue | None = None) -> None:
     """Put the run's job on the RQ queue that `lrs worker --rq` works from."""
-    from lrs.batches.queue import rq_queue
+    from lrs.batches.queue import enqueue_run_job
 
-    (queue or rq_queue()).enqueue_call(
+    enqueue_run_job(
         JOB_FUNCTION,
-        kwargs={"run_id": run_id},
-        timeout=JOB_TIMEOUT_SECONDS,
+        run_id,
         description=f"duplicate finder run {run_id}",
-        result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
+        timeout=JOB_TIMEOUT_SECONDS,
+        queue=queue,
     )
     logger.info("duplicate run %s: job queued", run_id)
 
@@ -499,20 +498,12 @@ def enqueue_lost_runs(queue: Queue) -> list[int]:
     """Queue the job of every queued run that no queued or running job covers (its job was
     lost, or Redis was down when it was asked for); `lrs worker --rq` calls this as it starts.
     """
-    from rq.registry import StartedJobRegistry
+    from lrs.batches.queue import uncovered
 
     queued = set(
         DuplicateRun.objects.filter(state=DuplicateRunState.QUEUED).values_list("pk", flat=True)
     )
-    if not queued:
-        return []
-    job_ids = [*queue.get_job_ids(), *StartedJobRegistry(queue=queue).get_job_ids()]
-    covered = {
-        job.kwargs.get("run_id")
-        for job in queue.job_class.fetch_many(job_ids, connection=queue.connection)
-        if job is not None and job.func_name == JOB_FUNCTION
-    }
-    lost = sorted(queued - covered)
+    lost = uncovered(queue, function=JOB_FUNCTION, argument="run_id", wanted=queued)
     for run_id in lost:
         enqueue_duplicate_job(run_id, queue=queue)
     return lost
