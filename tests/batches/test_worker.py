@@ -401,3 +401,23 @@ def test_the_worker_deletes_ended_sessions() -> None:
     )
     run_worker(stop=threading.Event(), poll_seconds=0.1, burst=True)
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
+
+
+def test_a_batch_whose_jobs_were_lost_is_queued_again(
+    batch_actor: Actor, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Submitted while Redis was down, say: the rows are pending, no job names the batch.
+    monkeypatch.setenv("LRS_QUEUE", "rq")
+    monkeypatch.setenv("LRS_REDIS_URL", redis_url)
+    monkeypatch.setenv("LRS_RQ_QUEUE", f"lrs-worker-test-{uuid.uuid4().hex[:8]}")
+    rq_queue = queue.rq_queue()
+    try:
+        batch = _submit(batch_actor, [_row("1", "Alys", "Pritchard", "CF10 3AT")], enqueue=False)
+        assert rq_queue.count == 0
+
+        assert queue.enqueue_pending_batches(queue=rq_queue) == [batch.pk]
+        assert rq_queue.count == queue.batch_parallelism()
+        assert {job.kwargs["batch_id"] for job in rq_queue.jobs} == {batch.pk}
+        assert queue.enqueue_pending_batches(queue=rq_queue) == [], "its jobs are queued now"
+    finally:
+        _purge_rq_queue(rq_queue.connection, rq_queue.name)
