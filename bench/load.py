@@ -31,11 +31,13 @@ import csv
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -49,17 +51,22 @@ USERNAME = "load.user"
 # --- The locust side: imported by locust in its own process -------------------------------------
 
 if os.environ.get("LRS_LOAD_DATA"):
-    from locust import HttpUser, constant, task
+    from locust import constant, task
+    from locust.contrib.fasthttp import FastHttpUser
 
     _DATA = json.loads(Path(os.environ["LRS_LOAD_DATA"]).read_text(encoding="utf-8"))
 
-    class RegisterUser(HttpUser):
-        """One organisation's system calling the API back to back."""
+    class RegisterUser(FastHttpUser):
+        """One organisation's system calling the API back to back.
+
+        FastHttpUser (geventhttpclient) rather than HttpUser (requests): locust runs on the
+        same two cores as the service, and its requests-based client cost several times the
+        CPU per request, taken from the server being measured."""
 
         wait_time = constant(0)
+        default_headers = {"Authorization": f"Bearer {_DATA['token']}"}  # noqa: RUF012
 
         def on_start(self) -> None:
-            self.client.headers["Authorization"] = f"Bearer {_DATA['token']}"
             self.rng = random.Random()
             self.registered: list[tuple[str, int]] = []  # (uln, version_number)
 
@@ -215,6 +222,90 @@ def _wait_ready(base: str, timeout: float = 120) -> None:
     raise SystemExit(f"the server at {base} did not become ready")
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a running process and its descendants so far."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+class _PostgresCpu:
+    """CPU seconds of the PostgreSQL backends connected to one database during a step.
+
+    Backends come and go during a step (a web process closes its connection after
+    LRS_DB_CONN_MAX_AGE and opens another), and an exited backend's CPU can no longer be
+    read: the backends are sampled twice a second and each one's last reading is kept, so at
+    most half a second of an exiting backend's work is missed. Backends of other databases on
+    the same server (their process title names the database) are left out.
+    """
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.start: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> dict[int, float]:
+        import psutil
+
+        readings: dict[int, float] = {}
+        for process in psutil.process_iter(["name", "cmdline"]):
+            try:
+                title = " ".join(process.info["cmdline"] or ())
+                if process.info["name"] == "postgres" and f" {self.database} " in f" {title} ":
+                    times = process.cpu_times()
+                    readings[process.pid] = times.user + times.system
+            except psutil.NoSuchProcess:
+                continue
+        return readings
+
+    def _run(self) -> None:
+        while not self.stopped.wait(0.5):
+            self.last.update(self._sample())
+
+    def __enter__(self) -> _PostgresCpu:
+        self.start = self._sample()
+        self.last = dict(self.start)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+        self.last.update(self._sample())
+
+    @property
+    def seconds(self) -> float:
+        return sum(value - self.start.get(pid, 0.0) for pid, value in self.last.items())
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _report_cpu(spent: dict[str, float], requests: float) -> None:
+    """Where the CPU went during a step, per request: the load generator shares the machine."""
+    if requests <= 0:
+        return
+    parts = ", ".join(f"{name} {1000 * seconds / requests:.1f}" for name, seconds in spent.items())
+    total = 1000 * sum(spent.values()) / requests
+    print(f"  CPU per request (ms): {parts}; all {total:.1f}")
+
+
 def _report(stats_csv: Path, users: int) -> dict[str, dict[str, float]]:
     rows = {row["Name"]: row for row in csv.DictReader(stats_csv.open(encoding="utf-8"))}
     results: dict[str, dict[str, float]] = {}
@@ -358,34 +449,46 @@ def main() -> None:
         )
         for users in [int(n) for n in args.users.split(",") if n.strip()]:
             prefix = workdir / f"locust-{users}"
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "locust",
-                    "-f",
-                    __file__,
-                    "--headless",
-                    "-u",
-                    str(users),
-                    "-r",
-                    str(users),
-                    "-t",
-                    f"{args.duration}s",
-                    "--host",
-                    base,
-                    "--csv",
-                    str(prefix),
-                    "--only-summary",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                env={**env, "LRS_LOAD_DATA": str(data)},
-                check=False,
-                stdout=subprocess.DEVNULL,
-                stderr=(workdir / f"locust-{users}.log").open("wb"),
-            )
-            _report(Path(f"{prefix}_stats.csv"), users)
+            database = urlparse(args.database_url).path.lstrip("/")
+            before = (_tree_cpu(server.pid), _tree_cpu(worker.pid), _children_cpu())
+            with _PostgresCpu(database) as postgres:
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "locust",
+                        "-f",
+                        __file__,
+                        "--headless",
+                        "-u",
+                        str(users),
+                        "-r",
+                        str(users),
+                        "-t",
+                        f"{args.duration}s",
+                        "--host",
+                        base,
+                        "--csv",
+                        str(prefix),
+                        "--only-summary",
+                        "--loglevel",
+                        "WARNING",
+                    ],
+                    env={**env, "LRS_LOAD_DATA": str(data)},
+                    check=False,
+                    stdout=subprocess.DEVNULL,
+                    stderr=(workdir / f"locust-{users}.log").open("wb"),
+                )
+            after = (_tree_cpu(server.pid), _tree_cpu(worker.pid), _children_cpu())
+            results = _report(Path(f"{prefix}_stats.csv"), users)
+            gunicorn, rq_worker, locust = (b - a for a, b in zip(before, after, strict=True))
+            spent = {
+                "gunicorn": gunicorn,
+                "rq worker": rq_worker,
+                "postgresql": postgres.seconds,
+                "locust": locust,
+            }
+            _report_cpu(spent, results.get("Aggregated", {}).get("requests", 0.0))
     finally:
         for process in (server, worker):
             process.send_signal(signal.SIGTERM)
