@@ -26,8 +26,10 @@ from lrs.challenges.duplicates import decide_suspect, find_duplicates
 from lrs.challenges.labelled_pairs import (
     CHOSEN,
     MERGED,
+    NOT_CHOSEN,
     NOT_DUPLICATE,
     REGISTERED_INSTEAD,
+    _one_learner,
     labelled_pairs,
 )
 from lrs.challenges.model_fits import (
@@ -170,6 +172,41 @@ def test_every_kind_of_decision_is_a_labelled_pair(
     (dismissed,) = by_source[NOT_DUPLICATE]
     assert not dismissed.same
     assert dismissed.keys == (low, high)
+
+
+def test_the_learners_offered_but_not_chosen_are_non_matches_unless_merged_with_the_chosen(
+    desk: Actor, batch_actor: Actor, register: Register
+) -> None:
+    # Two Megan Pritchards born the same day at other addresses: a row for a Megan Pritchard
+    # who has moved is offered both, and the user chooses one.
+    first = register(given_name="Megan", middle_other_name="", last_known_postcode="SA1 1AA")
+    second = register(given_name="Megan", middle_other_name="", last_known_postcode="LL11 1AA")
+    third = register(given_name="Megan", middle_other_name="", last_known_postcode="NP20 1AA")
+    (exception,) = _exceptions(batch_actor, _row("P1", MiddleOtherName=""))
+    offered = {int(c["learner_id"]) for c in exception.candidates}
+    assert offered == {first.pk, second.pk, third.pk}
+    resolve_by_choosing(actor=batch_actor, exception_id=exception.pk, learner_id=first.pk)
+    # Later the desk finds that the third record was the chosen Megan all along.
+    merge_ulns(master_uln=first.uln, duplicate_uln=third.uln, actor=desk)
+
+    pairs = labelled_pairs()
+
+    (chosen,) = [pair for pair in pairs if pair.source == CHOSEN]
+    assert chosen.same
+    assert chosen.record == person_from(first)
+    (not_chosen,) = [pair for pair in pairs if pair.source == NOT_CHOSEN]
+    assert not not_chosen.same
+    assert not_chosen.record == person_from(second)
+    assert (not_chosen.query.postcode, not_chosen.keys) == ("CF10 3AT", None)
+
+
+def test_one_learner_follows_merge_chains() -> None:
+    one_learner = _one_learner([(3, 2), (2, 1), (5, 4)])
+    assert one_learner(3, 1)
+    assert one_learner(1, 3)
+    assert one_learner(2, 2)
+    assert not one_learner(3, 4)
+    assert not one_learner(6, 7)
 
 
 # --- The domain rules: labelled pairs move the estimate the right way ----------------------------

@@ -4,7 +4,10 @@ Every time a person decides whether two records are one learner, the matching mo
 learn from it (`lrs fit-matching --with-decisions`):
 
 * a batch exception resolved by **choosing** an offered learner: the row's details and that
-  learner are one person (a match);
+  learner are one person (a match), and the row and each other learner offered are two people
+  (non-matches: the user looked at them and chose another). An offered learner that a merge
+  still in force has since made one with the chosen learner is no such non-match: the user
+  was offered two records of one person and picked one;
 * a batch exception resolved by **registering** a new learner: the row's details and each
   learner offered are different people (non-matches). The new learner is on the register
   with the row's details, so these pairs are register pairs too (`LabelledPair.keys`);
@@ -21,7 +24,7 @@ selector here rather than in `learners` because the decisions are kept by `batch
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from lrs.batches.models import BatchException, ExceptionStatus
 from lrs.challenges.choices import SuspectStatus
@@ -35,6 +38,7 @@ from lrs.matching.estimate import LabelledPair
 __all__ = [
     "CHOSEN",
     "MERGED",
+    "NOT_CHOSEN",
     "NOT_DUPLICATE",
     "REGISTERED_INSTEAD",
     "labelled_pairs",
@@ -42,6 +46,7 @@ __all__ = [
 
 # The sources of labelled pairs, as the fit's report names them.
 CHOSEN = "exception_chosen"
+NOT_CHOSEN = "exception_not_chosen"
 REGISTERED_INSTEAD = "exception_registered"
 MERGED = "merge"
 NOT_DUPLICATE = "not_duplicate"
@@ -67,7 +72,23 @@ def _row_person(submitted: dict[str, str]) -> PersonDetails | None:
     return person_from(details)
 
 
-def _exception_pairs() -> Iterable[tuple[PersonDetails, int, bool, str, int | None]]:
+def _one_learner(merges: Iterable[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """Whether two learners are one person by the merges still in force (master chains too)."""
+    master_of = dict(merges)
+
+    def root(pk: int) -> int:
+        seen = {pk}
+        while pk in master_of and master_of[pk] not in seen:
+            pk = master_of[pk]
+            seen.add(pk)
+        return pk
+
+    return lambda first, second: root(first) == root(second)
+
+
+def _exception_pairs(
+    one_learner: Callable[[int, int], bool],
+) -> Iterable[tuple[PersonDetails, int, bool, str, int | None]]:
     """(row's person, learner id, same, source, the row's own learner id if registered)."""
     exceptions = (
         BatchException.objects.filter(
@@ -83,6 +104,10 @@ def _exception_pairs() -> Iterable[tuple[PersonDetails, int, bool, str, int | No
             continue
         if status == ExceptionStatus.MATCHED:
             yield person, learner_id, True, CHOSEN, None
+            for candidate in candidates:
+                other = int(candidate["learner_id"])
+                if not one_learner(other, learner_id):
+                    yield person, other, False, NOT_CHOSEN, None
             continue
         for candidate in candidates:
             other = int(candidate["learner_id"])
@@ -92,12 +117,12 @@ def _exception_pairs() -> Iterable[tuple[PersonDetails, int, bool, str, int | No
 
 def labelled_pairs() -> list[LabelledPair]:
     """Every pair a person has decided, oldest decision first within each source."""
-    exception_pairs = list(_exception_pairs())
     merges = list(
         UlnMerge.objects.filter(demerged_at=None)
         .order_by("pk")
         .values_list("duplicate_id", "master_id")
     )
+    exception_pairs = list(_exception_pairs(_one_learner(merges)))
     merged = {frozenset(pair) for pair in merges}
     not_duplicates = [
         (low, high)
