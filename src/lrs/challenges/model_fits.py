@@ -33,7 +33,8 @@ from lrs.challenges.models import MatchingFitRun
 from lrs.core.actor import Actor, Channel, ensure_can
 from lrs.core.audit import AuditAction, record_audit
 from lrs.core.roles import Permission
-from lrs.learners.matching_fit import fit_matching_model
+from lrs.learners.matching_fit import activate, fit_matching_model
+from lrs.learners.models import MatchingModel
 
 if TYPE_CHECKING:
     from rq import Queue
@@ -113,6 +114,28 @@ def fit_now(
     run.refresh_from_db()
     _execute_or_fail(run, actor, progress)
     return run
+
+
+class NoSuchModelVersion(LookupError):
+    """No stored matching model has that version."""
+
+
+@transaction.atomic
+def switch_matching_model(*, actor: Actor, version: int | None) -> MatchingModel | None:
+    """Make searches use a stored version from their next look-up (None: the shipped
+    defaults). Only the service desk switches, after reading the version's report; every
+    switch is audited with the version it replaced."""
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    if version is not None and not MatchingModel.objects.filter(pk=version).exists():
+        raise NoSuchModelVersion(version)
+    previous = MatchingModel.objects.filter(active=True).values_list("pk", flat=True).first()
+    model = activate(version)
+    record_audit(
+        actor=actor,
+        action=AuditAction.MATCHING_MODEL_SWITCHED,
+        details={"version": version, "previous": previous},
+    )
+    return model
 
 
 def _dispatch_run(run_id: int) -> None:

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from lrs.challenges.choices import ChallengeStatus, SuspectStatus
 from lrs.challenges.errors import ChallengeNotFound
-from lrs.challenges.models import Challenge, DuplicateRun, SuspectedDuplicate, UlnChange
+from lrs.challenges.model_fits import NoSuchModelVersion
+from lrs.challenges.models import (
+    Challenge,
+    DuplicateRun,
+    MatchingFitRun,
+    SuspectedDuplicate,
+    UlnChange,
+)
 from lrs.core.actor import Actor, ensure_can
 from lrs.core.errors import PermissionDenied
 from lrs.core.roles import Permission
 from lrs.learners.errors import LearnerNotFound
-from lrs.learners.models import KnownLearner, Learner
+from lrs.learners.matching_adapter import active_parameters
+from lrs.learners.matching_fit import weight_report
+from lrs.learners.models import KnownLearner, Learner, MatchingModel
 from lrs.learners.selectors import is_known_to_organisation
 from lrs.plr.models import LearningEvent
 
@@ -115,3 +126,71 @@ def latest_duplicate_run(*, actor: Actor) -> DuplicateRun | None:
     """The duplicate finder's latest run (queued, running or done), for its progress."""
     ensure_can(actor, Permission.RESOLVE_CHALLENGE)
     return DuplicateRun.objects.order_by("-id").first()
+
+
+# --- The matching model's fits and versions (the service desk reviews before switching) ------
+
+FIT_RUNS_SHOWN = 10
+VERSIONS_SHOWN = 20
+
+
+def list_fit_runs(*, actor: Actor) -> list[MatchingFitRun]:
+    """The latest runs of the matching fit (queued, running or done), newest first."""
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    return list(MatchingFitRun.objects.select_related("model").order_by("-id")[:FIT_RUNS_SHOWN])
+
+
+def list_model_versions(*, actor: Actor) -> list[MatchingModel]:
+    """The latest stored versions of the matching model, newest first, with the one in use
+    however old it is."""
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    stored = MatchingModel.objects.defer("parameters")
+    versions = list(stored.order_by("-pk")[:VERSIONS_SHOWN])
+    if not any(model.active for model in versions):
+        versions.extend(stored.filter(active=True))
+    return versions
+
+
+@dataclass(frozen=True)
+class WeightRow:
+    """One comparison level's agreement weight, in bits, under three sets of parameters."""
+
+    row: str
+    verdict: str
+    shipped: float
+    in_use: float
+    fitted: float
+
+    @property
+    def change(self) -> float:
+        """How far the version moves the weight from the one in use."""
+        return self.fitted - self.in_use
+
+
+@dataclass(frozen=True)
+class ModelVersionReport:
+    """What the service desk reads before switching searches to a version."""
+
+    model: MatchingModel
+    in_use: int | None  # the version searches use now (None: the shipped defaults)
+    fit: dict[str, Any]  # how it was estimated: pairs, patterns, iterations, ...
+    labelled: dict[str, Any] | None  # the service's decisions it learned from
+    decisions: dict[str, Any] | None  # how those decisions are decided, now and by it
+    weights: list[WeightRow]
+
+
+def model_version_report(*, actor: Actor, version: int) -> ModelVersionReport:
+    """A stored version's report, as `lrs fit-matching --report V` prints it."""
+    ensure_can(actor, Permission.RESOLVE_CHALLENGE)
+    model = MatchingModel.objects.filter(pk=version).first()
+    if model is None:
+        raise NoSuchModelVersion(version)
+    in_use, current = active_parameters()
+    fit = dict(model.fit)
+    labelled = fit.pop("labelled", None)
+    decisions = fit.pop("decisions", None)
+    weights = [
+        WeightRow(row, verdict, shipped, current.weight(row, verdict), fitted)
+        for row, verdict, shipped, fitted in weight_report(model)
+    ]
+    return ModelVersionReport(model, in_use, fit, labelled, decisions, weights)

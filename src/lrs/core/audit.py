@@ -110,6 +110,7 @@ class AuditAction(enum.StrEnum):
     DUPLICATE_DISMISSED = "uln.duplicate_dismissed"
     MATCHING_FIT_QUEUED = "matching.fit_queued"
     MATCHING_FITTED = "matching.fitted"
+    MATCHING_MODEL_SWITCHED = "matching.model_switched"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an action name, not a secret
     TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an action name, not a secret
     WEB_SERVICE_PASSWORD_SET = "web_service.password_set"  # noqa: S105 - an action name

@@ -92,6 +92,7 @@ NOT_IN_ACCESS_LOG = frozenset(
         AuditAction.DUPLICATE_DISMISSED,
         AuditAction.MATCHING_FIT_QUEUED,
         AuditAction.MATCHING_FITTED,
+        AuditAction.MATCHING_MODEL_SWITCHED,
     }
 )
 

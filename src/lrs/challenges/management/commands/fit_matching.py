@@ -12,9 +12,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lrs.challenges.model_fits import fit_now, request_fit_run
+from lrs.challenges.model_fits import (
+    NoSuchModelVersion,
+    fit_now,
+    request_fit_run,
+    switch_matching_model,
+)
 from lrs.core.actor import Channel
-from lrs.learners.matching_fit import OUTCOMES, activate, active_parameters, weight_report
+from lrs.learners.matching_fit import OUTCOMES, active_parameters, weight_report
 from lrs.learners.models import MatchingModel
 from lrs.organisations.services import service_desk_system_actor
 
@@ -97,22 +102,24 @@ class Command(BaseCommand):
         model = run.model
         assert model is not None  # a finished run has stored its version
         if options["activate"]:
-            activate(model.pk)
+            switch_matching_model(actor=actor, version=model.pk)
             model.refresh_from_db()
         self._report(model)
 
     def _use(self, value: str) -> None:
+        actor = service_desk_system_actor(channel=Channel.CLI)
         if value == "default":
-            activate(None)
+            switch_matching_model(actor=actor, version=None)
             self.stdout.write("searches now use the shipped defaults")
             return
         try:
             version = int(value)
         except ValueError as error:
             raise CommandError("--use takes a version number or 'default'") from error
-        if not MatchingModel.objects.filter(pk=version).exists():
-            raise CommandError(f"no matching model version {version}")
-        activate(version)
+        try:
+            switch_matching_model(actor=actor, version=version)
+        except NoSuchModelVersion as error:
+            raise CommandError(f"no matching model version {version}") from error
         self.stdout.write(f"searches now use matching model version {version}")
 
     def _report(self, model: MatchingModel) -> None:
