@@ -10,11 +10,15 @@ from typing import Any
 
 import pytest
 
+from lrs.challenges.model_fits import fit_now
 from lrs.core.actor import Channel
+from lrs.learners.imports import import_learners
 from lrs.organisations.models import Organisation, User
 from lrs.organisations.selectors import acting_organisation
 from lrs.organisations.services import create_user, service_desk_system_actor
 from lrs.organisations.signin import set_secret_question
+from lrs.synthetic import generate_register
+from lrs.synthetic.csv_io import personal_fields
 from tests.e2e.conftest import PASSWORD, check_page, current_code, ready_user, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -86,10 +90,19 @@ def test_service_desk_pages(page: Any, organisation: Organisation) -> None:
     desk = acting_organisation(service_desk_system_actor(channel=Channel.CLI))
     ready_user(desk, "sam.patel", ["operator"])
     grace = ready_user(organisation, "grace.okafor", ["super"])
+    system = service_desk_system_actor(channel=Channel.CLI)
+    import_learners(
+        rows=({"ULN": p.uln, **personal_fields(p)} for p in generate_register(200, seed=3)),
+        actor=system,
+    )
+    version = fit_now(actor=system).model
+    assert version is not None
     sign_in(page, "sam.patel")
     _sweep(
         page,
         [
+            "/service-desk/matching-model/",
+            f"/service-desk/matching-model/{version.pk}/",
             "/service-desk/organisations/",
             "/service-desk/organisations/?q=river",
             "/service-desk/organisations/new/",
