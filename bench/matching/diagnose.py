@@ -27,9 +27,11 @@ from lrs.matching import DEFAULT_CONFIG, DEFAULT_PARAMETERS, ModelParameters
 from lrs.matching.compare import prepared_verdicts, term_frequency_bits
 from lrs.matching.decide import _PERSONAL, _PERSONAL_AGREES, _UNEXPLAINED, _posterior
 from lrs.matching.decide import _same_given_name as same_given_name
-from lrs.matching.prepare import phonetic, prepared
+from lrs.matching.prepare import Prepared, phonetic, prepared
 
 __all__ = ["diagnose", "main", "string_difference"]
+
+_KEY_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode")
 
 
 def string_difference(first: str, second: str) -> str:
@@ -108,19 +110,21 @@ def _reason(
         return "below possible", true_verdicts
     if best_id != true_id and best_score > true_score:
         return "another ranked first", true_verdicts
-    shown = [s for s, _r, _v in scored if params.probability(s) >= DEFAULT_CONFIG.possible_probability]
+    floor = DEFAULT_CONFIG.possible_probability
+    shown = [s for s, _r, _v in scored if params.probability(s) >= floor]
     if len(shown) > 1 and shown[0] - shown[1] <= DEFAULT_CONFIG.margin:
         margin = "runner-up within margin"
     else:
         margin = ""
     posterior = _posterior(true_score, [s for s, _r, _v in scored], params.prior_bits)
     low = posterior < DEFAULT_CONFIG.exact_probability
-    rule = _rule(true_verdicts, q, prepared(index.details[index.ids.index(true_id)]))
+    position = next(c.key for c in candidates if index.ids[c.key] == true_id)
+    rule = _rule(true_verdicts, q, prepared(index.details[position]))
     parts = [part for part in (margin, "posterior < exact" if low else "", rule) if part]
     return " + ".join(parts) or "exact", true_verdicts
 
 
-def _rule(verdicts: dict[str, str], query: object, record: object) -> str:
+def _rule(verdicts: dict[str, str], query: Prepared, record: Prepared) -> str:
     if verdicts.get("gender") == "disagree":
         return "rule: gender"
     corroborated = any(verdicts.get(name) in _PERSONAL_AGREES for name in _PERSONAL)
@@ -137,7 +141,7 @@ def _rule(verdicts: dict[str, str], query: object, record: object) -> str:
         and verdicts.get("date_of_birth") == "exact"
         and verdicts.get("postcode") == "exact"
     )
-    if twin and not same_given_name(verdicts, query, record) and not corroborated:  # type: ignore[arg-type]
+    if twin and not same_given_name(verdicts, query, record) and not corroborated:
         return "rule: twins"
     return ""
 
@@ -171,9 +175,7 @@ def diagnose(data: BenchData, params: ModelParameters, examples: int) -> str:
         differences[" | ".join(differing) or "nothing"] += 1
         for field, kind in kinds.items():
             field_kinds[field][kind] += 1
-        verdict_kinds[
-            ", ".join(f"{f}={verdicts.get(f, '-')}" for f in ("given_name", "family_name", "date_of_birth", "postcode"))
-        ] += 1
+        verdict_kinds[", ".join(f"{f}={verdicts.get(f, '-')}" for f in _KEY_FIELDS)] += 1
         if len(shown[reason]) < examples:
             shown[reason].append(
                 f"    {case.record.given_name}/{case.record.family_name}/"
@@ -218,5 +220,3 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-
-

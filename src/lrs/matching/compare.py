@@ -110,8 +110,10 @@ def _edits(first: str, second: str, *, unrestricted: bool = False) -> int:
     shortest = min(len(first), len(second))
     if shortest < 3:
         return 3
-    measure = DamerauLevenshtein if unrestricted else OSA
-    distance = measure.distance(first, second, score_cutoff=2)
+    if unrestricted:
+        distance = DamerauLevenshtein.distance(first, second, score_cutoff=2)
+    else:
+        distance = OSA.distance(first, second, score_cutoff=2)
     if distance == 2 and shortest < 5:
         return 3
     return min(distance, 3)
