@@ -94,6 +94,20 @@ def test_given_name_verdicts(query: PersonDetails, record: PersonDetails, expect
         ("Stevenson", "Stephenson", "phonetic"),
         ("Thomspon", "Thompson", "typo"),
         ("Ritchards", "Pritchard", "two_edits"),
+        # A transposition beside another slip (FEBRL's corruption model): two edits, where the
+        # optimal string alignment distance counted three.
+        ("Braitahite", "Braithwaite", "two_edits"),
+        ("Giredr", "Girdler", "two_edits"),
+        ("Toselda", "Toseland", "two_edits"),
+        ("Blacokw", "Blacklow", "two_edits"),
+        # Two real surnames two keys apart, starting with other letters: two names, no slip.
+        ("Walker", "Baker", "different"),
+        ("Henderson", "Anderson", "different"),
+        ("Clarke", "Blake", "different"),
+        ("Martin", "Barton", "different"),
+        # Three letters: one key off is still a slip; four letters two apart are not.
+        ("Lee", "Lex", "one_edit"),
+        ("Rewe", "Rees", "similar"),
         ("Pritchett", "Pritchard", "similar"),
         ("Czaja", "Chiah", "different"),
         ("Williams", "Stephenson", "different"),
