@@ -51,7 +51,8 @@ def _search_body(
 ) -> SearchOut:
     code = code or rc.FOR_MATCH_KIND[outcome.kind]
     linked = linked_ulns_of(outcome.learners)
-    return SearchOut(
+    # Built without validation, as `LearnerOut.of` is: the values are already of their types.
+    return SearchOut.model_construct(
         response_code=code,
         message=message or rc.message_for(code),
         learners=[
@@ -79,7 +80,7 @@ def find_by_uln(request: HttpRequest, payload: FindByUlnIn) -> FindByUlnOut:
         actor=actor_for(request),
     )
     code = ResponseCode.MASTER_SUBSTITUTED if found.master_substituted else ResponseCode.EXACT_MATCH
-    return FindByUlnOut(
+    return FindByUlnOut.model_construct(
         response_code=code,
         message=rc.message_for(code),
         searched_uln=found.searched_uln,
@@ -104,7 +105,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
         assert result.learner is not None
         return Status(
             201,
-            LearnerResponseOut(
+            LearnerResponseOut.model_construct(
                 response_code=ResponseCode.REGISTERED,
                 message=rc.message_for(ResponseCode.REGISTERED),
                 # Registered just now: no other ULN can be linked to it yet.

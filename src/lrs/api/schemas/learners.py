@@ -185,14 +185,26 @@ class LearnerOut(Schema):
     @classmethod
     def of(cls, learner: Learner, linked_ulns: list[str] | None = None) -> LearnerOut:
         """The learner's record; `linked_ulns` when the caller has them already (a search's
-        results, looked up at once by `linked_ulns_of`), else looked up here."""
-        return cls(**_learner_fields(learner, linked_ulns))
+        results, looked up at once by `linked_ulns_of`), else looked up here.
+
+        Built without validation (`model_construct`, see `_learner_fields`)."""
+        return cls.model_construct(**_learner_fields(learner, linked_ulns))
+
+
+# The record's fields, read from the model as they are: each is already the type its field here
+# declares (the database's columns, or `LearnerDetails` for a learner just registered).
+_RECORD_FIELDS = tuple(name for name in LearnerOut.model_fields if name != "linked_ulns")
 
 
 def _learner_fields(learner: Learner, linked_ulns: list[str] | None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        name: getattr(learner, name) for name in LearnerOut.model_fields if name != "linked_ulns"
-    }
+    """The values of a `LearnerOut`, for `model_construct`.
+
+    Every API answer with a learner builds these; validating them again (django-ninja's
+    `Schema` reads each through its `DjangoGetter`) cost more CPU than the database took to
+    find the learner, for values that come from the learner's own typed columns.
+    tests/api/test_response_bodies.py checks that the bodies are those validation gives.
+    """
+    data: dict[str, Any] = {name: getattr(learner, name) for name in _RECORD_FIELDS}
     data["linked_ulns"] = list_linked_ulns(learner) if linked_ulns is None else linked_ulns
     return data
 
@@ -214,9 +226,9 @@ class MatchedLearnerOut(LearnerOut):
     def of_match(
         cls, match: LearnerMatch, linked_ulns: list[str] | None = None
     ) -> MatchedLearnerOut:
-        return cls(
+        return cls.model_construct(
             **_learner_fields(match.learner, linked_ulns),
-            match=MatchOut(
+            match=MatchOut.model_construct(
                 score=round(match.scored.score, 3),
                 probability=round(match.scored.probability, 4),
                 strength=match_strength(match.scored.probability),
