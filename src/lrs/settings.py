@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "lrs.portal.middleware.MessageMiddleware",  # Django's, but not for /api/
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lrs.portal.middleware.SignInStepsMiddleware",
 ]

@@ -8,7 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,6 +20,7 @@ from lrs.learners.models import Learner
 from lrs.organisations.models import ApiToken, Organisation, User
 from lrs.organisations.services import issue_api_token, revoke_api_token
 from lrs.organisations.services.tokens import _live_token
+from lrs.portal.middleware import MessageMiddleware, SignInStepsMiddleware
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +179,24 @@ def test_each_request_sees_a_revoked_token_expiry_suspension_and_roles_at_once(
     assert api.post(SEARCH, MEGAN).status_code == 200
     User.objects.filter(pk=user.pk).update(is_active=False)
     assert api.post(SEARCH, MEGAN).status_code == 401
+
+
+def test_messages_are_set_up_for_portal_pages_only(rf: RequestFactory) -> None:
+    """The API has no use for Django's messages: their storage is not set up for it."""
+    middleware = MessageMiddleware(lambda request: HttpResponse())
+    api_request, portal_request = rf.post(SEARCH), rf.get("/")
+    portal_request.session = SessionStore()
+    for request in (api_request, portal_request):
+        assert middleware(request).status_code == 200
+    assert not hasattr(api_request, "_messages")
+    assert hasattr(portal_request, "_messages")
+
+
+def test_an_api_call_does_not_go_through_the_sign_in_steps(rf: RequestFactory) -> None:
+    """SignInStepsMiddleware looks at the path before the session's user (which an API call,
+    with a bearer token, does not need loading)."""
+    seen: list[HttpRequest] = []
+    middleware = SignInStepsMiddleware(lambda request: seen.append(request) or HttpResponse())
+    request = rf.post(SEARCH)  # no `user`: reading it would fail
+    assert middleware(request).status_code == 200
+    assert seen == [request]

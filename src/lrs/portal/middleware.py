@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import resolve
@@ -74,8 +75,12 @@ class SignInStepsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The path first: an API call (a bearer token) has no sign-in steps, and need not load
+        # a session's user to learn that.
+        if not _is_portal_page(request):
+            return self.get_response(request)
         user = request.user
-        if not user.is_authenticated or not _is_portal_page(request):
+        if not user.is_authenticated:
             return self.get_response(request)
         name = _url_name(request)
         verified = second_factor_verified(request)
@@ -92,6 +97,20 @@ class SignInStepsMiddleware:
         if needs_secret_question(user):
             return redirect("portal:secret-question")
         return self.get_response(request)
+
+
+class MessageMiddleware(DjangoMessageMiddleware):
+    """Django's messages ("Your password has been changed") for every page but the API's.
+
+    No API endpoint adds or shows one, and setting up their storage (a cookie's and a
+    session's) cost CPU on every API request (issue 16). Django's `process_response` already
+    passes over a request without storage.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/api/"):
+            return
+        super().process_request(request)
 
 
 def _is_portal_page(request: HttpRequest) -> bool:
