@@ -176,7 +176,11 @@ def test_api_answers_conform_to_their_schemas(online: ApiClient) -> None:
     assert created.status_code == 201, created.content
     found = online.post(
         "/api/v1/learners/find-by-uln",
-        {"uln": created.json()["learner"]["uln"], "given_name": "Megan", "family_name": "Pritchard"},
+        {
+            "uln": created.json()["learner"]["uln"],
+            "given_name": "Megan",
+            "family_name": "Pritchard",
+        },
     )
     searched = online.post(
         "/api/v1/learners/search",
