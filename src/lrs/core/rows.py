@@ -32,25 +32,30 @@ def column_count(model: type[Model]) -> int:
 
 
 @functools.cache
-def _reading(model: type[Model]) -> tuple[list[str], list[tuple[Any, list[Any]]]]:
-    """The concrete fields' names, and for each column its converters with the expression the
-    ORM passes them."""
+def _reading(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
+    """The concrete fields' names, and for each column that has converters its position, the
+    expression the ORM passes them and the converters (on PostgreSQL only the JSON columns
+    have any: the other values are used as they come)."""
     converters = []
-    for field in model._meta.concrete_fields:
+    for index, field in enumerate(model._meta.concrete_fields):
         expression = field.get_col(model._meta.db_table)
         steps = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
-        converters.append((expression, steps))
+        if steps:
+            converters.append((index, expression, steps))
     return [field.attname for field in model._meta.concrete_fields], converters
 
 
 def instance(model: type[M], values: Sequence[Any]) -> M:
     """The instance of a row's values for `column_list(model, …)`, as the ORM would load it."""
     names, converters = _reading(model)
-    converted = []
-    for value, (expression, steps) in zip(values, converters, strict=True):
+    if len(values) != len(names):
+        raise ValueError(f"{len(values)} values for the {len(names)} columns of {model.__name__}")
+    converted = list(values)
+    for index, expression, steps in converters:
+        value = converted[index]
         for convert in steps:
             value = convert(value, expression, connection)
-        converted.append(value)
+        converted[index] = value
     loaded: M = model.from_db(connection.alias, names, converted)
     return loaded
 
