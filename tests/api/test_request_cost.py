@@ -187,7 +187,9 @@ def test_messages_are_set_up_for_portal_pages_only(rf: RequestFactory) -> None:
     api_request, portal_request = rf.post(SEARCH), rf.get("/")
     portal_request.session = SessionStore()
     for request in (api_request, portal_request):
-        assert middleware(request).status_code == 200
+        response = middleware(request)
+        assert isinstance(response, HttpResponse)
+        assert response.status_code == 200
     assert not hasattr(api_request, "_messages")
     assert hasattr(portal_request, "_messages")
 
@@ -196,7 +198,12 @@ def test_an_api_call_does_not_go_through_the_sign_in_steps(rf: RequestFactory) -
     """SignInStepsMiddleware looks at the path before the session's user (which an API call,
     with a bearer token, does not need loading)."""
     seen: list[HttpRequest] = []
-    middleware = SignInStepsMiddleware(lambda request: seen.append(request) or HttpResponse())
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.append(request)
+        return HttpResponse()
+
+    middleware = SignInStepsMiddleware(view)
     request = rf.post(SEARCH)  # no `user`: reading it would fail
     assert middleware(request).status_code == 200
     assert seen == [request]

@@ -126,19 +126,15 @@ def test_learners_read_back_render_as_validated(registered: list[Learner]) -> No
 def test_search_bodies_render_as_validated(
     online_actor: Actor, registered: list[Learner], searched: dict[str, str]
 ) -> None:
-    outcome = search_learners(
-        details=SearchDetails(
-            **{
-                "given_name": "Megan",
-                "family_name": "Pritchard",
-                "date_of_birth": registered[0].date_of_birth,
-                "gender": "2",
-                "last_known_postcode": "CF10 3AT",
-                **searched,
-            }
-        ),
-        actor=online_actor,
-    )
+    values: dict[str, Any] = {
+        "given_name": "Megan",
+        "family_name": "Pritchard",
+        "date_of_birth": registered[0].date_of_birth,
+        "gender": "2",
+        "last_known_postcode": "CF10 3AT",
+        **searched,
+    }
+    outcome = search_learners(details=SearchDetails(**values), actor=online_actor)
     linked = linked_ulns_of(outcome.learners)
     validated = SearchOut(
         response_code=rc.FOR_MATCH_KIND[outcome.kind],
