@@ -185,6 +185,15 @@ class WeightedTable:
         self._cumulative = cumulative
         self._total = running
 
+    def shares(self) -> dict[str, float]:
+        """Each item's chance of being drawn."""
+        shares = {}
+        previous = 0.0
+        for item, running in zip(self.items, self._cumulative, strict=True):
+            shares[item] = shares.get(item, 0.0) + (running - previous) / self._total
+            previous = running
+        return shares
+
     def draw(self, rng: random.Random) -> str:
         """Return one item, chosen with probability proportional to its weight."""
         return self.items[bisect_right(self._cumulative, rng.random() * self._total)]
