@@ -187,7 +187,7 @@ class WeightedTable:
 
     def shares(self) -> dict[str, float]:
         """Each item's chance of being drawn."""
-        shares = {}
+        shares: dict[str, float] = {}
         previous = 0.0
         for item, running in zip(self.items, self._cumulative, strict=True):
             shares[item] = shares.get(item, 0.0) + (running - previous) / self._total
