@@ -656,6 +656,9 @@ class _RegisterBuilder:
         self.rng = random.Random(f"lrs.synthetic.people:{seed}")  # noqa: S311 - synthetic data
         self.uln_rng = random.Random(f"lrs.synthetic.uln:{seed}")  # noqa: S311 - synthetic data
         self.maker = PersonMaker(self.rng, reference_date, long_tail=long_tail)
+        # With the long tail, an earlier learner is copied as a namesake at most once (see
+        # `household`).
+        self.copy_once = long_tail
         self.issued: set[int] = set()
         self.household_id = 0
         self.reservoir: list[_Namesake] = []
@@ -782,7 +785,15 @@ class _RegisterBuilder:
         self.household_id += 1
         kind = rng.random()
         if kind < _NAMESAKE_SHARE and self.reservoir:
-            return self._namesake_household(rng.choice(self.reservoir))
+            if not self.copy_once:
+                return self._namesake_household(rng.choice(self.reservoir))
+            # The reservoir holds 512 learners however large the register: drawn with
+            # replacement, each would be copied about 4 times at a million learners and 40 at
+            # ten million, blocks of same-name, same-birthday namesakes no register holds.
+            # Taken out once copied, its slot is filled by the next learner made.
+            return self._namesake_household(
+                self.reservoir.pop(int(rng.random() * len(self.reservoir)))
+            )
         area = maker.area()
         heritage = maker.heritage(area.nation)
         context = maker.naming_context(heritage, area.nation)
