@@ -9,6 +9,10 @@ re-created), writes N synthetic learners to a CSV file, loads them with `lrs imp
 times `find_learner_by_uln` and `search_learners` through the service layer, and prints p50/p95
 latencies, the search outcome mix and, on PostgreSQL, each table's and its indexes' sizes.
 
+Names have the synthetic generator's long tail of rare names (`long_tail=True`), so that
+same-name, same-birthday namesakes stay as rare at 10 million learners as on a real register;
+`--compact-names` gives the short lists alone, as figures before issue 16 were measured.
+
 The import's CPU time is printed beside its wall time (a shared machine's wall time says little):
 the command with its worker processes, and, for a PostgreSQL server on this machine, the
 backends serving the benchmark's database (sampled from /proc while the import runs).
@@ -256,28 +260,50 @@ def _run_in_workers(batch: list[Any], user_id: int, workers: int) -> None:
     assert done == len(batch)
 
 
-def _register_cache(workdir: Path, learners: int, seed: int) -> Path:
-    return workdir / f"register-{learners}-{seed}.pickle"
+def _names(*, long_tail: bool) -> str:
+    return "-long-tail" if long_tail else ""
 
 
-def _cached_register(workdir: Path, learners: int, seed: int) -> list[Any] | None:
+def _register_cache(workdir: Path, learners: int, seed: int, *, long_tail: bool) -> Path:
+    return workdir / f"register-{learners}-{seed}{_names(long_tail=long_tail)}.pickle"
+
+
+def _register_csv(workdir: Path, *, long_tail: bool) -> Path:
+    return workdir / f"learners{_names(long_tail=long_tail)}.csv"
+
+
+def _cached_register(
+    workdir: Path,
+    learners: int,
+    seed: int,
+    *,
+    long_tail: bool,
+) -> list[Any] | None:
     """The register an earlier run in this work folder generated and wrote to its CSV file, if
     both are there (generating 10 million learners takes about ten minutes)."""
-    cache = _register_cache(workdir, learners, seed)
-    if not (cache.exists() and (workdir / "learners.csv").exists()):
+    cache = _register_cache(workdir, learners, seed, long_tail=long_tail)
+    if not (cache.exists() and _register_csv(workdir, long_tail=long_tail).exists()):
         return None
     with cache.open("rb") as fh:
         register: list[Any] = pickle.load(fh)  # noqa: S301 (our own file, see _cache_register)
     return register
 
 
-def _cache_register(workdir: Path, learners: int, seed: int, register: list[Any]) -> None:
+def _cache_register(
+    workdir: Path,
+    learners: int,
+    seed: int,
+    register: list[Any],
+    *,
+    long_tail: bool,
+) -> None:
     """Keep the generated register beside its CSV file for the next run in this folder (our own
     file, written and read only by this benchmark)."""
-    partial = _register_cache(workdir, learners, seed).with_suffix(".partial")
+    cache = _register_cache(workdir, learners, seed, long_tail=long_tail)
+    partial = cache.with_suffix(".partial")
     with partial.open("wb") as fh:
         pickle.dump(register, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    partial.replace(_register_cache(workdir, learners, seed))
+    partial.replace(cache)
 
 
 def main() -> None:
@@ -312,7 +338,15 @@ def main() -> None:
         default=1,
         help="processes sharing the batch's rows, as batch workers do (default 1)",
     )
+    parser.add_argument(
+        "--compact-names",
+        action="store_true",
+        help="draw names from the synthetic generator's short lists alone, as before issue 16 "
+        "(default: with the long tail of rare names, lrs.synthetic long_tail=True, whose "
+        "namesakes stay realistic at millions of learners)",
+    )
     args = parser.parse_args()
+    long_tail = not args.compact_names
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="lrs-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -331,13 +365,13 @@ def main() -> None:
     from lrs.synthetic import generate_queries, generate_register, write_register_csv
 
     started = time.perf_counter()
-    csv_path = workdir / "learners.csv"
-    register = _cached_register(workdir, args.learners, args.seed)
+    csv_path = _register_csv(workdir, long_tail=long_tail)
+    register = _cached_register(workdir, args.learners, args.seed, long_tail=long_tail)
     if register is None:
-        register = list(generate_register(args.learners, seed=args.seed))
+        register = list(generate_register(args.learners, seed=args.seed, long_tail=long_tail))
         with csv_path.open("w", newline="", encoding="utf-8") as fh:
             write_register_csv(register, fh)
-        _cache_register(workdir, args.learners, args.seed, register)
+        _cache_register(workdir, args.learners, args.seed, register, long_tail=long_tail)
         print(f"generated {len(register):,} learners in {time.perf_counter() - started:.1f} s")
     else:
         print(
@@ -410,7 +444,7 @@ def main() -> None:
             email_address=query.email_address,
         )
 
-    queries = generate_queries(register, args.searches, seed=args.seed + 1)
+    queries = generate_queries(register, args.searches, seed=args.seed + 1, long_tail=long_tail)
     search_times = []
     outcomes: Counter[str] = Counter()
     for query in queries:
@@ -422,7 +456,10 @@ def main() -> None:
 
     batch_rate = 0.0
     if args.batch:
-        batch = [as_search(q) for q in generate_queries(register, args.batch, seed=args.seed + 2)]
+        batch = [
+            as_search(q)
+            for q in generate_queries(register, args.batch, seed=args.seed + 2, long_tail=long_tail)
+        ]
         t0 = time.perf_counter()
         if args.workers > 1:
             _run_in_workers(batch, user.pk, args.workers)
@@ -432,7 +469,10 @@ def main() -> None:
 
     from django.db import connection
 
-    print(f"database: {connection.vendor}, learners: {len(register):,}")
+    print(
+        f"database: {connection.vendor}, learners: {len(register):,}, names: "
+        f"{'compact lists' if args.compact_names else 'with the long tail'}"
+    )
     if import_seconds:
         print(
             f"import: {import_seconds:.1f} s ({len(register) / import_seconds:,.0f} rows/s, "

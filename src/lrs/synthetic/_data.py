@@ -416,3 +416,57 @@ ABROAD_BIRTHPLACES: Final[dict[str, tuple[str, ...]]] = {
 EMAIL_DOMAINS: Final = _words(
     "example.com example.org example.net mail.example.com students.example.org college.example.net"
 )
+
+# -- The long tail of names (``generate_register(long_tail=True)``) -----------------------------
+
+# Parts the generator joins into rare names, so that a register of millions has the long tail of
+# distinct names a national one has (see ``people._TAIL_GIVEN_ZIPF``). Written for this project: the
+# joined names are made up, name-like rather than real, and each is given to few learners.
+TAIL_BOY_STARTS: Final = _words(
+    """
+    Al Ar As Ax Bar Bel Bra Bre Bro Cal Cam Car Cor Dal Dar Dex Dom Dra Ed El Em Ez Fal Fen Fin
+    Gar Gil Gra Hal Har Hol Jar Jas Jax Jen Jor Kal Kar Kes Kir Lan Lar Lev Lor Mal Mar Mat Mel
+    Mor Nal Nat Nev Nor Ol Or Os Per Ral Ren Ron Ros Sam Sel Sol Tal Tam Tar Ted Tor Val Ver Wil
+    Win Zan Zek
+    """
+)
+TAIL_BOY_MIDDLES: Final = _words("a e i o an el en er in is or")
+TAIL_BOY_ENDS: Final = _words(
+    """
+    an ar as by den don en ian ick ie in ion ius ley lan len lin lo ly mar mond mon o on or ric
+    ro ron son ston ton us ver vin ward win yn
+    """
+)
+TAIL_GIRL_STARTS: Final = _words(
+    """
+    Ab Ad Al Am An Ar Au Bel Bri Cal Car Cel Cla Da Del El Em Ev Fay Fi Gem Han Il Is Ja Jes
+    Jo Ka Kel La Lei Li Lor Lu Mad Mar Mel Mir Mo Na Nel Or Pa Rae Ri Ro Sa Sel Si Ta Tes Va
+    Vi Wil Ya Za Zel
+    """
+)
+TAIL_GIRL_MIDDLES: Final = _words("a e i o an el en er il in ri")
+TAIL_GIRL_ENDS: Final = _words(
+    """
+    a ah anna bel belle da dine ela elle ena essa etta ia iah ina ine isa ley lia lie lin line
+    lyn na nah nie ra rah ria rie sa sha sie ta tia via ya yn
+    """
+)
+# English family names are mostly places and features: a first element and an ending, sometimes
+# joined by a short syllable (Ash + ing + ton).
+TAIL_FAMILY_STARTS: Final = _words(
+    """
+    Ash Ather Bad Bar Bick Black Brad Bram Brom Brook Bur Cal Chat Child Clif Cold Cot Cran Crom
+    Dar Dun Ed El Fair Farn Fen Gar Gold Good Grims Hal Ham Har Hath Hay Hes Hol Horn Hun Ing Kel
+    Ken Kings Kirk Lang Lath Lid Lin Lock Mar Mid Mil Mor New Nor Old Ot Pen Pick Pres Rad Rams
+    Red Rid Rock Rud Sal Sand Shel Shir Staf Stan Stock Sud Sum Tam Thorn Tod Tre Up Wad Wake
+    Wal War Wat Wen West Whit Wil Win Wor Yar
+    """
+)
+TAIL_FAMILY_JOINS: Final = _words("ing en er e")
+TAIL_FAMILY_ENDS: Final = _words(
+    """
+    ton ley worth field ham by well wood stone ford bridge croft shaw hurst combe den dale more
+    land cott wick thorpe holme gate low ridge stead wright man sall lock mere brook cliffe hill
+    kin nall sby
+    """
+)

@@ -185,6 +185,15 @@ class WeightedTable:
         self._cumulative = cumulative
         self._total = running
 
+    def shares(self) -> dict[str, float]:
+        """Each item's chance of being drawn."""
+        shares: dict[str, float] = {}
+        previous = 0.0
+        for item, running in zip(self.items, self._cumulative, strict=True):
+            shares[item] = shares.get(item, 0.0) + (running - previous) / self._total
+            previous = running
+        return shares
+
     def draw(self, rng: random.Random) -> str:
         """Return one item, chosen with probability proportional to its weight."""
         return self.items[bisect_right(self._cumulative, rng.random() * self._total)]
@@ -219,6 +228,133 @@ FAMILY_TABLES: Final = {
     context: _zipf_mix(_data.FAMILY, mix, *_FAMILY_ZIPF) for context, mix in _FAMILY_MIX.items()
 }
 """Family-name tables keyed by naming context."""
+
+# -- The long tail (``generate_register(long_tail=True)``) -----------------------------------
+#
+# The lists of ``_data`` hold a few hundred names per pool: enough for the matching tests and
+# benchmarks, which are calibrated on them, but at millions of learners far too few. A national
+# register has a very long tail of given and family names, each held by few people, and it is
+# the tail that keeps learners sharing a full name and a date of birth rare. Published shapes
+# the long-tail tables are tuned to:
+#
+# * ONS, "Baby names in England and Wales" (annual bulletin): the most popular boys' name is
+#   given to about 1.5-2% of boys (Muhammad 4,177 of about 310,000 boys in 2022; Harry and Jack
+#   about 2% a decade earlier), and the top 100 names cover roughly half of all boys, with
+#   thousands of names given to three babies or more;
+# * ONS births in England and Wales: about 600,000-700,000 a year, some 1,800 a day;
+# * family names: Smith, the commonest, is held by about 1.3% of people, and the rest follow a
+#   Zipf-like curve over tens of thousands of distinct names.
+#
+# With ``long_tail`` the British given-name pools ("general") and the British family-name pool
+# ("british") are the listed names followed by made-up rare ones (joined from the parts in
+# ``_data``), weighted by one Zipf curve over the whole list; the other pools are unchanged.
+# ``bench/names.py`` prints the resulting shape.
+_TAIL_GIVEN_ZIPF: Final = (1.3, 16.0)
+_TAIL_FAMILY_ZIPF: Final = (1.0, 9.0)
+
+
+def _joined(
+    starts: Sequence[str], middles: Sequence[str], ends: Sequence[str], known: Sequence[str]
+) -> tuple[str, ...]:
+    """Every start + end, then every start + middle + end, each list in a fixed shuffled
+    order, without names already ``known`` or not acceptable to the register."""
+    seen = {name.casefold() for name in known}
+    names: list[str] = []
+    for parts in (
+        [(start, end) for start in starts for end in ends],
+        [(start, middle, end) for start in starts for middle in middles for end in ends],
+    ):
+        batch = []
+        for pieces in parts:
+            name = "".join(pieces)
+            folded = name.casefold()
+            if folded not in seen and is_acceptable_name(name):
+                seen.add(folded)
+                batch.append(name)
+        # A string seed is hashed with SHA-512, so the order is the same in every run.
+        random.Random(f"tail:{starts[0]}:{len(batch)}").shuffle(batch)  # noqa: S311
+        names.extend(batch)
+    return tuple(names)
+
+
+def _with_tail(
+    pools: Mapping[str, Sequence[str]], pool: str, tail: tuple[str, ...]
+) -> dict[str, Sequence[str]]:
+    return {**pools, pool: (*pools[pool], *tail)}
+
+
+def _build_long_tail_tables() -> tuple[
+    dict[tuple[str, str], WeightedTable], dict[str, WeightedTable]
+]:
+    boys = _with_tail(
+        _data.BOYS,
+        "general",
+        _joined(
+            _data.TAIL_BOY_STARTS, _data.TAIL_BOY_MIDDLES, _data.TAIL_BOY_ENDS, _all(_data.BOYS)
+        ),
+    )
+    girls = _with_tail(
+        _data.GIRLS,
+        "general",
+        _joined(
+            _data.TAIL_GIRL_STARTS, _data.TAIL_GIRL_MIDDLES, _data.TAIL_GIRL_ENDS, _all(_data.GIRLS)
+        ),
+    )
+    family = _with_tail(
+        _data.FAMILY,
+        "british",
+        _joined(
+            _data.TAIL_FAMILY_STARTS,
+            _data.TAIL_FAMILY_JOINS,
+            _data.TAIL_FAMILY_ENDS,
+            _all(_data.FAMILY),
+        ),
+    )
+    given: dict[tuple[str, str], WeightedTable] = {}
+    for context, mix in _GIVEN_MIX.items():
+        for gender, pools in ((MALE, boys), (FEMALE, girls)):
+            given[context, gender] = _zipf_mixes(
+                pools, mix, "general", _TAIL_GIVEN_ZIPF, _GIVEN_ZIPF
+            )
+    families = {
+        context: _zipf_mixes(family, mix, "british", _TAIL_FAMILY_ZIPF, _FAMILY_ZIPF)
+        for context, mix in _FAMILY_MIX.items()
+    }
+    return given, families
+
+
+def _all(pools: Mapping[str, Sequence[str]]) -> list[str]:
+    return [name for names in pools.values() for name in names]
+
+
+def _zipf_mixes(
+    pools: Mapping[str, Sequence[str]],
+    shares: Mapping[str, float],
+    tailed: str,
+    tail_zipf: tuple[float, float],
+    zipf: tuple[float, float],
+) -> WeightedTable:
+    """``_zipf_mix`` with the pool ``tailed`` weighted by ``tail_zipf``, the others by ``zipf``."""
+    weights: dict[str, float] = {}
+    for pool, share in shares.items():
+        exponent, offset = tail_zipf if pool == tailed else zipf
+        names = pools[pool]
+        raw = [1.0 / (rank + offset) ** exponent for rank in range(1, len(names) + 1)]
+        scale = share / sum(raw)
+        for name, weight in zip(names, raw, strict=True):
+            weights[name] = weights.get(name, 0.0) + weight * scale
+    return WeightedTable(weights)
+
+
+_long_tail_tables: list[tuple[dict[tuple[str, str], WeightedTable], dict[str, WeightedTable]]] = []
+
+
+def long_tail_tables() -> tuple[dict[tuple[str, str], WeightedTable], dict[str, WeightedTable]]:
+    """The given-name and family-name tables with the long tail, built on first use."""
+    if not _long_tail_tables:
+        _long_tail_tables.append(_build_long_tail_tables())
+    return _long_tail_tables[0]
+
 
 _MIDDLE_TABLES: Final = {
     MALE: _zipf_mix({"m": _data.MIDDLE_BOYS}, {"m": 1.0}, *_MIDDLE_ZIPF),
@@ -289,9 +425,14 @@ def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
 class PersonMaker:
     """Draws the parts of a synthetic person; shared by the register and the query generator."""
 
-    def __init__(self, rng: random.Random, reference_date: datetime.date) -> None:
+    def __init__(
+        self, rng: random.Random, reference_date: datetime.date, *, long_tail: bool = False
+    ) -> None:
         self.rng = rng
         self.reference_date = reference_date
+        self._given_tables, self._family_tables = (
+            long_tail_tables() if long_tail else (GIVEN_TABLES, FAMILY_TABLES)
+        )
         self._birth_ordinals: dict[int, tuple[int, int]] = {}
         self._young_ages = WeightedTable(
             {str(age): weight for age, weight in enumerate(_YOUNG_AGE_WEIGHTS, start=MIN_AGE)}
@@ -374,7 +515,7 @@ class PersonMaker:
         With ``initial``, a name starting with that letter is preferred (as for twins named
         alike); it falls back to any other name when none turns up quickly.
         """
-        table = GIVEN_TABLES[context, self._name_gender(gender)]
+        table = self._given_tables[context, self._name_gender(gender)]
         avoided = {name.casefold() for name in avoid}
         attempts = 0
         while True:
@@ -388,7 +529,7 @@ class PersonMaker:
 
     def family_name(self, context: str, *, avoid: str = "") -> str:
         """Return a family name for the naming context, other than ``avoid``."""
-        table = FAMILY_TABLES[context]
+        table = self._family_tables[context]
         while True:
             name = table.draw(self.rng)
             if name.casefold() != avoid.casefold():
@@ -418,7 +559,7 @@ class PersonMaker:
             if rng.random() < 0.5:
                 name = _MIDDLE_TABLES[name_gender].draw(rng)
             else:
-                name = GIVEN_TABLES[context, name_gender].draw(rng)
+                name = self._given_tables[context, name_gender].draw(rng)
             if name.casefold() not in {taken.casefold() for taken in chosen}:
                 chosen.append(name)
         middle = " ".join(chosen[1:])
@@ -510,11 +651,14 @@ class _Namesake(NamedTuple):
 class _RegisterBuilder:
     """Makes households and turns them into learners with unique ULNs."""
 
-    def __init__(self, seed: int, reference_date: datetime.date) -> None:
+    def __init__(self, seed: int, reference_date: datetime.date, *, long_tail: bool) -> None:
         # Separate streams, so a change in how ULNs are drawn leaves the people as they were.
         self.rng = random.Random(f"lrs.synthetic.people:{seed}")  # noqa: S311 - synthetic data
         self.uln_rng = random.Random(f"lrs.synthetic.uln:{seed}")  # noqa: S311 - synthetic data
-        self.maker = PersonMaker(self.rng, reference_date)
+        self.maker = PersonMaker(self.rng, reference_date, long_tail=long_tail)
+        # With the long tail, an earlier learner is copied as a namesake at most once (see
+        # `household`).
+        self.copy_once = long_tail
         self.issued: set[int] = set()
         self.household_id = 0
         self.reservoir: list[_Namesake] = []
@@ -641,7 +785,15 @@ class _RegisterBuilder:
         self.household_id += 1
         kind = rng.random()
         if kind < _NAMESAKE_SHARE and self.reservoir:
-            return self._namesake_household(rng.choice(self.reservoir))
+            if not self.copy_once:
+                return self._namesake_household(rng.choice(self.reservoir))
+            # The reservoir holds 512 learners however large the register: drawn with
+            # replacement, each would be copied about 4 times at a million learners and 40 at
+            # ten million, blocks of same-name, same-birthday namesakes no register holds.
+            # Taken out once copied, its slot is filled by the next learner made.
+            return self._namesake_household(
+                self.reservoir.pop(int(rng.random() * len(self.reservoir)))
+            )
         area = maker.area()
         heritage = maker.heritage(area.nation)
         context = maker.naming_context(heritage, area.nation)
@@ -705,9 +857,19 @@ class _RegisterBuilder:
 
 
 def generate_register(
-    n: int, *, seed: int = 0, reference_date: datetime.date = DEFAULT_REFERENCE_DATE
+    n: int,
+    *,
+    seed: int = 0,
+    reference_date: datetime.date = DEFAULT_REFERENCE_DATE,
+    long_tail: bool = False,
 ) -> Iterator[SyntheticLearner]:
-    """Yield ``n`` synthetic learners, the same ones for the same ``seed``.
+    """Yield ``n`` synthetic learners, the same ones for the same ``seed`` and ``long_tail``.
+
+    ``long_tail``: draw British given and family names from the listed names followed by a
+    long tail of rare made-up ones, in the shape of national name statistics (see the notes
+    above ``_TAIL_GIVEN_ZIPF``), so that namesakes stay as rare at millions of learners as on a
+    real register. Off by default: the matching tests and benchmarks are calibrated on the listed
+    names alone, and their seeded registers stay as they were.
 
     Ages are counted at ``reference_date``: mostly 14 to 25, a few adults up to 60. Learners come
     household by household (siblings and twins next to each other). When the last household
@@ -716,11 +878,13 @@ def generate_register(
     """
     if n < 0:
         raise ValueError(f"n must be zero or more, not {n}")
-    return _generate(n, seed, reference_date)
+    return _generate(n, seed, reference_date, long_tail=long_tail)
 
 
-def _generate(n: int, seed: int, reference_date: datetime.date) -> Iterator[SyntheticLearner]:
-    builder = _RegisterBuilder(seed, reference_date)
+def _generate(
+    n: int, seed: int, reference_date: datetime.date, *, long_tail: bool
+) -> Iterator[SyntheticLearner]:
+    builder = _RegisterBuilder(seed, reference_date, long_tail=long_tail)
     remaining = n
     while remaining > 0:
         household = builder.household()

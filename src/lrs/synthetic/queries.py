@@ -293,11 +293,16 @@ class _QueryMaker:
     """Builds the queries; holds the random stream and the register's name-and-birthday keys."""
 
     def __init__(
-        self, register: Sequence[SyntheticLearner], seed: int, reference_date: datetime.date
+        self,
+        register: Sequence[SyntheticLearner],
+        seed: int,
+        reference_date: datetime.date,
+        *,
+        long_tail: bool = False,
     ) -> None:
         self.register = register
         self.rng = random.Random(f"lrs.synthetic.queries:{seed}")  # noqa: S311 - synthetic data
-        self.maker = PersonMaker(self.rng, reference_date)
+        self.maker = PersonMaker(self.rng, reference_date, long_tail=long_tail)
         self._registered_keys: set[int] | None = None
         self._changes: dict[Variation, Callable[[dict[str, object], SyntheticLearner], bool]] = {
             Variation.TYPO_GIVEN: self._typo_given,
@@ -668,6 +673,7 @@ def generate_queries(
     seed: int = 1,
     new_share: float = 0.2,
     reference_date: datetime.date = DEFAULT_REFERENCE_DATE,
+    long_tail: bool = False,
 ) -> list[Query]:
     """Return ``n`` queries against ``register``, the same ones for the same register and seed.
 
@@ -675,7 +681,8 @@ def generate_queries(
     rest re-keyed registered learners. Queries are shuffled and numbered from 1. Ages of new
     people are counted at ``reference_date``, as in :func:`generate_register`. Raises ValueError
     for a negative ``n``, a share outside 0-1, or an empty register when re-keyed learners
-    are wanted.
+    are wanted. ``long_tail``: new people's names come from the long-tail name tables, as
+    ``generate_register(long_tail=True)`` draws them (pass it for such a register).
     """
     if n < 0:
         raise ValueError(f"n must be zero or more, not {n}")
@@ -684,7 +691,7 @@ def generate_queries(
     new_count = round(n * new_share)
     if n - new_count and not register:
         raise ValueError("an empty register has no learners to re-key")
-    maker = _QueryMaker(register, seed, reference_date)
+    maker = _QueryMaker(register, seed, reference_date, long_tail=long_tail)
     kinds = [True] * new_count + [False] * (n - new_count)
     maker.rng.shuffle(kinds)
     return [
