@@ -231,3 +231,67 @@ def _dates_back(values: tuple[Any, ...]) -> list[Any]:
         else value
         for name, value in zip(LEARNER_FIELDS, values, strict=True)
     ]
+
+
+@pytest.mark.django_db
+def test_an_import_stores_each_learners_own_keys_and_one_audit_and_known_row() -> None:
+    from lrs.core.actor import Channel
+    from lrs.core.models import AuditEvent
+    from lrs.learners.imports import import_learners
+    from lrs.learners.models import KnownLearner, Learner, LearnerMatchKey
+    from lrs.organisations.services import service_desk_system_actor
+
+    rows = _rows()
+    report = import_learners(
+        rows=rows, actor=service_desk_system_actor(channel=Channel.CLI), keep_indexes=True
+    )
+    expected = [
+        result for result in imports._check_block(2, rows) if not isinstance(result, Rejection)
+    ]
+    assert report.loaded == Learner.objects.count() > 1000
+    stored: dict[int, set[str]] = {}
+    for learner_id, key in LearnerMatchKey.objects.values_list("learner_id", "key"):
+        stored.setdefault(learner_id, set()).add(key)
+    assert LearnerMatchKey.objects.count() == sum(len(keys) for keys in stored.values())
+    learners = {learner.uln: learner for learner in Learner.objects.all()}
+    for learner in learners.values():
+        assert stored[learner.pk] == set(matching_adapter.keys_for(learner))
+        assert learner.identity_key == matching_adapter.identity_key_of(learner)
+    # The first row of each ULN and identity was loaded, as check_row saw it.
+    loaded: dict[str, imports._Pending] = {}
+    for row in expected:
+        if row.uln in learners:
+            loaded.setdefault(row.uln, row)
+    assert len(loaded) == report.loaded
+    for uln, row in loaded.items():
+        assert frozenset(row.keys) == frozenset(stored[learners[uln].pk])
+    assert AuditEvent.objects.filter(learner_id__isnull=False).count() == report.loaded
+    assert KnownLearner.objects.count() == report.loaded
+
+
+@pytest.mark.django_db
+def test_grouped_rows_with_characters_copy_escapes_are_stored_as_given() -> None:
+    from lrs.core.actor import Channel
+    from lrs.core.bulk import insert_grouped_rows
+    from lrs.learners.imports import import_learners
+    from lrs.learners.models import LearnerMatchKey
+    from lrs.organisations.services import service_desk_system_actor
+
+    import_learners(
+        rows=_register_rows(2, seed=3),
+        actor=service_desk_system_actor(channel=Channel.CLI),
+        keep_indexes=True,
+    )
+    first, second = LearnerMatchKey.objects.values_list("learner_id", flat=True).distinct()[:2]
+    plain = ("T:plain", "T:ünïcode|2009-01-01", "T:")
+    odd = ("T:tab\there", "T:back\\slash", "T:new\nline\r")
+    for values in (plain, odd):
+        LearnerMatchKey.objects.filter(key__startswith="T:").delete()
+        insert_grouped_rows(
+            LearnerMatchKey,
+            ("learner_id", "key"),
+            [(first, values), (second, values[:1]), (first, ())],
+        )
+        assert sorted(
+            LearnerMatchKey.objects.filter(key__startswith="T:").values_list("learner_id", "key")
+        ) == sorted([*((first, value) for value in values), (second, values[0])])

@@ -20,6 +20,7 @@ from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction
 from lrs.core.bulk import (
     SecondaryIndex,
+    insert_grouped_rows,
     insert_rows,
     load_constraints,
     secondary_indexes_set_aside,
@@ -386,10 +387,8 @@ def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
         now = timezone.now()
         _insert_learners(fresh, actor, now)
         ids = _ids_of([row.uln for row in fresh])
-        insert_rows(
-            LearnerMatchKey,
-            ("learner_id", "key"),
-            [(ids[row.uln], key) for row in fresh for key in row.keys],
+        insert_grouped_rows(
+            LearnerMatchKey, ("learner_id", "key"), [(ids[row.uln], row.keys) for row in fresh]
         )
         organisation = actor.organisation
         stamp = connection.ops.adapt_datetimefield_value(now)
