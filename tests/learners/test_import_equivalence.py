@@ -95,7 +95,7 @@ def _register_rows(count: int, *, seed: int) -> list[dict[str, str]]:
     return [dict(row) for row in csv.DictReader(buffer)]
 
 
-def _rows() -> list[dict[str, Any]]:
+def _rows() -> list[Any]:
     rows: list[dict[str, Any]] = _register_rows(1500, seed=11)
     rng = random.Random(5)
     planted = []

@@ -49,7 +49,7 @@ def uln_check_digit(first9: str) -> int | None:
     """
     if len(first9) != len(_WEIGHTS) or not is_ascii_digits(first9):
         raise IdentifierError("ULN check digit needs exactly 9 digits", code="uln_format")
-    total = sum(map(operator.mul, map(int, first9), _WEIGHTS))
+    total: int = sum(map(operator.mul, map(int, first9), _WEIGHTS))
     remainder = total % 11
     if remainder == 0:
         return None
