@@ -15,6 +15,7 @@ Policy for this register:
   this register would hand out.
 """
 
+import operator
 import random
 import secrets
 from typing import Final
@@ -48,7 +49,7 @@ def uln_check_digit(first9: str) -> int | None:
     """
     if len(first9) != len(_WEIGHTS) or not is_ascii_digits(first9):
         raise IdentifierError("ULN check digit needs exactly 9 digits", code="uln_format")
-    total = sum(int(digit) * weight for digit, weight in zip(first9, _WEIGHTS, strict=True))
+    total: int = sum(map(operator.mul, map(int, first9), _WEIGHTS))
     remainder = total % 11
     if remainder == 0:
         return None

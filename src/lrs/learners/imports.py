@@ -20,6 +20,7 @@ from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction
 from lrs.core.bulk import (
     SecondaryIndex,
+    insert_grouped_rows,
     insert_rows,
     load_constraints,
     secondary_indexes_set_aside,
@@ -33,7 +34,7 @@ from lrs.learners.choices import LearnerStatus
 from lrs.learners.columns import COLUMN_TO_FIELD, has_date_form, parse_date
 from lrs.learners.details import DATE_FIELDS, LEARNER_FIELDS, LearnerDetails
 from lrs.learners.models import KnownBy, KnownLearner, Learner, LearnerMatchKey
-from lrs.learners.validation import validate_learner_details
+from lrs.learners.validation import LEARNER_DEFAULTS, validate_learner_values
 
 REQUIRED_COLUMNS = ("ULN", "GivenName", "FamilyName", "DateOfBirth", "Gender", "LastKnownPostCode")
 CHUNK_SIZE = 2000
@@ -74,7 +75,14 @@ def check_columns(columns: Iterable[str]) -> None:
 
 
 def details_from_row(row: Mapping[str, str]) -> tuple[LearnerDetails, dict[str, list[str]]]:
-    values: dict[str, object] = {}
+    values, errors = _values_from_row(row, {})
+    return LearnerDetails.from_mapping(values), errors
+
+
+def _values_from_row(
+    row: Mapping[str, str], values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The row's values by LearnerDetails field, added to `values`, and its unreadable dates."""
     errors: dict[str, list[str]] = {}
     for column, raw in row.items():
         name = COLUMN_TO_FIELD.get(column)
@@ -98,7 +106,7 @@ def details_from_row(row: Mapping[str, str]) -> tuple[LearnerDetails, dict[str, 
         values["verification_type"] = "0"
     if not values.get("ability_to_share"):
         values["ability_to_share"] = "0"
-    return LearnerDetails.from_mapping(values), errors
+    return values, errors
 
 
 def import_learners(
@@ -209,29 +217,40 @@ class _Pending(NamedTuple):
     keys: tuple[str, ...]  # the blocking keys to store
 
 
-def check_row(row_number: int, row: Mapping[str, str]) -> _Pending | Rejection:
+def check_row(
+    row_number: int,
+    row: Mapping[str, str],
+    *,
+    today: datetime.date | None = None,
+    adapt_date: Callable[[Any], Any] | None = None,
+) -> _Pending | Rejection:
     """Validate one row on its own (nothing about other rows or the register) and work out
-    what loading it would write."""
+    what loading it would write.
+
+    As `details_from_row`, `validate_learner_details` and `matching_adapter.identity_and_keys`
+    would, without building the details twice. `today` (the day ages are worked out on) and
+    `adapt_date` (the connection's date adapter) can be given once for a block of rows.
+    """
     raw_uln = (row.get("ULN") or "").strip()
-    details, errors = details_from_row(row)
+    values, errors = _values_from_row(row, dict(LEARNER_DEFAULTS))
     try:
         uln = validate_uln(raw_uln)
     except IdentifierError as exc:
         errors.setdefault("uln", []).append(exc.message)
         uln = raw_uln
     try:
-        details = validate_learner_details(details)
+        details = validate_learner_values(values, today=today)
     except ValidationFailed as exc:
         for name, messages in exc.field_errors.items():
             errors.setdefault(name, []).extend(messages)
     if errors:
         return Rejection(row_number, uln, errors)
     identity, keys = matching_adapter.identity_and_keys(details)
-    values = list(_learner_fields(details))
-    adapt_date = connection.ops.adapt_datefield_value
+    fields = list(_learner_fields(details))
+    adapt = adapt_date or connection.ops.adapt_datefield_value
     for index in _DATE_INDEXES:
-        values[index] = adapt_date(values[index])
-    return _Pending(row_number, uln, identity, tuple(values), tuple(keys))
+        fields[index] = adapt(fields[index])
+    return _Pending(row_number, uln, identity, tuple(fields), tuple(keys))
 
 
 _learner_fields = operator.attrgetter(*LEARNER_FIELDS)
@@ -241,7 +260,12 @@ _DATE_INDEXES = tuple(index for index, name in enumerate(LEARNER_FIELDS) if name
 def _check_block(
     first_row_number: int, rows: list[Mapping[str, str]]
 ) -> list[_Pending | Rejection]:
-    return [check_row(number, row) for number, row in enumerate(rows, start=first_row_number)]
+    today = datetime.date.today()  # noqa: DTZ011 - a calendar date in local time
+    adapt_date = connection.ops.adapt_datefield_value
+    return [
+        check_row(number, row, today=today, adapt_date=adapt_date)
+        for number, row in enumerate(rows, start=first_row_number)
+    ]
 
 
 ROWS_PER_TASK = 1000
@@ -363,10 +387,8 @@ def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
         now = timezone.now()
         _insert_learners(fresh, actor, now)
         ids = _ids_of([row.uln for row in fresh])
-        insert_rows(
-            LearnerMatchKey,
-            ("learner_id", "key"),
-            [(ids[row.uln], key) for row in fresh for key in row.keys],
+        insert_grouped_rows(
+            LearnerMatchKey, ("learner_id", "key"), [(ids[row.uln], row.keys) for row in fresh]
         )
         organisation = actor.organisation
         stamp = connection.ops.adapt_datetimefield_value(now)

@@ -28,6 +28,9 @@ from lrs.matching import (
     decide,
     identity_key,
     learner_keys,
+    prepare_uncached,
+    prepared_identity_key,
+    prepared_learner_keys,
     query_keys,
 )
 
@@ -82,8 +85,10 @@ def keys_for(details: LearnerDetails | Learner) -> frozenset[str]:
 def identity_and_keys(details: LearnerDetails) -> tuple[str, frozenset[str]]:
     """`identity_key_of` and `keys_for` together, from one engine view of the details (a bulk
     import computes both for every row)."""
-    person = person_from(details)
-    return identity_key(person), learner_keys(person)
+    # Prepared once, outside the engine's cache: every row of an import is a new person, so
+    # the cache would only be churned (and hashing the details for it costs as much).
+    person = prepare_uncached(person_from(details))
+    return prepared_identity_key(person), prepared_learner_keys(person)
 
 
 def store_keys(learner: Learner, *, new: bool = False) -> None:

@@ -12,7 +12,12 @@ and renders the ``MatchOutcome`` that comes out. Modules:
 * ``decide``: scoring and the exact / possible / none / too-many decision.
 """
 
-from lrs.matching.blocking import MAX_QUERY_KEYS, learner_keys, query_keys
+from lrs.matching.blocking import (
+    MAX_QUERY_KEYS,
+    learner_keys,
+    prepared_learner_keys,
+    query_keys,
+)
 from lrs.matching.compare import (
     compare,
     compare_date_of_birth,
@@ -37,6 +42,7 @@ from lrs.matching.decide import (
     judge_pair,
     judge_reviewable_pair,
     posterior_of_best,
+    prepared_identity_key,
     reviewable,
     score_candidate,
     score_pair,
@@ -53,7 +59,7 @@ from lrs.matching.normalise import (
     normalise_name,
     normalise_postcode,
 )
-from lrs.matching.prepare import Prepared, prepared
+from lrs.matching.prepare import Prepared, prepare_uncached, prepared
 from lrs.matching.types import (
     Candidate,
     FieldEvidence,
@@ -109,7 +115,10 @@ __all__ = [
     "normalise_name",
     "normalise_postcode",
     "posterior_of_best",
+    "prepare_uncached",
     "prepared",
+    "prepared_identity_key",
+    "prepared_learner_keys",
     "query_keys",
     "reviewable",
     "score_candidate",

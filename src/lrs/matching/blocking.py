@@ -64,13 +64,21 @@ Every variant list is capped and built in priority order, so a query never produ
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
+from typing import NamedTuple
 
 from lrs.matching.normalise import dob_variants
 from lrs.matching.prepare import Prepared, phonetic, prepared
 from lrs.matching.types import PersonDetails
 
-__all__ = ["MAX_QUERY_KEYS", "learner_keys", "prepared_query_keys", "query_keys"]
+__all__ = [
+    "MAX_QUERY_KEYS",
+    "learner_keys",
+    "prepared_learner_keys",
+    "prepared_query_keys",
+    "query_keys",
+]
 
 MAX_QUERY_KEYS = 60
 
@@ -87,6 +95,7 @@ _MAX_GIVEN_FORMS = 4
 _MAX_GROUPS = 3
 
 
+@functools.lru_cache(maxsize=65536)
 def _code(name: str) -> str:
     return phonetic(name)[:_MAX_CODE_LENGTH]
 
@@ -99,6 +108,30 @@ def _email_digest(email: str) -> str:
 
 def _first_unique(items: list[str], limit: int) -> list[str]:
     return list(dict.fromkeys(item for item in items if item))[:limit]
+
+
+class _FamilyCodes(NamedTuple):
+    codes: tuple[str, ...]  # of the family forms, for the household keys
+    own: tuple[str, ...]  # of the person's own family names, for the month keys
+    heads: tuple[str, ...]  # two characters of each family form's code
+
+
+@functools.lru_cache(maxsize=65536)
+def _family_codes(
+    family_forms: tuple[str, ...], own_forms: tuple[str, ...], own_limit: int
+) -> _FamilyCodes:
+    """The codes `_build` pairs with dates, months and postcodes; cached, as family names
+    repeat across a register (a bulk import works out the keys of millions of learners)."""
+    return _FamilyCodes(
+        codes=tuple(_first_unique([_code(form) for form in family_forms], _MAX_FAMILY_FORMS)),
+        # The month keys pair the person's own family names with their own given-name initials
+        # only (not the swapped-name variants), which keeps their number down; D and G cover a
+        # swap.
+        own=tuple(_first_unique([_code(form) for form in own_forms], own_limit)),
+        # Two characters of the family name's code: vowel slips, Mac/Mc, ph/f and th/t all keep
+        # them.
+        heads=tuple(dict.fromkeys(_code(form)[:2] for form in family_forms)),
+    )
 
 
 def _build(
@@ -116,15 +149,9 @@ def _build(
     """
     iso_dates = [date.isoformat() for date in dates]
     months = list(dict.fromkeys(date[:7] for date in iso_dates))
-    family_codes = _first_unique([_code(form) for form in family_forms], _MAX_FAMILY_FORMS)
-    # The month keys pair the person's own family names with their own given-name initials only
-    # (not the swapped-name variants), which keeps their number down; D and G cover a swap.
-    own_family_codes = _first_unique(
-        [_code(form) for form in [*person.family_parts, *person.previous_parts]],
-        month_family_limit,
+    family_codes, own_family_codes, family_heads = _family_codes(
+        tuple(family_forms), (*person.family_parts, *person.previous_parts), month_family_limit
     )
-    # Two characters of the family name's code: vowel slips, Mac/Mc, ph/f and th/t all keep them.
-    family_heads = list(dict.fromkeys(_code(form)[:2] for form in family_forms))
     postcode = person.postcode.replace(" ", "")[:_MAX_CODE_LENGTH]
     usable_postcode = bool(postcode) and not person.postcode_default
 
@@ -163,7 +190,11 @@ def _build(
 
 def learner_keys(details: PersonDetails) -> frozenset[str]:
     """Return the keys to store for a registered learner."""
-    person = prepared(details)
+    return prepared_learner_keys(prepared(details))
+
+
+def prepared_learner_keys(person: Prepared) -> frozenset[str]:
+    """``learner_keys`` of a person already prepared."""
     family_forms = _first_unique(
         [*person.family_parts, *person.previous_parts], 2 * _MAX_FAMILY_FORMS
     )

@@ -51,7 +51,6 @@ from lrs.matching.compare import (
     verdicts_after_names,
 )
 from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters
-from lrs.matching.normalise import normalise_gender
 from lrs.matching.prepare import Prepared, prepare_uncached, prepared
 from lrs.matching.types import (
     Candidate,
@@ -72,6 +71,7 @@ __all__ = [
     "judge_pair",
     "judge_reviewable_pair",
     "posterior_of_best",
+    "prepared_identity_key",
     "reviewable",
     "score_candidate",
     "score_pair",
@@ -438,14 +438,18 @@ def identity_key(details: PersonDetails) -> str:
     updating into an existing key is refused. Case, accents, apostrophes, hyphens and spaces are
     ignored; Mac/Mc and nicknames are not, because those are different key information.
     """
-    person = prepared(details)
-    postcode = person.postcode.replace(" ", "")
+    return prepared_identity_key(prepared(details))
+
+
+def prepared_identity_key(person: Prepared) -> str:
+    """``identity_key`` of a person already prepared (a bulk import prepares each row once for
+    its identity and its blocking keys)."""
     return "|".join(
         (
             person.given,
             person.family_plain,
             person.date_of_birth.isoformat(),
-            normalise_gender(details.gender),
-            postcode,
+            person.gender,  # normalise_gender of the details' gender
+            person.postcode.replace(" ", ""),
         )
     )
