@@ -86,11 +86,8 @@ def main() -> None:
     if not reuse:
         marker.unlink(missing_ok=True)
         started = time.perf_counter()
-        subprocess.run(
-            [*lrs, "generate", str(args.learners), "--seed", str(args.seed), "--out"]
-            + [str(register_csv)],
-            check=True,
-        )
+        generate = ["generate", str(args.learners), "--seed", str(args.seed)]
+        subprocess.run([*lrs, *generate, "--out", str(register_csv)], check=True)
         subprocess.run([*lrs, "migrate", "-v", "0"], check=True)
         subprocess.run([*lrs, "import-learners", str(register_csv), "--quiet"], check=True)
         marker.touch()
