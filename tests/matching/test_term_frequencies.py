@@ -164,12 +164,15 @@ def test_a_rare_date_of_birth_agreeing_weighs_more_than_a_common_one() -> None:
     )
     table = tables["date_of_birth"]
     assert table.bits(COMMON_DAY.isoformat()) < 0 < table.bits(RARE_DAY.isoformat())
-    assert rare.score - common.score == pytest.approx(
-        table.bits(RARE_DAY.isoformat()) - table.bits(COMMON_DAY.isoformat())
-    )
-    dates = {item.field: item for item in rare.evidence}["date_of_birth"]
+    # A rare date adds nothing (MAX_RARITY_BITS_BY_TABLE); a common one is weighed down.
+    bits = params.term_frequency_bits
+    assert bits("date_of_birth", RARE_DAY.isoformat()) == 0.0
+    assert bits("date_of_birth", COMMON_DAY.isoformat()) == table.bits(COMMON_DAY.isoformat())
+    assert rare.score > common.score
+    assert rare.score - common.score == pytest.approx(-table.bits(COMMON_DAY.isoformat()))
+    dates = {item.field: item for item in common.evidence}["date_of_birth"]
     assert dates.weight == pytest.approx(
-        DEFAULT_PARAMETERS.weight("date_of_birth", "exact") + table.bits(RARE_DAY.isoformat())
+        DEFAULT_PARAMETERS.weight("date_of_birth", "exact") + table.bits(COMMON_DAY.isoformat())
     )
 
 
@@ -189,7 +192,9 @@ def test_a_postcode_in_a_rare_district_agreeing_weighs_more_than_in_a_common_one
     )
     table = tables["postcode_district"]
     assert table.bits("CF10") < 0 < table.bits("B150")
-    assert rare.score - common.score == pytest.approx(table.bits("B150") - table.bits("CF10"))
+    assert params.term_frequency_bits("postcode_district", "B150") == 0.0
+    assert rare.score > common.score
+    assert rare.score - common.score == pytest.approx(-table.bits("CF10"))
     # Only an exact postcode is adjusted: a shared district alone weighs as the table says.
     near = score_candidate(
         _dated("Oliver", "Smith", COMMON_DAY, "B150 1AA"),

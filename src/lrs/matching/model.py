@@ -54,6 +54,7 @@ __all__ = [
     "FIELD_VERDICTS",
     "JUDGEMENT_PARAMETERS",
     "MAX_RARITY_BITS",
+    "MAX_RARITY_BITS_BY_TABLE",
     "MIN_TERM_FREQUENCY_VALUES",
     "MISSING",
     "PRIOR_SHARE",
@@ -504,6 +505,13 @@ TERM_FREQUENCY_FIELDS: tuple[str, ...] = (
     "postcode_district",
 )
 
+# The most a rare date of birth or postcode district adds, in bits: nothing. Their counts are
+# mostly sampling noise (a register's birthdays are near uniform, so a date seen once is not
+# truly rarer than one seen six times), and with the names' 2 bits, 3 of 75 generated
+# namesakes (the same names, born the same day elsewhere) became automatic matches (issue 13,
+# bench/matching, 30,000 learners). A common value is still weighed down.
+MAX_RARITY_BITS_BY_TABLE: Mapping[str, float] = {"date_of_birth": 0.0, "postcode_district": 0.0}
+
 # A table counting fewer values than this adjusts nothing: the frequencies of a register of a
 # few dozen learners are chance (the floor of a tiny register; MAX_RARITY_BITS caps the rest).
 MIN_TERM_FREQUENCY_VALUES = 100
@@ -613,7 +621,9 @@ class ModelParameters:
     def term_frequency_bits(self, field_name: str, value: str) -> float:
         """The change in bits of an exact agreement on ``value`` (``TermFrequencies.bits``)."""
         table = self.term_frequencies.get(field_name)
-        return table.bits(value) if table is not None else 0.0
+        if table is None:
+            return 0.0
+        return min(table.bits(value), MAX_RARITY_BITS_BY_TABLE.get(field_name, MAX_RARITY_BITS))
 
     @property
     def prior_bits(self) -> float:
