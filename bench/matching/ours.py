@@ -29,7 +29,7 @@ from lrs.matching import (
 from lrs.matching.estimate import (
     comparison_patterns,
     fit_unsupervised,
-    term_frequencies,
+    register_term_frequencies,
     with_term_frequencies,
 )
 
@@ -140,9 +140,11 @@ def fit_on_searches(
     )
     # Stage 2: m and the search prior from the searches' pairs, u kept.
     result = fit_unsupervised(comparison_patterns(search_pairs()), start=start, fixed_u=True)
-    # Term frequencies of names, counted on the register (never on the searches).
-    frequencies = term_frequencies(
-        (details.given_name, details.family_name) for details in index.details
+    # Term frequencies of names, dates of birth and postcode districts, counted on the register
+    # (never on the searches).
+    frequencies = register_term_frequencies(
+        (details.given_name, details.family_name, details.date_of_birth, details.postcode)
+        for details in index.details
     )
     params = with_term_frequencies(result.parameters, frequencies)
     note = (
@@ -151,7 +153,9 @@ def fit_on_searches(
         f"iterations{'' if result.converged else ', not converged'}), prior per candidate "
         f"{result.parameters.prior:.4f}, term frequencies of "
         f"{frequencies['given_name'].total:,} given and {frequencies['family_name'].total:,} "
-        f"family names, {time.perf_counter() - started:.1f} s"
+        f"family names, {frequencies['date_of_birth'].total:,} dates of birth and "
+        f"{frequencies['postcode_district'].total:,} postcode districts, "
+        f"{time.perf_counter() - started:.1f} s"
     )
     return params, [note]
 

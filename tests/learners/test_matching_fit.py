@@ -95,6 +95,11 @@ def test_the_command_fits_reports_and_switches() -> None:
     version = MatchingModel.objects.get().pk
     assert f"matching model version {version}, not active" in out.getvalue()
     assert "postcode" in out.getvalue()
+    # The report gives the size of each term-frequency table and the time of each phase.
+    assert "term frequencies: given_name 400 values" in out.getvalue()
+    assert "date_of_birth 400 values" in out.getvalue()
+    assert "postcode_district " in out.getvalue()
+    assert "phases: learner ids" in out.getvalue()
     call_command("fit_matching", "--use", str(version), stdout=io.StringIO())
     assert matching_adapter.active_parameters()[0] == version
     report = io.StringIO()
@@ -111,7 +116,15 @@ def test_a_fit_stores_the_registers_name_frequencies(loaded: None) -> None:
     assert stored["family_name"]["total"] == 600
     assert stored["given_name"]["total"] == 600
     params = matching_adapter.parameters_of(model)
-    assert set(params.term_frequencies) == {"given_name", "family_name"}
+    assert set(params.term_frequencies) == {
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "postcode_district",
+    }
+    assert stored["date_of_birth"]["total"] == 600
+    assert 0 < stored["postcode_district"]["total"] <= 600  # ZZ99 and missing left out
+    assert model.fit["term_frequency_tables"]["date_of_birth"]["values"] == 600
     commonest = max(stored["family_name"]["counts"].items(), key=lambda item: item[1])[0]
     # The register's commonest surname weighs less when it agrees than one seen once.
     assert params.term_frequency_bits("family_name", commonest) < params.term_frequency_bits(

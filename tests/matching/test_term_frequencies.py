@@ -7,8 +7,18 @@ import math
 import pytest
 
 from lrs.matching.decide import decide, score_candidate
-from lrs.matching.estimate import term_frequencies, with_term_frequencies
-from lrs.matching.model import DEFAULT_PARAMETERS, MAX_RARITY_BITS, TermFrequencies
+from lrs.matching.estimate import (
+    register_term_frequencies,
+    term_frequencies,
+    with_term_frequencies,
+)
+from lrs.matching.model import (
+    DEFAULT_PARAMETERS,
+    MAX_RARITY_BITS,
+    MIN_TERM_FREQUENCY_VALUES,
+    TERM_FREQUENCY_FIELDS,
+    TermFrequencies,
+)
 from lrs.matching.types import Candidate, PersonDetails
 
 BIRTHDAY = datetime.date(2008, 3, 5)
@@ -102,3 +112,120 @@ def test_a_context_row_is_not_adjusted() -> None:
     assert given.weight == pytest.approx(
         params.weight("given_name|same_household_birthday", "exact")
     )
+
+
+# Dates of birth and postcode districts (issue 13) ---------------------------------------------
+
+COMMON_DAY = datetime.date(2008, 9, 1)
+RARE_DAY = datetime.date(2007, 2, 14)
+
+
+def _places() -> list[tuple[str, str, datetime.date | None, str]]:
+    """200 learners: 100 born on COMMON_DAY, 100 on a day each; 120 in CF10, the other 80 in
+    a district each; plus one on a ZZ99 pseudo-postcode and one with no postcode."""
+    rows: list[tuple[str, str, datetime.date | None, str]] = []
+    for i in range(200):
+        day = COMMON_DAY if i < 100 else datetime.date(2006, 1, 1) + datetime.timedelta(days=i)
+        postcode = f"CF10 {i % 9}AB" if i < 120 else f"B{i} 1AA"
+        rows.append((f"Given{i}", f"Family{i}", day, postcode))
+    rows.append(("Zed", "Pseudo", RARE_DAY, "ZZ99 3CZ"))
+    rows.append(("Nia", "Nowhere", None, ""))
+    return rows
+
+
+def test_dates_and_districts_are_counted_as_an_exact_comparison_sees_them() -> None:
+    tables = register_term_frequencies(_places())
+    assert set(tables) == set(TERM_FREQUENCY_FIELDS)
+    assert tables["date_of_birth"].total == 201  # the learner with no date left out
+    assert dict(tables["date_of_birth"].counts) == {COMMON_DAY.isoformat(): 100}
+    # Districts: missing and ZZ99 pseudo-postcodes never agree exactly, so are not counted.
+    assert tables["postcode_district"].total == 200
+    assert dict(tables["postcode_district"].counts) == {"CF10": 120}
+    assert tables["given_name"].total == 202
+
+
+def _dated(given: str, family: str, day: datetime.date, postcode: str) -> PersonDetails:
+    return PersonDetails(given, family, day, "1", postcode)
+
+
+def test_a_rare_date_of_birth_agreeing_weighs_more_than_a_common_one() -> None:
+    tables = register_term_frequencies(_places())
+    params = with_term_frequencies(DEFAULT_PARAMETERS, tables)
+    # Different addresses: the plain date row weighs the date (not the household's).
+    common = score_candidate(
+        _dated("Oliver", "Smith", COMMON_DAY, "CF10 1AB"),
+        Candidate(1, _dated("Oliver", "Smith", COMMON_DAY, "LL57 2DG")),
+        params,
+    )
+    rare = score_candidate(
+        _dated("Oliver", "Smith", RARE_DAY, "CF10 1AB"),
+        Candidate(1, _dated("Oliver", "Smith", RARE_DAY, "LL57 2DG")),
+        params,
+    )
+    table = tables["date_of_birth"]
+    assert table.bits(COMMON_DAY.isoformat()) < 0 < table.bits(RARE_DAY.isoformat())
+    # A rare date adds nothing (MAX_RARITY_BITS_BY_TABLE); a common one is weighed down.
+    bits = params.term_frequency_bits
+    assert bits("date_of_birth", RARE_DAY.isoformat()) == 0.0
+    assert bits("date_of_birth", COMMON_DAY.isoformat()) == table.bits(COMMON_DAY.isoformat())
+    assert rare.score > common.score
+    assert rare.score - common.score == pytest.approx(-table.bits(COMMON_DAY.isoformat()))
+    dates = {item.field: item for item in common.evidence}["date_of_birth"]
+    assert dates.weight == pytest.approx(
+        DEFAULT_PARAMETERS.weight("date_of_birth", "exact") + table.bits(COMMON_DAY.isoformat())
+    )
+
+
+def test_a_postcode_in_a_rare_district_agreeing_weighs_more_than_in_a_common_one() -> None:
+    tables = register_term_frequencies(_places())
+    params = with_term_frequencies(DEFAULT_PARAMETERS, tables)
+    # Different family names: the plain postcode row weighs the address.
+    common = score_candidate(
+        _dated("Oliver", "Smith", COMMON_DAY, "CF10 1AB"),
+        Candidate(1, _dated("Oliver", "Jones", COMMON_DAY, "CF10 1AB")),
+        params,
+    )
+    rare = score_candidate(
+        _dated("Oliver", "Smith", COMMON_DAY, "B150 1AA"),
+        Candidate(1, _dated("Oliver", "Jones", COMMON_DAY, "B150 1AA")),
+        params,
+    )
+    table = tables["postcode_district"]
+    assert table.bits("CF10") < 0 < table.bits("B150")
+    assert params.term_frequency_bits("postcode_district", "B150") == 0.0
+    assert rare.score > common.score
+    assert rare.score - common.score == pytest.approx(-table.bits("CF10"))
+    # Only an exact postcode is adjusted: a shared district alone weighs as the table says.
+    near = score_candidate(
+        _dated("Oliver", "Smith", COMMON_DAY, "B150 1AA"),
+        Candidate(1, _dated("Oliver", "Jones", COMMON_DAY, "B150 2ZZ")),
+        params,
+    )
+    postcode = {item.field: item for item in near.evidence}["postcode"]
+    assert postcode.verdict != "exact"
+    assert postcode.weight == pytest.approx(params.weight("postcode", postcode.verdict))
+
+
+def test_without_date_and_district_tables_the_weights_are_unchanged() -> None:
+    """The shipped defaults carry no tables; a fitted model with names only adjusts names."""
+    query = _dated("Oliver", "Smith", RARE_DAY, "B150 1AA")
+    record = _dated("Oliver", "Jones", RARE_DAY, "B150 1AA")
+    shipped = score_candidate(query, Candidate(1, record))
+    names_only = with_term_frequencies(DEFAULT_PARAMETERS, term_frequencies(_register()))
+    with_names = score_candidate(query, Candidate(1, record), names_only)
+    for scored in (shipped, with_names):
+        weights = {item.field: item.weight for item in scored.evidence}
+        assert weights["date_of_birth"] == pytest.approx(
+            DEFAULT_PARAMETERS.weight("date_of_birth", "exact")
+        )
+        assert weights["postcode"] == pytest.approx(DEFAULT_PARAMETERS.weight("postcode", "exact"))
+
+
+def test_a_tiny_register_adjusts_nothing() -> None:
+    """Fewer than MIN_TERM_FREQUENCY_VALUES values: the frequencies are chance."""
+    few = [(f"G{i}", f"F{i}", COMMON_DAY if i < 5 else RARE_DAY, "CF10 1AB") for i in range(20)]
+    tables = register_term_frequencies(few)
+    assert tables["date_of_birth"].total < MIN_TERM_FREQUENCY_VALUES
+    assert tables["date_of_birth"].bits(COMMON_DAY.isoformat()) == 0.0
+    assert tables["date_of_birth"].bits(RARE_DAY.isoformat()) == 0.0
+    assert tables["postcode_district"].bits("CF10") == 0.0

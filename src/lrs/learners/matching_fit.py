@@ -16,6 +16,7 @@ than the one searches use now.
 from __future__ import annotations
 
 import random
+import resource
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -47,7 +48,7 @@ from lrs.matching.estimate import (
     comparison_patterns,
     fit_unsupervised,
     labelled_patterns,
-    term_frequencies,
+    register_term_frequencies,
     with_term_frequencies,
 )
 
@@ -66,6 +67,26 @@ __all__ = [
 _CHUNK = 500
 
 Progress = Callable[[int, int], None]
+
+
+class _Phases:
+    """Wall time, CPU time (user + system, this process) and peak memory of each phase of a
+    fit, for the version's record (`fit["phases"]`) and `bench/fit.py`."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, dict[str, float]] = {}
+        self._wall = time.perf_counter()
+        self._cpu = time.process_time()
+
+    def end(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.phases[name] = {
+            "wall": round(wall - self._wall, 2),
+            "cpu": round(cpu - self._cpu, 2),
+            "peak_mb": round(peak, 1),
+        }
+        self._wall, self._cpu = wall, cpu
 
 
 def _learner_ids(sample: int | None, seed: int) -> list[int]:
@@ -115,20 +136,26 @@ def fit_matching_model(
     (`decision_changes`).
     """
     started = time.perf_counter()
+    phases = _Phases()
     ids = _learner_ids(sample, seed)
+    phases.end("learner ids")
     decided = frozenset(frozenset(pair.keys) for pair in labelled or () if pair.keys is not None)
     patterns: Counter[Pattern] = comparison_patterns(_register_pairs(ids, progress, decided))
     matches, non_matches = labelled_patterns(labelled or ())
+    phases.end("pairing and comparing")
     result = fit_unsupervised(
         patterns, start=DEFAULT_PARAMETERS, matches=matches, non_matches=non_matches
     )
     fitted = result.parameters
-    # How common each given and family name is, over the whole register (not the sample).
-    frequencies = term_frequencies(
+    phases.end("expectation-maximisation")
+    # How common each given and family name, date of birth and postcode district is, over the
+    # whole register (not the sample).
+    frequencies = register_term_frequencies(
         Learner.objects.filter(master__isnull=True)
-        .values_list("given_name", "family_name")
+        .values_list("given_name", "family_name", "date_of_birth", "last_known_postcode")
         .iterator(chunk_size=10_000)
     )
+    phases.end("term frequencies")
     fit: dict[str, Any] = {
         "source": "register: each learner's search keys, other learners retrieved",
         "learners": len(ids),
@@ -139,6 +166,10 @@ def fit_matching_model(
         "expected_matches": round(result.expected_matches, 2),
         "prior_among_register_pairs": fitted.prior,
         "term_frequency_names": frequencies["family_name"].total,
+        "term_frequency_tables": {
+            name: {"values": table.total, "kept": len(table.counts)}
+            for name, table in frequencies.items()
+        },
     }
     if labelled is not None:
         sources = Counter(
@@ -157,7 +188,9 @@ def fit_matching_model(
             frequencies,
         )
         fit["decisions"] = {"compared_with": version, **decision_changes(labelled, current, new)}
+        phases.end("labelled decisions compared")
     fit["seconds"] = round(time.perf_counter() - started, 1)
+    fit["phases"] = phases.phases
     stored = MatchingModel.objects.create(
         parameters={
             "m": fitted.m,

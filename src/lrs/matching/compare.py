@@ -529,11 +529,12 @@ def verdicts_after_names(
 def term_frequency_bits(
     params: ModelParameters, record: Prepared, verdicts: list[tuple[str, str, str]]
 ) -> dict[str, float]:
-    """The term-frequency adjustment of each exact name agreement, in bits, by field.
+    """The term-frequency adjustment of each exact agreement on a name, the date of birth or
+    the postcode (weighed by its district's frequency), in bits, by field.
 
     Empty unless ``params`` holds the register's term frequencies (a fitted model); the
-    shipped defaults weigh every exact name alike. The value is the record's, which an exact
-    verdict makes the searched value too.
+    shipped defaults weigh every exact value alike. The value is the record's, which an exact
+    verdict makes the searched value too. A table ``params`` lacks adjusts nothing.
 
     Only the plain rows are adjusted. A context row ("given_name|same_family_birthday") is
     the chance of agreeing given that other fields agree already, which is about relatives
@@ -550,6 +551,14 @@ def term_frequency_bits(
             adjustments[field] = params.term_frequency_bits(field, record.given)
         elif field == "family_name":
             adjustments[field] = params.term_frequency_bits(field, record.family_plain)
+        elif field == "date_of_birth":
+            adjustments[field] = params.term_frequency_bits(field, record.date_of_birth.isoformat())
+        elif field == "postcode":
+            # The district's frequency stands for the postcode's: a postcode in a district few
+            # learners live in is shared by fewer strangers.
+            adjustments[field] = params.term_frequency_bits(
+                "postcode_district", record.postcode_district
+            )
     return adjustments
 
 

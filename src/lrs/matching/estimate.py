@@ -7,6 +7,7 @@ verdicts with the model's parameters: ``model`` stays at the bottom, imported by
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,7 @@ from lrs.matching.model import (
     ModelParameters,
     TermFrequencies,
 )
-from lrs.matching.prepare import compared_names, prepared
+from lrs.matching.prepare import compared_district, compared_names, prepared
 from lrs.matching.types import PersonDetails
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "estimate_parameters",
     "fit_unsupervised",
     "labelled_patterns",
+    "register_term_frequencies",
     "term_frequencies",
     "with_term_frequencies",
 ]
@@ -336,6 +338,34 @@ def term_frequencies(names: Iterable[tuple[str, str]]) -> dict[str, TermFrequenc
     return {
         "given_name": TermFrequencies.of(given),
         "family_name": TermFrequencies.of(family),
+    }
+
+
+def register_term_frequencies(
+    rows: Iterable[tuple[str, str, datetime.date | None, str]],
+) -> dict[str, TermFrequencies]:
+    """Count the register's ``(given_name, family_name, date_of_birth, postcode)`` in one pass:
+    the four term-frequency tables of ``TERM_FREQUENCY_FIELDS``.
+
+    Names as ``term_frequencies`` counts them; dates of birth as ISO dates; postcodes by their
+    district (outward code), missing and ZZ99 pseudo-postcodes left out, as an exact postcode
+    comparison never weighs them.
+    """
+    given: list[str] = []
+    family: list[str] = []
+    dates: list[str] = []
+    districts: list[str] = []
+    for given_name, family_name, date_of_birth, postcode in rows:
+        given_value, family_value = compared_names(given_name, family_name)
+        given.append(given_value)
+        family.append(family_value)
+        dates.append(date_of_birth.isoformat() if date_of_birth is not None else "")
+        districts.append(compared_district(postcode or ""))
+    return {
+        "given_name": TermFrequencies.of(given),
+        "family_name": TermFrequencies.of(family),
+        "date_of_birth": TermFrequencies.of(dates),
+        "postcode_district": TermFrequencies.of(districts),
     }
 
 

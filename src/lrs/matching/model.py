@@ -34,9 +34,10 @@ a field that depends on it. The family name of swapped names weighs nothing
 of the names alone ("email|from_names") says less than another, for the same reason.
 A verdict of "missing" always weighs nothing.
 
-A fitted model may also carry the register's term frequencies of names (``TermFrequencies``):
-an exact given or family name in a plain row then weighs more for a rare name and less for a
-common one (docs/adr/0008). The shipped defaults carry none.
+A fitted model may also carry the register's term frequencies (``TermFrequencies``) of names,
+dates of birth and postcode districts: an exact given or family name, date of birth or postcode
+in a plain row then weighs more for a rare value and less for a common one (docs/adr/0008).
+The shipped defaults carry none.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ __all__ = [
     "FIELD_VERDICTS",
     "JUDGEMENT_PARAMETERS",
     "MAX_RARITY_BITS",
+    "MAX_RARITY_BITS_BY_TABLE",
+    "MIN_TERM_FREQUENCY_VALUES",
     "MISSING",
     "PRIOR_SHARE",
     "TERM_FREQUENCY_FIELDS",
@@ -492,8 +495,26 @@ _DEFAULT_PRIOR = 1e-6
 # Common values are weighed down without a limit: that direction never makes a false match.
 MAX_RARITY_BITS = 2.0
 
-# Fields whose exact agreement is weighed by how common the agreeing value is (issue 13).
-TERM_FREQUENCY_FIELDS: tuple[str, ...] = ("given_name", "family_name")
+# Tables of values whose exact agreement is weighed by how common the agreeing value is (issue
+# 13): the given and family names, the date of birth (ISO date) and the postcode district
+# (outward code) of an exact postcode agreement.
+TERM_FREQUENCY_FIELDS: tuple[str, ...] = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "postcode_district",
+)
+
+# The most a rare date of birth or postcode district adds, in bits: nothing. Their counts are
+# mostly sampling noise (a register's birthdays are near uniform, so a date seen once is not
+# truly rarer than one seen six times), and with the names' 2 bits, 3 of 75 generated
+# namesakes (the same names, born the same day elsewhere) became automatic matches (issue 13,
+# bench/matching, 30,000 learners). A common value is still weighed down.
+MAX_RARITY_BITS_BY_TABLE: Mapping[str, float] = {"date_of_birth": 0.0, "postcode_district": 0.0}
+
+# A table counting fewer values than this adjusts nothing: the frequencies of a register of a
+# few dozen learners are chance (the floor of a tiny register; MAX_RARITY_BITS caps the rest).
+MIN_TERM_FREQUENCY_VALUES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -515,7 +536,7 @@ class TermFrequencies:
 
     def bits(self, value: str) -> float:
         """log2(sum tf^2 / tf(value)): the change in an exact agreement's weight."""
-        if self.total <= 0 or self.sum_of_squares <= 0:
+        if self.total < MIN_TERM_FREQUENCY_VALUES or self.sum_of_squares <= 0:
             return 0.0
         count = max(self.counts.get(value, 1), 1)
         return min(math.log2(self.sum_of_squares / (self.total * count)), MAX_RARITY_BITS)
@@ -600,7 +621,9 @@ class ModelParameters:
     def term_frequency_bits(self, field_name: str, value: str) -> float:
         """The change in bits of an exact agreement on ``value`` (``TermFrequencies.bits``)."""
         table = self.term_frequencies.get(field_name)
-        return table.bits(value) if table is not None else 0.0
+        if table is None:
+            return 0.0
+        return min(table.bits(value), MAX_RARITY_BITS_BY_TABLE.get(field_name, MAX_RARITY_BITS))
 
     @property
     def prior_bits(self) -> float:

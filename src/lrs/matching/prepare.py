@@ -24,7 +24,14 @@ from lrs.matching.normalise import (
 )
 from lrs.matching.types import PersonDetails
 
-__all__ = ["Prepared", "phonetic", "prepare_uncached", "prepared"]
+__all__ = [
+    "Prepared",
+    "compared_district",
+    "compared_names",
+    "phonetic",
+    "prepare_uncached",
+    "prepared",
+]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -226,6 +233,14 @@ def prepare_uncached(details: PersonDetails) -> Prepared:
 def prepared(details: PersonDetails) -> Prepared:
     """Return the cached ``Prepared`` form of ``details``."""
     return prepare_uncached(details)
+
+
+def compared_district(postcode: str) -> str:
+    """The postcode district (outward code) as an exact postcode comparison sees it
+    (``Prepared.postcode_district``); "" for a missing or ZZ99 pseudo-postcode, which never
+    agrees exactly."""
+    parsed = _postcode(postcode)
+    return "" if not parsed.normalised or parsed.default else parsed.district
 
 
 def compared_names(given_name: str, family_name: str) -> tuple[str, str]:

@@ -128,7 +128,19 @@ class Command(BaseCommand):
         fit = dict(model.fit)
         labelled = fit.pop("labelled", None)
         decisions = fit.pop("decisions", None)
+        fit.pop("term_frequency_tables", None)
+        phases = fit.pop("phases", None)
         self.stdout.write(f"fit: {json.dumps(fit, sort_keys=True)}")
+        if phases:
+            self.stdout.write(
+                "phases: "
+                + "; ".join(
+                    f"{name} {phase['wall']:.1f} s wall, {phase['cpu']:.1f} s CPU, "
+                    f"peak {phase['peak_mb']:,.0f} MB"
+                    for name, phase in phases.items()
+                )
+            )
+        self._report_frequencies(model)
         if labelled is not None:
             self._report_labelled(labelled, decisions)
         in_use, current = active_parameters()
@@ -142,6 +154,20 @@ class Command(BaseCommand):
                 f"{row:<36}{verdict:<22}{shipped:>9.2f}"
                 f"{current.weight(row, verdict):>9.2f}{fitted:>9.2f}"
             )
+
+    def _report_frequencies(self, model: MatchingModel) -> None:
+        tables = model.parameters.get("term_frequencies") or {}
+        if not tables:
+            self.stdout.write("term frequencies: none (every exact value weighs alike)")
+            return
+        self.stdout.write(
+            "term frequencies: "
+            + "; ".join(
+                f"{name} {table.get('total', 0):,} values, "
+                f"{len(table.get('counts', {})):,} seen twice or more"
+                for name, table in tables.items()
+            )
+        )
 
     def _report_labelled(self, labelled: dict[str, Any], decisions: dict[str, Any] | None) -> None:
         self.stdout.write(
