@@ -33,7 +33,8 @@ def test_keys_missing_or_stale_are_put_right_and_a_second_run_changes_nothing(
         ),
         actor=online_actor,
     ).learner
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     # A register stored before the area keys existed, with a key the scheme no longer makes.
     LearnerMatchKey.objects.filter(key__startswith="A:").delete()
     LearnerMatchKey.objects.create(learner=second, key="Z:retired")

@@ -133,9 +133,9 @@ def rebuild_keys(
             break
         last = batch[-1].pk
         stored: dict[int, set[str]] = {learner.pk: set() for learner in batch}
-        for learner_id, key in LearnerMatchKey.objects.filter(
-            learner_id__in=stored
-        ).values_list("learner_id", "key"):
+        for learner_id, key in LearnerMatchKey.objects.filter(learner_id__in=stored).values_list(
+            "learner_id", "key"
+        ):
             stored[learner_id].add(key)
         missing: list[tuple[int, str]] = []
         stale: list[tuple[int, str]] = []
