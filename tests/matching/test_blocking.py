@@ -106,19 +106,47 @@ def test_no_key_is_a_bare_date_of_birth() -> None:
     """A birth date alone would hold about 180 learners at a million."""
     for key in learner_keys(LEARNER) | query_keys(LEARNER):
         kind, _, value = key.partition(":")
-        assert kind in {"D", "G", "N", "F", "P", "Q", "U", "C", "E"}
+        assert kind in {"D", "G", "N", "F", "P", "Q", "A", "U", "C", "E"}
         if kind in {"D", "G", "N", "P"}:
             assert re.search(r"\d{4}-\d{2}-\d{2}", value)
             assert "|" in value
         if kind == "F":
             assert re.fullmatch(r"[A-Z0-9]+\|\d{4}-\d{2}\|[a-z]", value), key
+        if kind == "A":
+            area, family, given_code = value.split("|")
+            assert len(area) == 2, key
+            assert family, key
+            assert given_code, key
 
 
 def test_default_postcode_makes_no_postcode_keys() -> None:
     """ZZ99 9ZZ is shared by everyone without a postcode; a key on it would be huge."""
     for details in (vary(postcode="ZZ99 9ZZ"), vary(postcode="zz993vz"), vary(postcode="")):
         keys = learner_keys(details) | query_keys(details)
-        assert not [key for key in keys if key[0] in {"P", "Q"}]
+        assert not [key for key in keys if key[0] in {"P", "Q", "A"}]
+
+
+@pytest.mark.parametrize(
+    "postcode",
+    ["CF10 1AB", "CF01 1AA", "CF10 1AA"],
+    ids=["inward code mistyped", "district digits swapped", "same postcode"],
+)
+def test_a_wholly_wrong_birth_date_is_survived_by_the_area_key(postcode: str) -> None:
+    """FEBRL-style duplicates: the birth date replaced and the postcode mistyped. Only the area
+    key (postcode area with both names' codes) is shared."""
+    query = vary(date_of_birth=datetime.date(1995, 7, 22), postcode=postcode, middle_names="")
+    assert retrieved(query, LEARNER)
+    shared = query_keys(query) & learner_keys(LEARNER)
+    if postcode != LEARNER.postcode:
+        assert {key[0] for key in shared} == {"A"}
+
+
+def test_the_area_key_needs_both_names() -> None:
+    """A namesake in the same area with another given name, born another day, stays out."""
+    sibling = vary(
+        given_name="Gareth", date_of_birth=datetime.date(2011, 9, 30), postcode="CF14 4XY"
+    )
+    assert not [key for key in query_keys(sibling) & learner_keys(LEARNER) if key[0] == "A"]
 
 
 def test_identifiers_make_their_own_keys() -> None:

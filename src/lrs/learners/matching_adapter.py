@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from lrs.core.bulk import insert_rows
 from lrs.core.rows import load_by
@@ -103,6 +103,62 @@ def store_keys(learner: Learner, *, new: bool = False) -> None:
         ("learner_id", "key"),
         [(learner.pk, key) for key in sorted(keys_for(learner))],
     )
+
+
+@dataclass(frozen=True)
+class KeyRebuild:
+    """What `rebuild_keys` changed: learners read, keys added and keys removed."""
+
+    learners: int
+    added: int
+    removed: int
+
+
+def rebuild_keys(
+    *, chunk: int = 2_000, progress: Callable[[KeyRebuild], None] | None = None
+) -> KeyRebuild:
+    """Bring every learner's stored blocking keys up to the current key scheme.
+
+    Run after an upgrade that adds a kind of key (the area key of 2026-12-04): learners stored
+    before it lack the new keys, and searches only find them through the others. Goes through
+    the register in order of id, a chunk per transaction, adding missing keys and removing
+    keys the scheme no longer makes; safe to stop and run again, and while serving (a learner
+    updated meanwhile has its keys replaced by the update itself).
+    """
+    learners = added = removed = 0
+    last = 0
+    while True:
+        batch = list(Learner.objects.filter(pk__gt=last).order_by("pk")[:chunk])
+        if not batch:
+            break
+        last = batch[-1].pk
+        stored: dict[int, set[str]] = {learner.pk: set() for learner in batch}
+        for learner_id, key in LearnerMatchKey.objects.filter(learner_id__in=stored).values_list(
+            "learner_id", "key"
+        ):
+            stored[learner_id].add(key)
+        missing: list[tuple[int, str]] = []
+        stale: list[tuple[int, str]] = []
+        for learner in batch:
+            wanted = keys_for(learner)
+            have = stored[learner.pk]
+            missing.extend((learner.pk, key) for key in sorted(wanted - have))
+            stale.extend((learner.pk, key) for key in sorted(have - wanted))
+        with transaction.atomic():
+            # A learner updated since it was read has had its keys replaced: ignore a clash.
+            LearnerMatchKey.objects.bulk_create(
+                [LearnerMatchKey(learner_id=learner_id, key=key) for learner_id, key in missing],
+                batch_size=5_000,
+                ignore_conflicts=True,
+            )
+            for learner_id, key in stale:
+                LearnerMatchKey.objects.filter(learner_id=learner_id, key=key).delete()
+        learners += len(batch)
+        added += len(missing)
+        removed += len(stale)
+        if progress is not None:
+            progress(KeyRebuild(learners, added, removed))
+    return KeyRebuild(learners, added, removed)
 
 
 # Learners a search considered, with their versions: (learner id, version number). A search
