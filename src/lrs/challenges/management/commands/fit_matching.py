@@ -26,8 +26,9 @@ from lrs.organisations.services import service_desk_system_actor
 
 class Command(BaseCommand):
     help = (
-        "Estimate the matching model from this register (expectation-maximisation over the "
-        "candidate pairs its search keys retrieve) and store it as a new, inactive version "
+        "Estimate the matching model from this register (u from the candidate pairs its "
+        "search keys retrieve, counted as different people; m from the shipped table and, "
+        "with --with-decisions, the service's own decisions) and store it as a new, inactive version "
         "with a report of its weights; --with-decisions also learns from the service's own "
         "decisions (resolved batch exceptions, merges, 'not a duplicate'); --queue leaves the "
         "fit to a worker (lrs worker, or the one inside lrs serve / lrs demo) instead of this "
