@@ -324,9 +324,7 @@ def fit_to_register(
     """
     register = Counter({pattern: count for pattern, count in patterns.items() if count > 0})
     different = register + Counter(non_matches or {})
-    counted = fit_unsupervised(
-        {}, start=start, share=share, matches=matches, non_matches=different
-    )
+    counted = fit_unsupervised({}, start=start, share=share, matches=matches, non_matches=different)
     # A row no decided match shows keeps the shipped m exactly (smoothing would renormalise it).
     decided_rows = {row for pattern in matches or {} for row, _ in pattern}
     m = {
