@@ -28,6 +28,7 @@ from lrs.matching import (
 )
 from lrs.matching.estimate import (
     comparison_patterns,
+    fit_to_register,
     fit_unsupervised,
     register_term_frequencies,
     with_term_frequencies,
@@ -115,8 +116,10 @@ def fit_on_searches(
 
     The same unlabelled data Splink trains on (register and queries, no truth): every query
     paired with every learner blocking retrieves for it, the comparison vectors counted and
-    m, u and the prior estimated by expectation-maximisation (``fit_unsupervised``), starting
-    from the shipped table. What ``lrs fit-matching`` does on the live register's pairs.
+    m and the prior estimated by expectation-maximisation (``fit_unsupervised``), with u
+    counted over the register's own pairs as ``lrs fit-matching`` counts it on the live
+    register (``fit_to_register``). The searches' pairs hold many matches, so EM can tell them
+    from the relatives; the register's pairs hold almost none, so EM over them cannot.
     """
     started = time.perf_counter()
     index = BlockingIndex(register)
@@ -133,8 +136,8 @@ def fit_on_searches(
             for candidate in index.candidates(query):
                 yield query, candidate.details
 
-    # Stage 1, as `lrs fit-matching` on the live register: u from the register's own pairs.
-    own = fit_unsupervised(comparison_patterns(register_pairs()), start=DEFAULT_PARAMETERS)
+    # Stage 1, as `lrs fit-matching` on the live register: u counted over the register's pairs.
+    own = fit_to_register(comparison_patterns(register_pairs()), start=DEFAULT_PARAMETERS)
     start = ModelParameters(
         m=DEFAULT_PARAMETERS.m, u=own.parameters.u, prior=DEFAULT_PARAMETERS.prior
     )
@@ -148,7 +151,7 @@ def fit_on_searches(
     )
     params = with_term_frequencies(result.parameters, frequencies)
     note = (
-        f"fitted without labels: u from {own.pairs:,} register pairs; m and prior from "
+        f"fitted without labels: u counted over {own.pairs:,} register pairs; m and prior from "
         f"{result.pairs:,} search pairs ({result.patterns:,} patterns, {result.iterations} EM "
         f"iterations{'' if result.converged else ', not converged'}), prior per candidate "
         f"{result.parameters.prior:.4f}, term frequencies of "

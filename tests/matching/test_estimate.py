@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from lrs.matching.estimate import NOT_FITTED, Pattern, fit_unsupervised
+from lrs.matching.estimate import NOT_FITTED, Pattern, fit_to_register, fit_unsupervised
 from lrs.matching.model import DEFAULT_PARAMETERS
 
 
@@ -143,3 +143,46 @@ def test_labelled_patterns_counts_each_pair_by_its_class() -> None:
     assert dict(pattern)["family_name"] == "different"
     (other,) = non_matches
     assert dict(other)["family_name"] == "exact"
+
+
+# The register's own fit (``fit_to_register``): u counted, m from the shipped table and decisions -
+
+_TWINS: Pattern = (
+    ("given_name|same_address_birthday", "different"),
+    ("family_name", "exact"),
+    ("date_of_birth", "exact"),
+    ("postcode", "exact"),
+)
+
+
+def test_the_register_fit_counts_u_over_its_pairs_and_keeps_m_and_the_prior() -> None:
+    strangers = _mixture(0, 10_000)
+    result = fit_to_register(strangers, start=DEFAULT_PARAMETERS)
+    params = result.parameters
+    assert params.u["family_name"]["exact"] == pytest.approx(0.05, abs=0.01)
+    assert params.m == DEFAULT_PARAMETERS.m
+    assert params.prior == DEFAULT_PARAMETERS.prior
+    assert (result.pairs, result.patterns) == (10_000, len(strangers))
+    assert (result.labelled_matches, result.labelled_non_matches) == (0, 0)
+
+
+def test_a_register_of_relatives_never_makes_a_different_name_count_for_a_match() -> None:
+    """EM over pairs with no matches among them takes the nearest relatives for matches (twins
+    here) and learns that their different given names hardly count; counted as different
+    people, twins make a different given name count against a match even more."""
+    relatives: Counter[Pattern] = Counter({_TWINS: 5_000, **_mixture(0, 5_000)})
+    params = fit_to_register(relatives, start=DEFAULT_PARAMETERS).parameters
+    row = "given_name|same_address_birthday"
+    assert params.weight(row, "different") <= DEFAULT_PARAMETERS.weight(row, "different")
+    assert params.weight(row, "different") < -10
+
+
+def test_decided_matches_move_m_in_the_register_fit() -> None:
+    before = fit_to_register(_mixture(0, 5_000), start=DEFAULT_PARAMETERS).parameters
+    result = fit_to_register(
+        _mixture(0, 5_000), start=DEFAULT_PARAMETERS, matches=Counter({_FAMILY_DIFFERS: 400})
+    )
+    after = result.parameters
+    assert after.m["family_name"]["different"] > before.m["family_name"]["different"]
+    assert after.u == before.u
+    assert (result.labelled_matches, result.labelled_non_matches) == (400, 0)

@@ -2,10 +2,11 @@
 
 `fit_matching_model` pairs learners with the other learners their search keys retrieve (the
 pairs `decide` weighs: relatives, namesakes, neighbours, and any duplicate records), counts
-how the pairs compare and estimates m and u by expectation-maximisation
-(`lrs.matching.estimate.fit_unsupervised`), starting from the shipped table. The result is a
-new, inactive `MatchingModel` version; `activate` switches searches over to it (or back to the
-shipped defaults). docs/adr/0008-matching-model-fitted-to-the-register.md.
+how the pairs compare, and estimates u from them and m from the shipped table and the
+people's decisions (`lrs.matching.estimate.fit_to_register`, which says why not by
+expectation-maximisation). The result is a new, inactive `MatchingModel` version; `activate`
+switches searches over to it (or back to the shipped defaults).
+docs/adr/0008-matching-model-fitted-to-the-register.md.
 
 Given labelled pairs (the service's own decisions, gathered by `lrs.challenges.labelled_pairs`:
 this layer cannot see batches or challenges), the fit counts them with the class a person gave
@@ -46,7 +47,7 @@ from lrs.matching.estimate import (
     LabelledPair,
     Pattern,
     comparison_patterns,
-    fit_unsupervised,
+    fit_to_register,
     labelled_patterns,
     register_term_frequencies,
     with_term_frequencies,
@@ -127,11 +128,11 @@ def fit_matching_model(
 
     The prior stays the shipped one: it is the chance that a candidate retrieved for a
     *search* is the learner searched for, which pairs within the register cannot tell (they
-    are nearly all different people; the prior the fit finds among them is reported in `fit`).
+    are nearly all different people).
 
     `labelled` (None: a fit without decisions): pairs a person decided, counted as matches or
-    non-matches with a fixed posterior (`fit_unsupervised`); a register pair among them is
-    left out of the unlabelled pairs. The version records how many were used, by source, and
+    non-matches (`fit_to_register`); a register pair among them is left out of the register's
+    pairs. The version records how many were used, by source, and
     how the labelled pairs would be decided by it and by the parameters in use now
     (`decision_changes`).
     """
@@ -143,11 +144,11 @@ def fit_matching_model(
     patterns: Counter[Pattern] = comparison_patterns(_register_pairs(ids, progress, decided))
     matches, non_matches = labelled_patterns(labelled or ())
     phases.end("pairing and comparing")
-    result = fit_unsupervised(
+    result = fit_to_register(
         patterns, start=DEFAULT_PARAMETERS, matches=matches, non_matches=non_matches
     )
     fitted = result.parameters
-    phases.end("expectation-maximisation")
+    phases.end("estimation")
     # How common each given and family name, date of birth and postcode district is, over the
     # whole register (not the sample).
     frequencies = register_term_frequencies(
@@ -159,12 +160,9 @@ def fit_matching_model(
     fit: dict[str, Any] = {
         "source": "register: each learner's search keys, other learners retrieved",
         "learners": len(ids),
+        "estimation": "u counted over the register's pairs; m shipped, moved by decisions",
         "pairs": result.pairs,
         "patterns": result.patterns,
-        "iterations": result.iterations,
-        "converged": result.converged,
-        "expected_matches": round(result.expected_matches, 2),
-        "prior_among_register_pairs": fitted.prior,
         "term_frequency_names": frequencies["family_name"].total,
         "term_frequency_tables": {
             name: {"values": table.total, "kept": len(table.counts)}

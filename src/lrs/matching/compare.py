@@ -562,6 +562,12 @@ def term_frequency_bits(
     return adjustments
 
 
+def email_from_names(person: Prepared) -> bool:
+    """Whether the person's email address is made of their given and family names alone
+    (``robert.jones@...``): a namesake may have it too, so it proves no more than the names."""
+    return _email_row(person) == "email|from_names"
+
+
 def _email_row(person: Prepared) -> str:
     """Return the model row of an email address: made of the person's names only, or not.
 

@@ -31,6 +31,9 @@ match when
     previous one recorded, or whose birth date was keyed wholly wrong, goes to a person. The
     postcode is not among these fields: moving house explains a different postcode.
 
+  An email address made of the given and family names alone (``jack.hargreaves@...``)
+  corroborates nothing in these rules: a namesake at the same college may have it too.
+
 Anything else worth showing is a possible match: a person then checks it with the learner.
 """
 
@@ -43,6 +46,7 @@ from typing import NamedTuple
 
 from lrs.matching.compare import (
     adjusted,
+    email_from_names,
     gender_verdict,
     middle_names_verdict,
     name_verdicts,
@@ -191,7 +195,7 @@ def _blocked_verdicts(verdicts: dict[str, str], query: Prepared, record: Prepare
         return True
     if "different" in (verdicts.get("upn"), verdicts.get("uci")):
         return True
-    corroborated = any(verdicts.get(name) in _PERSONAL_AGREES for name in _PERSONAL)
+    corroborated = _personal_agrees(verdicts, query)
     if not corroborated and any(verdicts.get(name) == verdict for name, verdict in _UNEXPLAINED):
         return True
     twin_shaped = (
@@ -202,6 +206,17 @@ def _blocked_verdicts(verdicts: dict[str, str], query: Prepared, record: Prepare
     if not twin_shaped or _same_given_name(verdicts, query, record):
         return False
     return not corroborated
+
+
+def _personal_agrees(verdicts: dict[str, str], query: Prepared) -> bool:
+    """Whether a personal field agrees: middle names, UPN, UCI, or an email address that is not
+    made of the names alone (a namesake at the same college may have jack.hargreaves@ too: on
+    100,000 synthetic learners such an address let a different Jack Hargreaves, born two years
+    apart, be certain)."""
+    return any(
+        verdicts.get(name) in _PERSONAL_AGREES and not (name == "email" and email_from_names(query))
+        for name in _PERSONAL
+    )
 
 
 def reviewable(candidate: ScoredCandidate) -> bool:
@@ -365,7 +380,7 @@ def _corroborated(first: Prepared, second: Prepared) -> bool:
     """Whether a personal field agrees (``_blocked``'s "corroborated")."""
     return (
         middle_names_verdict(first, second) in _PERSONAL_AGREES
-        or bool(first.email and first.email == second.email)
+        or bool(first.email and first.email == second.email and not email_from_names(first))
         or bool(first.upn and first.upn == second.upn)
         or bool(first.uci and first.uci == second.uci)
     )

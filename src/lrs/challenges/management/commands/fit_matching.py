@@ -26,10 +26,11 @@ from lrs.organisations.services import service_desk_system_actor
 
 class Command(BaseCommand):
     help = (
-        "Estimate the matching model from this register (expectation-maximisation over the "
-        "candidate pairs its search keys retrieve) and store it as a new, inactive version "
-        "with a report of its weights; --with-decisions also learns from the service's own "
-        "decisions (resolved batch exceptions, merges, 'not a duplicate'); --queue leaves the "
+        "Estimate the matching model from this register (u from the candidate pairs its "
+        "search keys retrieve, counted as different people; m from the shipped table and, "
+        "with --with-decisions, the service's own decisions: resolved batch exceptions, "
+        "merges, 'not a duplicate') and store it as a new, inactive version with a report of "
+        "its weights; --queue leaves the "
         "fit to a worker (lrs worker, or the one inside lrs serve / lrs demo) instead of this "
         "process. --activate switches searches to the new version. --report V shows a stored "
         "version, --use V (or --use default) switches searches to it (or back to the shipped "
