@@ -8,7 +8,6 @@ a previous family name used as the family name.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import functools
 
@@ -611,4 +610,10 @@ def adjusted(evidence: FieldEvidence, adjustments: dict[str, float]) -> FieldEvi
     bits = adjustments.get(evidence.field)
     if not bits:
         return evidence
-    return dataclasses.replace(evidence, weight=evidence.weight + bits)
+    return FieldEvidence(
+        evidence.field,
+        evidence.verdict,
+        evidence.weight + bits,
+        evidence.searched,
+        evidence.recorded,
+    )
