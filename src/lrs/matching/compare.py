@@ -510,17 +510,22 @@ def verdicts_after_names(
         ("gender", gender_verdict(query, record), "gender"),
         ("postcode", postcode, "postcode|same_family" if same_family else "postcode"),
     ]
-    # Optional fields count only when both sides have them.
-    optional = (
-        ("middle_names", middle_names_verdict(query, record)),
-        ("previous_family_name", _equal_verdict(query.previous, record.previous)),
-        ("place_of_birth", _place_verdict(query, record)),
-        ("upn", _equal_verdict(query.upn, record.upn)),
-        ("uci", _equal_verdict(query.uci, record.uci)),
-    )
-    verdicts.extend((name, verdict, name) for name, verdict in optional if verdict != MISSING)
-    email = _equal_verdict(query.email, record.email)
-    if email != MISSING:
+    # Optional fields count only when both sides have them (each verdict is "missing"
+    # otherwise, so it is not worked out). Most people have none of them: a search compares
+    # every candidate, so the checks come before the calls.
+    if query.middle and record.middle:
+        verdicts.append(("middle_names", middle_names_verdict(query, record), "middle_names"))
+    if query.previous and record.previous:
+        previous = "exact" if query.previous == record.previous else "different"
+        verdicts.append(("previous_family_name", previous, "previous_family_name"))
+    if query.place_of_birth and record.place_of_birth:
+        verdicts.append(("place_of_birth", _place_verdict(query, record), "place_of_birth"))
+    if query.upn and record.upn:
+        verdicts.append(("upn", "exact" if query.upn == record.upn else "different", "upn"))
+    if query.uci and record.uci:
+        verdicts.append(("uci", "exact" if query.uci == record.uci else "different", "uci"))
+    if query.email and record.email:
+        email = "exact" if query.email == record.email else "different"
         verdicts.append(("email", email, _email_row(query)))
     return verdicts
 
