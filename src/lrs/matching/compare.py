@@ -163,9 +163,15 @@ def _given_straight(query: Prepared, record: Prepared) -> str:
         return "preferred_name"
     if query.given_first == record.given_first:
         return "part"
-    if (query.given_groups | query.preferred_groups) & (
-        record.given_groups | record.preferred_groups
-    ):
+    # A nickname group shared, the preferred names' groups included (most have none, so the
+    # unions are rarely built).
+    query_groups = query.given_groups
+    if query.preferred_groups:
+        query_groups = query_groups | query.preferred_groups
+    record_groups = record.given_groups
+    if record.preferred_groups:
+        record_groups = record_groups | record.preferred_groups
+    if not query_groups.isdisjoint(record_groups):
         return "nickname"
     if (
         query.given_first in record.middle_words

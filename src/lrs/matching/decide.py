@@ -36,6 +36,7 @@ Anything else worth showing is a possible match: a person then checks it with th
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -413,6 +414,11 @@ def decide(
     total = params.total
     probability = params.probability
     possible = config.possible_probability
+    # The score from which a candidate is worth showing, for telling most candidates without
+    # the logistic function: only a score within a millionth of a bit of it (far beyond the
+    # rounding error of either) is looked at with ``probability`` itself, so the candidates
+    # kept are those ``probability(score) >= possible`` keeps.
+    below, above = _possible_band(possible, params.prior_bits)
     frequencies = bool(params.term_frequencies)
     for key, candidate in unique.items():
         record = prepared(candidate.details)
@@ -426,7 +432,7 @@ def decide(
             adjust = {}
             score = total(verdicts)
         scores.append(score)
-        if probability(score) >= possible:
+        if score >= above or (score > below and probability(score) >= possible):
             worth_showing.append((score, key, verdicts, record, adjust))
     considered = len(scores)
     if not worth_showing:
@@ -434,23 +440,40 @@ def decide(
     if len(worth_showing) > config.max_results:
         return MatchOutcome(MatchKind.TOO_MANY, (), considered)
     worth_showing.sort(key=lambda item: (-item[0], item[1]))
-    kept = [
-        _scored(key, verdicts, params, adjust, score)
-        for score, key, verdicts, _record, adjust in worth_showing
-    ]
-    best = kept[0]
-    clear_lead = len(kept) == 1 or best.score - kept[1].score > config.margin
+    best_score, _key, best_verdicts, best_record, _adjust = worth_showing[0]
+    clear_lead = len(worth_showing) == 1 or best_score - worth_showing[1][0] > config.margin
     if (
         clear_lead
-        and _posterior(best.score, scores, params.prior_bits) >= config.exact_probability
-        and not _blocked(best, query_prepared, worth_showing[0][3])
+        and _posterior(best_score, scores, params.prior_bits) >= config.exact_probability
+        and not _blocked_verdicts(
+            {field: verdict for field, verdict, _row in best_verdicts}, query_prepared, best_record
+        )
     ):
-        kept = [best]
         kind = MatchKind.EXACT
+        del worth_showing[1:]
     else:
         kind = MatchKind.POSSIBLE
-    shown = tuple(_explained(item, query, unique[item.key].details) for item in kept)
+    # Only the candidates shown get their evidence spelt out, the compared values quoted.
+    shown = tuple(
+        _explained(_scored(key, verdicts, params, adjust, score), query, unique[key].details)
+        for score, key, verdicts, _record, adjust in worth_showing
+    )
     return MatchOutcome(kind, shown, considered)
+
+
+@functools.lru_cache(maxsize=64)
+def _possible_band(possible: float, prior_bits: float) -> tuple[float, float]:
+    """Scores (below, above) between which ``decide`` asks the logistic function whether a
+    candidate reaches ``possible``: every score at or under ``below`` falls short of it, every
+    score at or over ``above`` reaches it."""
+    if not 0.0 < possible < 1.0:
+        return -math.inf, math.inf
+    log_odds = math.log2(possible / (1.0 - possible))
+    if abs(log_odds) > 900.0:
+        # Near the bounds at which ``probability_from_score`` clamps: always ask it.
+        return -math.inf, math.inf
+    cutoff = log_odds - prior_bits
+    return cutoff - 1e-6, cutoff + 1e-6
 
 
 def identity_key(details: PersonDetails) -> str:
