@@ -249,8 +249,8 @@ _new_prepared = tuple.__new__
 # How many people ``prepared`` keeps. A search prepares its candidates through the cache, so a
 # learner retrieved again (a common name, a learner searched twice, the register an in-memory
 # index prepared) is not prepared again; sized to hold a register of 100,000 learners with its
-# searches (with 16,384, the 5,000 searches of ``bench.matching`` prepared about 13,800 of their
-# 18,912 candidates again; with this size, none). Memory when
+# searches (with 16,384, the 5,000 searches of ``bench.matching`` would prepare about 13,800 of
+# their 18,912 candidates again; with this size, none). Memory when
 # full, measured with tracemalloc on generated learners: about 80 MiB (636 bytes a person)
 # when the caller keeps the details too (an in-memory index), about 130 MiB (1,044 bytes)
 # when the cache holds the only reference (details built from rows for one search); the
