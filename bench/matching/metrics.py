@@ -45,7 +45,9 @@ class SystemResult:
 
     ``timings`` lists named phases in seconds, for the report. ``match_seconds`` is the time
     spent deciding queries (what queries/second is computed from); ``end_to_end_seconds``
-    adds candidate retrieval where the system separates the two.
+    adds candidate retrieval where the system separates the two. The ``cpu_`` figures are the
+    same in CPU time of the process (``time.process_time``), where the system measures it: on
+    a shared machine they move far less with the other processes' load than wall time does.
     """
 
     name: str
@@ -53,6 +55,8 @@ class SystemResult:
     timings: dict[str, float]
     match_seconds: float
     end_to_end_seconds: float | None = None
+    cpu_match_seconds: float | None = None
+    cpu_end_to_end_seconds: float | None = None
     notes: list[str] = field(default_factory=list)
 
 

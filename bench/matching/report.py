@@ -62,9 +62,10 @@ def environment_lines() -> list[str]:
     packages = ", ".join(
         f"{name} {_version(name)}" for name in ("splink", "duckdb", "recordlinkage", "jellyfish")
     )
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     return [
         f"machine: {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}",
+        f"Python {platform.python_version()}; load average {load} (1, 5, 15 min) at start",
         f"packages: {packages}",
         f"engine: lrs.matching sources {engine_fingerprint()}",
     ]
@@ -100,15 +101,23 @@ def _line(label: str, cells: Sequence[str]) -> str:
 
 
 def _speed_lines(results: Sequence[SystemResult], queries: int) -> list[str]:
-    def per_second(seconds: float | None) -> str:
+    def per_second(seconds: float | None, absent: str = "(= above)") -> str:
         if seconds is None:
-            return "(= above)"
+            return absent
         return f"{queries / seconds:,.0f} q/s ({seconds:.2f} s)" if seconds > 0 else "n/a"
 
     return [
         _line("Speed, matching only *", [per_second(r.match_seconds) for r in results]),
         _line(
             "Speed, incl. candidate retrieval", [per_second(r.end_to_end_seconds) for r in results]
+        ),
+        _line(
+            "  by CPU time, matching only",
+            [per_second(r.cpu_match_seconds, "-") for r in results],
+        ),
+        _line(
+            "  by CPU time, incl. retrieval",
+            [per_second(r.cpu_end_to_end_seconds, "-") for r in results],
         ),
     ]
 
@@ -123,6 +132,10 @@ def _outcome_table(data: BenchData, results: Sequence[SystemResult]) -> list[str
         "scoring) plus"
     )
     lines.append("  reducing pairs to outcomes. Single-threaded Python vs DuckDB on all cores.")
+    lines.append(
+        "  Speed by wall time, then by this process's CPU time (time.process_time; '-' where "
+        "not measured)."
+    )
     return lines
 
 

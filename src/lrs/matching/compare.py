@@ -8,7 +8,6 @@ a previous family name used as the family name.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import functools
 
@@ -164,9 +163,15 @@ def _given_straight(query: Prepared, record: Prepared) -> str:
         return "preferred_name"
     if query.given_first == record.given_first:
         return "part"
-    if (query.given_groups | query.preferred_groups) & (
-        record.given_groups | record.preferred_groups
-    ):
+    # A nickname group shared, the preferred names' groups included (most have none, so the
+    # unions are rarely built).
+    query_groups = query.given_groups
+    if query.preferred_groups:
+        query_groups = query_groups | query.preferred_groups
+    record_groups = record.given_groups
+    if record.preferred_groups:
+        record_groups = record_groups | record.preferred_groups
+    if not query_groups.isdisjoint(record_groups):
         return "nickname"
     if (
         query.given_first in record.middle_words
@@ -511,17 +516,22 @@ def verdicts_after_names(
         ("gender", gender_verdict(query, record), "gender"),
         ("postcode", postcode, "postcode|same_family" if same_family else "postcode"),
     ]
-    # Optional fields count only when both sides have them.
-    optional = (
-        ("middle_names", middle_names_verdict(query, record)),
-        ("previous_family_name", _equal_verdict(query.previous, record.previous)),
-        ("place_of_birth", _place_verdict(query, record)),
-        ("upn", _equal_verdict(query.upn, record.upn)),
-        ("uci", _equal_verdict(query.uci, record.uci)),
-    )
-    verdicts.extend((name, verdict, name) for name, verdict in optional if verdict != MISSING)
-    email = _equal_verdict(query.email, record.email)
-    if email != MISSING:
+    # Optional fields count only when both sides have them (each verdict is "missing"
+    # otherwise, so it is not worked out). Most people have none of them: a search compares
+    # every candidate, so the checks come before the calls.
+    if query.middle and record.middle:
+        verdicts.append(("middle_names", middle_names_verdict(query, record), "middle_names"))
+    if query.previous and record.previous:
+        previous = "exact" if query.previous == record.previous else "different"
+        verdicts.append(("previous_family_name", previous, "previous_family_name"))
+    if query.place_of_birth and record.place_of_birth:
+        verdicts.append(("place_of_birth", _place_verdict(query, record), "place_of_birth"))
+    if query.upn and record.upn:
+        verdicts.append(("upn", "exact" if query.upn == record.upn else "different", "upn"))
+    if query.uci and record.uci:
+        verdicts.append(("uci", "exact" if query.uci == record.uci else "different", "uci"))
+    if query.email and record.email:
+        email = "exact" if query.email == record.email else "different"
         verdicts.append(("email", email, _email_row(query)))
     return verdicts
 
@@ -617,4 +627,10 @@ def adjusted(evidence: FieldEvidence, adjustments: dict[str, float]) -> FieldEvi
     bits = adjustments.get(evidence.field)
     if not bits:
         return evidence
-    return dataclasses.replace(evidence, weight=evidence.weight + bits)
+    return FieldEvidence(
+        evidence.field,
+        evidence.verdict,
+        evidence.weight + bits,
+        evidence.searched,
+        evidence.recorded,
+    )

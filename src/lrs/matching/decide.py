@@ -39,7 +39,7 @@ Anything else worth showing is a possible match: a person then checks it with th
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import math
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -58,6 +58,7 @@ from lrs.matching.model import DEFAULT_PARAMETERS, ModelParameters
 from lrs.matching.prepare import Prepared, prepare_uncached, prepared
 from lrs.matching.types import (
     Candidate,
+    FieldEvidence,
     MatchConfig,
     MatchKind,
     MatchOutcome,
@@ -113,18 +114,24 @@ QUOTED_FIELDS = frozenset({"given_name", "family_name", "postcode"})
 def _explained(
     scored: ScoredCandidate, query: PersonDetails, record: PersonDetails
 ) -> ScoredCandidate:
-    """The candidate with the compared values of ``QUOTED_FIELDS`` in its evidence."""
+    """The candidate with the compared values of ``QUOTED_FIELDS`` in its evidence.
+
+    Built with the constructors rather than ``dataclasses.replace``, which costs several
+    times more and is called for every field of every candidate shown.
+    """
     evidence = tuple(
-        dataclasses.replace(
-            item,
-            searched=str(getattr(query, item.field)),
-            recorded=str(getattr(record, item.field)),
+        FieldEvidence(
+            item.field,
+            item.verdict,
+            item.weight,
+            str(getattr(query, item.field)),
+            str(getattr(record, item.field)),
         )
         if item.field in QUOTED_FIELDS
         else item
         for item in scored.evidence
     )
-    return dataclasses.replace(scored, evidence=evidence)
+    return ScoredCandidate(scored.key, scored.score, scored.probability, evidence)
 
 
 def score_candidate(
@@ -149,11 +156,19 @@ def _scored(
     verdicts: list[tuple[str, str, str]],
     params: ModelParameters,
     adjust: dict[str, float],
+    score: float | None = None,
 ) -> ScoredCandidate:
-    evidence = tuple(
-        adjusted(params.evidence(row, verdict, field), adjust) for field, verdict, row in verdicts
-    )
-    score = params.total(verdicts) + sum(adjust.values())
+    """The scored candidate, evidence included; ``score`` is ``params.total(verdicts) +
+    sum(adjust.values())`` when the caller has it already (``decide``)."""
+    evidence_of = params.evidence
+    if adjust:
+        evidence = tuple(
+            adjusted(evidence_of(row, verdict, field), adjust) for field, verdict, row in verdicts
+        )
+    else:
+        evidence = tuple(evidence_of(row, verdict, field) for field, verdict, row in verdicts)
+    if score is None:
+        score = params.total(verdicts) + sum(adjust.values())
     return ScoredCandidate(
         key=key, score=score, probability=params.probability(score), evidence=evidence
     )
@@ -405,21 +420,34 @@ def decide(
     query_prepared = prepared(query)
     # Every candidate's score counts in the posterior, but only those kept are shown, so only
     # they get their evidence spelt out (most of a search's candidates are strangers).
-    # Candidates are prepared without the cache: each is usually seen by one search only, and
-    # hashing them would cost more than the cache saves.
+    # Candidates are prepared through the cache (``prepared``): a learner retrieved by an
+    # earlier search, or prepared when an in-memory index was built, is not prepared again.
     scores: list[float] = []
     worth_showing: list[
         tuple[float, int, list[tuple[str, str, str]], Prepared, dict[str, float]]
     ] = []
+    total = params.total
+    probability = params.probability
+    possible = config.possible_probability
+    # The score from which a candidate is worth showing, for telling most candidates without
+    # the logistic function: only a score within a millionth of a bit of it (far beyond the
+    # rounding error of either) is looked at with ``probability`` itself, so the candidates
+    # kept are those ``probability(score) >= possible`` keeps.
+    below, above = _possible_band(possible, params.prior_bits)
+    frequencies = bool(params.term_frequencies)
     for key, candidate in unique.items():
-        record = prepare_uncached(candidate.details)
+        record = prepared(candidate.details)
         verdicts = prepared_verdicts(query_prepared, record)
-        # Exact name agreements weighed by how common the name is in the register (a fitted
-        # model only; empty otherwise).
-        adjust = term_frequency_bits(params, record, verdicts)
-        score = params.total(verdicts) + sum(adjust.values())
+        if frequencies:
+            # Exact name agreements weighed by how common the name is in the register (a
+            # fitted model only).
+            adjust = term_frequency_bits(params, record, verdicts)
+            score = total(verdicts) + sum(adjust.values())
+        else:
+            adjust = {}
+            score = total(verdicts)
         scores.append(score)
-        if params.probability(score) >= config.possible_probability:
+        if score >= above or (score > below and probability(score) >= possible):
             worth_showing.append((score, key, verdicts, record, adjust))
     considered = len(scores)
     if not worth_showing:
@@ -427,23 +455,40 @@ def decide(
     if len(worth_showing) > config.max_results:
         return MatchOutcome(MatchKind.TOO_MANY, (), considered)
     worth_showing.sort(key=lambda item: (-item[0], item[1]))
-    kept = [
-        _scored(key, verdicts, params, adjust)
-        for _score, key, verdicts, _record, adjust in worth_showing
-    ]
-    best = kept[0]
-    clear_lead = len(kept) == 1 or best.score - kept[1].score > config.margin
+    best_score, _key, best_verdicts, best_record, _adjust = worth_showing[0]
+    clear_lead = len(worth_showing) == 1 or best_score - worth_showing[1][0] > config.margin
     if (
         clear_lead
-        and _posterior(best.score, scores, params.prior_bits) >= config.exact_probability
-        and not _blocked(best, query_prepared, worth_showing[0][3])
+        and _posterior(best_score, scores, params.prior_bits) >= config.exact_probability
+        and not _blocked_verdicts(
+            {field: verdict for field, verdict, _row in best_verdicts}, query_prepared, best_record
+        )
     ):
-        kept = [best]
         kind = MatchKind.EXACT
+        del worth_showing[1:]
     else:
         kind = MatchKind.POSSIBLE
-    shown = tuple(_explained(item, query, unique[item.key].details) for item in kept)
+    # Only the candidates shown get their evidence spelt out, the compared values quoted.
+    shown = tuple(
+        _explained(_scored(key, verdicts, params, adjust, score), query, unique[key].details)
+        for score, key, verdicts, _record, adjust in worth_showing
+    )
     return MatchOutcome(kind, shown, considered)
+
+
+@functools.lru_cache(maxsize=64)
+def _possible_band(possible: float, prior_bits: float) -> tuple[float, float]:
+    """Scores (below, above) between which ``decide`` asks the logistic function whether a
+    candidate reaches ``possible``: every score at or under ``below`` falls short of it, every
+    score at or over ``above`` reaches it."""
+    if not 0.0 < possible < 1.0:
+        return -math.inf, math.inf
+    log_odds = math.log2(possible / (1.0 - possible))
+    if abs(log_odds) > 900.0:
+        # Near the bounds at which ``probability_from_score`` clamps: always ask it.
+        return -math.inf, math.inf
+    cutoff = log_odds - prior_bits
+    return cutoff - 1e-6, cutoff + 1e-6
 
 
 def identity_key(details: PersonDetails) -> str:
