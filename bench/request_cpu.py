@@ -114,6 +114,9 @@ def main() -> None:
     parser.add_argument("--rate-limits", action="store_true", help="keep the API rate limits on")
     parser.add_argument("--profile", choices=KINDS)
     parser.add_argument("--profile-out", default="")
+    parser.add_argument(
+        "--show-queries", action="store_true", help="print the SQL of each kind's last request"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="lrs-request-cpu-"))
@@ -159,9 +162,11 @@ def main() -> None:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(log_file)
     queries = [0]
+    statements: list[str] = []
 
     def count(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:  # noqa: FBT001 - execute_wrapper's signature
         queries[0] += 1
+        statements.append(sql)
         return execute(sql, params, many, context)
 
     errors: dict[str, bytes] = {}
@@ -208,6 +213,7 @@ def main() -> None:
             statuses: dict[int, int] = {}
             for request in requests[args.warmup :]:
                 queries[0] = 0
+                statements.clear()
                 backend = connection.connection.info.backend_pid if connection.connection else 0
                 ticks_before = _backend_cpu_ticks(backend)
                 started_cpu, started = time.process_time(), time.perf_counter()
@@ -241,6 +247,9 @@ def main() -> None:
             f"{max(per_request):>4}  {dict(sorted(statuses.items()))}"
             + (f" ({new_connections} new connections)" if new_connections else "")
         )
+        if args.show_queries:
+            for sql in statements:
+                print(f"    {' '.join(sql.split())[:160]}")
         for path, answer in errors.items():
             print(f"    first error from {path}: {answer.decode(errors='replace')}")
         errors.clear()
