@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/request_cpu.py --database-url postgres://postgres@127.0.0.1:5432/DB
         [--learners 100000] [--requests 300] [--kinds search,find_by_uln,register]
-        [--rate-limits] [--profile search [--profile-out FILE]]
+        [--rate-limits] [--profile search [--profile-out FILE]] [--show-queries]
+        [--data-cache FILE]
 
 Runs against a register that bench/load.py built (or `lrs import-learners` of
 `lrs generate N --seed 11`; --learners and --seed must match it, they pick the requests). It
@@ -115,6 +116,11 @@ def main() -> None:
     parser.add_argument("--profile", choices=KINDS)
     parser.add_argument("--profile-out", default="")
     parser.add_argument(
+        "--data-cache",
+        default="",
+        help="a file keeping the requests between runs (for --learners and --seed)",
+    )
+    parser.add_argument(
         "--show-queries", action="store_true", help="print the SQL of each kind's last request"
     )
     args = parser.parse_args()
@@ -153,7 +159,13 @@ def main() -> None:
     finally:
         sys.stdout = stdout
     token = setup_out.getvalue().strip().splitlines()[-1]
-    data = json.loads(_data_file(workdir, args.learners, args.seed, token).read_text())
+    cached = Path(args.data_cache) if args.data_cache else None
+    if cached is not None and cached.exists():
+        data = {**json.loads(cached.read_text()), "token": token}
+    else:
+        data = json.loads(_data_file(workdir, args.learners, args.seed, token).read_text())
+        if cached is not None:
+            cached.write_text(json.dumps(data))
 
     application = get_wsgi_application()  # sets Django up again: logging too
     # The request log line of every request, as gunicorn writes it, to a file.

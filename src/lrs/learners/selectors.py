@@ -17,7 +17,7 @@ from lrs.core.errors import ValidationFailed
 from lrs.core.identifier_messages import identifier_message
 from lrs.core.models import AuditEvent
 from lrs.core.roles import Permission
-from lrs.core.rows import load_by
+from lrs.core.rows import load_by, prepared_cursor
 from lrs.core.security import note_capped_searches
 from lrs.identifiers import IdentifierError, validate_uln
 from lrs.learners import matching_adapter
@@ -247,7 +247,7 @@ def linked_ulns_of(learners: Sequence[Learner]) -> dict[int, list[str]]:
     quote = connection.ops.quote_name
     ids = list(linked)
     where = "= %s" if len(ids) == 1 else f"IN ({', '.join(['%s'] * len(ids))})"
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {quote('master_id')}, {quote('uln')} "  # noqa: S608 - names from metadata
             f"FROM {quote(Learner._meta.db_table)} WHERE {quote('master_id')} {where}",
