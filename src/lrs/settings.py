@@ -76,12 +76,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lrs.portal.middleware.SecurityHeadersMiddleware",
     "lrs.api.middleware.ApiResponsesMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's sessions, CSRF check, user and second factor, but not for API calls (bearer
+    # tokens): lrs.portal.middleware._PortalOnly.
+    "lrs.portal.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "lrs.portal.middleware.CsrfViewMiddleware",
+    "lrs.portal.middleware.AuthenticationMiddleware",
+    "lrs.portal.middleware.OTPMiddleware",
     "lrs.portal.middleware.MessageMiddleware",  # Django's, but not for /api/
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lrs.portal.middleware.SignInStepsMiddleware",
