@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import cast
 
 import dj_database_url
 from platformdirs import user_data_dir
@@ -126,7 +127,8 @@ def _databases() -> dict[str, dict[str, object]]:
     ):
         # psycopg prepares a statement of a server-binding cursor at its fifth use on the
         # connection; Django's own cursors bind on the client and never prepare.
-        config["OPTIONS"] = {**config.get("OPTIONS", {}), "prepare_threshold": 5}
+        options = cast("dict[str, object]", config.setdefault("OPTIONS", {}))
+        options["prepare_threshold"] = 5
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE transactions take the write lock at BEGIN, so a search-then-insert
         # inside one transaction cannot interleave with another writer.
@@ -148,7 +150,9 @@ DATABASES = _databases()
 # connection (`lrs.core.rows.prepared_cursor`): on PostgreSQL with connections kept between
 # requests, unless LRS_DB_PREPARED_STATEMENTS=0 (behind a pooler that cannot keep prepared
 # statements: pgbouncer in transaction mode before 1.21, or without max_prepared_statements).
-LRS_DB_PREPARED_STATEMENTS = bool(DATABASES["default"].get("OPTIONS", {}).get("prepare_threshold"))
+LRS_DB_PREPARED_STATEMENTS = bool(
+    cast("dict[str, object]", DATABASES["default"].get("OPTIONS", {})).get("prepare_threshold")
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisations.User"
 

@@ -266,7 +266,7 @@ def test_api_calls_pass_over_the_portals_session_csrf_and_user(rf: RequestFactor
 
 
 def test_a_search_with_csrf_checks_on_is_answered(online: ApiClient) -> None:
-    online.client.handler.enforce_csrf_checks = True  # type: ignore[attr-defined]
+    online.client.handler.enforce_csrf_checks = True
     response = online.post(SEARCH, MEGAN)
     assert response.status_code == 200
     assert not response.cookies

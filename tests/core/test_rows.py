@@ -15,7 +15,7 @@ from lrs.learners.details import LearnerDetails
 from lrs.learners.models import Learner
 from lrs.learners.selectors import linked_ulns_of
 from lrs.learners.services import register_learner
-from lrs.organisations.models import ApiToken
+from lrs.organisations.models import ApiToken, User
 from lrs.organisations.services import issue_api_token
 from lrs.organisations.services.tokens import _live_token
 
@@ -97,7 +97,8 @@ def test_prepared_look_ups_answer_as_the_orm_does(
     online_actor: Actor, details: Callable[..., LearnerDetails], preparing: None
 ) -> None:
     """The token look-up and the linked ULNs, bound on the server and prepared."""
-    issued = issue_api_token(actor=online_actor, user=online_actor.user)
+    user = User.objects.get(pk=online_actor.user.pk)
+    issued = issue_api_token(actor=online_actor, user=user)
     first = register_learner(details=details(), actor=online_actor).learner
     second = register_learner(
         details=details(given_name="Rhiannon", family_name="Owen", last_known_postcode="LL57 2DG"),
