@@ -16,7 +16,9 @@ request kind:
     pg ms      CPU of the PostgreSQL backend serving it per request (from /proc, so only when
                the database runs on this machine; 10 ms ticks, so a mean over many requests)
     wall p50   elapsed time per request
-    queries    SQL statements per request (mean, max)
+    queries    SQL statements per request through Django's cursors (mean, max)
+    trips      exchanges with PostgreSQL per request (mean): those statements and the
+               connection's health check, BEGIN, COMMIT, and COPY (two each)
 
 The sum py + pg is the server CPU that bounds throughput on a loaded machine (locust's own
 CPU aside). --profile KIND runs that kind's requests once more under cProfile, timed by this
@@ -102,6 +104,34 @@ def _requests(kind: str, data: dict[str, Any], count: int, run: str) -> Iterator
             raise SystemExit(f"unknown kind {kind}")
 
 
+def _count_round_trips(trips: list[int]) -> None:
+    """Count in trips[0] what psycopg sends PostgreSQL and waits for, whoever sends it."""
+    import psycopg
+    from psycopg._connection_base import BaseConnection
+
+    execute, copy, command = (
+        psycopg.Cursor.execute,
+        psycopg.Cursor.copy,
+        BaseConnection._exec_command,
+    )
+
+    def counted_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        trips[0] += 1
+        return execute(self, *args, **kwargs)
+
+    def counted_copy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        trips[0] += 2
+        return copy(self, *args, **kwargs)
+
+    def counted_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        trips[0] += 1
+        return command(self, *args, **kwargs)
+
+    psycopg.Cursor.execute = counted_execute  # type: ignore[method-assign]
+    psycopg.Cursor.copy = counted_copy  # type: ignore[method-assign]
+    BaseConnection._exec_command = counted_command  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -175,6 +205,10 @@ def main() -> None:
             handler.setStream(log_file)
     queries = [0]
     statements: list[str] = []
+    # Every message exchange with the server, as psycopg makes them: statements, the health
+    # check, BEGIN, COMMIT and savepoints, COPY (two: its start and its end).
+    trips = [0]
+    _count_round_trips(trips)
 
     def count(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:  # noqa: FBT001 - execute_wrapper's signature
         queries[0] += 1
@@ -210,7 +244,7 @@ def main() -> None:
     )
     print(
         f"  {'kind':12} {'py ms':>7} {'pg ms':>7} {'sum':>7} {'wall p50':>9} "
-        f"{'queries':>8} {'max':>4}  statuses"
+        f"{'queries':>8} {'max':>4} {'trips':>6}  statuses"
     )
     for kind in [k for k in args.kinds.split(",") if k]:
         requests = list(_requests(kind, data, args.warmup + args.requests, run))
@@ -222,9 +256,10 @@ def main() -> None:
             cpu: list[float] = []
             wall: list[float] = []
             per_request: list[int] = []
+            per_request_trips: list[int] = []
             statuses: dict[int, int] = {}
             for request in requests[args.warmup :]:
-                queries[0] = 0
+                queries[0] = trips[0] = 0
                 statements.clear()
                 backend = connection.connection.info.backend_pid if connection.connection else 0
                 ticks_before = _backend_cpu_ticks(backend)
@@ -246,6 +281,7 @@ def main() -> None:
                     backend_ticks += ticks_after - ticks_before
                     backend_samples += 1
                 per_request.append(queries[0])
+                per_request_trips.append(trips[0])
                 statuses[status] = statuses.get(status, 0) + 1
         pg = (
             backend_ticks / os.sysconf("SC_CLK_TCK") / backend_samples * 1000
@@ -256,7 +292,8 @@ def main() -> None:
         print(
             f"  {kind:12} {py:>7.2f} {pg:>7.2f} {py + pg:>7.2f} "
             f"{statistics.median(wall) * 1000:>7.2f}ms {statistics.fmean(per_request):>8.1f} "
-            f"{max(per_request):>4}  {dict(sorted(statuses.items()))}"
+            f"{max(per_request):>4} {statistics.fmean(per_request_trips):>6.1f}  "
+            f"{dict(sorted(statuses.items()))}"
             + (f" ({new_connections} new connections)" if new_connections else "")
         )
         if args.show_queries:
