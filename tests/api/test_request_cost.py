@@ -47,8 +47,9 @@ SEARCH = "/api/v1/learners/search"
 # now known, in one statement; and their linked ULNs. The same however many learners are
 # shown (at most 10). Before issue 16's cuts: 9, and a transaction of its own with a COPY.
 SEARCH_QUERIES = 7
-# The token; the learner; the audit row with the learner now known; its linked ULNs.
-FIND_BY_ULN_QUERIES = 4
+# The token; the learner; the audit row with the learner now known; its linked ULNs. (On
+# SQLite the audit row and the known learner are two statements in a transaction.)
+FIND_BY_ULN_QUERIES = 4 if connection.vendor == "postgresql" else 5
 
 
 def _register(api: ApiClient, given_name: str, **other: str) -> dict[str, Any]:
@@ -95,7 +96,7 @@ def test_a_search_makes_the_same_few_queries_however_many_learners_it_shows(
     assert many_count <= SEARCH_QUERIES
 
 
-def test_a_find_by_uln_makes_four_queries_and_writes_in_one(online: ApiClient) -> None:
+def test_a_find_by_uln_makes_few_queries_and_writes_in_one(online: ApiClient) -> None:
     learner = _register(online, "Megan")
     body = {"uln": learner["uln"], "given_name": "Megan", "family_name": "Pritchard"}
     with CaptureQueriesContext(connection) as queries:
