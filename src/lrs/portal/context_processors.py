@@ -86,9 +86,10 @@ def _learner_navigation(request: HttpRequest) -> list[NavItem]:
 
 
 def _role_labels(request: HttpRequest) -> list[str]:
-    if not _signed_in(request):
+    user = getattr(request, "user", None)  # none on an API call (see `_signed_in`)
+    if user is None or not user.is_authenticated:
         return []
-    held = request.user.effective_roles
+    held = user.effective_roles
     return [str(role.label) for role in Role if role.value in held]
 
 
