@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/request_cpu.py --database-url postgres://postgres@127.0.0.1:5432/DB
         [--learners 100000] [--requests 300] [--kinds search,find_by_uln,register]
-        [--rate-limits] [--profile search [--profile-out FILE]]
+        [--rate-limits] [--profile search [--profile-out FILE]] [--show-queries]
+        [--data-cache FILE]
 
 Runs against a register that bench/load.py built (or `lrs import-learners` of
 `lrs generate N --seed 11`; --learners and --seed must match it, they pick the requests). It
@@ -15,7 +16,9 @@ request kind:
     pg ms      CPU of the PostgreSQL backend serving it per request (from /proc, so only when
                the database runs on this machine; 10 ms ticks, so a mean over many requests)
     wall p50   elapsed time per request
-    queries    SQL statements per request (mean, max)
+    queries    SQL statements per request through Django's cursors (mean, max)
+    trips      exchanges with PostgreSQL per request (mean): those statements and the
+               connection's health check, BEGIN, COMMIT, and COPY (two each)
 
 The sum py + pg is the server CPU that bounds throughput on a loaded machine (locust's own
 CPU aside). --profile KIND runs that kind's requests once more under cProfile, timed by this
@@ -101,6 +104,34 @@ def _requests(kind: str, data: dict[str, Any], count: int, run: str) -> Iterator
             raise SystemExit(f"unknown kind {kind}")
 
 
+def _count_round_trips(trips: list[int]) -> None:
+    """Count in trips[0] what psycopg sends PostgreSQL and waits for, whoever sends it."""
+    import psycopg
+    from psycopg._connection_base import BaseConnection
+
+    execute, copy, command = (
+        psycopg.Cursor.execute,
+        psycopg.Cursor.copy,
+        BaseConnection._exec_command,
+    )
+
+    def counted_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        trips[0] += 1
+        return execute(self, *args, **kwargs)
+
+    def counted_copy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        trips[0] += 2
+        return copy(self, *args, **kwargs)
+
+    def counted_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        trips[0] += 1
+        return command(self, *args, **kwargs)
+
+    psycopg.Cursor.execute = counted_execute  # type: ignore[method-assign]
+    psycopg.Cursor.copy = counted_copy  # type: ignore[method-assign]
+    BaseConnection._exec_command = counted_command  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -114,6 +145,14 @@ def main() -> None:
     parser.add_argument("--rate-limits", action="store_true", help="keep the API rate limits on")
     parser.add_argument("--profile", choices=KINDS)
     parser.add_argument("--profile-out", default="")
+    parser.add_argument(
+        "--data-cache",
+        default="",
+        help="a file keeping the requests between runs (for --learners and --seed)",
+    )
+    parser.add_argument(
+        "--show-queries", action="store_true", help="print the SQL of each kind's last request"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="lrs-request-cpu-"))
@@ -150,7 +189,13 @@ def main() -> None:
     finally:
         sys.stdout = stdout
     token = setup_out.getvalue().strip().splitlines()[-1]
-    data = json.loads(_data_file(workdir, args.learners, args.seed, token).read_text())
+    cached = Path(args.data_cache) if args.data_cache else None
+    if cached is not None and cached.exists():
+        data = {**json.loads(cached.read_text()), "token": token}
+    else:
+        data = json.loads(_data_file(workdir, args.learners, args.seed, token).read_text())
+        if cached is not None:
+            cached.write_text(json.dumps(data))
 
     application = get_wsgi_application()  # sets Django up again: logging too
     # The request log line of every request, as gunicorn writes it, to a file.
@@ -159,9 +204,15 @@ def main() -> None:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(log_file)
     queries = [0]
+    statements: list[str] = []
+    # Every message exchange with the server, as psycopg makes them: statements, the health
+    # check, BEGIN, COMMIT and savepoints, COPY (two: its start and its end).
+    trips = [0]
+    _count_round_trips(trips)
 
     def count(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:  # noqa: FBT001 - execute_wrapper's signature
         queries[0] += 1
+        statements.append(sql)
         return execute(sql, params, many, context)
 
     errors: dict[str, bytes] = {}
@@ -193,7 +244,7 @@ def main() -> None:
     )
     print(
         f"  {'kind':12} {'py ms':>7} {'pg ms':>7} {'sum':>7} {'wall p50':>9} "
-        f"{'queries':>8} {'max':>4}  statuses"
+        f"{'queries':>8} {'max':>4} {'trips':>6}  statuses"
     )
     for kind in [k for k in args.kinds.split(",") if k]:
         requests = list(_requests(kind, data, args.warmup + args.requests, run))
@@ -205,9 +256,11 @@ def main() -> None:
             cpu: list[float] = []
             wall: list[float] = []
             per_request: list[int] = []
+            per_request_trips: list[int] = []
             statuses: dict[int, int] = {}
             for request in requests[args.warmup :]:
-                queries[0] = 0
+                queries[0] = trips[0] = 0
+                statements.clear()
                 backend = connection.connection.info.backend_pid if connection.connection else 0
                 ticks_before = _backend_cpu_ticks(backend)
                 started_cpu, started = time.process_time(), time.perf_counter()
@@ -228,6 +281,7 @@ def main() -> None:
                     backend_ticks += ticks_after - ticks_before
                     backend_samples += 1
                 per_request.append(queries[0])
+                per_request_trips.append(trips[0])
                 statuses[status] = statuses.get(status, 0) + 1
         pg = (
             backend_ticks / os.sysconf("SC_CLK_TCK") / backend_samples * 1000
@@ -238,9 +292,13 @@ def main() -> None:
         print(
             f"  {kind:12} {py:>7.2f} {pg:>7.2f} {py + pg:>7.2f} "
             f"{statistics.median(wall) * 1000:>7.2f}ms {statistics.fmean(per_request):>8.1f} "
-            f"{max(per_request):>4}  {dict(sorted(statuses.items()))}"
+            f"{max(per_request):>4} {statistics.fmean(per_request_trips):>6.1f}  "
+            f"{dict(sorted(statuses.items()))}"
             + (f" ({new_connections} new connections)" if new_connections else "")
         )
+        if args.show_queries:
+            for sql in statements:
+                print(f"    {' '.join(sql.split())[:160]}")
         for path, answer in errors.items():
             print(f"    first error from {path}: {answer.decode(errors='replace')}")
         errors.clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import cast
 
 import dj_database_url
 from platformdirs import user_data_dir
@@ -76,12 +77,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lrs.portal.middleware.SecurityHeadersMiddleware",
     "lrs.api.middleware.ApiResponsesMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's sessions, CSRF check, user and second factor, but not for API calls (bearer
+    # tokens): lrs.portal.middleware._PortalOnly.
+    "lrs.portal.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "lrs.portal.middleware.CsrfViewMiddleware",
+    "lrs.portal.middleware.AuthenticationMiddleware",
+    "lrs.portal.middleware.OTPMiddleware",
     "lrs.portal.middleware.MessageMiddleware",  # Django's, but not for /api/
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lrs.portal.middleware.SignInStepsMiddleware",
@@ -117,6 +120,15 @@ def _databases() -> dict[str, dict[str, object]]:
     config: dict[str, object] = dict(
         dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=conn_max_age > 0)
     )
+    if (
+        config["ENGINE"] == "django.db.backends.postgresql"
+        and conn_max_age > 0
+        and os.environ.get("LRS_DB_PREPARED_STATEMENTS", "1") != "0"
+    ):
+        # psycopg prepares a statement of a server-binding cursor at its fifth use on the
+        # connection; Django's own cursors bind on the client and never prepare.
+        options = cast("dict[str, object]", config.setdefault("OPTIONS", {}))
+        options["prepare_threshold"] = 5
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE transactions take the write lock at BEGIN, so a search-then-insert
         # inside one transaction cannot interleave with another writer.
@@ -134,6 +146,13 @@ def _databases() -> dict[str, dict[str, object]]:
 
 
 DATABASES = _databases()
+# Whether the few statements every API request makes are prepared, planned once per
+# connection (`lrs.core.rows.prepared_cursor`): on PostgreSQL with connections kept between
+# requests, unless LRS_DB_PREPARED_STATEMENTS=0 (behind a pooler that cannot keep prepared
+# statements: pgbouncer in transaction mode before 1.21, or without max_prepared_statements).
+LRS_DB_PREPARED_STATEMENTS = bool(
+    cast("dict[str, object]", DATABASES["default"].get("OPTIONS", {})).get("prepare_threshold")
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisations.User"
 

@@ -16,11 +16,20 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lrs.core.actor import Actor, Channel
+from lrs.core.audit import AuditAction
+from lrs.core.models import AuditEvent
 from lrs.learners.models import Learner
 from lrs.organisations.models import ApiToken, Organisation, User
 from lrs.organisations.services import issue_api_token, revoke_api_token
 from lrs.organisations.services.tokens import _live_token
-from lrs.portal.middleware import MessageMiddleware, SignInStepsMiddleware
+from lrs.portal.middleware import (
+    AuthenticationMiddleware,
+    CsrfViewMiddleware,
+    MessageMiddleware,
+    OTPMiddleware,
+    SessionMiddleware,
+    SignInStepsMiddleware,
+)
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -34,10 +43,13 @@ MEGAN = {
 }
 SEARCH = "/api/v1/learners/search"
 # The token; the candidates (and, inside a transaction as in a test, the planner setting that
-# goes with them); the matching model; the learners shown and their linked ULNs; and the audit
-# rows (COPY, not counted here) with the learners now known, in a transaction of their own
-# (a savepoint here). The same however many learners are shown (at most 10).
-SEARCH_QUERIES = 9
+# goes with them); the matching model; the learners shown; the audit rows with the learners
+# now known, in one statement; and their linked ULNs. The same however many learners are
+# shown (at most 10). Before issue 16's cuts: 9, and a transaction of its own with a COPY.
+SEARCH_QUERIES = 7
+# The token; the learner; the audit row with the learner now known; its linked ULNs. (On
+# SQLite the audit row and the known learner are two statements in a transaction.)
+FIND_BY_ULN_QUERIES = 4 if connection.vendor == "postgresql" else 5
 
 
 def _register(api: ApiClient, given_name: str, **other: str) -> dict[str, Any]:
@@ -82,6 +94,25 @@ def test_a_search_makes_the_same_few_queries_however_many_learners_it_shows(
     assert len(many) >= 3
     assert many_count == one_count
     assert many_count <= SEARCH_QUERIES
+
+
+def test_a_find_by_uln_makes_few_queries_and_writes_in_one(online: ApiClient) -> None:
+    learner = _register(online, "Megan")
+    body = {"uln": learner["uln"], "given_name": "Megan", "family_name": "Pritchard"}
+    with CaptureQueriesContext(connection) as queries:
+        response = online.post("/api/v1/learners/find-by-uln", body)
+    assert response.status_code == 200, response.content
+
+    writes = [q["sql"] for q in queries if "INSERT" in q["sql"]]
+    assert len(queries) <= FIND_BY_ULN_QUERIES
+    if connection.vendor == "postgresql":
+        assert len(writes) == 1
+        assert '"core_auditevent"' in writes[0]
+        assert '"learners_knownlearner"' in writes[0]
+    assert not [q for q in queries if "SAVEPOINT" in q["sql"]]
+    found = AuditEvent.objects.filter(action=AuditAction.LEARNER_FOUND_BY_ULN).get()
+    assert found.learner_id == Learner.objects.get(uln=learner["uln"]).pk
+    assert found.details["searched_uln"] == learner["uln"]
 
 
 def test_a_search_shows_each_learners_linked_ulns(online: ApiClient) -> None:
@@ -207,3 +238,36 @@ def test_an_api_call_does_not_go_through_the_sign_in_steps(rf: RequestFactory) -
     request = rf.post(SEARCH)  # no `user`: reading it would fail
     assert middleware(request).status_code == 200
     assert seen == [request]
+
+
+def test_api_calls_pass_over_the_portals_session_csrf_and_user(rf: RequestFactory) -> None:
+    """A call with a bearer token sets up no session, user or second factor and gets no
+    cookie; portal pages and the API's docs page go through all four."""
+    seen: list[HttpRequest] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.append(request)
+        return HttpResponse()
+
+    chain: Callable[[HttpRequest], HttpResponse] = view
+    for middleware in (OTPMiddleware, AuthenticationMiddleware, CsrfViewMiddleware):
+        chain = middleware(chain)
+    session = SessionMiddleware(chain)
+    csrf = CsrfViewMiddleware(view)
+    for path, portal in ((SEARCH, False), ("/api/v1/docs", True), ("/", True)):
+        request = rf.post(path)
+        response = session(request)
+        assert response.status_code == 200
+        assert hasattr(request, "session") is portal
+        assert hasattr(request, "user") is portal
+        assert not response.cookies
+        # The CSRF check (in process_view) for a portal page's POST without a token only.
+        refused = csrf.process_view(rf.post(path), view, (), {})
+        assert (refused is not None and refused.status_code == 403) is portal
+
+
+def test_a_search_with_csrf_checks_on_is_answered(online: ApiClient) -> None:
+    online.client.handler.enforce_csrf_checks = True
+    response = online.post(SEARCH, MEGAN)
+    assert response.status_code == 200
+    assert not response.cookies

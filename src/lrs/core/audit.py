@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from typing import Any, Protocol
-
-from django.db import transaction
 
 from lrs.core import metrics
 from lrs.core.actor import Actor
-from lrs.core.bulk import insert_objects
+from lrs.core.bulk import Insert, insert_together, object_rows
 from lrs.core.models import AuditEvent
 
 
@@ -174,17 +173,19 @@ def record_outside_audit(
     return event
 
 
-def record_audits(events: list[AuditEvent]) -> None:
+def record_audits(events: list[AuditEvent], *, together_with: Sequence[Insert] = ()) -> None:
     """Write several audit rows at once, in one transaction (the rows get no ids back).
 
     Inside a caller's transaction no savepoint of its own (two more round trips): a failure
     here fails the caller's transaction, which is what an audit that could not be written
     must do anyway.
+
+    `together_with`: other rows the audited action records (the learners it made known),
+    written with the audit rows, all or none. A few rows of each go as one statement
+    (`insert_together`): an API search or find writes them without a transaction's BEGIN and
+    COMMIT; many (a batch chunk's) go by COPY.
     """
-    if not events:
-        return
-    with transaction.atomic(savepoint=False):
-        insert_objects(AuditEvent, events)
+    insert_together([object_rows(AuditEvent, events), *together_with])
     metrics.count_audited(events)
 
 

@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from lrs.core.actor import Actor
-from lrs.core.bulk import insert_new_rows
+from lrs.core.bulk import Insert, insert_new_rows
 from lrs.learners.models import KnownBy, KnownLearner
 
 _COLUMNS = ("organisation_id", "learner_id", "how", "since")
@@ -25,13 +25,15 @@ def record_known(*, actor: Actor, learner_ids: Iterable[int], how: KnownBy) -> N
     One statement for any number of learners (a batch chunk's search results). The ids are
     inserted in order, so that two workers recording overlapping sets can't deadlock.
     """
+    known = known_rows(actor=actor, learner_ids=learner_ids, how=how)
+    insert_new_rows(known.model, known.columns, known.rows)
+
+
+def known_rows(*, actor: Actor, learner_ids: Iterable[int], how: KnownBy) -> Insert:
+    """`record_known`'s rows, for writing with the audit rows of the action that showed the
+    learners (`lrs.core.audit.record_audits(together_with=...)`)."""
     organisation = actor.organisation
-    ids = sorted(set(learner_ids))
-    if organisation is None or not ids:
-        return
     since = connection.ops.adapt_datetimefield_value(timezone.now())
-    insert_new_rows(
-        KnownLearner,
-        _COLUMNS,
-        [(organisation.pk, learner_id, how.value, since) for learner_id in ids],
-    )
+    ids = sorted(set(learner_ids))
+    rows = [(organisation.pk, learner_id, how.value, since) for learner_id in ids]
+    return Insert(KnownLearner, _COLUMNS, rows, skip_existing=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,13 +17,13 @@ from lrs.core.errors import ValidationFailed
 from lrs.core.identifier_messages import identifier_message
 from lrs.core.models import AuditEvent
 from lrs.core.roles import Permission
-from lrs.core.rows import load_by
+from lrs.core.rows import load_by, prepared_cursor
 from lrs.core.security import note_capped_searches
 from lrs.identifiers import IdentifierError, validate_uln
 from lrs.learners import matching_adapter
 from lrs.learners.details import SearchDetails
 from lrs.learners.errors import LearnerNotFound
-from lrs.learners.known import record_known
+from lrs.learners.known import known_rows
 from lrs.learners.matching_adapter import Matched, SearchOutcome
 from lrs.learners.models import KnownBy, KnownLearner, Learner
 from lrs.learners.name_agreement import names_agree
@@ -72,19 +73,19 @@ def find_learner_by_uln(
     substituted = learner.master_id is not None
     if substituted:
         learner = _master_of(learner)
-    with transaction.atomic():
-        record_audit(
-            actor=actor,
-            action=AuditAction.LEARNER_FOUND_BY_ULN,
-            learner=learner,
-            details={
-                "searched_uln": uln,
-                "master_substituted": substituted,
-                **({} if remember else {"check_only": True}),
-            },
-        )
-        if remember:
-            record_known(actor=actor, learner_ids=[learner.pk], how=KnownBy.FOUND_BY_ULN)
+    # The audit row and, unless a check, the learner now known: one statement.
+    found = audit_event(
+        actor=actor,
+        action=AuditAction.LEARNER_FOUND_BY_ULN,
+        learner=learner,
+        details={
+            "searched_uln": uln,
+            "master_substituted": substituted,
+            **({} if remember else {"check_only": True}),
+        },
+    )
+    known = known_rows(actor=actor, learner_ids=[learner.pk], how=KnownBy.FOUND_BY_ULN)
+    record_audits([found], together_with=[known] if remember else ())
     return UlnLookup(learner=learner, searched_uln=uln, master_substituted=substituted)
 
 
@@ -189,10 +190,11 @@ def record_searches(
             for match in outcome.matches
         ]
         shown += [match.learner.pk for match in outcome.matches]
-    with transaction.atomic():
-        record_audits(events)
-        if remember:
-            record_known(actor=actor, learner_ids=shown, how=KnownBy.SEARCH_RESULT)
+    # The audit rows and the learners now known in one statement (`record_audits`); the
+    # count of capped searches reads them back, so in the same transaction.
+    known = [known_rows(actor=actor, learner_ids=shown, how=KnownBy.SEARCH_RESULT)]
+    with transaction.atomic() if capped_searches else contextlib.nullcontext():
+        record_audits(events, together_with=known if remember else ())
         if capped_searches:
             note_capped_searches(actor=actor)
 
@@ -245,7 +247,7 @@ def linked_ulns_of(learners: Sequence[Learner]) -> dict[int, list[str]]:
     quote = connection.ops.quote_name
     ids = list(linked)
     where = "= %s" if len(ids) == 1 else f"IN ({', '.join(['%s'] * len(ids))})"
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {quote('master_id')}, {quote('uln')} "  # noqa: S608 - names from metadata
             f"FROM {quote(Learner._meta.db_table)} WHERE {quote('master_id')} {where}",

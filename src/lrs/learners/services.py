@@ -28,7 +28,7 @@ from lrs.learners.errors import (
     StaleVersion,
     UlnNotFoundForUpdate,
 )
-from lrs.learners.known import record_known
+from lrs.learners.known import known_rows, record_known
 from lrs.learners.matching_adapter import SearchOutcome
 from lrs.learners.models import KnownBy, Learner
 from lrs.learners.selectors import is_known_to_organisation
@@ -102,12 +102,14 @@ def _record_shown(actor: Actor, search: SearchOutcome) -> None:
                 details={"outcome": search.kind.value, "during": "registration"},
             )
             for match in search.matches
-        ]
-    )
-    record_known(
-        actor=actor,
-        learner_ids=[match.learner.pk for match in search.matches],
-        how=KnownBy.SEARCH_RESULT,
+        ],
+        together_with=[
+            known_rows(
+                actor=actor,
+                learner_ids=[match.learner.pk for match in search.matches],
+                how=KnownBy.SEARCH_RESULT,
+            )
+        ],
     )
 
 
@@ -163,7 +165,7 @@ def register_learner(
     )
     _insert_learner(learner)
     matching_adapter.store_keys(learner, new=True)
-    record_audit(
+    registered = audit_event(
         actor=actor,
         action=AuditAction.LEARNER_REGISTERED,
         learner=learner,
@@ -178,7 +180,9 @@ def register_learner(
             "confirmed_not_possible_match": search.kind is not MatchKind.NONE,
         },
     )
-    record_known(actor=actor, learner_ids=[learner.pk], how=KnownBy.REGISTERED)
+    # The audit row and the learner known to the organisation: one statement.
+    known = known_rows(actor=actor, learner_ids=[learner.pk], how=KnownBy.REGISTERED)
+    record_audits([registered], together_with=[known])
     return RegistrationResult(RegistrationStatus.REGISTERED, search, learner)
 
 

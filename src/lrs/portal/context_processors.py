@@ -39,8 +39,15 @@ _NAVIGATION: list[tuple[Any, str, Permission | None]] = [
 ]
 
 
+def _signed_in(request: HttpRequest) -> bool:
+    """A signed-in user's page; not an API call, which has no session user at all (the portal's
+    middleware passes over it): its HTML error page, which the API turns into JSON anyway."""
+    user = getattr(request, "user", None)
+    return user is not None and bool(user.is_authenticated)
+
+
 def _navigation(request: HttpRequest) -> list[NavItem]:
-    if not request.user.is_authenticated:
+    if not _signed_in(request):
         return []
     actor = portal_actor(request)
     items = []
@@ -79,9 +86,10 @@ def _learner_navigation(request: HttpRequest) -> list[NavItem]:
 
 
 def _role_labels(request: HttpRequest) -> list[str]:
-    if not request.user.is_authenticated:
+    user = getattr(request, "user", None)  # none on an API call (see `_signed_in`)
+    if user is None or not user.is_authenticated:
         return []
-    held = request.user.effective_roles
+    held = user.effective_roles
     return [str(role.label) for role in Role if role.value in held]
 
 

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.middleware import (
+    AuthenticationMiddleware as DjangoAuthenticationMiddleware,
+)
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddleware
 from django.shortcuts import redirect
 from django.urls import resolve
 from django.urls.exceptions import Resolver404
+from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
 
 from lrs.organisations.second_factor import has_second_factor, second_factor_required
 from lrs.organisations.signin import needs_secret_question, password_change_reason
 from lrs.portal.access import second_factor_verified
 
 AGREEMENT_SESSION_KEY = "lrs_agreement_accepted"
+API_CALLS = "/api/v1/"
+API_DOCS = "/api/v1/docs"
 
 # Pages a signed-in user may open before finishing the sign-in steps.
 _STEP_EXEMPT = frozenset(
@@ -111,6 +120,67 @@ class MessageMiddleware(DjangoMessageMiddleware):
         if request.path.startswith("/api/"):
             return
         super().process_request(request)
+
+
+class _PortalOnly:
+    """A middleware of the portal's sessions and sign-in, passed over by web-service calls.
+
+    A call under /api/v1/ (but its docs page) authenticates with a bearer token on every
+    request (`lrs.api.auth`): it has no session, no signed-in user and, with no cookie to
+    ride on, nothing for a CSRF check to guard (django-ninja's views are exempt from it
+    anyway). Setting those up on every API request cost CPU for nothing (issue 16). Every
+    other request goes through the wrapped middleware, its `process_view` (the CSRF check)
+    included.
+    """
+
+    wrapped: Callable[..., Any]
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.inner = self.wrapped(get_response)
+        if hasattr(self.inner, "process_view"):
+            # Django collects the hooks it finds on the instance when it loads the middleware.
+            self.process_view = self._process_view
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _is_api_call(request):
+            return self.get_response(request)
+        response: HttpResponse = self.inner(request)
+        return response
+
+    def _process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        if _is_api_call(request):
+            return None
+        answer: HttpResponse | None = self.inner.process_view(request, view, args, kwargs)
+        return answer
+
+
+class SessionMiddleware(_PortalOnly):
+    wrapped = DjangoSessionMiddleware
+
+
+class CsrfViewMiddleware(_PortalOnly):
+    wrapped = DjangoCsrfViewMiddleware
+
+
+class AuthenticationMiddleware(_PortalOnly):
+    wrapped = DjangoAuthenticationMiddleware
+
+
+class OTPMiddleware(_PortalOnly):
+    wrapped = DjangoOTPMiddleware
+
+
+def _is_api_call(request: HttpRequest) -> bool:
+    """A web-service call: under /api/v1/, but not its docs page (a page for people)."""
+    path = request.path
+    return path.startswith(API_CALLS) and not path.startswith(API_DOCS)
 
 
 def _is_portal_page(request: HttpRequest) -> bool:

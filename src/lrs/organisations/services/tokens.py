@@ -164,7 +164,7 @@ def _live_token_sql() -> str:
 
 def _live_token(digest: str) -> ApiToken | None:
     """The unrevoked token with this digest, its user and organisation loaded, or None."""
-    with connection.cursor() as cursor:
+    with rows.prepared_cursor() as cursor:
         cursor.execute(_live_token_sql(), [digest])
         row = cursor.fetchone()
     if row is None:
