@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from lrs.core.actor import Channel
 from lrs.core.models import AuditEvent
@@ -99,12 +99,16 @@ def test_the_command_fits_reports_and_switches() -> None:
     assert "term frequencies: given_name 400 values" in out.getvalue()
     assert "date_of_birth 400 values" in out.getvalue()
     assert "postcode_district " in out.getvalue()
-    assert "phases: learner ids" in out.getvalue()
+    assert "phases: reading the register" in out.getvalue()
     call_command("fit_matching", "--use", str(version), stdout=io.StringIO())
     assert matching_adapter.active_parameters()[0] == version
+    with pytest.raises(CommandError, match="--jobs must be 1 or more"):
+        call_command("fit_matching", "--quiet", "--jobs", "0", stdout=io.StringIO())
     report = io.StringIO()
     call_command("fit_matching", "--report", str(version), stdout=report)
     assert f"matching model version {version}, active" in report.getvalue()
+    # Read back from the database (PostgreSQL reorders a JSON object's keys), in their order.
+    assert "phases: reading the register" in report.getvalue()
     call_command("fit_matching", "--use", "default", stdout=io.StringIO())
     assert matching_adapter.active_parameters()[0] is None
 

@@ -106,13 +106,15 @@ def fit_now(
     sample: int | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> MatchingFitRun:
-    """Run a fit in this process (`lrs fit-matching` without --queue), recorded as a run."""
+    """Run a fit in this process (`lrs fit-matching` without --queue), recorded as a run;
+    `jobs` worker processes pair the learners (`fit_matching_model`)."""
     ensure_can(actor, Permission.RESOLVE_CHALLENGE)
     run = _new_run(actor, with_decisions=with_decisions, sample=sample, seed=seed)
     MatchingFitRun.objects.filter(pk=run.pk).update(state=State.RUNNING, progress_at=timezone.now())
     run.refresh_from_db()
-    _execute_or_fail(run, actor, progress)
+    _execute_or_fail(run, actor, progress, jobs)
     return run
 
 
@@ -219,9 +221,11 @@ def run_queued_fit(run_id: int) -> int | None:
         _release_connections()
 
 
-def _execute_or_fail(run: MatchingFitRun, actor: Actor, progress: Progress | None) -> None:
+def _execute_or_fail(
+    run: MatchingFitRun, actor: Actor, progress: Progress | None, jobs: int = 1
+) -> None:
     try:
-        _execute(run, progress)
+        _execute(run, progress, jobs)
     except Exception:
         MatchingFitRun.objects.filter(pk=run.pk).update(
             state=State.FAILED, progress_at=timezone.now()
@@ -246,7 +250,7 @@ def _save(run: MatchingFitRun, *fields: str) -> None:
     run.save(update_fields=[*fields, "progress_at"])
 
 
-def _execute(run: MatchingFitRun, progress: Progress | None) -> None:
+def _execute(run: MatchingFitRun, progress: Progress | None, jobs: int = 1) -> None:
     """Gather the decisions (if asked), pair the learners, estimate, store the version; the
     run is saved after each phase and each chunk of learners paired."""
     run.started_at = timezone.now()
@@ -264,7 +268,9 @@ def _execute(run: MatchingFitRun, progress: Progress | None) -> None:
         if progress is not None:
             progress(done, total)
 
-    model = fit_matching_model(sample=run.sample, seed=run.seed, progress=paired, labelled=labelled)
+    model = fit_matching_model(
+        sample=run.sample, seed=run.seed, progress=paired, labelled=labelled, jobs=jobs
+    )
     run.model = model
     run.state = State.FINISHED
     run.phase = FitRunPhase.DONE

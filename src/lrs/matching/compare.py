@@ -19,6 +19,7 @@ from lrs.matching.prepare import Prepared, prepared
 from lrs.matching.types import FieldEvidence, PersonDetails
 
 __all__ = [
+    "VerdictKey",
     "adjusted",
     "compare",
     "compare_date_of_birth",
@@ -33,13 +34,16 @@ __all__ = [
     "compare_uci",
     "compare_upn",
     "compare_verdicts",
+    "comparison_key",
     "date_of_birth_verdict",
     "gender_verdict",
+    "key_after_names",
     "middle_names_verdict",
     "name_verdicts",
     "prepared_verdicts",
     "term_frequency_bits",
     "verdicts_after_names",
+    "verdicts_of_key",
 ]
 
 # Verdicts after which swapped given and family names are not even considered.
@@ -533,6 +537,94 @@ def verdicts_after_names(
     if query.email and record.email:
         email = "exact" if query.email == record.email else "different"
         verdicts.append(("email", email, _email_row(query)))
+    return verdicts
+
+
+VerdictKey = tuple[str, str, str, str, str, str, str, str, str, str, str, str]
+"""``prepared_verdicts`` as twelve plain strings (``comparison_key``): the verdicts of the
+given name, family name, postcode, date of birth, gender, middle names, previous family name,
+place of birth, UPN, UCI and email, and the email's model row ("" when no email is compared).
+Cheap to build and hash: the matching fit counts millions of pairs by it and turns each
+distinct key back into rows once (``verdicts_of_key``)."""
+
+
+def comparison_key(query: Prepared, record: Prepared) -> VerdictKey:
+    """``prepared_verdicts`` as a ``VerdictKey``: ``verdicts_of_key`` gives the rows back."""
+    given, family = name_verdicts(query, record)
+    return key_after_names(query, record, given, family)
+
+
+def key_after_names(query: Prepared, record: Prepared, given: str, family: str) -> VerdictKey:
+    """``comparison_key`` with the names' verdicts (``name_verdicts``) already known; the
+    verdicts are those ``verdicts_after_names`` gives (tests/learners/test_matching_fit_pairs.py
+    checks ``verdicts_of_key`` of it against ``prepared_verdicts``)."""
+    email = MISSING
+    if query.email and record.email:
+        email = "exact" if query.email == record.email else "different"
+    return (
+        given,
+        family,
+        _postcode_verdict(query, record),
+        date_of_birth_verdict(query, record),
+        gender_verdict(query, record),
+        middle_names_verdict(query, record) if query.middle and record.middle else MISSING,
+        _equal_verdict(query.previous, record.previous),
+        _place_verdict(query, record),
+        _equal_verdict(query.upn, record.upn),
+        _equal_verdict(query.uci, record.uci),
+        email,
+        "" if email == MISSING else _email_row(query),
+    )
+
+
+def verdicts_of_key(key: VerdictKey) -> list[tuple[str, str, str]]:
+    """The (field, verdict, model row) list of ``prepared_verdicts`` from its ``VerdictKey``:
+    the model rows depend only on the verdicts (and the email's row, kept in the key)."""
+    (
+        given,
+        family,
+        postcode,
+        date_of_birth,
+        gender,
+        middle,
+        previous,
+        place,
+        upn,
+        uci,
+        email,
+        email_row,
+    ) = key
+    same_family = family in _FAMILY_SHARED
+    same_household = same_family and postcode == "exact"
+    given_row = _given_row(given, postcode, date_of_birth, same_family=same_family)
+    verdicts = [
+        ("given_name", given, given_row),
+        # Swapped names are one event seen from both fields: the given-name row weighs it, and
+        # the family row, certain to say the same once the given name has, weighs nothing.
+        (
+            "family_name",
+            family,
+            "family_name|names_swapped" if given == "swapped_names" else "family_name",
+        ),
+        (
+            "date_of_birth",
+            date_of_birth,
+            "date_of_birth|same_household" if same_household else "date_of_birth",
+        ),
+        ("gender", gender, "gender"),
+        ("postcode", postcode, "postcode|same_family" if same_family else "postcode"),
+    ]
+    # Optional fields count only when both sides have them.
+    optional = (
+        ("middle_names", middle),
+        ("previous_family_name", previous),
+        ("place_of_birth", place),
+        ("upn", upn),
+        ("uci", uci),
+    )
+    verdicts.extend((name, verdict, name) for name, verdict in optional if verdict != MISSING)
+    if email != MISSING:
+        verdicts.append(("email", email, email_row))
     return verdicts
 
 

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from lrs.matching.compare import prepared_verdicts
+from lrs.matching.compare import VerdictKey, comparison_key, prepared_verdicts, verdicts_of_key
 from lrs.matching.model import (
     FIELD_VERDICTS,
     MISSING,
@@ -35,6 +35,7 @@ __all__ = [
     "fit_to_register",
     "fit_unsupervised",
     "labelled_patterns",
+    "patterns_of_keys",
     "register_term_frequencies",
     "term_frequencies",
     "with_term_frequencies",
@@ -149,11 +150,23 @@ def comparison_patterns(pairs: Iterable[tuple[PersonDetails, PersonDetails]]) ->
     Pairs that compare the same way are one pattern with a count, so expectation-maximisation
     works on a few thousand patterns rather than millions of pairs.
     """
-    counts: Counter[Pattern] = Counter()
+    counts: dict[VerdictKey, int] = {}
     for query, record in pairs:
-        verdicts = prepared_verdicts(prepared(query), prepared(record))
-        counts[_pattern(verdicts)] += 1
-    return counts
+        key = comparison_key(prepared(query), prepared(record))
+        counts[key] = counts.get(key, 0) + 1
+    return patterns_of_keys(counts)
+
+
+def patterns_of_keys(counts: Mapping[VerdictKey, int]) -> Counter[Pattern]:
+    """Pairs counted by their ``VerdictKey`` (``compare.comparison_key``), counted by pattern.
+
+    A pair's key is cheaper to build and hash than its pattern; a register's millions of pairs
+    have a few thousand distinct keys, each turned into its pattern once.
+    """
+    patterns: Counter[Pattern] = Counter()
+    for key, count in counts.items():
+        patterns[_pattern(verdicts_of_key(key))] += count
+    return patterns
 
 
 def labelled_patterns(

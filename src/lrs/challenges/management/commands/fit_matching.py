@@ -19,7 +19,7 @@ from lrs.challenges.model_fits import (
     switch_matching_model,
 )
 from lrs.core.actor import Channel
-from lrs.learners.matching_fit import OUTCOMES, active_parameters, weight_report
+from lrs.learners.matching_fit import OUTCOMES, active_parameters, default_jobs, weight_report
 from lrs.learners.models import MatchingModel
 from lrs.organisations.services import service_desk_system_actor
 
@@ -52,6 +52,13 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=int, metavar="V", help="report a stored version")
         parser.add_argument("--use", metavar="V|default", help="switch searches to a version")
         parser.add_argument("--quiet", action="store_true", help="no progress lines")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="worker processes that pair and compare the learners (default: the number of "
+            "CPUs; a queued fit uses one, beside the worker's other jobs)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["use"] is not None:
@@ -67,6 +74,9 @@ class Command(BaseCommand):
             raise CommandError(
                 "--activate needs the fit's result: review the queued fit's report, then --use V"
             )
+        jobs = default_jobs() if options["jobs"] is None else options["jobs"]
+        if jobs < 1:
+            raise CommandError("--jobs must be 1 or more.")
         actor = service_desk_system_actor(channel=Channel.CLI)
         if options["queue"]:
             run, new = request_fit_run(
@@ -99,6 +109,7 @@ class Command(BaseCommand):
             sample=options["sample"],
             seed=options["seed"],
             progress=progress,
+            jobs=jobs,
         )
         model = run.model
         assert model is not None  # a finished run has stored its version
@@ -138,7 +149,7 @@ class Command(BaseCommand):
                 + "; ".join(
                     f"{name} {phase['wall']:.1f} s wall, {phase['cpu']:.1f} s CPU, "
                     f"peak {phase['peak_mb']:,.0f} MB"
-                    for name, phase in phases.items()
+                    for name, phase in sorted(phases.items(), key=_step)
                 )
             )
         self._report_frequencies(model)
@@ -197,3 +208,8 @@ class Command(BaseCommand):
                 f"  labelled {label.replace('_', '-')} ({tally['pairs']}): {outcomes}"
                 + (f"; changed {changes}" if changes else "")
             )
+
+
+def _step(item: tuple[str, dict[str, float]]) -> float:
+    """A phase's place in the fit (`step`; a version stored before steps were kept: 0)."""
+    return item[1].get("step", 0)
