@@ -315,37 +315,50 @@ def _blocks_in_memory(learners: int, seed: int, *, long_tail: bool, density_of: 
     )
 
 
-def _search_split(people: list[Any]) -> None:
+def _search_split(people: list[Any], true_ids: list[int | None]) -> None:
     """Per search, the candidates fetched and the time in working out the keys, in SQL retrieval
     (execute and fetch), in building the engine's values and in scoring (`decide`): the steps of
-    `matching_adapter.match_person`, timed one by one."""
+    `matching_adapter.match_person`, timed one by one; and how often the learner a re-keyed
+    query stands for (`true_ids`) was among the candidates."""
     from django.db import connection
 
     from lrs.learners import matching_adapter as adapter
     from lrs.matching import decide, query_keys
 
+    def rows_of(person: Any) -> list[Any]:
+        if hasattr(adapter, "_candidate_rows"):
+            return adapter._candidate_rows(person)  # type: ignore[no-any-return]
+        # Before issue 16's bounded buckets: every learner under any key.
+        keys = sorted(query_keys(person))
+        with connection.cursor() as cursor:
+            cursor.execute(adapter._candidate_sql(len(keys)), adapter._key_parameters(keys))
+            return cursor.fetchall()
+
     fetched: list[float] = []
     timings: dict[str, list[float]] = {"keys": [], "sql": [], "build": [], "decide": []}
     _version, params = adapter.active_parameters()
-    for person in people:
+    reached = known = 0
+    for person, true_id in zip(people, true_ids, strict=True):
         t0 = time.perf_counter()
-        keys = sorted(query_keys(person))
+        query_keys(person)  # (the retrieval below works them out again)
         t1 = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(adapter._candidate_sql(len(keys)), adapter._key_parameters(keys))
-            rows = cursor.fetchall()
+        rows = rows_of(person)
         t2 = time.perf_counter()
         retrieved = adapter._retrieved(rows)
         t3 = time.perf_counter()
         decide(person, retrieved.candidates, adapter.MATCH_CONFIG, params)
         t4 = time.perf_counter()
         fetched.append(len(rows))
+        if true_id is not None:
+            known += 1
+            reached += any(row[0] == true_id for row in rows)
         for name, seconds in zip(timings, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
             timings[name].append(seconds)
     print(
         f"candidates fetched per search x{len(fetched)}: p50 {_percentile(fetched, 0.5):.0f}, "
         f"p95 {_percentile(fetched, 0.95):.0f}, max {max(fetched):.0f}, "
-        f"mean {statistics.mean(fetched):.1f}"
+        f"mean {statistics.mean(fetched):.1f}; learner searched for among them: {reached} of "
+        f"{known} re-keyed queries"
     )
     print(
         "search split (ms, p50 / p95 / mean): "
@@ -355,6 +368,29 @@ def _search_split(people: list[Any]) -> None:
             for name, values in timings.items()
         )
     )
+
+
+def _backend_cpu() -> float:
+    """CPU seconds so far of this process's PostgreSQL backend, for a server on this machine
+    (0 otherwise)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _ids_of(ulns: list[str]) -> dict[str, int]:
+    from lrs.learners.models import Learner
+
+    return dict(Learner.objects.filter(uln__in=ulns).values_list("uln", "id"))
 
 
 def _search_chunks(batch: list[Any], actor: Any) -> int:
@@ -617,13 +653,21 @@ def main() -> None:
     search_times = []
     outcomes: Counter[str] = Counter()
     search_cpu = time.process_time()
+    verdicts: Counter[str] = Counter()
+    backend_before = _backend_cpu()
     for query in queries:
         details = as_search(query)
         t0 = time.perf_counter()
         outcome = search_learners(details=details, actor=actor)
         search_times.append(time.perf_counter() - t0)
         outcomes[outcome.kind.value] += 1
+        found = [learner.uln for learner in outcome.learners]
+        if outcome.kind.value == "exact":
+            verdicts["exact, right learner" if found == [query.true_uln] else "exact, wrong"] += 1
+        elif query.true_uln and query.true_uln in found:
+            verdicts["possible, right learner among them"] += 1
 
+    backend_seconds = _backend_cpu() - backend_before
     batch_rate = 0.0
     if args.batch:
         batch = [
@@ -663,17 +707,28 @@ def main() -> None:
         f"({len(search_times) / sum(search_times):.0f} searches/s)"
     )
     print("search outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    print("against the truth: " + ", ".join(f"{k} {v}" for k, v in sorted(verdicts.items())))
     cpu = time.process_time() - search_cpu
-    print(
+    line = (
         f"searches: CPU of this process {cpu:.1f} s ({cpu / len(search_times) * 1000:.2f} ms a "
-        f"search), load average {os.getloadavg()[0]:.2f}"
+        "search)"
     )
+    if backend_seconds:
+        line += (
+            f", its PostgreSQL backend {backend_seconds:.1f} s "
+            f"({backend_seconds / len(search_times) * 1000:.2f} ms a search)"
+        )
+    print(line + f"; load average {os.getloadavg()[0]:.2f}")
     if density_of:
         print(f"dates of birth and postcodes at the density of {density_of:,} learners")
     if args.blocks:
         from lrs.learners.matching_adapter import person_from
 
-        _search_split([person_from(as_search(query)) for query in queries])
+        ids = _ids_of([query.true_uln for query in queries if query.true_uln])
+        _search_split(
+            [person_from(as_search(query)) for query in queries],
+            [ids.get(query.true_uln) if query.true_uln else None for query in queries],
+        )
         _stored_bucket_stats()
     if connection.vendor == "postgresql":
         _postgres_report()
