@@ -73,19 +73,19 @@ Every variant list is capped and built in priority order, so a query never produ
 At national density. A register of 10,000,000 learners holds about ten times as many learners
 per date of birth as one of a million, so the date keys' buckets grow about tenfold (the
 postcode keys barely: a unit postcode and a date, or a household, stay rare). About half of a
-search's (key, learner) pairs come from the other dates tried (day and month swapped, the first
-of the month), which are there for a date recorded wrongly. `query_key_sets` marks the keys of
-the date as given (with the identifiers, the household keys and the month keys of that date)
-as firm; `select_candidates` keeps every learner under a firm key or in a bucket of at most
-``MAX_OPEN_BUCKET``, and from a larger bucket of another date only the learners found under a
-second key as well: the learner looked for agrees on that other date and on a name (D, G and N
-keys of the same date) or the postcode (P) or the month (F). On the proxy of
-``bench/register.py --density-of`` (300,000 learners at the density of 3,000,000, 2,000
-synthetic searches) this cut the candidates fetched from a mean of 54 (95th percentile 138) to
-36 (76) and kept the learner searched for in every one of the 1,600 re-keyed searches that
-reached it before. Bounding the buckets of the date as given as well (to 19, 95th percentile
-41) lost one of them (middle name used as given name, and a moved postcode: the D key alone
-leads to it), so those stay whole.
+search's (key, learner) pairs come from the search tips' variants, above all the other dates
+tried (day and month swapped, the first of the month), which are there for a detail recorded
+wrongly. `query_key_sets` marks the keys of the details as given as firm; `select_candidates`
+keeps every learner under a firm key or in a bucket of at most ``MAX_OPEN_BUCKET``, and from a
+larger bucket of a variant only the learners found under a second key as well: the learner
+looked for agrees on that other date and on a name (D, G and N keys of the same date), the
+postcode (P) or the month (F); a learner whose names were swapped round shares both the D and
+the G key of the swap. On the proxy of ``bench/register.py --density-of`` (300,000 learners at
+the density of 3,000,000, 2,000 synthetic searches, in memory) this cut the candidates fetched
+from a mean of 54 (95th percentile 138) to 31 (67) and kept the learner searched for in every
+one of the 1,600 re-keyed searches that reached it before. Bounding the firm buckets as well
+(to 19, 95th percentile 41) lost one of them (middle name used as given name, and a moved
+postcode: the D key alone leads to it), so those stay whole.
 """
 
 from __future__ import annotations
@@ -274,10 +274,11 @@ def prepared_query_keys(person: Prepared) -> frozenset[str]:
 
 
 class QueryKeys(NamedTuple):
-    """A search's keys (``query_keys``) and, among them, the firm ones: the keys of the date
-    of birth as given, with the identifiers and the household keys. The rest are the keys of
-    the other dates tried (day and month swapped, the first of the month) and of their months,
-    whose large buckets are bounded (`select_candidates`)."""
+    """A search's keys (``query_keys``) and, among them, the firm ones: the keys of the details
+    as given (date of birth, names, postcode, identifiers). The rest are the search tips'
+    variants: the other dates tried (day and month swapped, the first of the month) and their
+    months, given and family names swapped round, middle names as given name; their large
+    buckets are bounded (`select_candidates`)."""
 
     keys: frozenset[str]
     firm: frozenset[str]
@@ -319,13 +320,13 @@ def prepared_query_key_sets(person: Prepared) -> QueryKeys:
             )
         )[:MAX_QUERY_KEYS]
     )
-    if len(dates) == 1:
-        return QueryKeys(keys, keys)
+    # Firm: the keys of the details as given (date, names, their nickname groups), without the
+    # other dates or the names swapped round or taken from the middle names.
     firm = _build(
         person,
         dates[:1],
-        family_forms,
-        given_forms,
+        _first_unique([*person.family_parts, *person.previous_parts], _MAX_FAMILY_FORMS),
+        _first_unique([person.given_first, person.preferred], _MAX_GIVEN_FORMS),
         groups,
         _MAX_MONTH_FAMILY_FORMS,
         _MAX_AREA_FORMS,
