@@ -320,19 +320,8 @@ def _search_split(people: list[Any], true_ids: list[int | None]) -> None:
     (execute and fetch), in building the engine's values and in scoring (`decide`): the steps of
     `matching_adapter.match_person`, timed one by one; and how often the learner a re-keyed
     query stands for (`true_ids`) was among the candidates."""
-    from django.db import connection
-
     from lrs.learners import matching_adapter as adapter
     from lrs.matching import decide, query_keys
-
-    def rows_of(person: Any) -> list[Any]:
-        if hasattr(adapter, "_candidate_rows"):
-            return adapter._candidate_rows(person)  # type: ignore[no-any-return]
-        # Before issue 16's bounded buckets: every learner under any key.
-        keys = sorted(query_keys(person))
-        with connection.cursor() as cursor:
-            cursor.execute(adapter._candidate_sql(len(keys)), adapter._key_parameters(keys))
-            return cursor.fetchall()
 
     fetched: list[float] = []
     timings: dict[str, list[float]] = {"keys": [], "sql": [], "build": [], "decide": []}
@@ -345,7 +334,7 @@ def _search_split(people: list[Any], true_ids: list[int | None]) -> None:
         query_keys(person)  # (the retrieval below works them out again)
         t1 = time.thread_time()
         w1 = time.perf_counter()
-        rows = rows_of(person)
+        rows = adapter._candidate_rows(person)
         w2 = time.perf_counter()
         t2 = time.thread_time()
         retrieved = adapter._retrieved(rows)

@@ -2,6 +2,7 @@
 
 import datetime
 from collections import Counter
+from collections.abc import Hashable, Sequence
 
 from lrs.identifiers import DEFAULT_POSTCODE
 from lrs.synthetic import Variation, generate_queries, generate_register
@@ -11,7 +12,7 @@ from lrs.synthetic.people import DEFAULT_REFERENCE_DATE, MIN_AGE, years_before
 LATEST = years_before(DEFAULT_REFERENCE_DATE, MIN_AGE)
 
 
-def _per_value(values: list[object]) -> float:
+def _per_value(values: Sequence[Hashable]) -> float:
     """The size-biased mean count of a value: how many share a random item's value."""
     counts = Counter(values)
     return sum(count * count for count in counts.values()) / len(values)
