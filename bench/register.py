@@ -231,6 +231,162 @@ def _postgres_report() -> None:
             print(f"  {name:48} {int(size) / 2**20:>9,.1f} MB")
 
 
+def _print_bucket_stats(histogram: dict[str, Counter[int]], title: str) -> None:
+    """Per key kind: buckets, stored keys, the size-biased mean bucket (the bucket a random
+    learner's key lands in, which is what a search on that key fetches), its 95th percentile
+    and the largest bucket. `histogram`: kind -> {bucket size: number of buckets}."""
+    print(title)
+    print(
+        f"  {'kind':4} {'buckets':>10} {'keys':>11} {'mean':>7} {'size-biased':>11} "
+        f"{'p95':>6} {'max':>6}"
+    )
+    for kind in sorted(histogram):
+        sizes = histogram[kind]
+        buckets = sum(sizes.values())
+        rows = sum(size * count for size, count in sizes.items())
+        biased = sum(size * size * count for size, count in sizes.items()) / rows
+        # The 95th percentile of the bucket a random stored key lies in.
+        running, p95 = 0, 0
+        for size in sorted(sizes):
+            running += size * sizes[size]
+            if running >= 0.95 * rows:
+                p95 = size
+                break
+        print(
+            f"  {kind:4} {buckets:>10,} {rows:>11,} {rows / buckets:>7.2f} {biased:>11.2f} "
+            f"{p95:>6} {max(sizes):>6}"
+        )
+
+
+def _stored_bucket_stats() -> None:
+    """`_print_bucket_stats` of the keys stored in the database."""
+    from django.db import connection
+
+    from lrs.learners.models import LearnerMatchKey
+
+    table = connection.ops.quote_name(LearnerMatchKey._meta.db_table)
+    histogram: dict[str, Counter[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT kind, n, count(*) FROM (SELECT substr(key, 1, 1) AS kind, count(*) AS n "  # noqa: S608
+            f"FROM {table} GROUP BY key) AS buckets GROUP BY kind, n"
+        )
+        for kind, size, count in cursor.fetchall():
+            histogram.setdefault(kind, Counter())[int(size)] = int(count)
+    _print_bucket_stats(histogram, "blocking buckets stored (per key kind):")
+
+
+def _blocks_in_memory(learners: int, seed: int, *, long_tail: bool, density_of: int) -> None:
+    """`_print_bucket_stats` of the keys a generated register would store, without a database."""
+    from lrs.matching import PersonDetails, learner_keys
+    from lrs.synthetic import generate_register
+    from lrs.synthetic.density import denser_register
+
+    factor = density_of / learners if density_of > learners else 1.0
+    started = time.process_time()
+    buckets: Counter[str] = Counter()
+    for learner in denser_register(
+        generate_register(learners, seed=seed, long_tail=long_tail), factor
+    ):
+        buckets.update(
+            learner_keys(
+                PersonDetails(
+                    given_name=learner.given_name,
+                    family_name=learner.family_name,
+                    date_of_birth=learner.date_of_birth,
+                    gender=learner.gender,
+                    postcode=learner.last_known_postcode,
+                    middle_names=learner.middle_other_name,
+                    preferred_given_name=learner.preferred_given_name,
+                    previous_family_name=learner.previous_family_name,
+                    place_of_birth=learner.place_of_birth,
+                    email=learner.email_address,
+                )
+            )
+        )
+    histogram: dict[str, Counter[int]] = {}
+    for key, size in buckets.items():
+        histogram.setdefault(key[0], Counter())[size] += 1
+    crowding = f" at the density of {density_of:,}" if factor > 1 else ""
+    _print_bucket_stats(
+        histogram,
+        f"blocking buckets of {learners:,} learners{crowding}, seed {seed} "
+        f"(in memory, CPU {time.process_time() - started:.0f} s):",
+    )
+
+
+def _search_split(people: list[Any], true_ids: list[int | None]) -> None:
+    """Per search, the candidates fetched and the time in working out the keys, in SQL retrieval
+    (execute and fetch), in building the engine's values and in scoring (`decide`): the steps of
+    `matching_adapter.match_person`, timed one by one; and how often the learner a re-keyed
+    query stands for (`true_ids`) was among the candidates."""
+    from lrs.learners import matching_adapter as adapter
+    from lrs.matching import decide, query_keys
+
+    fetched: list[float] = []
+    timings: dict[str, list[float]] = {"keys": [], "sql": [], "build": [], "decide": []}
+    _version, params = adapter.active_parameters()
+    reached = known = 0
+    for person, true_id in zip(people, true_ids, strict=True):
+        # CPU time of this thread for the Python steps, wall time for the statement (most of
+        # which is the server's).
+        t0 = time.thread_time()
+        query_keys(person)  # (the retrieval below works them out again)
+        t1 = time.thread_time()
+        w1 = time.perf_counter()
+        rows = adapter._candidate_rows(person)
+        w2 = time.perf_counter()
+        t2 = time.thread_time()
+        retrieved = adapter._retrieved(rows)
+        t3 = time.thread_time()
+        decide(person, retrieved.candidates, adapter.MATCH_CONFIG, params)
+        t4 = time.thread_time()
+        fetched.append(len(rows))
+        if true_id is not None:
+            known += 1
+            reached += any(row[0] == true_id for row in rows)
+        for name, seconds in zip(timings, (t1 - t0, w2 - w1, t3 - t2, t4 - t3), strict=True):
+            timings[name].append(seconds)
+    print(
+        f"candidates fetched per search x{len(fetched)}: p50 {_percentile(fetched, 0.5):.0f}, "
+        f"p95 {_percentile(fetched, 0.95):.0f}, max {max(fetched):.0f}, "
+        f"mean {statistics.mean(fetched):.1f}; learner searched for among them: {reached} of "
+        f"{known} re-keyed queries"
+    )
+    print(
+        "search split (ms, p50 / p95 / mean; sql: wall time of execute and fetch, the rest: "
+        "CPU time): "
+        + "; ".join(
+            f"{name} {_percentile(values, 0.5) * 1000:.2f} / "
+            f"{_percentile(values, 0.95) * 1000:.2f} / {statistics.mean(values) * 1000:.2f}"
+            for name, values in timings.items()
+        )
+    )
+
+
+def _backend_cpu() -> float:
+    """CPU seconds so far of this process's PostgreSQL backend, for a server on this machine
+    (0 otherwise)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _ids_of(ulns: list[str]) -> dict[str, int]:
+    from lrs.learners.models import Learner
+
+    return dict(Learner.objects.filter(uln__in=ulns).values_list("uln", "id"))
+
+
 def _search_chunks(batch: list[Any], actor: Any) -> int:
     from lrs.learners.selectors import search_learners_many
 
@@ -260,16 +416,19 @@ def _run_in_workers(batch: list[Any], user_id: int, workers: int) -> None:
     assert done == len(batch)
 
 
-def _names(*, long_tail: bool) -> str:
-    return "-long-tail" if long_tail else ""
+def _names(*, long_tail: bool, density_of: int = 0) -> str:
+    return ("-long-tail" if long_tail else "") + (f"-density-{density_of}" if density_of else "")
 
 
-def _register_cache(workdir: Path, learners: int, seed: int, *, long_tail: bool) -> Path:
-    return workdir / f"register-{learners}-{seed}{_names(long_tail=long_tail)}.pickle"
+def _register_cache(
+    workdir: Path, learners: int, seed: int, *, long_tail: bool, density_of: int = 0
+) -> Path:
+    names = _names(long_tail=long_tail, density_of=density_of)
+    return workdir / f"register-{learners}-{seed}{names}.pickle"
 
 
-def _register_csv(workdir: Path, *, long_tail: bool) -> Path:
-    return workdir / f"learners{_names(long_tail=long_tail)}.csv"
+def _register_csv(workdir: Path, *, long_tail: bool, density_of: int = 0) -> Path:
+    return workdir / f"learners{_names(long_tail=long_tail, density_of=density_of)}.csv"
 
 
 def _cached_register(
@@ -278,11 +437,13 @@ def _cached_register(
     seed: int,
     *,
     long_tail: bool,
+    density_of: int = 0,
 ) -> list[Any] | None:
     """The register an earlier run in this work folder generated and wrote to its CSV file, if
     both are there (generating 10 million learners takes about ten minutes)."""
-    cache = _register_cache(workdir, learners, seed, long_tail=long_tail)
-    if not (cache.exists() and _register_csv(workdir, long_tail=long_tail).exists()):
+    cache = _register_cache(workdir, learners, seed, long_tail=long_tail, density_of=density_of)
+    csv_path = _register_csv(workdir, long_tail=long_tail, density_of=density_of)
+    if not (cache.exists() and csv_path.exists()):
         return None
     with cache.open("rb") as fh:
         register: list[Any] = pickle.load(fh)  # noqa: S301 (our own file, see _cache_register)
@@ -296,10 +457,11 @@ def _cache_register(
     register: list[Any],
     *,
     long_tail: bool,
+    density_of: int = 0,
 ) -> None:
     """Keep the generated register beside its CSV file for the next run in this folder (our own
     file, written and read only by this benchmark)."""
-    cache = _register_cache(workdir, learners, seed, long_tail=long_tail)
+    cache = _register_cache(workdir, learners, seed, long_tail=long_tail, density_of=density_of)
     partial = cache.with_suffix(".partial")
     with partial.open("wb") as fh:
         pickle.dump(register, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -345,8 +507,32 @@ def main() -> None:
         "(default: with the long tail of rare names, lrs.synthetic long_tail=True, whose "
         "namesakes stay realistic at millions of learners)",
     )
+    parser.add_argument(
+        "--density-of",
+        type=int,
+        default=0,
+        metavar="M",
+        help="give the N learners the crowding of a register of M (dates of birth and unit "
+        "postcodes packed M/N times as densely, lrs.synthetic.density): a proxy for search "
+        "at M learners without loading them",
+    )
+    parser.add_argument(
+        "--blocks",
+        action="store_true",
+        help="print blocking-bucket sizes per key kind (from the stored keys) and, per search, "
+        "the candidates fetched and the time in SQL retrieval and in scoring",
+    )
+    parser.add_argument(
+        "--blocks-only",
+        action="store_true",
+        help="print blocking-bucket sizes per key kind worked out in memory from the generated "
+        "register (no database, no import) and stop",
+    )
     args = parser.parse_args()
     long_tail = not args.compact_names
+    if args.blocks_only:
+        _blocks_in_memory(args.learners, args.seed, long_tail=long_tail, density_of=args.density_of)
+        return
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="lrs-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -363,15 +549,26 @@ def main() -> None:
     lrs = [sys.executable, "-m", "lrs.cli"]
 
     from lrs.synthetic import generate_queries, generate_register, write_register_csv
+    from lrs.synthetic.density import denser_queries, denser_register
 
     started = time.perf_counter()
-    csv_path = _register_csv(workdir, long_tail=long_tail)
-    register = _cached_register(workdir, args.learners, args.seed, long_tail=long_tail)
+    density_of = args.density_of if args.density_of > args.learners else 0
+    factor = density_of / args.learners if density_of else 1.0
+    csv_path = _register_csv(workdir, long_tail=long_tail, density_of=density_of)
+    register = _cached_register(
+        workdir, args.learners, args.seed, long_tail=long_tail, density_of=density_of
+    )
     if register is None:
-        register = list(generate_register(args.learners, seed=args.seed, long_tail=long_tail))
+        register = list(
+            denser_register(
+                generate_register(args.learners, seed=args.seed, long_tail=long_tail), factor
+            )
+        )
         with csv_path.open("w", newline="", encoding="utf-8") as fh:
             write_register_csv(register, fh)
-        _cache_register(workdir, args.learners, args.seed, register, long_tail=long_tail)
+        _cache_register(
+            workdir, args.learners, args.seed, register, long_tail=long_tail, density_of=density_of
+        )
         print(f"generated {len(register):,} learners in {time.perf_counter() - started:.1f} s")
     else:
         print(
@@ -444,21 +641,37 @@ def main() -> None:
             email_address=query.email_address,
         )
 
-    queries = generate_queries(register, args.searches, seed=args.seed + 1, long_tail=long_tail)
+    queries = denser_queries(
+        generate_queries(register, args.searches, seed=args.seed + 1, long_tail=long_tail), factor
+    )
     search_times = []
     outcomes: Counter[str] = Counter()
+    search_cpu = time.process_time()
+    search_cpus: list[float] = []
+    verdicts: Counter[str] = Counter()
+    backend_before = _backend_cpu()
     for query in queries:
         details = as_search(query)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         outcome = search_learners(details=details, actor=actor)
         search_times.append(time.perf_counter() - t0)
+        search_cpus.append(time.thread_time() - c0)
         outcomes[outcome.kind.value] += 1
+        found = [learner.uln for learner in outcome.learners]
+        if outcome.kind.value == "exact":
+            verdicts["exact, right learner" if found == [query.true_uln] else "exact, wrong"] += 1
+        elif query.true_uln and query.true_uln in found:
+            verdicts["possible, right learner among them"] += 1
 
+    backend_seconds = _backend_cpu() - backend_before
     batch_rate = 0.0
     if args.batch:
         batch = [
             as_search(q)
-            for q in generate_queries(register, args.batch, seed=args.seed + 2, long_tail=long_tail)
+            for q in denser_queries(
+                generate_queries(register, args.batch, seed=args.seed + 2, long_tail=long_tail),
+                factor,
+            )
         ]
         t0 = time.perf_counter()
         if args.workers > 1:
@@ -490,6 +703,34 @@ def main() -> None:
         f"({len(search_times) / sum(search_times):.0f} searches/s)"
     )
     print("search outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    print("against the truth: " + ", ".join(f"{k} {v}" for k, v in sorted(verdicts.items())))
+    cpu = time.process_time() - search_cpu
+    line = (
+        f"searches: CPU of this process {cpu:.1f} s ({cpu / len(search_times) * 1000:.2f} ms a "
+        "search)"
+    )
+    if backend_seconds:
+        line += (
+            f", its PostgreSQL backend {backend_seconds:.1f} s "
+            f"({backend_seconds / len(search_times) * 1000:.2f} ms a search)"
+        )
+    print(line + f"; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"search CPU of this process per search: p50 {_percentile(search_cpus, 0.5) * 1000:.2f} "
+        f"ms, p95 {_percentile(search_cpus, 0.95) * 1000:.2f} ms (wall times on a busy machine "
+        "say little)"
+    )
+    if density_of:
+        print(f"dates of birth and postcodes at the density of {density_of:,} learners")
+    if args.blocks:
+        from lrs.learners.matching_adapter import person_from
+
+        ids = _ids_of([query.true_uln for query in queries if query.true_uln])
+        _search_split(
+            [person_from(as_search(query)) for query in queries],
+            [ids.get(query.true_uln) if query.true_uln else None for query in queries],
+        )
+        _stored_bucket_stats()
     if connection.vendor == "postgresql":
         _postgres_report()
     if args.batch:

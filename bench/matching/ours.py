@@ -2,7 +2,8 @@
 
 The index maps every key of :func:`lrs.matching.learner_keys` to the register positions that
 store it, as the ``learner_search_key`` table does in the service. A query looks up each of its
-:func:`lrs.matching.query_keys`, and the union of the learners found is scored by
+:func:`lrs.matching.query_keys`, and the learners found (chosen by
+:func:`lrs.matching.blocking.select_candidates`, as the service chooses them) are scored by
 :func:`lrs.matching.decide` with the default configuration and parameters. Retrieval and
 decision are timed separately. (``bench/register.py`` times the real database path.)
 """
@@ -25,8 +26,8 @@ from lrs.matching import (
     PersonDetails,
     decide,
     learner_keys,
-    query_keys,
 )
+from lrs.matching.blocking import query_key_sets, select_candidates
 from lrs.matching.estimate import (
     comparison_patterns,
     fit_to_register,
@@ -90,14 +91,13 @@ class BlockingIndex:
         return sum(len(positions) for positions in self.index.values())
 
     def candidates(self, query: PersonDetails) -> list[Candidate]:
-        """Return every registered learner sharing a key with the query, each once."""
-        positions: set[int] = set()
-        for key in query_keys(query):
-            found = self.index.get(key)
-            if found:
-                positions.update(found)
+        """Return the registered learners sharing a key with the query, each once, as the
+        service chooses them (`select_candidates`: large buckets of the search tips' variants
+        keep only learners sharing a second key)."""
+        keys, firm = query_key_sets(query)
+        found = {key: positions for key in keys if (positions := self.index.get(key))}
         offered = self.offered
-        return [offered[position] for position in positions]
+        return [offered[position] for position in select_candidates(found, firm)]
 
 
 def _decision(

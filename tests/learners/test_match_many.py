@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+
 import pytest
 
 from lrs.core.actor import Channel
 from lrs.learners import matching_adapter
 from lrs.learners.imports import import_learners
-from lrs.matching import PersonDetails
+from lrs.learners.models import Learner, LearnerMatchKey
+from lrs.matching import PersonDetails, query_keys
 from lrs.organisations.services import service_desk_system_actor
-from lrs.synthetic import SyntheticLearner, generate_queries, generate_register, personal_fields
+from lrs.synthetic import (
+    Query,
+    SyntheticLearner,
+    generate_queries,
+    generate_register,
+    personal_fields,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,23 +37,24 @@ def _load(count: int, seed: int) -> list[SyntheticLearner]:
     return register
 
 
+def _person(query: Query) -> PersonDetails:
+    return PersonDetails(
+        given_name=query.given_name,
+        family_name=query.family_name,
+        date_of_birth=query.date_of_birth,
+        gender=query.gender or "0",
+        postcode=query.last_known_postcode,
+        middle_names=query.middle_other_name,
+        preferred_given_name=query.preferred_given_name,
+        previous_family_name=query.previous_family_name,
+        email=query.email_address,
+    )
+
+
 def test_match_people_equals_match_person_one_by_one() -> None:
     register = _load(3000, seed=5)
     queries = generate_queries(register, 300, seed=6)
-    people = [
-        PersonDetails(
-            given_name=query.given_name,
-            family_name=query.family_name,
-            date_of_birth=query.date_of_birth,
-            gender=query.gender or "0",
-            postcode=query.last_known_postcode,
-            middle_names=query.middle_other_name,
-            preferred_given_name=query.preferred_given_name,
-            previous_family_name=query.previous_family_name,
-            email=query.email_address,
-        )
-        for query in queries
-    ]
+    people = [_person(query) for query in queries]
     together = matching_adapter.match_people(people)
     for person, matched in zip(people, together, strict=True):
         alone = matching_adapter.match_person(person)
@@ -55,3 +66,37 @@ def test_match_people_equals_match_person_one_by_one() -> None:
         assert outcome.considered == alone_outcome.considered
     kinds = {matched.outcome.kind.value for matched in together}
     assert {"exact", "possible", "none"} <= kinds  # the check covers each outcome
+
+
+def test_crowded_register_bounds_buckets_the_same_way_one_by_one_and_together() -> None:
+    """On a register more crowded than a national one (every learner born on one of four dates,
+    closed under the search tips' date variants), the large buckets of the other dates a
+    search tries keep only learners sharing a second key, in the single statement of one
+    search as in the grouping of many, and the learner a re-keyed query stands for is still
+    among the candidates whenever a key leads to it."""
+    dates = [datetime.date(2008, month, day) for month, day in ((3, 1), (3, 5), (5, 3), (5, 1))]
+    register = [
+        dataclasses.replace(learner, date_of_birth=dates[number % 4])
+        for number, learner in enumerate(generate_register(1500, seed=9))
+    ]
+    rows = ({"ULN": person.uln, **personal_fields(person)} for person in register)
+    import_learners(rows=rows, actor=service_desk_system_actor(channel=Channel.CLI))
+    queries = generate_queries(register, 150, seed=10)
+    people = [_person(query) for query in queries]
+    ids = dict(Learner.objects.values_list("uln", "id"))
+    together = matching_adapter.match_people(people)
+    bounded = 0
+    for query, person, matched in zip(queries, people, together, strict=True):
+        alone = matching_adapter.match_person(person)
+        assert matched.seen == alone.seen
+        chosen = {learner for learner, _version in alone.seen}
+        every = set(
+            LearnerMatchKey.objects.filter(key__in=query_keys(person)).values_list(
+                "learner_id", flat=True
+            )
+        )
+        assert chosen <= every
+        bounded += chosen != every
+        if query.true_uln and ids[query.true_uln] in every:
+            assert ids[query.true_uln] in chosen, query.variations
+    assert bounded > 20

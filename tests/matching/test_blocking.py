@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lrs.matching.blocking import MAX_QUERY_KEYS, learner_keys, query_keys
+from lrs.matching.blocking import (
+    MAX_OPEN_BUCKET,
+    MAX_QUERY_KEYS,
+    learner_keys,
+    query_key_sets,
+    query_keys,
+    select_candidates,
+)
 from lrs.matching.types import PersonDetails
 
 LEARNER = PersonDetails(
@@ -77,6 +84,67 @@ VARIATIONS: dict[str, PersonDetails] = {
 @pytest.mark.parametrize("query", VARIATIONS.values(), ids=VARIATIONS.keys())
 def test_learner_is_retrieved_despite(query: PersonDetails) -> None:
     assert retrieved(query, LEARNER)
+
+
+def crowded(query: PersonDetails, learner: PersonDetails) -> dict[str, list[int]]:
+    """The buckets a search finds on a crowded register: under each of its keys, learner 0
+    (`learner`) when it stores the key, and more than MAX_OPEN_BUCKET strangers, each under
+    that key alone."""
+    stored = learner_keys(learner)
+    found = {}
+    for number, key in enumerate(sorted(query_keys(query))):
+        strangers = [1000 * (number + 1) + i for i in range(MAX_OPEN_BUCKET + 5)]
+        found[key] = ([0] if key in stored else []) + strangers
+    return found
+
+
+@pytest.mark.parametrize("query", VARIATIONS.values(), ids=VARIATIONS.keys())
+def test_learner_is_chosen_from_crowded_buckets_despite(query: PersonDetails) -> None:
+    assert 0 in select_candidates(crowded(query, LEARNER), query_key_sets(query).firm)
+
+
+def test_crowded_buckets_of_the_other_dates_keep_only_learners_sharing_two_keys() -> None:
+    keys, firm = query_key_sets(LEARNER)
+    found = crowded(LEARNER, LEARNER)
+    chosen = select_candidates(found, firm)
+    for key, ids in found.items():
+        strangers = set(ids) - {0}
+        if key in firm:
+            assert strangers <= chosen
+        else:
+            assert not strangers & chosen, key
+    assert 0 in chosen
+    # The learner searched for is under several keys of the given date (D, G, N, P).
+    assert len(firm) < len(keys)
+
+
+def test_small_buckets_are_kept_whole() -> None:
+    keys, firm = query_key_sets(LEARNER)
+    other = sorted(keys - firm)
+    found = {other[0]: list(range(1, MAX_OPEN_BUCKET + 1)), other[1]: [50, 51]}
+    assert select_candidates(found, firm) == {*range(1, MAX_OPEN_BUCKET + 1), 50, 51}
+
+
+def test_firm_keys_are_those_of_the_date_as_given() -> None:
+    keys, firm = query_key_sets(LEARNER)
+    assert firm < keys
+    assert any(key.startswith("D:2008-03-05|") for key in firm)
+    assert not any("2008-05-03" in key or "2008-03-01" in key for key in firm)
+    assert any("2008-05-03" in key for key in keys - firm)
+    # Names swapped round and middle names as given name are variants too.
+    assert "D:2008-03-05|MK" in firm
+    assert "D:2008-03-05|RB" in keys - firm
+    assert "G:2008-03-05|RBRT" in firm
+    assert "G:2008-03-05|JMS" in keys - firm
+
+
+@given(st.dates(min_value=datetime.date(1950, 1, 1), max_value=datetime.date(2015, 12, 31)))
+def test_query_key_sets_agree_with_query_keys(date_of_birth: datetime.date) -> None:
+    details = vary(date_of_birth=date_of_birth)
+    keys, firm = query_key_sets(details)
+    assert keys == query_keys(details)
+    assert firm <= keys
+    assert any(key.startswith(f"D:{date_of_birth.isoformat()}|") for key in firm)
 
 
 def test_search_by_true_date_finds_a_learner_recorded_on_the_first_of_the_month() -> None:

@@ -33,6 +33,7 @@ from lrs.matching import (
     prepared_learner_keys,
     query_keys,
 )
+from lrs.matching.blocking import MAX_OPEN_BUCKET, query_key_sets, select_candidates
 
 # Candidates scored per search at most. Blocking keys are chosen so that a bucket holds a few
 # dozen learners even at a million; this only bounds the work if a key turns out too common.
@@ -168,8 +169,9 @@ Seen = frozenset[tuple[int, int]]
 _SELECTED = ("id", *_PERSON_FIELDS, "version_number")
 
 
-def _candidate_sql(key_count: int) -> str:
-    """One statement: learners (not merged away) that share any of the keys.
+def _candidate_sql(key_count: int, firm_count: int) -> str:
+    """One statement: learners (not merged away) that share any of the keys, chosen as
+    `select_candidates` chooses (parameters: the keys, then the firm keys among them).
 
     Plain SQL because this runs for every search and every batch row; building it through
     the ORM cost more than executing it.
@@ -179,10 +181,16 @@ def _candidate_sql(key_count: int) -> str:
     keys = quote(LearnerMatchKey._meta.db_table)
     columns = ", ".join(quote(name) for name in _SELECTED)
     learner_id, key, master_id, id_ = (quote(n) for n in ("learner_id", "key", "master_id", "id"))
+    # Each (key, learner) pair found, with its bucket's size; a learner is kept when one of
+    # its keys is firm, or its bucket small, or it was found under two keys.
     return (
         f"SELECT {columns} FROM {learner} WHERE {master_id} IS NULL AND {id_} IN ("  # noqa: S608
-        f"SELECT DISTINCT {learner_id} FROM {keys} WHERE {key} {_in_keys(key_count)} "
-        f"LIMIT {MAX_CANDIDATES})"
+        f"SELECT {learner_id} FROM (SELECT {learner_id}, "
+        f"CASE WHEN {key} {_in_keys(firm_count)} THEN 1 ELSE 0 END AS firm, "
+        f"count(*) OVER (PARTITION BY {key}) AS bucket "
+        f"FROM {keys} WHERE {key} {_in_keys(key_count)}) AS found "
+        f"GROUP BY {learner_id} HAVING max(firm) = 1 OR min(bucket) <= {MAX_OPEN_BUCKET} "
+        f"OR count(*) >= 2 LIMIT {MAX_CANDIDATES})"
     )
 
 
@@ -241,16 +249,25 @@ def _retrieved(rows: list[tuple[Any, ...]]) -> Retrieved:
     )
 
 
-def _candidates(person: PersonDetails) -> Retrieved:
-    """Learners sharing a blocking key with the search."""
-    keys = sorted(query_keys(person))
+def _candidate_rows(person: PersonDetails) -> list[tuple[Any, ...]]:
+    """The rows (`_SELECTED`) of the learners sharing a blocking key with the search, as
+    `select_candidates` chooses them."""
+    keys, firm = query_key_sets(person)
     if not keys:
-        return Retrieved([], frozenset())
+        return []
+    ordered, ordered_firm = sorted(keys), sorted(firm)
     with connection.cursor() as cursor:
         _no_parallel_plan(cursor)
-        cursor.execute(_candidate_sql(len(keys)), _key_parameters(keys))
-        rows = cursor.fetchall()
-    return _retrieved(rows)
+        cursor.execute(
+            _candidate_sql(len(ordered), len(ordered_firm)),
+            _key_parameters(ordered_firm) + _key_parameters(ordered),
+        )
+        return cursor.fetchall()
+
+
+def _candidates(person: PersonDetails) -> Retrieved:
+    """Learners sharing a blocking key with the search."""
+    return _retrieved(_candidate_rows(person))
 
 
 def _no_parallel_plan(cursor: Any) -> None:
@@ -272,10 +289,11 @@ def _keyed_candidate_sql(key_count: int, selected: tuple[str, ...] = _SELECTED) 
     keys = quote(LearnerMatchKey._meta.db_table)
     columns = ", ".join(f"l.{quote(name)}" for name in selected)
     learner_id, key, master_id, id_ = (quote(n) for n in ("learner_id", "key", "master_id", "id"))
+    # Learners merged away come too (flagged), as they count in a bucket's size for
+    # `select_candidates` as they do in `_candidate_sql`.
     return (
-        f"SELECT k.{key}, {columns} FROM {keys} k JOIN {learner} l "  # noqa: S608
-        f"ON l.{id_} = k.{learner_id} WHERE l.{master_id} IS NULL AND k.{key} "
-        f"{_in_keys(key_count)}"
+        f"SELECT k.{key}, l.{master_id} IS NULL, {columns} FROM {keys} k "  # noqa: S608
+        f"JOIN {learner} l ON l.{id_} = k.{learner_id} WHERE k.{key} {_in_keys(key_count)}"
     )
 
 
@@ -291,8 +309,8 @@ def _rows_for_many(
 
     The same learners as `_candidates` gives one search at a time.
     """
-    wanted = [frozenset(query_keys(person)) for person in people]
-    all_keys = sorted(set().union(*wanted)) if wanted else []
+    wanted = [query_key_sets(person) for person in people]
+    all_keys = sorted(set().union(*(keys for keys, _firm in wanted))) if wanted else []
     by_key: dict[str, list[tuple[Any, ...]]] = {}
     with connection.cursor() as cursor:
         _no_parallel_plan(cursor)
@@ -301,13 +319,20 @@ def _rows_for_many(
             cursor.execute(_keyed_candidate_sql(len(part), selected), _key_parameters(part))
             for row in cursor.fetchall():
                 by_key.setdefault(row[0], []).append(row[1:])
+    # (live, id, ...): whether the learner is not merged away, then the columns selected.
     results = []
-    for keys in wanted:
+    for keys, firm in wanted:
         rows: dict[int, tuple[Any, ...]] = {}
+        found: dict[str, list[int]] = {}
         for key in keys:
-            for row in by_key.get(key, ()):
-                rows.setdefault(row[0], row)
-        results.append([rows[learner_id] for learner_id in sorted(rows)[:MAX_CANDIDATES]])
+            bucket = by_key.get(key)
+            if bucket:
+                found[key] = [row[1] for row in bucket]
+                for row in bucket:
+                    if row[0]:
+                        rows.setdefault(row[1], row[1:])
+        chosen = sorted(learner for learner in select_candidates(found, firm) if learner in rows)
+        results.append([rows[learner_id] for learner_id in chosen[:MAX_CANDIDATES]])
     return results
 
 
