@@ -256,7 +256,9 @@ def load_constraints(
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT k.conname, c.relname, pg_get_constraintdef(k.oid)
+            SELECT k.conname, c.relname, pg_get_constraintdef(k.oid),
+                   CASE WHEN k.contype = 'u' AND NOT k.condeferrable
+                        THEN pg_get_indexdef(k.conindid) END
             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
             WHERE c.relnamespace = to_regnamespace(current_schema())
               AND ((c.relname = ANY(%s) AND k.contype IN ('u', 'f'))
@@ -270,10 +272,16 @@ def load_constraints(
         SecondaryIndex(
             name,
             table,
-            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}",
+            # A unique constraint: its index built first, as any other (a SHARE lock, so beside
+            # the table's other builds), then taken over by the constraint at once; rather than
+            # ADD CONSTRAINT UNIQUE, whose ACCESS EXCLUSIVE lock makes the other builds wait.
+            f"{index}; ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} "
+            f"UNIQUE USING INDEX {quote(name)}"
+            if index
+            else f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}",
             f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}",
         )
-        for name, table, definition in rows
+        for name, table, definition, index in rows
     ]
 
 
@@ -349,8 +357,15 @@ def build_indexes(
         (index, error) for index, error in zip(indexes, outcomes, strict=True) if error is not None
     ]
     if failed:
+        # The database's own words say which index failed and why: for a unique one, which
+        # value is there twice (the rows are all kept; the duplicates must go before the
+        # index can be built).
+        reasons = "; ".join(
+            f"{index.name}: {' '.join(str(error).split())}" for index, error in failed
+        )
         raise RuntimeError(
-            "Some indexes could not be rebuilt; run: "
+            f"Some indexes could not be rebuilt ({reasons}). The rows loaded are kept; once "
+            "the cause is put right, run: "
             + "; ".join(index.definition for index, _error in failed)
         ) from failed[0][1]
     note(
