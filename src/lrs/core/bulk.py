@@ -14,6 +14,7 @@ they are added back.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,6 +48,46 @@ def insert_rows(
 
 # Characters COPY's text format escapes; a value without them is written as it is.
 _COPY_SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def copy_text(values: Iterable[Any]) -> str:
+    """Database-ready values as one line of COPY's text format, without its newline, for
+    `insert_copy_text`: what psycopg's COPY would send for them, worked out wherever the values
+    are (a worker process, say) rather than in the process that writes."""
+    return "\t".join(_copy_value(value) for value in values)
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        if any(special in value for special in _COPY_SPECIAL):
+            for special, escaped in _COPY_ESCAPES:
+                value = value.replace(special, escaped)
+        return value
+    if isinstance(value, int | float | datetime.date):  # a datetime is a date too
+        return str(value)  # ISO 8601 with a space, as PostgreSQL reads it
+    raise TypeError(f"no COPY text for a {type(value).__name__}")
+
+
+_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+
+
+def insert_copy_text(model: type[models.Model], columns: Sequence[str], text: str) -> None:
+    """Insert rows given as COPY text (lines of `copy_text`, each ending in a newline) into the
+    model's table, in the columns named: PostgreSQL only."""
+    if not text:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        copy.write(text)
 
 
 def insert_grouped_rows(

@@ -20,6 +20,8 @@ from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction
 from lrs.core.bulk import (
     SecondaryIndex,
+    copy_text,
+    insert_copy_text,
     insert_grouped_rows,
     insert_rows,
     load_constraints,
@@ -221,6 +223,9 @@ class _Pending(NamedTuple):
     identity_key: str
     values: tuple[Any, ...]  # the LEARNER_FIELDS, as database values
     keys: tuple[str, ...]  # the blocking keys to store
+    # On PostgreSQL, from `_check_block`: the ULN, `values` and identity key as a line of COPY
+    # text (`copy_text`), in place of `values`, so that the process writing only joins lines.
+    copy_text: str = ""
 
 
 def check_row(
@@ -274,6 +279,24 @@ def _check_block(
     ]
 
 
+def _prepare_block(
+    first_row_number: int, rows: list[Mapping[str, str]]
+) -> list[_Pending | Rejection]:
+    """`_check_block`, and on PostgreSQL each valid row's learner columns as COPY text (the
+    work of a worker process, not of the one that writes)."""
+    checked = _check_block(first_row_number, rows)
+    if connection.vendor != "postgresql":
+        return checked
+    return [
+        result._replace(
+            values=(), copy_text=copy_text((result.uln, *result.values, result.identity_key))
+        )
+        if isinstance(result, _Pending)
+        else result
+        for result in checked
+    ]
+
+
 ROWS_PER_TASK = 1000
 
 
@@ -294,19 +317,19 @@ def _checked_rows(rows: Iterable[Mapping[str, str]], jobs: int) -> Iterator[_Pen
     """
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for first, rows_of_block in _blocks(rows):
-            yield from _check_block(first, rows_of_block)
+            yield from _prepare_block(first, rows_of_block)
         return
     blocks = _blocks(rows)
     pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_default_signals)
     try:
         waiting: deque[Any] = deque(
-            pool.apply_async(_check_block, task) for task in itertools.islice(blocks, 2 * jobs)
+            pool.apply_async(_prepare_block, task) for task in itertools.islice(blocks, 2 * jobs)
         )
         while waiting:
             checked = waiting.popleft().get()
             task = next(blocks, None)
             if task is not None:
-                waiting.append(pool.apply_async(_check_block, task))
+                waiting.append(pool.apply_async(_prepare_block, task))
             yield from checked
         pool.close()  # every block is done: the workers exit on their own
     finally:
@@ -541,6 +564,17 @@ def _insert_learners(
             Learner,
             _LEARNER_COLUMNS,
             [(row.uln, *row.values, row.identity_key, *tail) for row in rows],
+        )
+        return
+    if all(row.copy_text for row in rows):
+        end = "\t" + copy_text(tail) + "\n"
+        insert_copy_text(
+            Learner,
+            ("id", *_LEARNER_COLUMNS),
+            "".join(
+                f"{learner_id}\t{row.copy_text}{end}"
+                for learner_id, row in zip(ids, rows, strict=True)
+            ),
         )
         return
     insert_rows(
