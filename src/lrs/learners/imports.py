@@ -133,10 +133,11 @@ def import_learners(
 
     Into an empty register (no learner at all) on PostgreSQL, outside a transaction and unless
     `keep_indexes`: the learner and blocking-key tables' non-unique indexes, and the constraints
-    the load cannot break (`_load_constraints`), are dropped for the load and built again after
-    it, however it ends (`jobs` of them at once); the learners' unique ULN and identity and the
-    primary keys stay, so duplicates are refused as ever. `note` hears what is done, and
-    how long the rebuild took.
+    the load cannot break (`_load_constraints`, the learners' unique ULN and identity among
+    them), are dropped for the load and built again after it, however it ends (`jobs` of them
+    at once); only the primary keys stay. The load is then the register's only writer
+    (`_Writer`), so duplicates are refused as ever without looking the rows up. `note` hears
+    what is done, and how long the rebuild took.
     """
     ensure_can(actor, Permission.IMPORT_LEARNERS)
     set_aside = not keep_indexes and not Learner.objects.exists()
