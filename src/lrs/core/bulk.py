@@ -50,11 +50,16 @@ def insert_rows(
 _COPY_SPECIAL = ("\\", "\t", "\n", "\r")
 
 
-def copy_text(values: Iterable[Any]) -> str:
+def copy_text(values: Sequence[Any]) -> str:
     """Database-ready values as one line of COPY's text format, without its newline, for
     `insert_copy_text`: what psycopg's COPY would send for them, worked out wherever the values
     are (a worker process, say) rather than in the process that writes."""
-    return "\t".join(_copy_value(value) for value in values)
+    texts = [value if type(value) is str else _copy_value(value) for value in values]
+    # Nearly always no text holds a character COPY escapes: one look over them all.
+    strings = "".join([value for value in values if type(value) is str])
+    if any(special in strings for special in _COPY_SPECIAL):
+        return "\t".join(_copy_value(value) for value in values)
+    return "\t".join(texts)
 
 
 def _copy_value(value: Any) -> str:
