@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from lrs.core.actor import Actor, Channel
-from lrs.core.bulk import SecondaryIndex, build_indexes, secondary_indexes
+from lrs.core.bulk import SecondaryIndex, build_indexes, load_constraints, secondary_indexes
 from lrs.learners import imports
 from lrs.learners.details import SearchDetails
 from lrs.learners.imports import import_learners
@@ -366,3 +366,24 @@ def test_learner_ids_are_the_sequences_in_both_kinds_of_load() -> None:
     # Every learner's keys, audit and known rows point at its own id.
     assert set(LearnerMatchKey.objects.values_list("learner_id", flat=True)) == set(ids)
     assert set(KnownLearner.objects.values_list("learner_id", flat=True)) == set(ids)
+
+
+def test_two_unique_constraints_of_one_table_are_rebuilt_at_once_without_a_deadlock() -> None:
+    """Each unique index is built, then taken over by its constraint in a transaction of its
+    own: in one, two builders on one table each held their SHARE lock while waiting for the
+    other's to take the ACCESS EXCLUSIVE one, and PostgreSQL killed one of them."""
+    import_learners(rows=_rows(30, seed=23), actor=_cli(), keep_indexes=True)
+    constraints_before = _constraints()
+    unique = [
+        index
+        for index in load_constraints((Learner,))
+        if index.name in {"learners_learner_uln_key", "learners_learner_identity_key_key"}
+    ]
+    assert len(unique) == 2
+    assert all(index.then for index in unique)
+    for _attempt in range(5):
+        with connection.cursor() as cursor:
+            for index in unique:
+                cursor.execute(index.drop_statement)
+        build_indexes(unique, builders=2, note=lambda _message: None)
+        assert _constraints() == constraints_before

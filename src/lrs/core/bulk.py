@@ -248,16 +248,23 @@ def insert_new_rows(
 class SecondaryIndex:
     """An index or constraint set aside for a load: the statement that builds it again (as
     pg_indexes or pg_get_constraintdef gives it) and, when not a plain `DROP INDEX`, the one
-    that drops it."""
+    that drops it; `then`, a statement run after the first in a transaction of its own (a
+    unique constraint taking over the index just built)."""
 
     name: str
     table: str
     definition: str
     drop: str = ""
+    then: str = ""
 
     @property
     def drop_statement(self) -> str:
         return self.drop or f"DROP INDEX {connection.ops.quote_name(self.name)}"
+
+    @property
+    def statements(self) -> str:
+        """What builds it again, to be run by hand."""
+        return f"{self.definition}; {self.then}" if self.then else self.definition
 
 
 def secondary_indexes(tables: Sequence[type[models.Model]]) -> list[SecondaryIndex]:
@@ -315,17 +322,20 @@ def load_constraints(
         )
         rows = cursor.fetchall()
     return [
+        # A unique constraint: its index built first, as any other (a SHARE lock, so beside the
+        # table's other builds), then taken over by the constraint at once, in a transaction of
+        # its own (else two such builds on one table, each holding its SHARE lock and waiting
+        # for the ACCESS EXCLUSIVE one, deadlock); rather than ADD CONSTRAINT UNIQUE, whose
+        # ACCESS EXCLUSIVE lock makes the other builds wait.
         SecondaryIndex(
             name,
             table,
-            # A unique constraint: its index built first, as any other (a SHARE lock, so beside
-            # the table's other builds), then taken over by the constraint at once; rather than
-            # ADD CONSTRAINT UNIQUE, whose ACCESS EXCLUSIVE lock makes the other builds wait.
-            f"{index}; ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} "
-            f"UNIQUE USING INDEX {quote(name)}"
-            if index
-            else f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}",
+            index or f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}",
             f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}",
+            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} UNIQUE USING INDEX "
+            f"{quote(name)}"
+            if index
+            else "",
         )
         for name, table, definition, index in rows
     ]
@@ -360,7 +370,7 @@ def secondary_indexes_set_aside(
             cursor.execute(index.drop_statement)
     note(
         f"Dropped {len(indexes)} indexes and constraints for the load; should this process be "
-        "killed before it rebuilds them, run: " + "; ".join(index.definition for index in indexes)
+        "killed before it rebuilds them, run: " + "; ".join(index.statements for index in indexes)
     )
     try:
         yield indexes
@@ -412,7 +422,7 @@ def build_indexes(
         raise RuntimeError(
             f"Some indexes could not be rebuilt ({reasons}). The rows loaded are kept; once "
             "the cause is put right, run: "
-            + "; ".join(index.definition for index, _error in failed)
+            + "; ".join(index.statements for index, _error in failed)
         ) from failed[0][1]
     note(
         f"Rebuilt {len(indexes)} indexes and constraints in {time.perf_counter() - started:.1f} s."
@@ -426,6 +436,8 @@ def _build(index: SecondaryIndex, settings: dict[str, str]) -> Exception | None:
             for name, value in settings.items():
                 cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
             cursor.execute(index.definition)
+            if index.then:
+                cursor.execute(index.then)
     except Exception as error:  # reported with the others' by build_indexes
         return error
     finally:
