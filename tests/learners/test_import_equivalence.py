@@ -19,6 +19,7 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
+from lrs.core.bulk import copy_text
 from lrs.core.errors import ValidationFailed
 from lrs.identifiers import IdentifierError, validate_uln
 from lrs.learners import imports, matching_adapter, validation
@@ -170,6 +171,17 @@ def test_check_row_gives_what_the_plain_functions_give(language: str) -> None:
             ]
     kinds = {type(result) for result in fast}
     assert kinds == {imports._Pending, Rejection}
+    # What the workers hand over: on PostgreSQL the learner columns as COPY text instead.
+    with translation.override(language):
+        handed_over = imports._prepare_block(2, rows)
+    for result, prepared_result in zip(fast, handed_over, strict=True):
+        if isinstance(result, Rejection) or connection.vendor != "postgresql":
+            assert prepared_result == result
+        else:
+            assert prepared_result == result._replace(
+                values=(),
+                copy_text=copy_text((result.uln, *result.values, result.identity_key)),
+            )
     assert sum(isinstance(result, Rejection) for result in fast) > 100
 
 

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from lrs.core.actor import Actor, Channel
-from lrs.core.bulk import SecondaryIndex, build_indexes, secondary_indexes
+from lrs.core.bulk import SecondaryIndex, build_indexes, load_constraints, secondary_indexes
 from lrs.learners import imports
 from lrs.learners.details import SearchDetails
 from lrs.learners.imports import import_learners
@@ -57,14 +57,11 @@ def _indexes() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
-def _unique(indexes: Mapping[str, str]) -> dict[str, str]:
-    """The indexes that stay during a load: the unique ones, but for the blocking keys' (key,
-    learner) constraint, which is set aside with the foreign keys and checked after it."""
-    return {
-        name: sql
-        for name, sql in indexes.items()
-        if sql.startswith("CREATE UNIQUE") and name != "learner_match_key_unique"
-    }
+def _primary(indexes: Mapping[str, str]) -> dict[str, str]:
+    """The indexes that stay during a load into an empty register: the primary keys'. The
+    unique ULN, identity and (key, learner) are set aside with the foreign keys and checked
+    after it."""
+    return {name: sql for name, sql in indexes.items() if name.endswith("_pkey")}
 
 
 def _constraints() -> dict[str, str]:
@@ -95,11 +92,13 @@ def test_a_load_into_an_empty_register_rebuilds_the_same_indexes(view_actor: Act
     before = _indexes()
     constraints_before = _constraints()
     assert "learner_match_key_unique" in constraints_before
-    assert len(_unique(before)) < len(before), "the tables have non-unique indexes to set aside"
+    assert "learners_learner_uln_key" in constraints_before
+    assert "learners_learner_identity_key_key" in constraints_before
+    assert len(_primary(before)) < len(before), "the tables have indexes to set aside"
     during: list[dict[str, str]] = []
     notes: list[str] = []
     rows = _rows(90, seed=11)
-    # A ULN twice in the file: refused, as ever (the unique indexes stay during the load).
+    # A ULN twice in the file: refused, as ever (the file's own ULNs are kept track of).
     rows[70] = {**_rows(91, seed=12)[90], "ULN": rows[4]["ULN"]}
 
     report = import_learners(
@@ -112,12 +111,12 @@ def test_a_load_into_an_empty_register_rebuilds_the_same_indexes(view_actor: Act
 
     assert report.loaded == 89
     assert report.rejected == 1
-    # While the rows went in, only the learners' unique indexes (and primary keys) were there.
-    assert during[0] == _unique(before)
+    # While the rows went in, only the primary keys were there.
+    assert during[0] == _primary(before)
     assert _indexes() == before
     assert _constraints() == constraints_before
-    assert any(note.startswith("Rebuilding 8 indexes and constraints") for note in notes), notes
-    assert any(note.startswith("Rebuilt 8 indexes and constraints in ") for note in notes), notes
+    assert any(note.startswith("Rebuilding 12 indexes and constraints") for note in notes), notes
+    assert any(note.startswith("Rebuilt 12 indexes and constraints in ") for note in notes), notes
     # The learners are found through their blocking keys, as after any registration.
     person = next(iter(generate_register(90, seed=11)))
     outcome = search_learners(
@@ -153,7 +152,7 @@ def test_a_load_that_fails_half_way_leaves_the_indexes_in_place() -> None:
         )
 
     assert during, "chunks were written before the failure"
-    assert during[0] == _unique(before), "the indexes were set aside for the load"
+    assert during[0] == _primary(before), "the indexes were set aside for the load"
     assert _indexes() == before
     assert _constraints() == constraints_before
     # The chunks written before the failure stay, each in its own transaction.
@@ -192,12 +191,12 @@ def test_the_command_says_when_it_rebuilds_the_indexes_and_how_long_it_took(
 
     assert "Loaded 30 learners, rejected 0" in out.getvalue()
     log = err.getvalue()
-    assert "Dropped 8 indexes and constraints for the load" in log
+    assert "Dropped 12 indexes and constraints for the load" in log
     assert (
-        "Rebuilding 8 indexes and constraints of learners_knownlearner, learners_learner, "
+        "Rebuilding 12 indexes and constraints of learners_knownlearner, learners_learner, "
         "learners_learnermatchkey" in log
     )
-    assert "Rebuilt 8 indexes and constraints in " in log
+    assert "Rebuilt 12 indexes and constraints in " in log
     assert _indexes() == before
 
 
@@ -259,12 +258,132 @@ def test_an_import_stopped_by_sigterm_rebuilds_the_indexes_before_it_exits(tmp_p
         lines.append(line)
         if "loaded," in line:
             break
-    assert any("Dropped 8 indexes and constraints" in line for line in lines), lines
+    assert any("Dropped 12 indexes and constraints" in line for line in lines), lines
     process.send_signal(signal.SIGTERM)
     rest = process.stderr.read()
     assert process.wait(timeout=120) == 128 + signal.SIGTERM
 
-    assert "Rebuilt 8 indexes and constraints in " in rest
+    assert "Rebuilt 12 indexes and constraints in " in rest
     assert _indexes() == before
     assert _constraints() == constraints_before
     assert 0 < Learner.objects.count() < 8000
+
+
+def _copy_of_a_loaded_learner(*, uln: str | None = None, identity_key: str) -> Learner:
+    """A learner saved as another process would (its id from the sequence), beside the load."""
+    learner = Learner.objects.order_by("id").first()
+    assert learner is not None
+    learner.pk = None
+    learner.uln = uln or "9999999999"
+    learner.identity_key = identity_key
+    learner.save()
+    return learner
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_learner_written_by_another_process_during_the_load_stops_it() -> None:
+    before = _indexes()
+    constraints_before = _constraints()
+    written: list[Learner] = []
+
+    def between_chunks(loaded: int, _rejected: int) -> None:
+        if not written:
+            written.append(_copy_of_a_loaded_learner(identity_key="someone else"))
+
+    with pytest.raises(RuntimeError, match="Another process wrote learners to the register"):
+        import_learners(rows=_rows(60, seed=19), actor=_cli(), progress=between_chunks)
+
+    # The first chunk stays, with the other process's learner; every index is back.
+    assert Learner.objects.count() == 20 + 1
+    assert _indexes() == before
+    assert _constraints() == constraints_before
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_duplicate_that_got_in_during_the_load_is_refused_by_the_rebuild_and_named() -> None:
+    before = _indexes()
+    written: list[Learner] = []
+
+    def between_chunks(loaded: int, _rejected: int) -> None:
+        if not written:
+            first = Learner.objects.order_by("id").first()
+            assert first is not None
+            written.append(_copy_of_a_loaded_learner(uln=first.uln, identity_key="x"))
+
+    with pytest.raises(RuntimeError) as failure:
+        import_learners(rows=_rows(60, seed=20), actor=_cli(), progress=between_chunks)
+
+    message = str(failure.value)
+    duplicate = written[0].uln
+    assert "learners_learner_uln_key: could not create unique index" in message
+    assert f"Key (uln)=({duplicate}) is duplicated" in message
+    assert "The rows loaded are kept" in message
+    assert Learner.objects.count() == 20 + 1
+    # Only the unique ULN is missing; once the duplicate goes, the statement given restores it.
+    missing = {name for name in before if name not in _indexes()}
+    assert missing == {"learners_learner_uln_key"}
+    written[0].delete()
+    statement = message.split("run: ", 1)[1]
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert _indexes() == before
+
+
+def _stored() -> tuple[list[tuple[object, ...]], set[tuple[str, str]]]:
+    fields = ["uln", "identity_key", "learner_status", "version_number", "created_by_organisation"]
+    learners = sorted(
+        Learner.objects.values_list(*fields, "given_name", "family_name", "date_of_birth")
+    )
+    keys = set(LearnerMatchKey.objects.values_list("learner__uln", "key"))
+    return learners, keys
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_the_sole_writers_load_stores_what_the_checking_load_stores() -> None:
+    rows = _rows(70, seed=21)
+    rows[50] = {**rows[50], "ULN": rows[3]["ULN"]}  # refused by both
+    checked = import_learners(rows=rows, actor=_cli(), keep_indexes=True)
+    stored_checked = _stored()
+    Learner.objects.all().delete()
+
+    sole = import_learners(rows=rows, actor=_cli())
+
+    assert (sole.loaded, sole.rejected) == (checked.loaded, checked.rejected) == (69, 1)
+    assert [(r.row_number, r.errors) for r in sole.rejections] == [
+        (r.row_number, r.errors) for r in checked.rejections
+    ]
+    assert _stored() == stored_checked
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_learner_ids_are_the_sequences_in_both_kinds_of_load() -> None:
+    import_learners(rows=_rows(45, seed=22)[:25], actor=_cli())  # into an empty register
+    import_learners(rows=_rows(45, seed=22)[25:], actor=_cli())  # into one with learners
+    ids = sorted(Learner.objects.values_list("id", flat=True))
+    assert ids == list(range(ids[0], ids[0] + 45))
+    # The next learner saved takes the next id: the sequence gave the load's.
+    assert _copy_of_a_loaded_learner(identity_key="next").pk == ids[-1] + 1
+    # Every learner's keys, audit and known rows point at its own id.
+    assert set(LearnerMatchKey.objects.values_list("learner_id", flat=True)) == set(ids)
+    assert set(KnownLearner.objects.values_list("learner_id", flat=True)) == set(ids)
+
+
+def test_two_unique_constraints_of_one_table_are_rebuilt_at_once_without_a_deadlock() -> None:
+    """Each unique index is built, then taken over by its constraint in a transaction of its
+    own: in one, two builders on one table each held their SHARE lock while waiting for the
+    other's to take the ACCESS EXCLUSIVE one, and PostgreSQL killed one of them."""
+    import_learners(rows=_rows(30, seed=23), actor=_cli(), keep_indexes=True)
+    constraints_before = _constraints()
+    unique = [
+        index
+        for index in load_constraints((Learner,))
+        if index.name in {"learners_learner_uln_key", "learners_learner_identity_key_key"}
+    ]
+    assert len(unique) == 2
+    assert all(index.then for index in unique)
+    for _attempt in range(5):
+        with connection.cursor() as cursor:
+            for index in unique:
+                cursor.execute(index.drop_statement)
+        build_indexes(unique, builders=2, note=lambda _message: None)
+        assert _constraints() == constraints_before

@@ -14,6 +14,7 @@ they are added back.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,6 +48,51 @@ def insert_rows(
 
 # Characters COPY's text format escapes; a value without them is written as it is.
 _COPY_SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def copy_text(values: Sequence[Any]) -> str:
+    """Database-ready values as one line of COPY's text format, without its newline, for
+    `insert_copy_text`: what psycopg's COPY would send for them, worked out wherever the values
+    are (a worker process, say) rather than in the process that writes."""
+    texts = [value if type(value) is str else _copy_value(value) for value in values]
+    # Nearly always no text holds a character COPY escapes: one look over them all.
+    strings = "".join([value for value in values if type(value) is str])
+    if any(special in strings for special in _COPY_SPECIAL):
+        return "\t".join(_copy_value(value) for value in values)
+    return "\t".join(texts)
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        if any(special in value for special in _COPY_SPECIAL):
+            for special, escaped in _COPY_ESCAPES:
+                value = value.replace(special, escaped)
+        return value
+    if isinstance(value, int | float | datetime.date):  # a datetime is a date too
+        return str(value)  # ISO 8601 with a space, as PostgreSQL reads it
+    raise TypeError(f"no COPY text for a {type(value).__name__}")
+
+
+_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+
+
+def insert_copy_text(model: type[models.Model], columns: Sequence[str], text: str) -> None:
+    """Insert rows given as COPY text (lines of `copy_text`, each ending in a newline) into the
+    model's table, in the columns named: PostgreSQL only."""
+    if not text:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        copy.write(text)
 
 
 def insert_grouped_rows(
@@ -202,16 +248,23 @@ def insert_new_rows(
 class SecondaryIndex:
     """An index or constraint set aside for a load: the statement that builds it again (as
     pg_indexes or pg_get_constraintdef gives it) and, when not a plain `DROP INDEX`, the one
-    that drops it."""
+    that drops it; `then`, a statement run after the first in a transaction of its own (a
+    unique constraint taking over the index just built)."""
 
     name: str
     table: str
     definition: str
     drop: str = ""
+    then: str = ""
 
     @property
     def drop_statement(self) -> str:
         return self.drop or f"DROP INDEX {connection.ops.quote_name(self.name)}"
+
+    @property
+    def statements(self) -> str:
+        """What builds it again, to be run by hand."""
+        return f"{self.definition}; {self.then}" if self.then else self.definition
 
 
 def secondary_indexes(tables: Sequence[type[models.Model]]) -> list[SecondaryIndex]:
@@ -256,7 +309,9 @@ def load_constraints(
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT k.conname, c.relname, pg_get_constraintdef(k.oid)
+            SELECT k.conname, c.relname, pg_get_constraintdef(k.oid),
+                   CASE WHEN k.contype = 'u' AND NOT k.condeferrable
+                        THEN pg_get_indexdef(k.conindid) END
             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
             WHERE c.relnamespace = to_regnamespace(current_schema())
               AND ((c.relname = ANY(%s) AND k.contype IN ('u', 'f'))
@@ -267,13 +322,22 @@ def load_constraints(
         )
         rows = cursor.fetchall()
     return [
+        # A unique constraint: its index built first, as any other (a SHARE lock, so beside the
+        # table's other builds), then taken over by the constraint at once, in a transaction of
+        # its own (else two such builds on one table, each holding its SHARE lock and waiting
+        # for the ACCESS EXCLUSIVE one, deadlock); rather than ADD CONSTRAINT UNIQUE, whose
+        # ACCESS EXCLUSIVE lock makes the other builds wait.
         SecondaryIndex(
             name,
             table,
-            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}",
+            index or f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}",
             f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}",
+            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} UNIQUE USING INDEX "
+            f"{quote(name)}"
+            if index
+            else "",
         )
-        for name, table, definition in rows
+        for name, table, definition, index in rows
     ]
 
 
@@ -306,7 +370,7 @@ def secondary_indexes_set_aside(
             cursor.execute(index.drop_statement)
     note(
         f"Dropped {len(indexes)} indexes and constraints for the load; should this process be "
-        "killed before it rebuilds them, run: " + "; ".join(index.definition for index in indexes)
+        "killed before it rebuilds them, run: " + "; ".join(index.statements for index in indexes)
     )
     try:
         yield indexes
@@ -349,9 +413,16 @@ def build_indexes(
         (index, error) for index, error in zip(indexes, outcomes, strict=True) if error is not None
     ]
     if failed:
+        # The database's own words say which index failed and why: for a unique one, which
+        # value is there twice (the rows are all kept; the duplicates must go before the
+        # index can be built).
+        reasons = "; ".join(
+            f"{index.name}: {' '.join(str(error).split())}" for index, error in failed
+        )
         raise RuntimeError(
-            "Some indexes could not be rebuilt; run: "
-            + "; ".join(index.definition for index, _error in failed)
+            f"Some indexes could not be rebuilt ({reasons}). The rows loaded are kept; once "
+            "the cause is put right, run: "
+            + "; ".join(index.statements for index, _error in failed)
         ) from failed[0][1]
     note(
         f"Rebuilt {len(indexes)} indexes and constraints in {time.perf_counter() - started:.1f} s."
@@ -365,6 +436,8 @@ def _build(index: SecondaryIndex, settings: dict[str, str]) -> Exception | None:
             for name, value in settings.items():
                 cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
             cursor.execute(index.definition)
+            if index.then:
+                cursor.execute(index.then)
     except Exception as error:  # reported with the others' by build_indexes
         return error
     finally:

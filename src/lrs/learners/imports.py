@@ -8,7 +8,7 @@ import multiprocessing
 import operator
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -20,6 +20,8 @@ from lrs.core.actor import Actor, ensure_can
 from lrs.core.audit import AuditAction
 from lrs.core.bulk import (
     SecondaryIndex,
+    copy_text,
+    insert_copy_text,
     insert_grouped_rows,
     insert_rows,
     load_constraints,
@@ -131,10 +133,11 @@ def import_learners(
 
     Into an empty register (no learner at all) on PostgreSQL, outside a transaction and unless
     `keep_indexes`: the learner and blocking-key tables' non-unique indexes, and the constraints
-    the load cannot break (`_load_constraints`), are dropped for the load and built again after
-    it, however it ends (`jobs` of them at once); the learners' unique ULN and identity and the
-    primary keys stay, so duplicates are refused as ever. `note` hears what is done, and
-    how long the rebuild took.
+    the load cannot break (`_load_constraints`, the learners' unique ULN and identity among
+    them), are dropped for the load and built again after it, however it ends (`jobs` of them
+    at once); only the primary keys stay. The load is then the register's only writer
+    (`_Writer`), so duplicates are refused as ever without looking the rows up. `note` hears
+    what is done, and how long the rebuild took.
     """
     ensure_can(actor, Permission.IMPORT_LEARNERS)
     set_aside = not keep_indexes and not Learner.objects.exists()
@@ -143,8 +146,9 @@ def import_learners(
         builders=jobs,
         note=note or (lambda _message: None),
         constraints=_load_constraints if set_aside else list,
-    ):
-        report = _load(rows, actor, progress, jobs)
+    ) as set_aside_indexes:
+        writer = _Writer(actor, sole=bool(set_aside_indexes))
+        report = _load(rows, writer, progress, jobs)
     _refresh_statistics()
     return report
 
@@ -156,17 +160,22 @@ _REBUILT_TABLES = (Learner, LearnerMatchKey)
 
 def _load_constraints() -> list[SecondaryIndex]:
     """The constraints a load into an empty register adds back after it, checked once over the
-    whole table rather than row by row: the blocking keys' (key, learner) uniqueness and their
-    foreign key, and the known-learner rows' foreign keys. The load cannot break them: every
-    learner it writes keys for is new and its keys are a set, and the learner and organisation
-    ids it writes are those it has just inserted and the importing organisation's. The
-    learners' own unique ULN and identity stay, as they refuse duplicates."""
-    return load_constraints((LearnerMatchKey,), foreign_only=(KnownLearner,))
+    whole table rather than row by row: the learners' unique ULN and identity and their foreign
+    keys, the blocking keys' (key, learner) uniqueness and their foreign key, and the
+    known-learner rows' foreign keys.
+
+    The load cannot break them: the file's own ULNs and identities are refused when seen twice
+    (`_load`), the register was empty and no one else writes learners while it loads
+    (`_Writer`), every learner it writes keys for is new and its keys are a set, and the
+    learner and organisation ids it writes are those it has just inserted and the importing
+    organisation's. Should a duplicate get in all the same, the unique constraint is not added
+    back and the rebuild says which value is there twice."""
+    return load_constraints((Learner, LearnerMatchKey), foreign_only=(KnownLearner,))
 
 
 def _load(
     rows: Iterable[Mapping[str, str]],
-    actor: Actor,
+    writer: _Writer,
     progress: Callable[[int, int], None] | None,
     jobs: int,
 ) -> ImportReport:
@@ -196,12 +205,12 @@ def _load(
         seen_identities.add(checked.identity_key)
         pending.append(checked)
         if len(pending) >= CHUNK_SIZE:
-            _flush(pending, report, actor)
+            writer.flush(pending, report)
             pending = []
             if progress:
                 progress(report.loaded, report.rejected)
     if pending:
-        _flush(pending, report, actor)
+        writer.flush(pending, report)
     if progress:
         progress(report.loaded, report.rejected)
     return report
@@ -215,6 +224,9 @@ class _Pending(NamedTuple):
     identity_key: str
     values: tuple[Any, ...]  # the LEARNER_FIELDS, as database values
     keys: tuple[str, ...]  # the blocking keys to store
+    # On PostgreSQL, from `_check_block`: the ULN, `values` and identity key as a line of COPY
+    # text (`copy_text`), in place of `values`, so that the process writing only joins lines.
+    copy_text: str = ""
 
 
 def check_row(
@@ -268,6 +280,24 @@ def _check_block(
     ]
 
 
+def _prepare_block(
+    first_row_number: int, rows: list[Mapping[str, str]]
+) -> list[_Pending | Rejection]:
+    """`_check_block`, and on PostgreSQL each valid row's learner columns as COPY text (the
+    work of a worker process, not of the one that writes)."""
+    checked = _check_block(first_row_number, rows)
+    if connection.vendor != "postgresql":
+        return checked
+    return [
+        result._replace(
+            values=(), copy_text=copy_text((result.uln, *result.values, result.identity_key))
+        )
+        if isinstance(result, _Pending)
+        else result
+        for result in checked
+    ]
+
+
 ROWS_PER_TASK = 1000
 
 
@@ -288,19 +318,19 @@ def _checked_rows(rows: Iterable[Mapping[str, str]], jobs: int) -> Iterator[_Pen
     """
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for first, rows_of_block in _blocks(rows):
-            yield from _check_block(first, rows_of_block)
+            yield from _prepare_block(first, rows_of_block)
         return
     blocks = _blocks(rows)
     pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_default_signals)
     try:
         waiting: deque[Any] = deque(
-            pool.apply_async(_check_block, task) for task in itertools.islice(blocks, 2 * jobs)
+            pool.apply_async(_prepare_block, task) for task in itertools.islice(blocks, 2 * jobs)
         )
         while waiting:
             checked = waiting.popleft().get()
             task = next(blocks, None)
             if task is not None:
-                waiting.append(pool.apply_async(_check_block, task))
+                waiting.append(pool.apply_async(_prepare_block, task))
             yield from checked
         pool.close()  # every block is done: the workers exit on their own
     finally:
@@ -361,70 +391,152 @@ def _value_parameters(values: list[str]) -> list[Any]:
     return [_SEPARATOR.join(values)]
 
 
-def _flush(pending: list[_Pending], report: ImportReport, actor: Actor) -> None:
-    """Insert one chunk in one transaction, skipping rows already on the register.
+class _Writer:
+    """Writes the valid rows, a chunk at a time, each chunk in a transaction of its own.
 
-    `insert_rows` (COPY, or executemany) rather than `bulk_create`: building ORM objects for
-    every learner, key and audit row costs several times the database's own work at this volume.
+    Into a register that holds other learners (or on SQLite), each chunk first looks up which
+    of its ULNs and identities are taken and refuses those rows. As the `sole` writer (a load
+    into an empty register whose unique ULN and identity are set aside, `_load_constraints`),
+    no look-up: the file's own repeats are refused by `_load`, and each chunk locks the learners
+    against every other writer and checks that no learner but its own came in since the last
+    (else the load stops, with what it loaded kept and the unique constraints put back).
+
+    On PostgreSQL the learners' ids are taken from their sequence for each chunk, and written
+    with them, rather than read back after.
     """
-    with transaction.atomic():
-        taken_ulns = _taken("uln", [row.uln for row in pending])
-        taken_ids = _taken("identity_key", [row.identity_key for row in pending])
-        fresh: list[_Pending] = []
-        for row in pending:
-            if row.uln in taken_ulns:
-                report.reject(row.row_number, row.uln, {"uln": [_("ULN already on the register.")]})
-            elif row.identity_key in taken_ids:
-                report.reject(
-                    row.row_number,
-                    row.uln,
-                    {"identity": [_("Key information identical to a registered learner.")]},
-                )
+
+    def __init__(self, actor: Actor, *, sole: bool) -> None:
+        self.actor = actor
+        self.sole = sole
+        self.last_id: int | None = None  # the sole writer's latest learner
+
+    def flush(self, pending: list[_Pending], report: ImportReport) -> None:
+        """Insert one chunk in one transaction, refusing rows already on the register.
+
+        `insert_rows` (COPY, or executemany) rather than `bulk_create`: building ORM objects for
+        every learner, key and audit row costs several times the database's own work at this
+        volume.
+        """
+        with transaction.atomic():
+            if self.sole:
+                self._keep_others_out()
+                fresh = pending
             else:
-                fresh.append(row)
-        if not fresh:
-            return
-        now = timezone.now()
-        _insert_learners(fresh, actor, now)
-        ids = _ids_of([row.uln for row in fresh])
-        insert_grouped_rows(
-            LearnerMatchKey, ("learner_id", "key"), [(ids[row.uln], row.keys) for row in fresh]
+                fresh = _not_taken(pending, report)
+            if not fresh:
+                return
+            now = timezone.now()
+            if connection.vendor == "postgresql":
+                new_ids = _new_ids(len(fresh))
+                _insert_learners(fresh, self.actor, now, new_ids)
+                ids = list(new_ids)
+                self.last_id = new_ids[-1]
+            else:
+                _insert_learners(fresh, self.actor, now, None)
+                by_uln = _ids_of([row.uln for row in fresh])
+                ids = [by_uln[row.uln] for row in fresh]
+            _insert_the_rest(fresh, ids, self.actor, now)
+        report.loaded += len(fresh)
+
+    def _keep_others_out(self) -> None:
+        """Lock the learners against other writers to the end of this chunk's transaction, and
+        check that none wrote a learner since the last chunk (or since the start).
+
+        SHARE ROW EXCLUSIVE waits for every transaction that inserts or changes a learner and
+        keeps new ones out; a learner added between two chunks took an id from the sequence
+        after this load's last, so the highest id tells."""
+        table = connection.ops.quote_name(Learner._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"SELECT max(id) FROM {table}")  # noqa: S608 - name from model metadata
+            (highest,) = cursor.fetchone()
+        if highest != self.last_id:
+            raise RuntimeError(
+                "Another process wrote learners to the register while this import loaded it "
+                "(as the only writer, it no longer checks for learners already there). The "
+                "rows before this chunk are loaded; run the import again with the rest of the "
+                "file, or the whole file (the rows loaded are then refused as already there)."
+            )
+
+
+def _not_taken(pending: list[_Pending], report: ImportReport) -> list[_Pending]:
+    """The rows whose ULN and identity the register does not hold yet; the others refused."""
+    taken_ulns = _taken("uln", [row.uln for row in pending])
+    taken_ids = _taken("identity_key", [row.identity_key for row in pending])
+    fresh: list[_Pending] = []
+    for row in pending:
+        if row.uln in taken_ulns:
+            report.reject(row.row_number, row.uln, {"uln": [_("ULN already on the register.")]})
+        elif row.identity_key in taken_ids:
+            report.reject(
+                row.row_number,
+                row.uln,
+                {"identity": [_("Key information identical to a registered learner.")]},
+            )
+        else:
+            fresh.append(row)
+    return fresh
+
+
+def _new_ids(count: int) -> range | list[int]:
+    """`count` new learner ids from the learners' own sequence (PostgreSQL), as inserting the
+    rows one by one would have taken them."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [quote(Learner._meta.db_table), count],
         )
-        organisation = actor.organisation
-        stamp = connection.ops.adapt_datetimefield_value(now)
-        audit_tail = (
-            actor.user.pk,
-            actor.user.username,
-            organisation.pk,
-            organisation.name,
-            actor.channel,
-            AuditAction.LEARNER_IMPORTED,
-        )
-        insert_rows(
-            AuditEvent,
-            (
-                "occurred_at",
-                "user_id",
-                "username",
-                "organisation_id",
-                "organisation_name",
-                "channel",
-                "action",
-                "learner_id",
-                "version_number",
-                "changes",
-                "details",
-            ),
-            [(stamp, *audit_tail, ids[row.uln], 1, "{}", "{}") for row in fresh],
-        )
-        # The importing organisation knows the learners it loaded (new learners: no conflicts).
-        known = (organisation.pk, KnownBy.IMPORTED.value)
-        insert_rows(
-            KnownLearner,
-            ("organisation_id", "learner_id", "how", "since"),
-            [(known[0], ids[row.uln], known[1], stamp) for row in fresh],
-        )
-    report.loaded += len(fresh)
+        ids = [row[0] for row in cursor.fetchall()]
+    # Usually one run of ids (the sole writer always gets one).
+    if ids[-1] - ids[0] == count - 1:
+        return range(ids[0], ids[-1] + 1)
+    return ids
+
+
+def _insert_the_rest(
+    fresh: list[_Pending], ids: list[int], actor: Actor, now: datetime.datetime
+) -> None:
+    """The new learners' blocking keys, audit rows and known-learner rows."""
+    insert_grouped_rows(
+        LearnerMatchKey,
+        ("learner_id", "key"),
+        [(learner_id, row.keys) for learner_id, row in zip(ids, fresh, strict=True)],
+    )
+    organisation = actor.organisation
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    audit_tail = (
+        actor.user.pk,
+        actor.user.username,
+        organisation.pk,
+        organisation.name,
+        actor.channel,
+        AuditAction.LEARNER_IMPORTED,
+    )
+    insert_rows(
+        AuditEvent,
+        (
+            "occurred_at",
+            "user_id",
+            "username",
+            "organisation_id",
+            "organisation_name",
+            "channel",
+            "action",
+            "learner_id",
+            "version_number",
+            "changes",
+            "details",
+        ),
+        [(stamp, *audit_tail, learner_id, 1, "{}", "{}") for learner_id in ids],
+    )
+    # The importing organisation knows the learners it loaded (new learners: no conflicts).
+    known = (organisation.pk, KnownBy.IMPORTED.value)
+    insert_rows(
+        KnownLearner,
+        ("organisation_id", "learner_id", "how", "since"),
+        [(known[0], learner_id, known[1], stamp) for learner_id in ids],
+    )
 
 
 _LEARNER_COLUMNS = (
@@ -439,13 +551,40 @@ _LEARNER_COLUMNS = (
 )
 
 
-def _insert_learners(rows: list[_Pending], actor: Actor, now: datetime.datetime) -> None:
+def _insert_learners(
+    rows: list[_Pending],
+    actor: Actor,
+    now: datetime.datetime,
+    ids: Sequence[int] | None,
+) -> None:
+    """The learners, with the `ids` given, or the database's own when None."""
     stamp = connection.ops.adapt_datetimefield_value(now)
     tail = (LearnerStatus.ACTIVE, 1, stamp, stamp, actor.organisation.pk)
+    if ids is None:
+        insert_rows(
+            Learner,
+            _LEARNER_COLUMNS,
+            [(row.uln, *row.values, row.identity_key, *tail) for row in rows],
+        )
+        return
+    if all(row.copy_text for row in rows):
+        end = "\t" + copy_text(tail) + "\n"
+        insert_copy_text(
+            Learner,
+            ("id", *_LEARNER_COLUMNS),
+            "".join(
+                f"{learner_id}\t{row.copy_text}{end}"
+                for learner_id, row in zip(ids, rows, strict=True)
+            ),
+        )
+        return
     insert_rows(
         Learner,
-        _LEARNER_COLUMNS,
-        [(row.uln, *row.values, row.identity_key, *tail) for row in rows],
+        ("id", *_LEARNER_COLUMNS),
+        [
+            (learner_id, row.uln, *row.values, row.identity_key, *tail)
+            for learner_id, row in zip(ids, rows, strict=True)
+        ],
     )
 
 

@@ -40,9 +40,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep-indexes",
             action="store_true",
-            help="into an empty register on PostgreSQL, keep the non-unique indexes of the "
-            "learners and blocking keys during the load (by default they are dropped and built "
-            "again after it, which is faster)",
+            help="into an empty register on PostgreSQL, keep the indexes and constraints of "
+            "the learners and blocking keys during the load, and check each chunk against the "
+            "register (by default they are dropped and built again after it, and the load is "
+            "the register's only writer, which is faster)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
