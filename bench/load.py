@@ -222,23 +222,49 @@ def _wait_ready(base: str, timeout: float = 120) -> None:
     raise SystemExit(f"the server at {base} did not become ready")
 
 
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a running process and its descendants so far."""
-    import psutil
-
+def _proc_stat(pid: int) -> tuple[int, float] | None:
+    """A process's parent id and CPU seconds (user + system, its own and those of the children
+    it has waited for), from /proc/<pid>/stat; None once it is gone."""
     try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for process in processes:
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces: split after it.
+    fields = text[text.rindex(")") + 2 :].split()
+    parent = int(fields[1])
+    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+    return parent, (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and all its descendants so far, those that
+    have exited included."""
+    return sum(_tree_times(pid).values())
+
+
+def _tree_times(pid: int) -> dict[int, float]:
+    """The CPU seconds of each live process of a tree (`_tree_cpu`), by process id.
+
+    A process that exits takes its CPU out of a sum over the live processes: a gunicorn worker
+    replaced during a step, an RQ work horse, a batch worker's child. Its time is kept by the
+    parent that waited for it (the children's times in /proc), so each live process counts its
+    own time and that of its waited-for children; descendants are found by parent id."""
+    parents: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
             continue
-        total += times.user + times.system
-    return total
+        reading = _proc_stat(int(entry.name))
+        if reading is not None:
+            parents.setdefault(reading[0], []).append(int(entry.name))
+            times[int(entry.name)] = reading[1]
+    tree: dict[int, float] = {}
+    waiting = [pid] if pid in times else []
+    while waiting:
+        current = waiting.pop()
+        tree[current] = times[current]
+        waiting.extend(child for child in parents.get(current, ()) if child in times)
+    return tree
 
 
 class _PostgresCpu:
@@ -450,7 +476,8 @@ def main() -> None:
         for users in [int(n) for n in args.users.split(",") if n.strip()]:
             prefix = workdir / f"locust-{users}"
             database = urlparse(args.database_url).path.lstrip("/")
-            before = (_tree_cpu(server.pid), _tree_cpu(worker.pid), _children_cpu())
+            server_before = _tree_times(server.pid)
+            before = (sum(server_before.values()), _tree_cpu(worker.pid), _children_cpu())
             with _PostgresCpu(database) as postgres:
                 subprocess.run(
                     [
@@ -479,7 +506,11 @@ def main() -> None:
                     stdout=subprocess.DEVNULL,
                     stderr=(workdir / f"locust-{users}.log").open("wb"),
                 )
-            after = (_tree_cpu(server.pid), _tree_cpu(worker.pid), _children_cpu())
+            server_after = _tree_times(server.pid)
+            after = (sum(server_after.values()), _tree_cpu(worker.pid), _children_cpu())
+            ended = len(server_before.keys() - server_after.keys())
+            if ended:
+                print(f"  {ended} server process(es) ended during the step (time kept)")
             results = _report(Path(f"{prefix}_stats.csv"), users)
             gunicorn, rq_worker, locust = (b - a for a, b in zip(before, after, strict=True))
             spent = {
