@@ -70,3 +70,28 @@ def test_a_learners_linked_ulns_are_found_through_the_master_index(
     assert "SCAN learners_learner" not in plan  # SQLite: a full scan, in ULN order or not
     assert "Seq Scan" not in plan
     assert "Sort" not in plan or connection.vendor == "sqlite"
+
+
+def test_machine_made_keys_compare_byte_by_byte_on_postgresql() -> None:
+    """ULNs, identity keys and blocking keys are COLLATE "C" (lrs.core.fields.ByteOrderCharField):
+    their indexes are built and searched without the C library's collation."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite compares bytes already")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            "WHERE table_name IN ('learners_learner', 'learners_learnermatchkey') "
+            "AND column_name IN ('uln', 'identity_key', 'key', 'given_name')"
+        )
+        collations = {(table, column): name for table, column, name in cursor.fetchall()}
+    assert collations[("learners_learner", "uln")] == "C"
+    assert collations[("learners_learner", "identity_key")] == "C"
+    assert collations[("learners_learnermatchkey", "key")] == "C"
+    # People's names keep the database's own collation (sorted for people to read).
+    assert collations[("learners_learner", "given_name")] != "C"
+
+
+def test_a_blocking_key_look_up_uses_the_key_index_under_byte_order() -> None:
+    plan = _plan("SELECT learner_id FROM learners_learnermatchkey WHERE key = 'D:2008-01-01|JN'")
+
+    assert "learner_match_key_unique" in plan or "sqlite_autoindex" in plan

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lrs.core.fields import ByteOrderCharField
 from lrs.learners.choices import AbilityToShare, Gender, LearnerStatus, VerificationType
 
 
@@ -12,7 +13,7 @@ class Learner(models.Model):
     Field names are snake_case forms of the real service's names (`GivenName` -> given_name).
     """
 
-    uln = models.CharField(_("ULN"), max_length=10, unique=True)
+    uln = ByteOrderCharField(_("ULN"), max_length=10, unique=True)
     title = models.CharField(_("title"), max_length=35, blank=True)
     given_name = models.CharField(_("given name"), max_length=35)
     middle_other_name = models.CharField(_("middle names"), max_length=35, blank=True)
@@ -67,7 +68,7 @@ class Learner(models.Model):
     version_number = models.PositiveIntegerField(_("version number"), default=1)
     # Canonical key fields (lrs.matching.identity_key); unique, so the database itself refuses
     # a second learner with identical key information, however many requests race.
-    identity_key = models.CharField(max_length=200, unique=True)
+    identity_key = ByteOrderCharField(max_length=200, unique=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
     created_by_organisation = models.ForeignKey(
@@ -107,7 +108,7 @@ class LearnerMatchKey(models.Model):
     """A blocking key of a learner (lrs.matching.learner_keys), indexed for candidate retrieval."""
 
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="match_keys")
-    key = models.CharField(max_length=64)
+    key = ByteOrderCharField(max_length=64)
 
     class Meta:
         constraints = [
