@@ -180,7 +180,7 @@ def load_bench_register(
     return register
 
 
-BULK_LOAD_OPTIONS = "-c synchronous_commit=off -c maintenance_work_mem=1GB -c work_mem=64MB"
+BULK_LOAD_OPTIONS = "-c synchronous_commit=off -c maintenance_work_mem=2GB -c work_mem=64MB"
 _SERVER_SETTINGS = (
     "shared_buffers",
     "work_mem",
