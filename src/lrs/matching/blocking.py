@@ -53,6 +53,12 @@ bunched at about 240 a day, so denser than the 183 a day of a million spread ove
     largest group of learners never retrieved). Mean 1.04, largest 6 on 200,000 learners with
     the long tail of names; a search looks up the first two family forms with the first two
     given forms only.
+``M:<dob>|<middle phonetic>``
+    Date of birth and Metaphone code of each middle name (stored; a search looks up its first
+    given name and preferred name under this kind). A confirming key only: it never brings a
+    learner in on its own, but counts as the second key that keeps a learner from a bounded
+    bucket (below). It is what a search giving the middle name as given name shares with the
+    learner besides the D key when the postcode has changed too.
 ``U:<upn>``, ``C:<uci>``, ``E:<email digest>``
     Identifiers given by the learner; a bucket holds one learner, or a family sharing an email
     (mean 1.1, largest 7). The email is stored as a short digest: the key column holds 64
@@ -83,9 +89,19 @@ postcode (P) or the month (F); a learner whose names were swapped round shares b
 the G key of the swap. On the proxy of ``bench/register.py --density-of`` (300,000 learners at
 the density of 3,000,000, 2,000 synthetic searches, in memory) this cut the candidates fetched
 from a mean of 54 (95th percentile 138) to 31 (67) and kept the learner searched for in every
-one of the 1,600 re-keyed searches that reached it before. Bounding the firm buckets as well
-(to 19, 95th percentile 41) lost one of them (middle name used as given name, and a moved
-postcode: the D key alone leads to it), so those stay whole.
+one of the 1,600 re-keyed searches that reached it before.
+
+The firm D bucket (a date of birth and two letters of a family name: every Jones born that day)
+is the largest left at national density, about 40 learners; a firm D bucket of more than
+``MAX_FIRM_BUCKET`` is bounded the same way. Whatever happened to the given name, the learner
+looked for shares a second key with such a search: a nickname the N key, a slip after the first
+letter the F key, the same address the P, Q and A keys, a middle name used as given name the M
+key. The other firm kinds (G, N, F and the rest) stay whole: bounding G as well lost learners
+with a mistyped family name who had moved. Measured on 300,000 learners at the density of
+10,000,000 (3,000 synthetic searches, in memory): candidates per search p50/p95 55/171 before,
+27/86 after, and the same 2,397 of the 2,400 re-keyed searches reached the learner looked for;
+at the density of 1,000,000 the figures barely move (14/34 before, 14/33 after), as D buckets
+there seldom exceed the bound.
 """
 
 from __future__ import annotations
@@ -102,6 +118,9 @@ from lrs.matching.prepare import Prepared, phonetic, prepared
 from lrs.matching.types import PersonDetails
 
 __all__ = [
+    "BOUNDED_FIRM_KINDS",
+    "CONFIRMING_KIND",
+    "MAX_FIRM_BUCKET",
     "MAX_OPEN_BUCKET",
     "MAX_QUERY_KEYS",
     "QueryKeys",
@@ -121,6 +140,16 @@ MAX_QUERY_KEYS = 64
 # holds a few learners (see above), so this bounds only national-density buckets.
 MAX_OPEN_BUCKET = 8
 
+# A firm D bucket (`select_candidates`) with more learners than this keeps only those sharing a
+# second key with the search. At 1,000,000 learners a D bucket holds about 5 (largest 30), at
+# 10,000,000 about 40.
+MAX_FIRM_BUCKET = 16
+
+# Kinds of key and what `select_candidates` does with them: the firm keys of BOUNDED_FIRM_KINDS
+# are bounded at MAX_FIRM_BUCKET, and a CONFIRMING_KIND key only ever counts as a second key.
+BOUNDED_FIRM_KINDS = frozenset({"D"})
+CONFIRMING_KIND = "M"
+
 # Keys are stored in a 64-character column; name codes are cut to this length so that even a
 # long name in a script Metaphone does not code (kept as written) fits.
 _MAX_CODE_LENGTH = 20
@@ -135,6 +164,8 @@ _MAX_GROUPS = 3
 # Family and given forms a search pairs with its postcode area (the details as given, the
 # second family part or previous name, the preferred name).
 _MAX_AREA_FORMS = 2
+# Middle names a learner stores M keys for; an initial alone makes none.
+_MAX_MIDDLE_FORMS = 3
 
 
 @functools.lru_cache(maxsize=65536)
@@ -259,7 +290,18 @@ def prepared_learner_keys(person: Prepared) -> frozenset[str]:
         2 * _MAX_FAMILY_FORMS,
         2 * _MAX_FAMILY_FORMS,
     )
+    middle_forms = _first_unique(
+        [word for word in person.middle_words if len(word) > 1], _MAX_MIDDLE_FORMS
+    )
+    keys.extend(_confirming_keys(person.date_of_birth, middle_forms))
     return frozenset(keys)
+
+
+def _confirming_keys(date_of_birth: datetime.date, forms: list[str]) -> list[str]:
+    """The M keys (`CONFIRMING_KIND`) of names at a date of birth: a learner's middle names,
+    or the names a search gives as given name."""
+    date = date_of_birth.isoformat()
+    return list(dict.fromkeys(f"{CONFIRMING_KIND}:{date}|{_code(form)}" for form in forms))
 
 
 def query_keys(details: PersonDetails) -> frozenset[str]:
@@ -278,10 +320,16 @@ class QueryKeys(NamedTuple):
     as given (date of birth, names, postcode, identifiers). The rest are the search tips'
     variants: the other dates tried (day and month swapped, the first of the month) and their
     months, given and family names swapped round, middle names as given name; their large
-    buckets are bounded (`select_candidates`)."""
+    buckets are bounded (`select_candidates`), as are large firm D buckets.
+
+    ``confirming``: the M keys (the date as given with the given and preferred names), looked
+    up beside ``keys`` by a search only to confirm a learner from a bounded bucket; they are
+    not among ``keys``, so that the duplicate finder, which takes every learner sharing a key,
+    does not retrieve by them."""
 
     keys: frozenset[str]
     firm: frozenset[str]
+    confirming: frozenset[str] = frozenset()
 
 
 def query_key_sets(details: PersonDetails) -> QueryKeys:
@@ -331,28 +379,44 @@ def prepared_query_key_sets(person: Prepared) -> QueryKeys:
         _MAX_MONTH_FAMILY_FORMS,
         _MAX_AREA_FORMS,
     )
-    return QueryKeys(keys, keys.intersection(firm))
+    confirming = _confirming_keys(
+        person.date_of_birth, _first_unique([person.given_first, person.preferred], 2)
+    )
+    return QueryKeys(keys, keys.intersection(firm), frozenset(confirming))
 
 
 def select_candidates(found: Mapping[str, Collection[int]], firm: AbstractSet[str]) -> set[int]:
     """The learners worth scoring among those `found` under a search's keys (key -> learner
-    ids): every learner under a firm key (`QueryKeys`) or in a bucket of at most
-    ``MAX_OPEN_BUCKET``, and, from a larger bucket of another date's keys, only the learners
-    that share a second key with the search.
+    ids, the confirming keys included): every learner under a firm key (`QueryKeys`) or in a
+    bucket of at most ``MAX_OPEN_BUCKET``, and, from a larger bucket of another date's keys or
+    a firm D bucket of more than ``MAX_FIRM_BUCKET``, only the learners that share a second key
+    with the search. A confirming (M) key counts only as such a second key.
 
     The keys of the other dates tried are there for a date recorded wrongly, and the learner
     looked for then agrees on that other date and on the names as well (D, G and N keys of the
     same date, P with the postcode, F with the month): two keys. The strangers who share one
     such key only (born on the first of the month, say, with a family name of the same two
     code letters) are most of what a search at national density would fetch and score: on a
-    register of 10,000,000 learners about 2,300 share each date of birth.
+    register of 10,000,000 learners about 2,300 share each date of birth. The firm D key is
+    there for a given name recorded differently, and the learner then shares another key as
+    well (module docstring).
     """
     selected: set[int] = set()
     counts: dict[int, int] = {}
     for key, ids in found.items():
-        if key in firm or len(ids) <= MAX_OPEN_BUCKET:
+        if _keeps_bucket(key, len(ids), firm):
             selected.update(ids)
         for learner in ids:
             counts[learner] = counts.get(learner, 0) + 1
     selected.update(learner for learner, count in counts.items() if count >= 2)
     return selected
+
+
+def _keeps_bucket(key: str, size: int, firm: AbstractSet[str]) -> bool:
+    """Whether every learner under `key` is kept (`select_candidates`)."""
+    kind = key[0]
+    if kind == CONFIRMING_KIND:
+        return False
+    if key in firm:
+        return kind not in BOUNDED_FIRM_KINDS or size <= MAX_FIRM_BUCKET
+    return size <= MAX_OPEN_BUCKET
