@@ -120,11 +120,12 @@ def test_crowded_buckets_keep_only_learners_sharing_two_keys_but_firm_non_date_n
     assert 0 in chosen
     # The learner searched for is under several keys of the given date (D, G, N, P).
     assert len(firm) < len(keys)
-    assert confirming and not confirming & keys
+    assert confirming
+    assert not confirming & keys
 
 
 def test_firm_date_and_family_bucket_is_whole_up_to_its_bound() -> None:
-    keys, firm, _confirming = query_key_sets(LEARNER)
+    _keys, firm, _confirming = query_key_sets(LEARNER)
     date_key = min(key for key in firm if key.startswith("D:"))
     at_bound = {date_key: list(range(1, MAX_FIRM_BUCKET + 1))}
     assert select_candidates(at_bound, firm) == set(range(1, MAX_FIRM_BUCKET + 1))
