@@ -104,10 +104,11 @@ def test_crowded_register_bounds_buckets_the_same_way_one_by_one_and_together() 
 
 
 def test_middle_name_given_as_given_name_is_found_in_a_crowded_date_and_family_bucket() -> None:
-    """A search on a date and family name shared by more learners than MAX_FIRM_BUCKET keeps
-    only those sharing a second key: the learner whose middle name was given as given name,
-    with a new address, is kept by the middle name's M key, one search at a time and many
-    together; the Joneses sharing only the date and family name are left out."""
+    """A search on a date and family-name head (D key) shared by more learners than
+    MAX_FIRM_BUCKET keeps only those sharing a second key: the learner whose middle name was
+    given as given name, with a new address, is kept by the family name's K key, one search at
+    a time and many together; the Jenkinses, Johnsons and Jenningses sharing only the D key
+    are left out."""
     born = datetime.date(2008, 3, 5)
     strangers = [
         person
@@ -117,16 +118,20 @@ def test_middle_name_given_as_given_name_is_found_in_a_crowded_date_and_family_b
     register = [
         dataclasses.replace(
             person,
-            family_name="Jones",
+            family_name=("Jenkins", "Johnson", "Jennings")[number % 3],
             date_of_birth=born,
             middle_other_name="",
             preferred_given_name="",
             previous_family_name="",
         )
-        for person in strangers
+        for number, person in enumerate(strangers)
     ]
     register[0] = dataclasses.replace(
-        register[0], given_name="Robert", middle_other_name="Owen", last_known_postcode="CF10 1AA"
+        register[0],
+        given_name="Robert",
+        middle_other_name="Owen",
+        family_name="Jones",
+        last_known_postcode="CF10 1AA",
     )
     rows = ({"ULN": person.uln, **personal_fields(person)} for person in register)
     import_learners(rows=rows, actor=service_desk_system_actor(channel=Channel.CLI))

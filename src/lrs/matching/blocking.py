@@ -53,12 +53,13 @@ bunched at about 240 a day, so denser than the 183 a day of a million spread ove
     largest group of learners never retrieved). Mean 1.04, largest 6 on 200,000 learners with
     the long tail of names; a search looks up the first two family forms with the first two
     given forms only.
-``M:<dob>|<middle phonetic>``
-    Date of birth and Metaphone code of each middle name (stored; a search looks up its first
-    given name and preferred name under this kind). A confirming key only: it never brings a
-    learner in on its own, but counts as the second key that keeps a learner from a bounded
-    bucket (below). It is what a search giving the middle name as given name shares with the
-    learner besides the D key when the postcode has changed too.
+``K:<dob>|<family phonetic>``
+    Date of birth and the whole Metaphone code of the family name (each part and the previous
+    family name too). A confirming key only: it never brings a learner in on its own, but counts
+    as the second key that keeps a learner from a bounded bucket (below). It is what a search
+    whose given name is unrecognisable (a middle name used as given name, a slip in its first
+    letter, another name altogether) shares with the learner besides the D key when the
+    postcode has changed too.
 ``U:<upn>``, ``C:<uci>``, ``E:<email digest>``
     Identifiers given by the learner; a bucket holds one learner, or a family sharing an email
     (mean 1.1, largest 7). The email is stored as a short digest: the key column holds 64
@@ -95,8 +96,8 @@ The firm D bucket (a date of birth and two letters of a family name: every Jones
 is the largest left at national density, about 40 learners; a firm D bucket of more than
 ``MAX_FIRM_BUCKET`` is bounded the same way. Whatever happened to the given name, the learner
 looked for shares a second key with such a search: a nickname the N key, a slip after the first
-letter the F key, the same address the P, Q and A keys, a middle name used as given name the M
-key. The other firm kinds (G, N, F and the rest) stay whole: bounding G as well lost learners
+letter the F key, the same address the P, Q and A keys, and otherwise the family name, whole,
+the K key. The other firm kinds (G, N, F and the rest) stay whole: bounding G as well lost learners
 with a mistyped family name who had moved. Measured on 300,000 learners at the density of
 10,000,000 (3,000 synthetic searches, in memory): candidates per search p50/p95 55/171 before,
 27/86 after, and the same 2,397 of the 2,400 re-keyed searches reached the learner looked for;
@@ -148,7 +149,7 @@ MAX_FIRM_BUCKET = 16
 # Kinds of key and what `select_candidates` does with them: the firm keys of BOUNDED_FIRM_KINDS
 # are bounded at MAX_FIRM_BUCKET, and a CONFIRMING_KIND key only ever counts as a second key.
 BOUNDED_FIRM_KINDS = frozenset({"D"})
-CONFIRMING_KIND = "M"
+CONFIRMING_KIND = "K"
 
 # Keys are stored in a 64-character column; name codes are cut to this length so that even a
 # long name in a script Metaphone does not code (kept as written) fits.
@@ -164,8 +165,6 @@ _MAX_GROUPS = 3
 # Family and given forms a search pairs with its postcode area (the details as given, the
 # second family part or previous name, the preferred name).
 _MAX_AREA_FORMS = 2
-# Middle names a learner stores M keys for; an initial alone makes none.
-_MAX_MIDDLE_FORMS = 3
 
 
 @functools.lru_cache(maxsize=65536)
@@ -290,18 +289,19 @@ def prepared_learner_keys(person: Prepared) -> frozenset[str]:
         2 * _MAX_FAMILY_FORMS,
         2 * _MAX_FAMILY_FORMS,
     )
-    middle_forms = _first_unique(
-        [word for word in person.middle_words if len(word) > 1], _MAX_MIDDLE_FORMS
-    )
-    keys.extend(_confirming_keys(person.date_of_birth, middle_forms))
+    keys.extend(_confirming_keys(person))
     return frozenset(keys)
 
 
-def _confirming_keys(date_of_birth: datetime.date, forms: list[str]) -> list[str]:
-    """The M keys (`CONFIRMING_KIND`) of names at a date of birth: a learner's middle names,
-    or the names a search gives as given name."""
-    date = date_of_birth.isoformat()
-    return list(dict.fromkeys(f"{CONFIRMING_KIND}:{date}|{_code(form)}" for form in forms))
+def _confirming_keys(person: Prepared) -> list[str]:
+    """The K keys (`CONFIRMING_KIND`) of a person: the date of birth with the whole code of each
+    of their own family names, as a learner stores them and a search looks them up."""
+    date = person.date_of_birth.isoformat()
+    codes = _first_unique(
+        [_code(form) for form in (*person.family_parts, *person.previous_parts)],
+        2 * _MAX_FAMILY_FORMS,
+    )
+    return [f"{CONFIRMING_KIND}:{date}|{code}" for code in codes]
 
 
 def query_keys(details: PersonDetails) -> frozenset[str]:
@@ -322,7 +322,7 @@ class QueryKeys(NamedTuple):
     months, given and family names swapped round, middle names as given name; their large
     buckets are bounded (`select_candidates`), as are large firm D buckets.
 
-    ``confirming``: the M keys (the date as given with the given and preferred names), looked
+    ``confirming``: the K keys (the date as given with the family names' whole codes), looked
     up beside ``keys`` by a search only to confirm a learner from a bounded bucket; they are
     not among ``keys``, so that the duplicate finder, which takes every learner sharing a key,
     does not retrieve by them."""
@@ -379,10 +379,7 @@ def prepared_query_key_sets(person: Prepared) -> QueryKeys:
         _MAX_MONTH_FAMILY_FORMS,
         _MAX_AREA_FORMS,
     )
-    confirming = _confirming_keys(
-        person.date_of_birth, _first_unique([person.given_first, person.preferred], 2)
-    )
-    return QueryKeys(keys, keys.intersection(firm), frozenset(confirming))
+    return QueryKeys(keys, keys.intersection(firm), frozenset(_confirming_keys(person)))
 
 
 def select_candidates(found: Mapping[str, Collection[int]], firm: AbstractSet[str]) -> set[int]:
@@ -390,7 +387,7 @@ def select_candidates(found: Mapping[str, Collection[int]], firm: AbstractSet[st
     ids, the confirming keys included): every learner under a firm key (`QueryKeys`) or in a
     bucket of at most ``MAX_OPEN_BUCKET``, and, from a larger bucket of another date's keys or
     a firm D bucket of more than ``MAX_FIRM_BUCKET``, only the learners that share a second key
-    with the search. A confirming (M) key counts only as such a second key.
+    with the search. A confirming (K) key counts only as such a second key.
 
     The keys of the other dates tried are there for a date recorded wrongly, and the learner
     looked for then agrees on that other date and on the names as well (D, G and N keys of the
