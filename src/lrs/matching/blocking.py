@@ -65,8 +65,9 @@ bunched at about 240 a day, so denser than the 183 a day of a million spread ove
     (mean 1.1, largest 7). The email is stored as a short digest: the key column holds 64
     characters.
 
-A learner stores about 6 keys. A search of that register retrieved a median of 24 candidates
-(90th percentile 51, largest 104) across all its keys.
+A learner stores about 7 keys besides its K keys, about 8 with them (8.2 rows a learner on the
+1M synthetic register with the long tail of names). A search of that register retrieved a
+median of 24 candidates (90th percentile 51, largest 104) across all its keys.
 
 Query-side variants (tips served): dates of birth with day and month swapped and the first of
 the month ("swap month and day", "first of the month"); family names from the previous family
@@ -92,17 +93,21 @@ the density of 3,000,000, 2,000 synthetic searches, in memory) this cut the cand
 from a mean of 54 (95th percentile 138) to 31 (67) and kept the learner searched for in every
 one of the 1,600 re-keyed searches that reached it before.
 
-The firm D bucket (a date of birth and two letters of a family name: every Jones born that day)
-is the largest left at national density, about 40 learners; a firm D bucket of more than
-``MAX_FIRM_BUCKET`` is bounded the same way. Whatever happened to the given name, the learner
-looked for shares a second key with such a search: a nickname the N key, a slip after the first
-letter the F key, the same address the P, Q and A keys, and otherwise the family name, whole,
-the K key. The other firm kinds (G, N, F and the rest) stay whole: bounding G as well lost learners
-with a mistyped family name who had moved. Measured on 300,000 learners at the density of
-10,000,000 (3,000 synthetic searches, in memory): candidates per search p50/p95 55/171 before,
-27/86 after, and the same 2,397 of the 2,400 re-keyed searches reached the learner looked for;
-at the density of 1,000,000 the figures barely move (14/34 before, 14/33 after), as D buckets
-there seldom exceed the bound.
+The firm D bucket (a date of birth and two letters of a family name's code: every Jones,
+Jenkins and Johnson born that day) is the largest left at national density, about 40 learners;
+a firm D bucket of more than ``MAX_FIRM_BUCKET`` is bounded the same way. Whatever happened to
+the given name, the learner looked for shares a second key with such a search: a nickname the N
+key, a slip after the first letter the F key, the same address the P, Q and A keys, and
+otherwise the date with the family name's whole code, the K key (stored for that purpose alone,
+about one row a learner). The other firm kinds (G, N, F and the rest) stay whole: bounding G as
+well lost learners with a mistyped family name who had moved. Measured on 300,000 learners at
+the density of 10,000,000 (in memory): candidates per search p50/p95 55/171 before, 29/99 after,
+with the same 2,397 of 2,400 re-keyed synthetic searches reaching the learner looked for; of
+1,500 searches with a slip in the given name's first letter and a move to another postcode area,
+all 1,500 before and after (924 with the D bucket bounded and no K key); of 906 with the middle
+name as given name and such a move, all 906. Still lost when the D bucket is crowded: a given
+name unrecognisable, a family name whose code changed but not its first two letters, and a move,
+all three at once.
 """
 
 from __future__ import annotations
