@@ -93,9 +93,10 @@ class BlockingIndex:
     def candidates(self, query: PersonDetails) -> list[Candidate]:
         """Return the registered learners sharing a key with the query, each once, as the
         service chooses them (`select_candidates`: large buckets of the search tips' variants
-        keep only learners sharing a second key)."""
-        keys, firm = query_key_sets(query)
-        found = {key: positions for key in keys if (positions := self.index.get(key))}
+        and crowded firm D buckets keep only learners sharing a second key; confirming keys only
+        count as such)."""
+        keys, firm, confirming = query_key_sets(query)
+        found = {key: positions for key in keys | confirming if (positions := self.index.get(key))}
         offered = self.offered
         return [offered[position] for position in select_candidates(found, firm)]
 

@@ -12,6 +12,7 @@ from lrs.learners import matching_adapter
 from lrs.learners.imports import import_learners
 from lrs.learners.models import Learner, LearnerMatchKey
 from lrs.matching import PersonDetails, query_keys
+from lrs.matching.blocking import MAX_FIRM_BUCKET
 from lrs.organisations.services import service_desk_system_actor
 from lrs.synthetic import (
     Query,
@@ -100,3 +101,47 @@ def test_crowded_register_bounds_buckets_the_same_way_one_by_one_and_together() 
         if query.true_uln and ids[query.true_uln] in every:
             assert ids[query.true_uln] in chosen, query.variations
     assert bounded > 20
+
+
+def test_middle_name_given_as_given_name_is_found_in_a_crowded_date_and_family_bucket() -> None:
+    """A search on a date and family-name head (D key) shared by more learners than
+    MAX_FIRM_BUCKET keeps only those sharing a second key: the learner whose middle name was
+    given as given name, with a new address, is kept by the family name's K key, one search at
+    a time and many together; the Jenkinses, Johnsons and Jenningses sharing only the D key
+    are left out."""
+    born = datetime.date(2008, 3, 5)
+    strangers = [
+        person
+        for person in generate_register(60, seed=11)
+        if not person.given_name.lower().startswith("o")
+    ][: MAX_FIRM_BUCKET + 10]
+    register = [
+        dataclasses.replace(
+            person,
+            family_name=("Jenkins", "Johnson", "Jennings")[number % 3],
+            date_of_birth=born,
+            middle_other_name="",
+            preferred_given_name="",
+            previous_family_name="",
+        )
+        for number, person in enumerate(strangers)
+    ]
+    register[0] = dataclasses.replace(
+        register[0],
+        given_name="Robert",
+        middle_other_name="Owen",
+        family_name="Jones",
+        last_known_postcode="CF10 1AA",
+    )
+    rows = ({"ULN": person.uln, **personal_fields(person)} for person in register)
+    import_learners(rows=rows, actor=service_desk_system_actor(channel=Channel.CLI))
+    wanted = Learner.objects.get(uln=register[0].uln).id
+    search = PersonDetails(
+        given_name="Owen", family_name="Jones", date_of_birth=born, gender="0", postcode="LL57 2DG"
+    )
+    alone = matching_adapter.match_person(search)
+    (together,) = matching_adapter.match_people([search])
+    chosen = {learner for learner, _version in alone.seen}
+    assert wanted in chosen
+    assert together.seen == alone.seen
+    assert len(chosen) < len(register) // 2

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lrs.matching.blocking import (
+    MAX_FIRM_BUCKET,
     MAX_OPEN_BUCKET,
     MAX_QUERY_KEYS,
     learner_keys,
@@ -78,6 +79,12 @@ VARIATIONS: dict[str, PersonDetails] = {
     ),
     "preferred name as given, default postcode": vary(given_name="Robbie", postcode="ZZ99 9ZZ"),
     "day typo, same household": vary(date_of_birth=datetime.date(2008, 3, 15)),
+    "middle name as given and moved house": vary(
+        given_name="Owen", middle_names="", postcode="LL57 2DG"
+    ),
+    "typo in first letter of given name and moved house": vary(
+        given_name="Tobert", postcode="LL57 2DG"
+    ),
 }
 
 
@@ -87,13 +94,14 @@ def test_learner_is_retrieved_despite(query: PersonDetails) -> None:
 
 
 def crowded(query: PersonDetails, learner: PersonDetails) -> dict[str, list[int]]:
-    """The buckets a search finds on a crowded register: under each of its keys, learner 0
-    (`learner`) when it stores the key, and more than MAX_OPEN_BUCKET strangers, each under
-    that key alone."""
+    """The buckets a search finds on a crowded register: under each of its keys (the
+    confirming ones included), learner 0 (`learner`) when it stores the key, and more than
+    MAX_FIRM_BUCKET strangers, each under that key alone."""
     stored = learner_keys(learner)
+    keys, _firm, confirming = query_key_sets(query)
     found = {}
-    for number, key in enumerate(sorted(query_keys(query))):
-        strangers = [1000 * (number + 1) + i for i in range(MAX_OPEN_BUCKET + 5)]
+    for number, key in enumerate(sorted(keys | confirming)):
+        strangers = [1000 * (number + 1) + i for i in range(MAX_FIRM_BUCKET + 5)]
         found[key] = ([0] if key in stored else []) + strangers
     return found
 
@@ -103,30 +111,72 @@ def test_learner_is_chosen_from_crowded_buckets_despite(query: PersonDetails) ->
     assert 0 in select_candidates(crowded(query, LEARNER), query_key_sets(query).firm)
 
 
-def test_crowded_buckets_of_the_other_dates_keep_only_learners_sharing_two_keys() -> None:
-    keys, firm = query_key_sets(LEARNER)
+def test_crowded_buckets_keep_only_learners_sharing_two_keys_but_firm_non_date_name_keys() -> None:
+    """Crowded buckets of the other dates, firm D buckets and confirming keys' buckets keep
+    only the learners sharing a second key; the other firm buckets are kept whole."""
+    keys, firm, confirming = query_key_sets(LEARNER)
     found = crowded(LEARNER, LEARNER)
     chosen = select_candidates(found, firm)
     for key, ids in found.items():
         strangers = set(ids) - {0}
-        if key in firm:
-            assert strangers <= chosen
+        if key in firm and not key.startswith("D:"):
+            assert strangers <= chosen, key
         else:
             assert not strangers & chosen, key
     assert 0 in chosen
     # The learner searched for is under several keys of the given date (D, G, N, P).
     assert len(firm) < len(keys)
+    assert confirming
+    assert not confirming & keys
+
+
+def test_firm_date_and_family_bucket_is_whole_up_to_its_bound() -> None:
+    _keys, firm, _confirming = query_key_sets(LEARNER)
+    date_key = min(key for key in firm if key.startswith("D:"))
+    at_bound = {date_key: list(range(1, MAX_FIRM_BUCKET + 1))}
+    assert select_candidates(at_bound, firm) == set(range(1, MAX_FIRM_BUCKET + 1))
+    over = {date_key: list(range(1, MAX_FIRM_BUCKET + 2))}
+    assert select_candidates(over, firm) == set()
+
+
+@pytest.mark.parametrize("given_name", ["Owen", "Tobert"])
+def test_unrecognisable_given_name_is_confirmed_in_a_crowded_date_and_family_bucket(
+    given_name: str,
+) -> None:
+    """A search giving the learner's middle name as given name, or a slip in its first letter,
+    at a new address, shares only the firm D key among the retrieving keys and, on a crowded
+    register, is kept by the K key: the date of birth with the family name's whole code."""
+    query = vary(given_name=given_name, middle_names="", postcode="LL57 2DG")
+    keys, firm, confirming = query_key_sets(query)
+    shared = (keys | confirming) & learner_keys(LEARNER)
+    assert {key[0] for key in shared} == {"D", "K"}
+    assert 0 in select_candidates(crowded(query, LEARNER), firm)
+
+
+def test_a_confirming_key_alone_keeps_no_learner() -> None:
+    _keys, firm, confirming = query_key_sets(LEARNER)
+    (key, *_rest) = sorted(confirming)
+    assert select_candidates({key: [1, 2]}, firm) == set()
+    assert select_candidates({key: [1, 2], min(firm): [2, 3]}, firm) == {2, 3}
+
+
+def test_each_family_name_stores_a_confirming_key_the_search_looks_up() -> None:
+    stored = {key for key in learner_keys(LEARNER) if key.startswith("K:")}
+    # McDonald-Jones, McDonald, Jones and the previous name Price.
+    assert len(stored) == 4
+    assert all(key.startswith("K:2008-03-05|") for key in stored)
+    assert query_key_sets(LEARNER).confirming == stored
 
 
 def test_small_buckets_are_kept_whole() -> None:
-    keys, firm = query_key_sets(LEARNER)
+    keys, firm, _confirming = query_key_sets(LEARNER)
     other = sorted(keys - firm)
     found = {other[0]: list(range(1, MAX_OPEN_BUCKET + 1)), other[1]: [50, 51]}
     assert select_candidates(found, firm) == {*range(1, MAX_OPEN_BUCKET + 1), 50, 51}
 
 
 def test_firm_keys_are_those_of_the_date_as_given() -> None:
-    keys, firm = query_key_sets(LEARNER)
+    keys, firm, _confirming = query_key_sets(LEARNER)
     assert firm < keys
     assert any(key.startswith("D:2008-03-05|") for key in firm)
     assert not any("2008-05-03" in key or "2008-03-01" in key for key in firm)
@@ -141,7 +191,7 @@ def test_firm_keys_are_those_of_the_date_as_given() -> None:
 @given(st.dates(min_value=datetime.date(1950, 1, 1), max_value=datetime.date(2015, 12, 31)))
 def test_query_key_sets_agree_with_query_keys(date_of_birth: datetime.date) -> None:
     details = vary(date_of_birth=date_of_birth)
-    keys, firm = query_key_sets(details)
+    keys, firm, _confirming = query_key_sets(details)
     assert keys == query_keys(details)
     assert firm <= keys
     assert any(key.startswith(f"D:{date_of_birth.isoformat()}|") for key in firm)
@@ -172,10 +222,10 @@ def test_unrelated_person_is_not_retrieved() -> None:
 
 def test_no_key_is_a_bare_date_of_birth() -> None:
     """A birth date alone would hold about 180 learners at a million."""
-    for key in learner_keys(LEARNER) | query_keys(LEARNER):
+    for key in learner_keys(LEARNER) | query_keys(LEARNER) | query_key_sets(LEARNER).confirming:
         kind, _, value = key.partition(":")
-        assert kind in {"D", "G", "N", "F", "P", "Q", "A", "U", "C", "E"}
-        if kind in {"D", "G", "N", "P"}:
+        assert kind in {"D", "G", "N", "F", "P", "Q", "A", "K", "U", "C", "E"}
+        if kind in {"D", "G", "N", "P", "K"}:
             assert re.search(r"\d{4}-\d{2}-\d{2}", value)
             assert "|" in value
         if kind == "F":

@@ -33,7 +33,14 @@ from lrs.matching import (
     prepared_learner_keys,
     query_keys,
 )
-from lrs.matching.blocking import MAX_OPEN_BUCKET, query_key_sets, select_candidates
+from lrs.matching.blocking import (
+    BOUNDED_FIRM_KINDS,
+    CONFIRMING_KIND,
+    MAX_FIRM_BUCKET,
+    MAX_OPEN_BUCKET,
+    query_key_sets,
+    select_candidates,
+)
 
 # Candidates scored per search at most. Blocking keys are chosen so that a bucket holds a few
 # dozen learners even at a million; this only bounds the work if a key turns out too common.
@@ -181,16 +188,23 @@ def _candidate_sql(key_count: int, firm_count: int) -> str:
     keys = quote(LearnerMatchKey._meta.db_table)
     columns = ", ".join(quote(name) for name in _SELECTED)
     learner_id, key, master_id, id_ = (quote(n) for n in ("learner_id", "key", "master_id", "id"))
-    # Each (key, learner) pair found, with its bucket's size; a learner is kept when one of
-    # its keys is firm, or its bucket small, or it was found under two keys.
+    # Each (key, learner) pair found, with its kind and its bucket's size; a learner is kept
+    # when one of its keys keeps its whole bucket (firm, bounded above MAX_FIRM_BUCKET for the
+    # bounded kinds; or small; never a confirming key), or it was found under two keys.
+    bounded = ", ".join(f"'{kind}:'" for kind in sorted(BOUNDED_FIRM_KINDS))
+    keeps = (
+        f"CASE WHEN kind = '{CONFIRMING_KIND}:' THEN 0 "
+        f"WHEN firm = 1 AND (kind NOT IN ({bounded}) OR bucket <= {MAX_FIRM_BUCKET}) THEN 1 "
+        f"WHEN bucket <= {MAX_OPEN_BUCKET} THEN 1 ELSE 0 END"
+    )
     return (
         f"SELECT {columns} FROM {learner} WHERE {master_id} IS NULL AND {id_} IN ("  # noqa: S608
         f"SELECT {learner_id} FROM (SELECT {learner_id}, "
         f"CASE WHEN {key} {_in_keys(firm_count)} THEN 1 ELSE 0 END AS firm, "
-        f"count(*) OVER (PARTITION BY {key}) AS bucket "
+        f"substr({key}, 1, 2) AS kind, count(*) OVER (PARTITION BY {key}) AS bucket "
         f"FROM {keys} WHERE {key} {_in_keys(key_count)}) AS found "
-        f"GROUP BY {learner_id} HAVING max(firm) = 1 OR min(bucket) <= {MAX_OPEN_BUCKET} "
-        f"OR count(*) >= 2 LIMIT {MAX_CANDIDATES})"
+        f"GROUP BY {learner_id} HAVING max({keeps}) = 1 OR count(*) >= 2 "
+        f"LIMIT {MAX_CANDIDATES})"
     )
 
 
@@ -252,10 +266,10 @@ def _retrieved(rows: list[tuple[Any, ...]]) -> Retrieved:
 def _candidate_rows(person: PersonDetails) -> list[tuple[Any, ...]]:
     """The rows (`_SELECTED`) of the learners sharing a blocking key with the search, as
     `select_candidates` chooses them."""
-    keys, firm = query_key_sets(person)
+    keys, firm, confirming = query_key_sets(person)
     if not keys:
         return []
-    ordered, ordered_firm = sorted(keys), sorted(firm)
+    ordered, ordered_firm = sorted(keys | confirming), sorted(firm)
     with connection.cursor() as cursor:
         _no_parallel_plan(cursor)
         cursor.execute(
@@ -310,7 +324,7 @@ def _rows_for_many(
     The same learners as `_candidates` gives one search at a time.
     """
     wanted = [query_key_sets(person) for person in people]
-    all_keys = sorted(set().union(*(keys for keys, _firm in wanted))) if wanted else []
+    all_keys = sorted(set().union(*(keys | more for keys, _firm, more in wanted))) if wanted else []
     by_key: dict[str, list[tuple[Any, ...]]] = {}
     with connection.cursor() as cursor:
         _no_parallel_plan(cursor)
@@ -321,10 +335,10 @@ def _rows_for_many(
                 by_key.setdefault(row[0], []).append(row[1:])
     # (live, id, ...): whether the learner is not merged away, then the columns selected.
     results = []
-    for keys, firm in wanted:
+    for keys, firm, confirming in wanted:
         rows: dict[int, tuple[Any, ...]] = {}
         found: dict[str, list[int]] = {}
-        for key in keys:
+        for key in keys | confirming:
             bucket = by_key.get(key)
             if bucket:
                 found[key] = [row[1] for row in bucket]

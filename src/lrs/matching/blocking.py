@@ -53,13 +53,21 @@ bunched at about 240 a day, so denser than the 183 a day of a million spread ove
     largest group of learners never retrieved). Mean 1.04, largest 6 on 200,000 learners with
     the long tail of names; a search looks up the first two family forms with the first two
     given forms only.
+``K:<dob>|<family phonetic>``
+    Date of birth and the whole Metaphone code of the family name (each part and the previous
+    family name too). A confirming key only: it never brings a learner in on its own, but counts
+    as the second key that keeps a learner from a bounded bucket (below). It is what a search
+    whose given name is unrecognisable (a middle name used as given name, a slip in its first
+    letter, another name altogether) shares with the learner besides the D key when the
+    postcode has changed too.
 ``U:<upn>``, ``C:<uci>``, ``E:<email digest>``
     Identifiers given by the learner; a bucket holds one learner, or a family sharing an email
     (mean 1.1, largest 7). The email is stored as a short digest: the key column holds 64
     characters.
 
-A learner stores about 6 keys. A search of that register retrieved a median of 24 candidates
-(90th percentile 51, largest 104) across all its keys.
+A learner stores about 7 keys besides its K keys, about 8 with them (8.2 rows a learner on the
+1M synthetic register with the long tail of names). A search of that register retrieved a
+median of 24 candidates (90th percentile 51, largest 104) across all its keys.
 
 Query-side variants (tips served): dates of birth with day and month swapped and the first of
 the month ("swap month and day", "first of the month"); family names from the previous family
@@ -83,9 +91,23 @@ postcode (P) or the month (F); a learner whose names were swapped round shares b
 the G key of the swap. On the proxy of ``bench/register.py --density-of`` (300,000 learners at
 the density of 3,000,000, 2,000 synthetic searches, in memory) this cut the candidates fetched
 from a mean of 54 (95th percentile 138) to 31 (67) and kept the learner searched for in every
-one of the 1,600 re-keyed searches that reached it before. Bounding the firm buckets as well
-(to 19, 95th percentile 41) lost one of them (middle name used as given name, and a moved
-postcode: the D key alone leads to it), so those stay whole.
+one of the 1,600 re-keyed searches that reached it before.
+
+The firm D bucket (a date of birth and two letters of a family name's code: every Jones,
+Jenkins and Johnson born that day) is the largest left at national density, about 40 learners;
+a firm D bucket of more than ``MAX_FIRM_BUCKET`` is bounded the same way. Whatever happened to
+the given name, the learner looked for shares a second key with such a search: a nickname the N
+key, a slip after the first letter the F key, the same address the P, Q and A keys, and
+otherwise the date with the family name's whole code, the K key (stored for that purpose alone,
+about one row a learner). The other firm kinds (G, N, F and the rest) stay whole: bounding G as
+well lost learners with a mistyped family name who had moved. Measured on 300,000 learners at
+the density of 10,000,000 (in memory): candidates per search p50/p95 55/171 before, 29/99 after,
+with the same 2,397 of 2,400 re-keyed synthetic searches reaching the learner looked for; of
+1,500 searches with a slip in the given name's first letter and a move to another postcode area,
+all 1,500 before and after (924 with the D bucket bounded and no K key); of 906 with the middle
+name as given name and such a move, all 906. Still lost when the D bucket is crowded: a given
+name unrecognisable, a family name whose code changed but not its first two letters, and a move,
+all three at once.
 """
 
 from __future__ import annotations
@@ -102,6 +124,9 @@ from lrs.matching.prepare import Prepared, phonetic, prepared
 from lrs.matching.types import PersonDetails
 
 __all__ = [
+    "BOUNDED_FIRM_KINDS",
+    "CONFIRMING_KIND",
+    "MAX_FIRM_BUCKET",
     "MAX_OPEN_BUCKET",
     "MAX_QUERY_KEYS",
     "QueryKeys",
@@ -120,6 +145,16 @@ MAX_QUERY_KEYS = 64
 # those sharing a second key with the search. At 1,000,000 learners a bucket a search lands in
 # holds a few learners (see above), so this bounds only national-density buckets.
 MAX_OPEN_BUCKET = 8
+
+# A firm D bucket (`select_candidates`) with more learners than this keeps only those sharing a
+# second key with the search. At 1,000,000 learners a D bucket holds about 5 (largest 30), at
+# 10,000,000 about 40.
+MAX_FIRM_BUCKET = 16
+
+# Kinds of key and what `select_candidates` does with them: the firm keys of BOUNDED_FIRM_KINDS
+# are bounded at MAX_FIRM_BUCKET, and a CONFIRMING_KIND key only ever counts as a second key.
+BOUNDED_FIRM_KINDS = frozenset({"D"})
+CONFIRMING_KIND = "K"
 
 # Keys are stored in a 64-character column; name codes are cut to this length so that even a
 # long name in a script Metaphone does not code (kept as written) fits.
@@ -259,7 +294,19 @@ def prepared_learner_keys(person: Prepared) -> frozenset[str]:
         2 * _MAX_FAMILY_FORMS,
         2 * _MAX_FAMILY_FORMS,
     )
+    keys.extend(_confirming_keys(person))
     return frozenset(keys)
+
+
+def _confirming_keys(person: Prepared) -> list[str]:
+    """The K keys (`CONFIRMING_KIND`) of a person: the date of birth with the whole code of each
+    of their own family names, as a learner stores them and a search looks them up."""
+    date = person.date_of_birth.isoformat()
+    codes = _first_unique(
+        [_code(form) for form in (*person.family_parts, *person.previous_parts)],
+        2 * _MAX_FAMILY_FORMS,
+    )
+    return [f"{CONFIRMING_KIND}:{date}|{code}" for code in codes]
 
 
 def query_keys(details: PersonDetails) -> frozenset[str]:
@@ -278,10 +325,16 @@ class QueryKeys(NamedTuple):
     as given (date of birth, names, postcode, identifiers). The rest are the search tips'
     variants: the other dates tried (day and month swapped, the first of the month) and their
     months, given and family names swapped round, middle names as given name; their large
-    buckets are bounded (`select_candidates`)."""
+    buckets are bounded (`select_candidates`), as are large firm D buckets.
+
+    ``confirming``: the K keys (the date as given with the family names' whole codes), looked
+    up beside ``keys`` by a search only to confirm a learner from a bounded bucket; they are
+    not among ``keys``, so that the duplicate finder, which takes every learner sharing a key,
+    does not retrieve by them."""
 
     keys: frozenset[str]
     firm: frozenset[str]
+    confirming: frozenset[str] = frozenset()
 
 
 def query_key_sets(details: PersonDetails) -> QueryKeys:
@@ -331,28 +384,41 @@ def prepared_query_key_sets(person: Prepared) -> QueryKeys:
         _MAX_MONTH_FAMILY_FORMS,
         _MAX_AREA_FORMS,
     )
-    return QueryKeys(keys, keys.intersection(firm))
+    return QueryKeys(keys, keys.intersection(firm), frozenset(_confirming_keys(person)))
 
 
 def select_candidates(found: Mapping[str, Collection[int]], firm: AbstractSet[str]) -> set[int]:
     """The learners worth scoring among those `found` under a search's keys (key -> learner
-    ids): every learner under a firm key (`QueryKeys`) or in a bucket of at most
-    ``MAX_OPEN_BUCKET``, and, from a larger bucket of another date's keys, only the learners
-    that share a second key with the search.
+    ids, the confirming keys included): every learner under a firm key (`QueryKeys`) or in a
+    bucket of at most ``MAX_OPEN_BUCKET``, and, from a larger bucket of another date's keys or
+    a firm D bucket of more than ``MAX_FIRM_BUCKET``, only the learners that share a second key
+    with the search. A confirming (K) key counts only as such a second key.
 
     The keys of the other dates tried are there for a date recorded wrongly, and the learner
     looked for then agrees on that other date and on the names as well (D, G and N keys of the
     same date, P with the postcode, F with the month): two keys. The strangers who share one
     such key only (born on the first of the month, say, with a family name of the same two
     code letters) are most of what a search at national density would fetch and score: on a
-    register of 10,000,000 learners about 2,300 share each date of birth.
+    register of 10,000,000 learners about 2,300 share each date of birth. The firm D key is
+    there for a given name recorded differently, and the learner then shares another key as
+    well (module docstring).
     """
     selected: set[int] = set()
     counts: dict[int, int] = {}
     for key, ids in found.items():
-        if key in firm or len(ids) <= MAX_OPEN_BUCKET:
+        if _keeps_bucket(key, len(ids), firm):
             selected.update(ids)
         for learner in ids:
             counts[learner] = counts.get(learner, 0) + 1
     selected.update(learner for learner, count in counts.items() if count >= 2)
     return selected
+
+
+def _keeps_bucket(key: str, size: int, firm: AbstractSet[str]) -> bool:
+    """Whether every learner under `key` is kept (`select_candidates`)."""
+    kind = key[0]
+    if kind == CONFIRMING_KIND:
+        return False
+    if key in firm:
+        return kind not in BOUNDED_FIRM_KINDS or size <= MAX_FIRM_BUCKET
+    return size <= MAX_OPEN_BUCKET
