@@ -115,16 +115,7 @@ def insert_grouped_rows(
                 if values:
                     prefix = f"{int(owner)}\t"
                     parts.append(prefix + f"\n{prefix}".join(values) + "\n")
-            if not parts:
-                return
-            quote = connection.ops.quote_name
-            table = quote(model._meta.db_table)
-            names = ", ".join(quote(column) for column in columns)
-            with (
-                connection.cursor() as cursor,
-                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-            ):
-                copy.write("".join(parts))
+            insert_copy_text(model, columns, "".join(parts))
             return
     insert_rows(model, columns, [(owner, value) for owner, values in groups for value in values])
 
