@@ -499,27 +499,8 @@ def verdicts_after_names(
 ) -> list[tuple[str, str, str]]:
     """``prepared_verdicts`` with the names' verdicts (``name_verdicts``) already known."""
     postcode = _postcode_verdict(query, record)
-    same_family = family in _FAMILY_SHARED
-    same_household = same_family and postcode == "exact"
     date_of_birth = date_of_birth_verdict(query, record)
-    given_row = _given_row(given, postcode, date_of_birth, same_family=same_family)
-    verdicts = [
-        ("given_name", given, given_row),
-        # Swapped names are one event seen from both fields: the given-name row weighs it, and
-        # the family row, certain to say the same once the given name has, weighs nothing.
-        (
-            "family_name",
-            family,
-            "family_name|names_swapped" if given == "swapped_names" else "family_name",
-        ),
-        (
-            "date_of_birth",
-            date_of_birth,
-            "date_of_birth|same_household" if same_household else "date_of_birth",
-        ),
-        ("gender", gender_verdict(query, record), "gender"),
-        ("postcode", postcode, "postcode|same_family" if same_family else "postcode"),
-    ]
+    verdicts = _core_verdicts(given, family, postcode, date_of_birth, gender_verdict(query, record))
     # Optional fields count only when both sides have them (each verdict is "missing"
     # otherwise, so it is not worked out). Most people have none of them: a search compares
     # every candidate, so the checks come before the calls.
@@ -538,6 +519,33 @@ def verdicts_after_names(
         email = "exact" if query.email == record.email else "different"
         verdicts.append(("email", email, _email_row(query)))
     return verdicts
+
+
+def _core_verdicts(
+    given: str, family: str, postcode: str, date_of_birth: str, gender: str
+) -> list[tuple[str, str, str]]:
+    """The (field, verdict, model row) of the five fields every comparison has, whose model
+    rows depend on each other's verdicts: shared by ``verdicts_after_names`` (a search) and
+    ``verdicts_of_key`` (the fit), so the two cannot weigh a pair differently."""
+    same_family = family in _FAMILY_SHARED
+    same_household = same_family and postcode == "exact"
+    return [
+        ("given_name", given, _given_row(given, postcode, date_of_birth, same_family=same_family)),
+        # Swapped names are one event seen from both fields: the given-name row weighs it, and
+        # the family row, certain to say the same once the given name has, weighs nothing.
+        (
+            "family_name",
+            family,
+            "family_name|names_swapped" if given == "swapped_names" else "family_name",
+        ),
+        (
+            "date_of_birth",
+            date_of_birth,
+            "date_of_birth|same_household" if same_household else "date_of_birth",
+        ),
+        ("gender", gender, "gender"),
+        ("postcode", postcode, "postcode|same_family" if same_family else "postcode"),
+    ]
 
 
 VerdictKey = tuple[str, str, str, str, str, str, str, str, str, str, str, str]
@@ -594,26 +602,7 @@ def verdicts_of_key(key: VerdictKey) -> list[tuple[str, str, str]]:
         email,
         email_row,
     ) = key
-    same_family = family in _FAMILY_SHARED
-    same_household = same_family and postcode == "exact"
-    given_row = _given_row(given, postcode, date_of_birth, same_family=same_family)
-    verdicts = [
-        ("given_name", given, given_row),
-        # Swapped names are one event seen from both fields: the given-name row weighs it, and
-        # the family row, certain to say the same once the given name has, weighs nothing.
-        (
-            "family_name",
-            family,
-            "family_name|names_swapped" if given == "swapped_names" else "family_name",
-        ),
-        (
-            "date_of_birth",
-            date_of_birth,
-            "date_of_birth|same_household" if same_household else "date_of_birth",
-        ),
-        ("gender", gender, "gender"),
-        ("postcode", postcode, "postcode|same_family" if same_family else "postcode"),
-    ]
+    verdicts = _core_verdicts(given, family, postcode, date_of_birth, gender)
     # Optional fields count only when both sides have them.
     optional = (
         ("middle_names", middle),
