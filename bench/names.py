@@ -18,7 +18,30 @@ import argparse
 import os
 import time
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lrs.matching import PersonDetails
+    from lrs.synthetic import SyntheticLearner
+
+
+def learner_person(learner: SyntheticLearner) -> PersonDetails:
+    """The matching engine's view of a generated learner, with every field keys are made from
+    (`bench/register.py --blocks-only` uses it too)."""
+    from lrs.matching import PersonDetails
+
+    return PersonDetails(
+        given_name=learner.given_name,
+        family_name=learner.family_name,
+        date_of_birth=learner.date_of_birth,
+        gender=learner.gender,
+        postcode=learner.last_known_postcode,
+        middle_names=learner.middle_other_name,
+        preferred_given_name=learner.preferred_given_name,
+        previous_family_name=learner.previous_family_name,
+        place_of_birth=learner.place_of_birth,
+        email=learner.email_address,
+    )
 
 
 def _top_share(counts: Counter[str], top: int) -> float:
@@ -81,26 +104,13 @@ def main() -> None:
     if args.no_keys:
         return
 
-    from lrs.matching import PersonDetails, learner_keys
+    from lrs.matching import learner_keys
 
     started = time.process_time()
     buckets: Counter[int] = Counter()
     kinds: dict[int, str] = {}
     for learner in register:
-        keys = learner_keys(
-            PersonDetails(
-                given_name=learner.given_name,
-                family_name=learner.family_name,
-                date_of_birth=learner.date_of_birth,
-                gender=learner.gender,
-                postcode=learner.last_known_postcode,
-                middle_names=learner.middle_other_name,
-                preferred_given_name=learner.preferred_given_name,
-                previous_family_name=learner.previous_family_name,
-                place_of_birth=learner.place_of_birth,
-                email=learner.email_address,
-            )
-        )
+        keys = learner_keys(learner_person(learner))
         for key in keys:
             digest = hash(key)
             buckets[digest] += 1

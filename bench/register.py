@@ -41,6 +41,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+# Run as a file (`python bench/register.py`): the repository's root, for `bench.names`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
@@ -278,7 +281,8 @@ def _stored_bucket_stats() -> None:
 
 def _blocks_in_memory(learners: int, seed: int, *, long_tail: bool, density_of: int) -> None:
     """`_print_bucket_stats` of the keys a generated register would store, without a database."""
-    from lrs.matching import PersonDetails, learner_keys
+    from bench.names import learner_person
+    from lrs.matching import learner_keys
     from lrs.synthetic import generate_register
     from lrs.synthetic.density import denser_register
 
@@ -288,22 +292,7 @@ def _blocks_in_memory(learners: int, seed: int, *, long_tail: bool, density_of: 
     for learner in denser_register(
         generate_register(learners, seed=seed, long_tail=long_tail), factor
     ):
-        buckets.update(
-            learner_keys(
-                PersonDetails(
-                    given_name=learner.given_name,
-                    family_name=learner.family_name,
-                    date_of_birth=learner.date_of_birth,
-                    gender=learner.gender,
-                    postcode=learner.last_known_postcode,
-                    middle_names=learner.middle_other_name,
-                    preferred_given_name=learner.preferred_given_name,
-                    previous_family_name=learner.previous_family_name,
-                    place_of_birth=learner.place_of_birth,
-                    email=learner.email_address,
-                )
-            )
-        )
+        buckets.update(learner_keys(learner_person(learner)))
     histogram: dict[str, Counter[int]] = {}
     for key, size in buckets.items():
         histogram.setdefault(key[0], Counter())[size] += 1
