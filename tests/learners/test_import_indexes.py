@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from lrs.core.actor import Actor, Channel
 from lrs.core.bulk import SecondaryIndex, build_indexes, load_constraints, secondary_indexes
@@ -57,11 +57,15 @@ def _indexes() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
+# The blocking keys' primary key, (key, learner): set aside for a load like a unique constraint.
+KEY_PRIMARY = "learners_learnermatchkey_pkey"
+
+
 def _primary(indexes: Mapping[str, str]) -> dict[str, str]:
-    """The indexes that stay during a load into an empty register: the primary keys'. The
-    unique ULN, identity and (key, learner) are set aside with the foreign keys and checked
-    after it."""
-    return {name: sql for name, sql in indexes.items() if name.endswith("_pkey")}
+    """The indexes that stay during a load into an empty register: the learners' primary key.
+    The unique ULN and identity and the blocking keys' (key, learner) primary key are set aside
+    with the foreign keys and checked after it."""
+    return {name: sql for name, sql in indexes.items() if name == "learners_learner_pkey"}
 
 
 def _constraints() -> dict[str, str]:
@@ -91,7 +95,7 @@ def _cli() -> Actor:
 def test_a_load_into_an_empty_register_rebuilds_the_same_indexes(view_actor: Actor) -> None:
     before = _indexes()
     constraints_before = _constraints()
-    assert "learner_match_key_unique" in constraints_before
+    assert constraints_before[KEY_PRIMARY] == "PRIMARY KEY (key, learner_id)"
     assert "learners_learner_uln_key" in constraints_before
     assert "learners_learner_identity_key_key" in constraints_before
     assert len(_primary(before)) < len(before), "the tables have indexes to set aside"
@@ -116,6 +120,13 @@ def test_a_load_into_an_empty_register_rebuilds_the_same_indexes(view_actor: Act
     assert _indexes() == before
     assert _constraints() == constraints_before
     assert any(note.startswith("Rebuilding 12 indexes and constraints") for note in notes), notes
+    # Should the load be killed, the statements given put the primary key back as it was.
+    (dropped,) = [note for note in notes if note.startswith("Dropped 12 indexes")]
+    assert (
+        f"CREATE UNIQUE INDEX {KEY_PRIMARY} ON public.learners_learnermatchkey USING btree "
+        f'(key, learner_id); ALTER TABLE "learners_learnermatchkey" ADD CONSTRAINT '
+        f'"{KEY_PRIMARY}" PRIMARY KEY USING INDEX "{KEY_PRIMARY}"' in dropped
+    )
     assert any(note.startswith("Rebuilt 12 indexes and constraints in ") for note in notes), notes
     # The learners are found through their blocking keys, as after any registration.
     person = next(iter(generate_register(90, seed=11)))
@@ -329,6 +340,49 @@ def test_a_duplicate_that_got_in_during_the_load_is_refused_by_the_rebuild_and_n
     assert _indexes() == before
 
 
+@pytest.mark.usefixtures("small_chunks")
+def test_a_blocking_key_twice_is_refused_by_the_primary_key_rebuild_and_named() -> None:
+    before = _indexes()
+    constraints_before = _constraints()
+    table = LearnerMatchKey._meta.db_table
+    doubled: list[tuple[int, str]] = []
+
+    def between_chunks(loaded: int, _rejected: int) -> None:
+        # The primary key is set aside: a key row written twice gets in.
+        assert KEY_PRIMARY not in _constraints()
+        if not doubled:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (key, learner_id) "  # noqa: S608 - a model's table
+                    f"SELECT key, learner_id FROM {table} ORDER BY learner_id, key LIMIT 1 "
+                    "RETURNING learner_id, key"
+                )
+                doubled.append(cursor.fetchone())
+
+    with pytest.raises(RuntimeError) as failure:
+        import_learners(rows=_rows(60, seed=24), actor=_cli(), progress=between_chunks)
+
+    message = str(failure.value)
+    learner_id, key = doubled[0]
+    assert f"{KEY_PRIMARY}: could not create unique index" in message
+    assert f"Key (key, learner_id)=({key}, {learner_id}) is duplicated" in message
+    assert "The rows loaded are kept" in message
+    assert Learner.objects.count() == 60
+    # Only the primary key is missing; once the copy goes, the statement given restores it.
+    assert {name for name in before if name not in _indexes()} == {KEY_PRIMARY}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE ctid = (SELECT max(ctid) FROM {table} "  # noqa: S608
+            "WHERE key = %s AND learner_id = %s)",
+            [key, learner_id],
+        )
+        cursor.execute(message.split("run: ", 1)[1])
+    assert _indexes() == before
+    assert _constraints() == constraints_before
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LearnerMatchKey.objects.create(learner_id=learner_id, key=key)
+
+
 def _stored() -> tuple[list[tuple[object, ...]], set[tuple[str, str]]]:
     fields = ["uln", "identity_key", "learner_status", "version_number", "created_by_organisation"]
     learners = sorted(
@@ -387,3 +441,24 @@ def test_two_unique_constraints_of_one_table_are_rebuilt_at_once_without_a_deadl
                 cursor.execute(index.drop_statement)
         build_indexes(unique, builders=2, note=lambda _message: None)
         assert _constraints() == constraints_before
+
+
+def test_a_primary_key_is_set_aside_only_when_asked_for_and_comes_back_as_it_was() -> None:
+    import_learners(rows=_rows(20, seed=25), actor=_cli(), keep_indexes=True)
+    constraints_before = _constraints()
+    assert not any(
+        index.name.endswith("_pkey") for index in load_constraints((Learner, LearnerMatchKey))
+    )
+    (primary,) = load_constraints((), primary_keys=(LearnerMatchKey,))
+    assert primary.name == KEY_PRIMARY
+    assert primary.definition.startswith(f"CREATE UNIQUE INDEX {KEY_PRIMARY} ")
+    assert primary.then.endswith(
+        f'ADD CONSTRAINT "{KEY_PRIMARY}" PRIMARY KEY USING INDEX "{KEY_PRIMARY}"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(primary.drop_statement)
+    assert KEY_PRIMARY not in _indexes()
+
+    build_indexes([primary], builders=1, note=lambda _message: None)
+
+    assert _constraints() == constraints_before

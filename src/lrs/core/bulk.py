@@ -8,8 +8,8 @@ database offers: COPY on PostgreSQL, one prepared INSERT through `executemany` o
 `secondary_indexes_set_aside` drops a table's non-unique indexes for a bulk load into it and
 builds them again afterwards (PostgreSQL), which costs far less than maintaining them row by row;
 and, for tables whose rows the load writes only in ways that cannot break them, their unique
-and foreign-key constraints too (`load_constraints`), checked once for the whole table when
-they are added back.
+and foreign-key constraints too, and primary keys no foreign key refers to
+(`load_constraints`), checked once for the whole table when they are added back.
 """
 
 from __future__ import annotations
@@ -284,51 +284,59 @@ def secondary_indexes(tables: Sequence[type[models.Model]]) -> list[SecondaryInd
 def load_constraints(
     unique_and_foreign: Sequence[type[models.Model]],
     foreign_only: Sequence[type[models.Model]] = (),
+    primary_keys: Sequence[type[models.Model]] = (),
 ) -> list[SecondaryIndex]:
-    """The unique (not primary-key) and foreign-key constraints of the first tables, and the
-    foreign-key constraints of the second, each with the ALTER TABLE statements that drop it
-    and add it back (the definition from pg_get_constraintdef, so always the migrations' own).
+    """The unique (not primary-key) and foreign-key constraints of the first tables, the
+    foreign-key constraints of the second, and the primary keys of the third, each with the
+    ALTER TABLE statements that drop it and add it back (the definition from
+    pg_get_constraintdef, so always the migrations' own).
 
     Only for tables a load writes in ways that cannot break them: a constraint added back is
-    checked against the whole table at once, and a load that broke it would fail there.
+    checked against the whole table at once, and a load that broke it would fail there. A
+    primary key set aside must be one no foreign key refers to (PostgreSQL would refuse to drop
+    it): a table's whose key is its rows' own values, not a number others point at.
     """
     both = [model._meta.db_table for model in unique_and_foreign]
     foreign = [model._meta.db_table for model in foreign_only]
-    if not both and not foreign:
+    primary = [model._meta.db_table for model in primary_keys]
+    if not both and not foreign and not primary:
         return []
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT k.conname, c.relname, pg_get_constraintdef(k.oid),
-                   CASE WHEN k.contype = 'u' AND NOT k.condeferrable
-                        THEN pg_get_indexdef(k.conindid) END
+                   CASE WHEN k.contype IN ('u', 'p') AND NOT k.condeferrable
+                        THEN pg_get_indexdef(k.conindid) END,
+                   CASE k.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END
             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
             WHERE c.relnamespace = to_regnamespace(current_schema())
               AND ((c.relname = ANY(%s) AND k.contype IN ('u', 'f'))
-                   OR (c.relname = ANY(%s) AND k.contype = 'f'))
+                   OR (c.relname = ANY(%s) AND k.contype = 'f')
+                   OR (c.relname = ANY(%s) AND k.contype = 'p'))
             ORDER BY c.relname, k.conname
             """,
-            [both, foreign],
+            [both, foreign, primary],
         )
         rows = cursor.fetchall()
     return [
-        # A unique constraint: its index built first, as any other (a SHARE lock, so beside the
-        # table's other builds), then taken over by the constraint at once, in a transaction of
-        # its own (else two such builds on one table, each holding its SHARE lock and waiting
-        # for the ACCESS EXCLUSIVE one, deadlock); rather than ADD CONSTRAINT UNIQUE, whose
-        # ACCESS EXCLUSIVE lock makes the other builds wait.
+        # A unique constraint or primary key: its index built first, as any other (a SHARE
+        # lock, so beside the table's other builds), then taken over by the constraint at once,
+        # in a transaction of its own (else two such builds on one table, each holding its
+        # SHARE lock and waiting for the ACCESS EXCLUSIVE one, deadlock); rather than ADD
+        # CONSTRAINT UNIQUE or PRIMARY KEY, whose ACCESS EXCLUSIVE lock makes the other builds
+        # wait.
         SecondaryIndex(
             name,
             table,
             index or f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}",
             f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}",
-            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} UNIQUE USING INDEX "
+            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {kind} USING INDEX "
             f"{quote(name)}"
             if index
             else "",
         )
-        for name, table, definition, index in rows
+        for name, table, definition, index, kind in rows
     ]
 
 
@@ -342,8 +350,8 @@ def secondary_indexes_set_aside(
 ) -> Iterator[list[SecondaryIndex]]:
     """Drop the tables' `secondary_indexes`, and the `constraints` given (`load_constraints`),
     for the block and build them again after it, however it ends (an error, Ctrl-C): of the
-    indexes only those that refuse nothing are dropped, so the constraints not given and the
-    primary keys hold throughout.
+    indexes only those that refuse nothing are dropped, so the constraints not given (the
+    primary keys among them, unless given) hold throughout.
 
     PostgreSQL only, and only outside a transaction (the drop is committed, and the indexes are
     built by `builders` connections of their own, at once); otherwise nothing is dropped and

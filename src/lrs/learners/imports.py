@@ -161,16 +161,19 @@ _REBUILT_TABLES = (Learner, LearnerMatchKey)
 def _load_constraints() -> list[SecondaryIndex]:
     """The constraints a load into an empty register adds back after it, checked once over the
     whole table rather than row by row: the learners' unique ULN and identity and their foreign
-    keys, the blocking keys' (key, learner) uniqueness and their foreign key, and the
-    known-learner rows' foreign keys.
+    keys, the blocking keys' (key, learner) primary key (nothing refers to it; the learners'
+    own primary key stays, their ids being what the keys and other rows refer to) and their
+    foreign key, and the known-learner rows' foreign keys.
 
     The load cannot break them: the file's own ULNs and identities are refused when seen twice
     (`_load`), the register was empty and no one else writes learners while it loads
     (`_Writer`), every learner it writes keys for is new and its keys are a set, and the
     learner and organisation ids it writes are those it has just inserted and the importing
-    organisation's. Should a duplicate get in all the same, the unique constraint is not added
-    back and the rebuild says which value is there twice."""
-    return load_constraints((Learner, LearnerMatchKey), foreign_only=(KnownLearner,))
+    organisation's. Should a duplicate get in all the same, the unique constraint or primary
+    key is not added back and the rebuild says which value is there twice."""
+    return load_constraints(
+        (Learner, LearnerMatchKey), foreign_only=(KnownLearner,), primary_keys=(LearnerMatchKey,)
+    )
 
 
 def _load(
