@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Backwards only, last: sees the model with its id again.
+        # Backwards only, where it runs after the state below is undone: the model has its id.
         migrations.RunPython(migrations.RunPython.noop, _back_to_id),
         migrations.SeparateDatabaseAndState(
             state_operations=[
@@ -108,6 +108,6 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        # Forwards only, first: sees the model with its composite primary key.
+        # Forwards only, where it runs after the state above: the model has its composite key.
         migrations.RunPython(_to_composite_key, migrations.RunPython.noop),
     ]
