@@ -250,13 +250,13 @@ def test_an_import_stores_each_learners_own_keys_and_one_audit_and_known_row() -
     from lrs.core.actor import Channel
     from lrs.core.models import AuditEvent
     from lrs.learners.imports import import_learners
-    from lrs.learners.models import KnownLearner, Learner, LearnerMatchKey
+    from lrs.core.audit import AuditAction
+    from lrs.learners.models import KnownBy, KnownLearner, Learner, LearnerMatchKey
     from lrs.organisations.services import service_desk_system_actor
 
     rows = _rows()
-    report = import_learners(
-        rows=rows, actor=service_desk_system_actor(channel=Channel.CLI), keep_indexes=True
-    )
+    actor = service_desk_system_actor(channel=Channel.CLI)
+    report = import_learners(rows=rows, actor=actor, keep_indexes=True)
     expected = [
         result for result in imports._check_block(2, rows) if not isinstance(result, Rejection)
     ]
@@ -279,6 +279,18 @@ def test_an_import_stores_each_learners_own_keys_and_one_audit_and_known_row() -
         assert frozenset(row.keys) == frozenset(stored[learners[uln].pk])
     assert AuditEvent.objects.filter(learner_id__isnull=False).count() == report.loaded
     assert KnownLearner.objects.count() == report.loaded
+    # One audit and one known row for each learner loaded, naming it and the importer.
+    ids = {learner.pk for learner in learners.values()}
+    audited = AuditEvent.objects.filter(learner_id__isnull=False)
+    assert set(audited.values_list("learner_id", flat=True)) == ids
+    assert set(audited.values_list("action", "organisation_id", "user_id", "version_number")) == {
+        (AuditAction.LEARNER_IMPORTED, actor.organisation.pk, actor.user.pk, 1)
+    }
+    assert not audited.exclude(changes={}).exists()
+    assert set(KnownLearner.objects.values_list("learner_id", flat=True)) == ids
+    assert set(KnownLearner.objects.values_list("organisation_id", "how")) == {
+        (actor.organisation.pk, KnownBy.IMPORTED)
+    }
 
 
 @pytest.mark.django_db

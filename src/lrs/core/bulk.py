@@ -120,6 +120,39 @@ def insert_grouped_rows(
     insert_rows(model, columns, [(owner, value) for owner, values in groups for value in values])
 
 
+def insert_for_ids(
+    model: type[models.Model],
+    columns: Sequence[str],
+    values: Sequence[Any],
+    id_column: str,
+    ids: Sequence[int],
+) -> None:
+    """Insert one row for each of `ids`, its id in `id_column` and the same database-ready
+    `values` in `columns` (the audit row of each learner an import wrote, say).
+
+    On PostgreSQL, for a run of ids (a `range`, as an import's new learner ids are), the server
+    makes the rows itself from `generate_series`: nothing is sent or formatted per row. Otherwise
+    as `insert_rows`.
+    """
+    if not ids:
+        return
+    if connection.vendor != "postgresql" or not isinstance(ids, range) or ids.step != 1:
+        insert_rows(model, (*columns, id_column), [(*values, each) for each in ids])
+        return
+    quote = connection.ops.quote_name
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    # Each value cast to its column's type: a parameter in a select list is otherwise taken for
+    # text, which PostgreSQL will not assign to a jsonb or integer column.
+    casts = ", ".join(f"CAST(%s AS {fields[column].db_type(connection)})" for column in columns)
+    names = ", ".join(quote(column) for column in (*columns, id_column))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608 - names and types from model metadata
+            f"SELECT {casts}, each_id FROM generate_series(%s, %s) AS each_id",
+            [*values, ids.start, ids.stop - 1],
+        )
+
+
 def object_rows(model: type[models.Model], objects: Iterable[models.Model]) -> Insert:
     """Unsaved model objects as rows of database-ready values (all columns but the key).
 

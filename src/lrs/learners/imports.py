@@ -22,6 +22,7 @@ from lrs.core.bulk import (
     SecondaryIndex,
     copy_text,
     insert_copy_text,
+    insert_for_ids,
     insert_grouped_rows,
     insert_rows,
     load_constraints,
@@ -432,7 +433,7 @@ class _Writer:
             if connection.vendor == "postgresql":
                 new_ids = _new_ids(len(fresh))
                 _insert_learners(fresh, self.actor, now, new_ids)
-                ids = list(new_ids)
+                ids: Sequence[int] = new_ids
                 self.last_id = new_ids[-1]
             else:
                 _insert_learners(fresh, self.actor, now, None)
@@ -498,7 +499,7 @@ def _new_ids(count: int) -> range | list[int]:
 
 
 def _insert_the_rest(
-    fresh: list[_Pending], ids: list[int], actor: Actor, now: datetime.datetime
+    fresh: list[_Pending], ids: Sequence[int], actor: Actor, now: datetime.datetime
 ) -> None:
     """The new learners' blocking keys, audit rows and known-learner rows."""
     insert_grouped_rows(
@@ -516,7 +517,7 @@ def _insert_the_rest(
         actor.channel,
         AuditAction.LEARNER_IMPORTED,
     )
-    insert_rows(
+    insert_for_ids(
         AuditEvent,
         (
             "occurred_at",
@@ -526,19 +527,21 @@ def _insert_the_rest(
             "organisation_name",
             "channel",
             "action",
-            "learner_id",
             "version_number",
             "changes",
             "details",
         ),
-        [(stamp, *audit_tail, learner_id, 1, "{}", "{}") for learner_id in ids],
+        (stamp, *audit_tail, 1, "{}", "{}"),
+        "learner_id",
+        ids,
     )
     # The importing organisation knows the learners it loaded (new learners: no conflicts).
-    known = (organisation.pk, KnownBy.IMPORTED.value)
-    insert_rows(
+    insert_for_ids(
         KnownLearner,
-        ("organisation_id", "learner_id", "how", "since"),
-        [(known[0], learner_id, known[1], stamp) for learner_id in ids],
+        ("organisation_id", "how", "since"),
+        (organisation.pk, KnownBy.IMPORTED.value, stamp),
+        "learner_id",
+        ids,
     )
 
 
