@@ -248,9 +248,9 @@ def _dates_back(values: tuple[Any, ...]) -> list[Any]:
 @pytest.mark.django_db
 def test_an_import_stores_each_learners_own_keys_and_one_audit_and_known_row() -> None:
     from lrs.core.actor import Channel
+    from lrs.core.audit import AuditAction
     from lrs.core.models import AuditEvent
     from lrs.learners.imports import import_learners
-    from lrs.core.audit import AuditAction
     from lrs.learners.models import KnownBy, KnownLearner, Learner, LearnerMatchKey
     from lrs.organisations.services import service_desk_system_actor
 

@@ -463,9 +463,10 @@ def build_indexes(
         zip(indexes, (seconds for _error, seconds in outcomes), strict=True),
         key=lambda pair: -pair[1],
     )[:3]
+    longest = ", ".join(f"{index.name} {seconds:.1f} s" for index, seconds in slowest)
     note(
         f"Rebuilt {len(indexes)} indexes and constraints in {time.perf_counter() - started:.1f} s "
-        "(longest: " + ", ".join(f"{index.name} {seconds:.1f} s" for index, seconds in slowest) + ")."
+        f"(longest: {longest})."
     )
 
 
