@@ -436,6 +436,25 @@ def test_more_than_ten_plausible_is_too_many_without_candidates() -> None:
     assert outcome.considered == 11
 
 
+def test_too_many_counts_every_candidate_considered() -> None:
+    """Scoring stops once more than max_results are worth showing (the outcome can no longer
+    change), but the outcome still counts every distinct candidate retrieved."""
+    query = vary(postcode="ZZ99 9ZZ", middle_names="")
+    namesakes = [
+        Candidate(index, vary(postcode=f"LL{index} 2DG", middle_names="")) for index in range(11)
+    ]
+    strangers = [
+        Candidate(100 + index, vary(given_name="Gwen", family_name="Price", gender="2"))
+        for index in range(20)
+    ]
+    outcome = decide(query, [*namesakes, *strangers, namesakes[0]])
+    assert outcome.kind is MatchKind.TOO_MANY
+    assert outcome.candidates == ()
+    assert outcome.considered == 31
+    reordered = decide(query, [*strangers, *namesakes])
+    assert (reordered.kind, reordered.considered) == (MatchKind.TOO_MANY, 31)
+
+
 def test_ten_plausible_are_all_shown() -> None:
     query = vary(postcode="ZZ99 9ZZ", middle_names="")
     namesakes = [

@@ -449,11 +449,13 @@ def decide(
         scores.append(score)
         if score >= above or (score > below and probability(score) >= possible):
             worth_showing.append((score, key, verdicts, record, adjust))
+            if len(worth_showing) > config.max_results:
+                # TOO_MANY whatever the rest score: stop scoring (at national density a search
+                # on a common family name and date finds dozens of plausible namesakes).
+                return MatchOutcome(MatchKind.TOO_MANY, (), len(unique))
     considered = len(scores)
     if not worth_showing:
         return MatchOutcome(MatchKind.NONE, (), considered)
-    if len(worth_showing) > config.max_results:
-        return MatchOutcome(MatchKind.TOO_MANY, (), considered)
     worth_showing.sort(key=lambda item: (-item[0], item[1]))
     best_score, _key, best_verdicts, best_record, _adjust = worth_showing[0]
     clear_lead = len(worth_showing) == 1 or best_score - worth_showing[1][0] > config.margin
