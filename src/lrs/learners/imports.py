@@ -163,8 +163,9 @@ def _load_constraints() -> list[SecondaryIndex]:
     """The constraints a load into an empty register adds back after it, checked once over the
     whole table rather than row by row: the learners' unique ULN and identity and their foreign
     keys, the blocking keys' (key, learner) primary key (nothing refers to it; the learners'
-    own primary key stays, their ids being what the keys and other rows refer to) and their
-    foreign key, and the known-learner rows' foreign keys.
+    own primary key stays, their ids being what the keys and other rows refer to), and the
+    known-learner rows' foreign keys (the blocking keys have no database foreign key,
+    `LearnerMatchKey.learner`).
 
     The load cannot break them: the file's own ULNs and identities are refused when seen twice
     (`_load`), the register was empty and no one else writes learners while it loads

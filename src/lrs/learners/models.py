@@ -110,7 +110,14 @@ class LearnerMatchKey(models.Model):
     # The (key, learner) pair is the key: its index is the one candidate retrieval reads (an
     # index-only scan), and no id column is numbered and indexed row by row for nothing.
     pk = models.CompositePrimaryKey("key", "learner")
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="match_keys")
+    # No database foreign key: the keys are an index derived from the learner (`lrs
+    # rebuild-match-keys` makes them again), learners are never deleted and their ids never
+    # reused, and Django's cascade takes a learner's keys with it all the same. A first national
+    # load would otherwise check its 100 million key rows against the learners (section 9 of
+    # docs/deploy.md).
+    learner = models.ForeignKey(
+        Learner, on_delete=models.CASCADE, related_name="match_keys", db_constraint=False
+    )
     key = ByteOrderCharField(max_length=64)
 
     def __str__(self) -> str:
