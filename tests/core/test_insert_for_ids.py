@@ -5,6 +5,7 @@ row (a bulk import's audit and known-learner rows)."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -34,7 +35,7 @@ def _row(username: str) -> tuple[object, ...]:
     return (stamp, username, 42, "Coleg O'Brien\t& Co\\", "cli", "learner.imported", 1, "{}", "{}")
 
 
-def _stored(username: str) -> list[tuple[object, ...]]:
+def _stored(username: str) -> list[tuple[Any, ...]]:
     return list(
         AuditEvent.objects.filter(username=username)
         .order_by("learner_id")
