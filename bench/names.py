@@ -16,32 +16,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-if TYPE_CHECKING:
-    from lrs.matching import PersonDetails
-    from lrs.synthetic import SyntheticLearner
-
-
-def learner_person(learner: SyntheticLearner) -> PersonDetails:
-    """The matching engine's view of a generated learner, with every field keys are made from
-    (`bench/register.py --blocks-only` uses it too)."""
-    from lrs.matching import PersonDetails
-
-    return PersonDetails(
-        given_name=learner.given_name,
-        family_name=learner.family_name,
-        date_of_birth=learner.date_of_birth,
-        gender=learner.gender,
-        postcode=learner.last_known_postcode,
-        middle_names=learner.middle_other_name,
-        preferred_given_name=learner.preferred_given_name,
-        previous_family_name=learner.previous_family_name,
-        place_of_birth=learner.place_of_birth,
-        email=learner.email_address,
-    )
+# Run as a file (`python bench/names.py`): the repository's root, for `bench.matching`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def _top_share(counts: Counter[str], top: int) -> float:
@@ -104,6 +86,7 @@ def main() -> None:
     if args.no_keys:
         return
 
+    from bench.matching.fit import learner_person
     from lrs.matching import learner_keys
 
     started = time.process_time()

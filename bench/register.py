@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
-# Run as a file (`python bench/register.py`): the repository's root, for `bench.names`.
+# Run as a file (`python bench/register.py`): the repository's root, for `bench.matching`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
@@ -281,7 +281,7 @@ def _stored_bucket_stats() -> None:
 
 def _blocks_in_memory(learners: int, seed: int, *, long_tail: bool, density_of: int) -> None:
     """`_print_bucket_stats` of the keys a generated register would store, without a database."""
-    from bench.names import learner_person
+    from bench.matching.fit import learner_person
     from lrs.matching import learner_keys
     from lrs.synthetic import generate_register
     from lrs.synthetic.density import denser_register

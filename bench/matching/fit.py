@@ -25,7 +25,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lrs.matching.blocking import learner_keys, query_keys
 from lrs.matching.decide import decide
@@ -41,13 +41,15 @@ __all__ = [
     "format_table",
     "labelled_pairs",
     "learner_details",
+    "learner_person",
     "main",
     "query_details",
 ]
 
 
-def learner_details(learner: SyntheticLearner) -> PersonDetails:
-    """Return the matching engine's view of a generated learner."""
+def learner_person(learner: SyntheticLearner) -> PersonDetails:
+    """The matching engine's view of a generated learner, with every field keys are made from
+    (`bench/names.py` and `bench/register.py --blocks-only` count their keys)."""
     return PersonDetails(
         given_name=learner.given_name,
         family_name=learner.family_name,
@@ -57,8 +59,15 @@ def learner_details(learner: SyntheticLearner) -> PersonDetails:
         middle_names=learner.middle_other_name,
         preferred_given_name=learner.preferred_given_name,
         previous_family_name=learner.previous_family_name,
+        place_of_birth=learner.place_of_birth,
         email=learner.email_address,
     )
+
+
+def learner_details(learner: SyntheticLearner) -> PersonDetails:
+    """Return the matching engine's view of a generated learner, as the fit compares it: without
+    the place of birth (as it always has, so that its figures stay comparable)."""
+    return replace(learner_person(learner), place_of_birth="")
 
 
 def query_details(query: Query) -> PersonDetails:
