@@ -450,11 +450,19 @@ def _cache_register(
 ) -> None:
     """Keep the generated register beside its CSV file for the next run in this folder (our own
     file, written and read only by this benchmark)."""
-    cache = _register_cache(workdir, learners, seed, long_tail=long_tail, density_of=density_of)
-    partial = cache.with_suffix(".partial")
+    _keep(
+        _register_cache(workdir, learners, seed, long_tail=long_tail, density_of=density_of),
+        register,
+    )
+
+
+def _keep(path: Path, value: Any) -> None:
+    """Pickle `value` to `path` for the next run in this folder, whole or not at all (written
+    beside it, then moved into place)."""
+    partial = path.with_suffix(".partial")
     with partial.open("wb") as fh:
-        pickle.dump(register, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    partial.replace(cache)
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.replace(path)
 
 
 class _SearchMaterial(NamedTuple):
@@ -644,10 +652,7 @@ def main() -> None:
                 f"{time.perf_counter() - started:.1f} s"
             )
         material = _search_material(register, args, long_tail=long_tail, factor=factor)
-        partial = material_path.with_suffix(".partial")
-        with partial.open("wb") as sink:
-            pickle.dump(material, sink, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(material_path)
+        _keep(material_path, material)
         # The register itself (gigabytes of objects at 10M) is not needed again: freed before
         # the import and the searches, so that the benchmark's own memory does not crowd
         # PostgreSQL and the operating system's cache out (it did at 10M on 24 GB).
