@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from typing import NamedTuple
 
 import jellyfish
@@ -143,6 +144,13 @@ def _postcode(raw: str) -> _Postcode:
     )
 
 
+# Text already in the form ``normalise_postcode`` gives a postcode of five to seven letters
+# and digits: upper-case ASCII letters and digits, one space before the last three. The
+# register stores postcodes so (``learners.validation``), so a candidate's postcode needs no
+# normalising; at ten million learners nearly every one misses ``_postcode``'s cache.
+_CANONICAL_POSTCODE = re.compile(r"[0-9A-Z]{2,4} [0-9A-Z]{3}")
+
+
 @functools.lru_cache(maxsize=4096)
 def _compact(text: str) -> str:
     return normalise_name(text).replace(" ", "")
@@ -194,8 +202,20 @@ def prepare_uncached(details: PersonDetails) -> Prepared:
     """Return the ``Prepared`` form of ``details`` without the cache of ``prepared``."""
     given = _given(details.given_name)
     family = _family(details.family_name)
-    middle_words = tuple(normalise_name(details.middle_names).split())
-    postcode = _postcode(details.postcode)
+    middle_words = (
+        tuple(normalise_name(details.middle_names).split()) if details.middle_names else ()
+    )
+    postcode = details.postcode
+    if _CANONICAL_POSTCODE.fullmatch(postcode):
+        # ``_postcode`` of a canonical postcode, without its cache: the text is its own
+        # normalised form, the sector drops the last two characters, the district the inward
+        # code and the space.
+        postcode_default = postcode.startswith(DEFAULT_POSTCODE_AREA)
+        postcode_sector, postcode_district = postcode[:-2], postcode[:-4]
+    elif postcode:
+        postcode, postcode_default, postcode_sector, postcode_district = _postcode(postcode)
+    else:
+        postcode_default, postcode_sector, postcode_district = False, "", ""
     if details.preferred_given_name:
         preferred = _given(details.preferred_given_name)
         preferred_compact, preferred_groups = preferred.compact, preferred.groups
@@ -231,12 +251,12 @@ def prepare_uncached(details: PersonDetails) -> Prepared:
             previous_parts,
             details.date_of_birth,
             normalise_gender(details.gender),
-            postcode.normalised,
-            postcode.default,
-            postcode.sector,
-            postcode.district,
+            postcode,
+            postcode_default,
+            postcode_sector,
+            postcode_district,
             _compact(details.place_of_birth) if details.place_of_birth else "",
-            details.email.strip().casefold(),
+            details.email.strip().casefold() if details.email else "",
             _identifier(details.upn) if details.upn else "",
             _identifier(details.uci) if details.uci else "",
         ),
