@@ -226,19 +226,23 @@ def _candidate(row: tuple[Any, ...], convert_date: Callable[[Any], datetime.date
 def _person_of_row(
     row: tuple[Any, ...], convert_date: Callable[[Any], datetime.date]
 ) -> PersonDetails:
+    # Positional, in the field order of `PersonDetails` (given and family name, date of birth,
+    # gender, postcode, middle, preferred and previous names, place of birth, email, UPN,
+    # UCI), which `_PERSON_FIELDS` follows: built for every candidate of every search, and
+    # keywords cost a quarter more.
     return PersonDetails(
-        given_name=row[1],
-        family_name=row[2],
-        date_of_birth=convert_date(row[3]),
-        gender=row[4] or "0",
-        postcode=row[5],
-        middle_names=row[6],
-        preferred_given_name=row[7],
-        previous_family_name=row[8],
-        place_of_birth=row[9],
-        email=row[10],
-        upn=row[11],
-        uci=row[12],
+        row[1],
+        row[2],
+        convert_date(row[3]),
+        row[4] or "0",
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
     )
 
 
