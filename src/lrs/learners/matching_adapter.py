@@ -262,7 +262,8 @@ class Retrieved:
 def _retrieved(rows: list[tuple[Any, ...]]) -> Retrieved:
     convert_date = _date_converter()
     return Retrieved(
-        candidates=[_candidate(row, convert_date) for row in rows],
+        # Positional, without a call of `_candidate` per row: built for every candidate.
+        candidates=[Candidate(row[0], _person_of_row(row, convert_date)) for row in rows],
         seen=frozenset((row[0], row[-1]) for row in rows),
     )
 
