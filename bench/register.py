@@ -351,6 +351,59 @@ def _search_split(people: list[Any], true_ids: list[int | None]) -> None:
             for name, values in timings.items()
         )
     )
+    totals = [sum(step) for step in zip(*timings.values(), strict=True)]
+    slowest = sorted(range(len(people)), key=lambda index: -totals[index])[: len(people) // 20]
+    _kept_by(people, "all searches")
+    _kept_by([people[index] for index in slowest], "the slowest 5% (keys, sql, build, decide)")
+
+
+def _kept_by(people: list[Any], title: str) -> None:
+    """The candidates of the searches by the rule of `select_candidates` that kept them, as a
+    mean per search: a bucket kept whole (the kinds of the keys that keep it, * for a firm key
+    of the details as given) or, in crowded buckets only, a second key (the kinds of every key
+    the learner was found under). Tells which keys make a search's candidates, the cost that
+    grows with the register."""
+    from django.db import connection
+
+    from lrs.learners import matching_adapter as adapter
+    from lrs.learners.models import LearnerMatchKey
+    from lrs.matching.blocking import keeps_bucket, query_key_sets
+
+    table = connection.ops.quote_name(LearnerMatchKey._meta.db_table)
+    rules: Counter[str] = Counter()
+    with connection.cursor() as cursor:
+        for person in people:
+            keys, firm, confirming = query_key_sets(person)
+            wanted = sorted(keys | confirming)
+            cursor.execute(
+                f"SELECT key, learner_id FROM {table} WHERE key {adapter._in_keys(len(wanted))}",  # noqa: S608
+                adapter._key_parameters(wanted),
+            )
+            found: dict[str, list[int]] = {}
+            for key, learner in cursor.fetchall():
+                found.setdefault(key, []).append(learner)
+            under: dict[int, list[tuple[str, int]]] = {}
+            for key, learners in found.items():
+                for learner in learners:
+                    under.setdefault(learner, []).append((key, len(learners)))
+            for shared in under.values():
+                kinds = [key[0] + ("*" if key in firm else "") for key, _size in shared]
+                whole = sorted(
+                    {
+                        kind
+                        for kind, (key, size) in zip(kinds, shared, strict=True)
+                        if keeps_bucket(key, size, firm)
+                    }
+                )
+                if whole:
+                    rules["whole " + ",".join(whole)] += 1
+                elif len(shared) >= 2:
+                    rules["two keys " + ",".join(sorted(kinds))] += 1
+    count = max(1, len(people))
+    print(
+        f"candidates by the rule that kept them, per search, {title} (x{len(people)}): "
+        + ", ".join(f"{rule} {number / count:.1f}" for rule, number in rules.most_common(10))
+    )
 
 
 def _backend_cpu() -> float:

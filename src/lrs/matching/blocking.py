@@ -130,6 +130,7 @@ __all__ = [
     "MAX_OPEN_BUCKET",
     "MAX_QUERY_KEYS",
     "QueryKeys",
+    "keeps_bucket",
     "learner_keys",
     "prepared_learner_keys",
     "prepared_query_key_sets",
@@ -406,7 +407,7 @@ def select_candidates(found: Mapping[str, Collection[int]], firm: AbstractSet[st
     selected: set[int] = set()
     counts: dict[int, int] = {}
     for key, ids in found.items():
-        if _keeps_bucket(key, len(ids), firm):
+        if keeps_bucket(key, len(ids), firm):
             selected.update(ids)
         for learner in ids:
             counts[learner] = counts.get(learner, 0) + 1
@@ -414,8 +415,9 @@ def select_candidates(found: Mapping[str, Collection[int]], firm: AbstractSet[st
     return selected
 
 
-def _keeps_bucket(key: str, size: int, firm: AbstractSet[str]) -> bool:
-    """Whether every learner under `key` is kept (`select_candidates`)."""
+def keeps_bucket(key: str, size: int, firm: AbstractSet[str]) -> bool:
+    """Whether every learner under `key`, a bucket of `size` learners, is kept
+    (`select_candidates`); otherwise only those found under a second key are."""
     kind = key[0]
     if kind == CONFIRMING_KIND:
         return False
