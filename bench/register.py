@@ -38,8 +38,11 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    from lrs.learners.details import SearchDetails
 
 # Run as a file (`python bench/register.py`): the repository's root, for `bench.matching`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -575,6 +578,24 @@ def _search_material(
     return _SearchMaterial(len(register), sample, queries, batch)
 
 
+def search_details(query: Any) -> SearchDetails:
+    """The service layer's `SearchDetails` of a synthetic query (`lrs.synthetic`), as every
+    benchmark search is made (Django set up)."""
+    from lrs.learners.details import SearchDetails
+
+    return SearchDetails(
+        given_name=query.given_name,
+        family_name=query.family_name,
+        date_of_birth=query.date_of_birth,
+        gender=query.gender,
+        last_known_postcode=query.last_known_postcode,
+        middle_other_name=query.middle_other_name,
+        preferred_given_name=query.preferred_given_name,
+        previous_family_name=query.previous_family_name,
+        email_address=query.email_address,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -726,7 +747,6 @@ def main() -> None:
 
     django.setup()
     from lrs.core.actor import Actor, Channel
-    from lrs.learners.details import SearchDetails
     from lrs.learners.selectors import find_learner_by_uln, search_learners
     from lrs.organisations.models import Organisation, User
     from lrs.organisations.services import (
@@ -757,19 +777,6 @@ def main() -> None:
         find_learner_by_uln(uln=uln, given_name=given_name, family_name=family_name, actor=actor)
         uln_times.append(time.perf_counter() - t0)
 
-    def as_search(query: Any) -> SearchDetails:
-        return SearchDetails(
-            given_name=query.given_name,
-            family_name=query.family_name,
-            date_of_birth=query.date_of_birth,
-            gender=query.gender,
-            last_known_postcode=query.last_known_postcode,
-            middle_other_name=query.middle_other_name,
-            preferred_given_name=query.preferred_given_name,
-            previous_family_name=query.previous_family_name,
-            email_address=query.email_address,
-        )
-
     queries = material.queries
     search_times = []
     outcomes: Counter[str] = Counter()
@@ -778,7 +785,7 @@ def main() -> None:
     verdicts: Counter[str] = Counter()
     backend_before = _backend_cpu()
     for query in queries:
-        details = as_search(query)
+        details = search_details(query)
         t0, c0 = time.perf_counter(), time.thread_time()
         outcome = search_learners(details=details, actor=actor)
         search_times.append(time.perf_counter() - t0)
@@ -793,7 +800,7 @@ def main() -> None:
     backend_seconds = _backend_cpu() - backend_before
     batch_rate = 0.0
     if args.batch:
-        batch = [as_search(q) for q in material.batch]
+        batch = [search_details(q) for q in material.batch]
         t0 = time.perf_counter()
         if args.workers > 1:
             _run_in_workers(batch, user.pk, args.workers)
@@ -848,7 +855,7 @@ def main() -> None:
 
         ids = _ids_of([query.true_uln for query in queries if query.true_uln])
         _search_split(
-            [person_from(as_search(query)) for query in queries],
+            [person_from(search_details(query)) for query in queries],
             [ids.get(query.true_uln) if query.true_uln else None for query in queries],
         )
         _stored_bucket_stats()

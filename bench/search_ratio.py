@@ -32,7 +32,7 @@ from typing import NamedTuple
 # Run as a file (`python bench/search_ratio.py`): the repository's root, for `bench.register`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.register import _percentile, _search_material_path
+from bench.register import _percentile, _search_material_path, search_details
 
 
 class Register(NamedTuple):
@@ -55,7 +55,6 @@ def _serve(register: Register, searches: int, seed: int) -> None:
 
     django.setup()
     from lrs.core.actor import Actor, Channel
-    from lrs.learners.details import SearchDetails
     from lrs.learners.selectors import search_learners
     from lrs.organisations.models import User
 
@@ -69,20 +68,7 @@ def _serve(register: Register, searches: int, seed: int) -> None:
     with path.open("rb") as fh:
         material = pickle.load(fh)  # noqa: S301 (the benchmark's own file)
     actor = Actor(user=User.objects.get(username="bench"), channel=Channel.API)
-    queries = [
-        SearchDetails(
-            given_name=query.given_name,
-            family_name=query.family_name,
-            date_of_birth=query.date_of_birth,
-            gender=query.gender,
-            last_known_postcode=query.last_known_postcode,
-            middle_other_name=query.middle_other_name,
-            preferred_given_name=query.preferred_given_name,
-            previous_family_name=query.previous_family_name,
-            email_address=query.email_address,
-        )
-        for query in material.queries
-    ]
+    queries = [search_details(query) for query in material.queries]
     print(len(queries), flush=True)
     for line in sys.stdin:
         details = queries[int(line)]
