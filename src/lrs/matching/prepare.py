@@ -133,7 +133,11 @@ def _family(name: str) -> _Family:
 
 @functools.lru_cache(maxsize=65536)
 def _postcode(raw: str) -> _Postcode:
-    normalised = normalise_postcode(raw)
+    return _split_postcode(normalise_postcode(raw))
+
+
+def _split_postcode(normalised: str) -> _Postcode:
+    """The fields of a postcode already normalised (``normalise_postcode``)."""
     spaced = " " in normalised
     return _Postcode(
         normalised=normalised,
@@ -214,10 +218,8 @@ def prepare_uncached(details: PersonDetails) -> Prepared:
     postcode = details.postcode
     if _CANONICAL_POSTCODE.fullmatch(postcode):
         # ``_postcode`` of a canonical postcode, without its cache: the text is its own
-        # normalised form, the sector drops the last two characters, the district the inward
-        # code and the space.
-        postcode_default = postcode.startswith(DEFAULT_POSTCODE_AREA)
-        postcode_sector, postcode_district = postcode[:-2], postcode[:-4]
+        # normalised form.
+        postcode, postcode_default, postcode_sector, postcode_district = _split_postcode(postcode)
     elif postcode:
         postcode, postcode_default, postcode_sector, postcode_district = _postcode(postcode)
     else:
