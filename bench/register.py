@@ -356,56 +356,59 @@ def _search_split(people: list[Any], true_ids: list[int | None]) -> None:
     )
     totals = [sum(step) for step in zip(*timings.values(), strict=True)]
     slowest = sorted(range(len(people)), key=lambda index: -totals[index])[: len(people) // 20]
-    _kept_by(people, "all searches")
-    _kept_by([people[index] for index in slowest], "the slowest 5% (keys, sql, build, decide)")
+    rules = [_kept_by(person) for person in people]
+    _print_kept_by(rules, "all searches")
+    _print_kept_by([rules[index] for index in slowest], "the slowest 5% (keys, sql, build, decide)")
 
 
-def _kept_by(people: list[Any], title: str) -> None:
-    """The candidates of the searches by the rule of `select_candidates` that kept them, as a
-    mean per search: a bucket kept whole (the kinds of the keys that keep it, * for a firm key
-    of the details as given) or, in crowded buckets only, a second key (the kinds of every key
-    the learner was found under). Tells which keys make a search's candidates, the cost that
-    grows with the register."""
+def _kept_by(person: Any) -> Counter[str]:
+    """A search's candidates by the rule of `select_candidates` that kept them: a bucket kept
+    whole (the kinds of the keys that keep it, * for a firm key of the details as given) or, in
+    crowded buckets only, a second key (the kinds of every key the learner was found under).
+    Tells which keys make a search's candidates, the cost that grows with the register."""
     from django.db import connection
 
     from lrs.learners import matching_adapter as adapter
-    from lrs.learners.models import LearnerMatchKey
     from lrs.matching.blocking import keeps_bucket, query_key_sets
 
-    table = connection.ops.quote_name(LearnerMatchKey._meta.db_table)
-    rules: Counter[str] = Counter()
+    keys, firm, confirming = query_key_sets(person)
+    wanted = sorted(keys | confirming)
+    found: dict[str, list[int]] = {}
     with connection.cursor() as cursor:
-        for person in people:
-            keys, firm, confirming = query_key_sets(person)
-            wanted = sorted(keys | confirming)
-            cursor.execute(
-                f"SELECT key, learner_id FROM {table} WHERE key {adapter._in_keys(len(wanted))}",  # noqa: S608
-                adapter._key_parameters(wanted),
-            )
-            found: dict[str, list[int]] = {}
-            for key, learner in cursor.fetchall():
-                found.setdefault(key, []).append(learner)
-            under: dict[int, list[tuple[str, int]]] = {}
-            for key, learners in found.items():
-                for learner in learners:
-                    under.setdefault(learner, []).append((key, len(learners)))
-            for shared in under.values():
-                kinds = [key[0] + ("*" if key in firm else "") for key, _size in shared]
-                whole = sorted(
-                    {
-                        kind
-                        for kind, (key, size) in zip(kinds, shared, strict=True)
-                        if keeps_bucket(key, size, firm)
-                    }
-                )
-                if whole:
-                    rules["whole " + ",".join(whole)] += 1
-                elif len(shared) >= 2:
-                    rules["two keys " + ",".join(sorted(kinds))] += 1
-    count = max(1, len(people))
+        # The (key, learner) pairs `adapter._rows_for_many` reads.
+        cursor.execute(
+            adapter._keyed_candidate_sql(len(wanted), ("id",)), adapter._key_parameters(wanted)
+        )
+        for key, _live, learner in cursor.fetchall():
+            found.setdefault(key, []).append(learner)
+    under: dict[int, list[tuple[str, int]]] = {}
+    for key, learners in found.items():
+        for learner in learners:
+            under.setdefault(learner, []).append((key, len(learners)))
+    rules: Counter[str] = Counter()
+    for shared in under.values():
+        kinds = [key[0] + ("*" if key in firm else "") for key, _size in shared]
+        whole = sorted(
+            {
+                kind
+                for kind, (key, size) in zip(kinds, shared, strict=True)
+                if keeps_bucket(key, size, firm)
+            }
+        )
+        if whole:
+            rules["whole " + ",".join(whole)] += 1
+        elif len(shared) >= 2:
+            rules["two keys " + ",".join(sorted(kinds))] += 1
+    return rules
+
+
+def _print_kept_by(rules: list[Counter[str]], title: str) -> None:
+    """`_kept_by` of some searches, as a mean per search."""
+    total: Counter[str] = sum(rules, Counter())
+    count = max(1, len(rules))
     print(
-        f"candidates by the rule that kept them, per search, {title} (x{len(people)}): "
-        + ", ".join(f"{rule} {number / count:.1f}" for rule, number in rules.most_common(10))
+        f"candidates by the rule that kept them, per search, {title} (x{len(rules)}): "
+        + ", ".join(f"{rule} {number / count:.1f}" for rule, number in total.most_common(10))
     )
 
 
@@ -543,6 +546,12 @@ def _search_material_path(
 ) -> Path:
     names = _names(long_tail=long_tail, density_of=density_of)
     return workdir / f"searches-{learners}-{seed}{names}-{searches}-{batch}.pickle"
+
+
+def read_search_material(path: Path) -> _SearchMaterial:
+    """The searches an earlier run kept in its work folder (`_search_material_path`)."""
+    with path.open("rb") as source:
+        return _SearchMaterial(*pickle.load(source))  # noqa: S301 (the benchmark's own file)
 
 
 def _search_material(
@@ -693,8 +702,7 @@ def main() -> None:
         density_of=density_of,
     )
     if args.reuse and material_path.exists():
-        with material_path.open("rb") as source:
-            material: _SearchMaterial = pickle.load(source)  # noqa: S301 (our own file)
+        material = read_search_material(material_path)
         print(
             f"read the searches of an earlier run on {material.learners:,} learners in "
             f"{time.perf_counter() - started:.1f} s"
@@ -726,7 +734,9 @@ def main() -> None:
                 f"{time.perf_counter() - started:.1f} s"
             )
         material = _search_material(register, args, long_tail=long_tail, factor=factor)
-        _keep(material_path, material)
+        # As a plain tuple: a class pickled from this file run as a script is `__main__`'s,
+        # which another script (bench/search_ratio.py) cannot load.
+        _keep(material_path, tuple(material))
         # The register itself (gigabytes of objects at 10M) is not needed again: freed before
         # the import and the searches, so that the benchmark's own memory does not crowd
         # PostgreSQL and the operating system's cache out (it did at 10M on 24 GB).

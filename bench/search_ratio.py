@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import subprocess
 import sys
 import time
@@ -32,7 +31,12 @@ from typing import NamedTuple
 # Run as a file (`python bench/search_ratio.py`): the repository's root, for `bench.register`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.register import _percentile, _search_material_path, search_details
+from bench.register import (
+    _percentile,
+    _search_material_path,
+    read_search_material,
+    search_details,
+)
 
 
 class Register(NamedTuple):
@@ -61,12 +65,7 @@ def _serve(register: Register, searches: int, seed: int) -> None:
     path = _search_material_path(
         register.workdir, register.learners, seed, searches, 0, long_tail=True
     )
-    # `bench/register.py` pickled its material as its own module's class, whichever module ran.
-    import bench.register
-
-    sys.modules["__main__"]._SearchMaterial = bench.register._SearchMaterial  # type: ignore[attr-defined]
-    with path.open("rb") as fh:
-        material = pickle.load(fh)  # noqa: S301 (the benchmark's own file)
+    material = read_search_material(path)
     actor = Actor(user=User.objects.get(username="bench"), channel=Channel.API)
     queries = [search_details(query) for query in material.queries]
     print(len(queries), flush=True)
