@@ -219,10 +219,6 @@ def _key_parameters(keys: list[str]) -> list[Any]:
     return [keys] if connection.vendor == "postgresql" else keys
 
 
-def _candidate(row: tuple[Any, ...], convert_date: Callable[[Any], datetime.date]) -> Candidate:
-    return Candidate(key=row[0], details=_person_of_row(row, convert_date))
-
-
 def _person_of_row(
     row: tuple[Any, ...], convert_date: Callable[[Any], datetime.date]
 ) -> PersonDetails:
@@ -262,7 +258,7 @@ class Retrieved:
 def _retrieved(rows: list[tuple[Any, ...]]) -> Retrieved:
     convert_date = _date_converter()
     return Retrieved(
-        # Positional, without a call of `_candidate` per row: built for every candidate.
+        # Positional: built for every candidate.
         candidates=[Candidate(row[0], _person_of_row(row, convert_date)) for row in rows],
         seen=frozenset((row[0], row[-1]) for row in rows),
     )
@@ -604,4 +600,4 @@ def people_of(learner_ids: list[int]) -> list[tuple[int, PersonDetails]]:
         .order_by("pk")
         .values_list(*_SELECTED[:-1])
     )
-    return [(row[0], _candidate(row, lambda value: value).details) for row in rows]
+    return [(row[0], _person_of_row(row, lambda value: value)) for row in rows]
