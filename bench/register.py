@@ -364,12 +364,13 @@ def _search_split(people: list[Any], true_ids: list[int | None]) -> None:
 def _kept_by(person: Any) -> Counter[str]:
     """A search's candidates by the rule of `select_candidates` that kept them: a bucket kept
     whole (the kinds of the keys that keep it, * for a firm key of the details as given) or, in
-    crowded buckets only, a second key (the kinds of every key the learner was found under).
+    crowded buckets only, a second key saying something else (`key_evidence`; the kinds of
+    every key the learner was found under).
     Tells which keys make a search's candidates, the cost that grows with the register."""
     from django.db import connection
 
     from lrs.learners import matching_adapter as adapter
-    from lrs.matching.blocking import keeps_bucket, query_key_sets
+    from lrs.matching.blocking import keeps_bucket, key_evidence, query_key_sets
 
     keys, firm, confirming = query_key_sets(person)
     wanted = sorted(keys | confirming)
@@ -397,7 +398,7 @@ def _kept_by(person: Any) -> Counter[str]:
         )
         if whole:
             rules["whole " + ",".join(whole)] += 1
-        elif len(shared) >= 2:
+        elif len({key_evidence(key) for key, _size in shared}) >= 2:
             rules["two keys " + ",".join(sorted(kinds))] += 1
     return rules
 

@@ -36,6 +36,8 @@ from lrs.matching import (
 from lrs.matching.blocking import (
     BOUNDED_FIRM_KINDS,
     CONFIRMING_KIND,
+    GIVEN_NAME_EVIDENCE,
+    GIVEN_NAME_KINDS,
     MAX_FIRM_BUCKET,
     MAX_OPEN_BUCKET,
     query_key_sets,
@@ -190,20 +192,23 @@ def _candidate_sql(key_count: int, firm_count: int) -> str:
     learner_id, key, master_id, id_ = (quote(n) for n in ("learner_id", "key", "master_id", "id"))
     # Each (key, learner) pair found, with its kind and its bucket's size; a learner is kept
     # when one of its keys keeps its whole bucket (firm, bounded above MAX_FIRM_BUCKET for the
-    # bounded kinds; or small; never a confirming key), or it was found under two keys.
+    # bounded kinds; or small; never a confirming key), or it was found under two keys that
+    # say two things (the G and N keys all say one: the given name, `select_candidates`).
     bounded = ", ".join(f"'{kind}:'" for kind in sorted(BOUNDED_FIRM_KINDS))
+    given_name = ", ".join(f"'{kind}:'" for kind in sorted(GIVEN_NAME_KINDS))
     keeps = (
         f"CASE WHEN kind = '{CONFIRMING_KIND}:' THEN 0 "
         f"WHEN firm = 1 AND (kind NOT IN ({bounded}) OR bucket <= {MAX_FIRM_BUCKET}) THEN 1 "
         f"WHEN bucket <= {MAX_OPEN_BUCKET} THEN 1 ELSE 0 END"
     )
+    evidence = f"CASE WHEN kind IN ({given_name}) THEN '{GIVEN_NAME_EVIDENCE}' ELSE {key} END"
     return (
         f"SELECT {columns} FROM {learner} WHERE {master_id} IS NULL AND {id_} IN ("  # noqa: S608
-        f"SELECT {learner_id} FROM (SELECT {learner_id}, "
+        f"SELECT {learner_id} FROM (SELECT {learner_id}, {key}, "
         f"CASE WHEN {key} {_in_keys(firm_count)} THEN 1 ELSE 0 END AS firm, "
         f"substr({key}, 1, 2) AS kind, count(*) OVER (PARTITION BY {key}) AS bucket "
         f"FROM {keys} WHERE {key} {_in_keys(key_count)}) AS found "
-        f"GROUP BY {learner_id} HAVING max({keeps}) = 1 OR count(*) >= 2 "
+        f"GROUP BY {learner_id} HAVING max({keeps}) = 1 OR count(DISTINCT {evidence}) >= 2 "
         f"LIMIT {MAX_CANDIDATES})"
     )
 

@@ -126,11 +126,14 @@ from lrs.matching.types import PersonDetails
 __all__ = [
     "BOUNDED_FIRM_KINDS",
     "CONFIRMING_KIND",
+    "GIVEN_NAME_EVIDENCE",
+    "GIVEN_NAME_KINDS",
     "MAX_FIRM_BUCKET",
     "MAX_OPEN_BUCKET",
     "MAX_QUERY_KEYS",
     "QueryKeys",
     "keeps_bucket",
+    "key_evidence",
     "learner_keys",
     "prepared_learner_keys",
     "prepared_query_key_sets",
@@ -156,6 +159,13 @@ MAX_FIRM_BUCKET = 16
 # are bounded at MAX_FIRM_BUCKET, and a CONFIRMING_KIND key only ever counts as a second key.
 BOUNDED_FIRM_KINDS = frozenset({"D"})
 CONFIRMING_KIND = "K"
+
+# Kinds of key that count together as one second key (`select_candidates`): the given name's.
+GIVEN_NAME_KINDS = frozenset({"G", "N"})
+GIVEN_NAME_EVIDENCE = "G"
+
+# The genders (`normalise_gender`) the F and K keys split their buckets by.
+_KNOWN_GENDERS = ("1", "2")
 
 # Keys are stored in a 64-character column; name codes are cut to this length so that even a
 # long name in a script Metaphone does not code (kept as written) fits.
@@ -254,11 +264,13 @@ def _build(
         # to the birth date so the learner can still be found, at the cost of a broad bucket
         # for such rare records.
         keys.extend(f"X:{date}" for date in iso_dates)
+    genders = _key_genders(person)
     for month in months:
         keys.extend(
-            f"F:{code}|{month}|{initial}"
+            f"F:{code}|{month}|{initial}|{gender}"
             for code in own_family_codes
             for initial in person.given_initials
+            for gender in genders
         )
     if usable_postcode:
         area = postcode[:2]
@@ -308,6 +320,14 @@ def _confirming_keys(person: Prepared) -> list[str]:
         2 * _MAX_FAMILY_FORMS,
     )
     return [f"{CONFIRMING_KIND}:{date}|{code}" for code in codes]
+
+
+def _key_genders(person: Prepared) -> tuple[str, ...]:
+    """The genders the F and K keys carry: the person's own, or both when it is not known or
+    not specified ("0", "9"), so that a learner or a search of unknown gender meets either."""
+    if person.gender in _KNOWN_GENDERS:
+        return (person.gender,)
+    return _KNOWN_GENDERS
 
 
 def query_keys(details: PersonDetails) -> frozenset[str]:
@@ -405,14 +425,23 @@ def select_candidates(found: Mapping[str, Collection[int]], firm: AbstractSet[st
     well (module docstring).
     """
     selected: set[int] = set()
-    counts: dict[int, int] = {}
+    evidence: dict[int, set[str]] = {}
     for key, ids in found.items():
         if keeps_bucket(key, len(ids), firm):
             selected.update(ids)
+        token = key_evidence(key)
         for learner in ids:
-            counts[learner] = counts.get(learner, 0) + 1
-    selected.update(learner for learner, count in counts.items() if count >= 2)
+            evidence.setdefault(learner, set()).add(token)
+    selected.update(learner for learner, tokens in evidence.items() if len(tokens) >= 2)
     return selected
+
+
+def key_evidence(key: str) -> str:
+    """What a key shared with the search says about a learner, for `select_candidates`' count
+    of second keys: the key itself, except that every G and N key says one thing, the given
+    name (born on that date and called John: the G and the N key of a John, or a Jon, agree
+    together or not at all)."""
+    return GIVEN_NAME_EVIDENCE if key[0] in GIVEN_NAME_KINDS else key
 
 
 def keeps_bucket(key: str, size: int, firm: AbstractSet[str]) -> bool:
