@@ -12,7 +12,7 @@ from lrs.learners import matching_adapter
 from lrs.learners.imports import import_learners
 from lrs.learners.models import Learner, LearnerMatchKey
 from lrs.matching import PersonDetails, query_keys
-from lrs.matching.blocking import MAX_FIRM_BUCKET
+from lrs.matching.blocking import MAX_FIRM_BUCKET, MAX_OPEN_BUCKET
 from lrs.organisations.services import service_desk_system_actor
 from lrs.synthetic import (
     Query,
@@ -145,3 +145,47 @@ def test_middle_name_given_as_given_name_is_found_in_a_crowded_date_and_family_b
     assert wanted in chosen
     assert together.seen == alone.seen
     assert len(chosen) < len(register) // 2
+
+
+_OTHER_FAMILIES = ("Evans", "Hughes", "Morgan", "Price", "Davies", "Thomas", "Lewis", "Walker")
+
+
+def test_namesakes_born_on_the_swapped_date_are_left_out_of_a_crowded_bucket() -> None:
+    """Roberts of other families born on 3 May share the G and N keys of a search for a Robert
+    Jones born on 5 March (day and month swapped, a date the search tries); with more of them than a bucket of
+    another date keeps, those two keys count as one (a given name) and they are left out, one
+    search at a time and many together, while the Robert Jones born on 3 May, who shares the
+    family name's D key too, is kept."""
+    swapped = datetime.date(2008, 5, 3)
+    register = [
+        dataclasses.replace(
+            person,
+            given_name="Robert",
+            family_name=family,
+            date_of_birth=swapped,
+            gender="1",
+            middle_other_name="",
+            preferred_given_name="",
+            previous_family_name="",
+            last_known_postcode="SA1 1AA",
+        )
+        for family, person in zip(
+            ("Jones", *_OTHER_FAMILIES), generate_register(20, seed=12), strict=False
+        )
+    ]
+    assert len(register) > MAX_OPEN_BUCKET
+    rows = ({"ULN": person.uln, **personal_fields(person)} for person in register)
+    import_learners(rows=rows, actor=service_desk_system_actor(channel=Channel.CLI))
+    ids = dict(Learner.objects.values_list("uln", "id"))
+    assert len(ids) == len(register)
+    search = PersonDetails(
+        given_name="Robert",
+        family_name="Jones",
+        date_of_birth=datetime.date(2008, 3, 5),
+        gender="1",
+        postcode="LL57 2DG",
+    )
+    alone = matching_adapter.match_person(search)
+    (together,) = matching_adapter.match_people([search])
+    assert {learner for learner, _version in alone.seen} == {ids[register[0].uln]}
+    assert together.seen == alone.seen

@@ -7,9 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lrs.matching.blocking import (
+    GIVEN_NAME_EVIDENCE,
     MAX_FIRM_BUCKET,
     MAX_OPEN_BUCKET,
     MAX_QUERY_KEYS,
+    key_evidence,
     learner_keys,
     query_key_sets,
     query_keys,
@@ -84,6 +86,10 @@ VARIATIONS: dict[str, PersonDetails] = {
     ),
     "typo in first letter of given name and moved house": vary(
         given_name="Tobert", postcode="LL57 2DG"
+    ),
+    "day typo and moved house": vary(date_of_birth=datetime.date(2008, 3, 15), postcode="LL57 2DG"),
+    "unknown gender, day typo and moved house": vary(
+        gender="0", date_of_birth=datetime.date(2008, 3, 15), postcode="LL57 2DG"
     ),
 }
 
@@ -168,6 +174,61 @@ def test_each_family_name_stores_a_confirming_key_the_search_looks_up() -> None:
     assert query_key_sets(LEARNER).confirming == stored
 
 
+def _month_keys(details: PersonDetails) -> set[str]:
+    return {key for key in learner_keys(details) if key.startswith("F:")}
+
+
+def test_month_keys_carry_the_gender_and_both_genders_when_it_is_not_known() -> None:
+    """The F keys (family name, birth month, given initial) are split by gender, which halves
+    the month buckets that grow tenfold at national density; a learner whose gender is not
+    known or not specified stores both, so that a search giving either finds them."""
+    male = _month_keys(LEARNER)
+    assert male
+    assert all(key.endswith("|1") for key in male)
+    assert all(key.endswith("|2") for key in _month_keys(vary(gender="2")))
+    both = male | {key.removesuffix("|1") + "|2" for key in male}
+    assert _month_keys(vary(gender="0")) == both
+    assert _month_keys(vary(gender="9")) == both
+
+
+def test_a_day_typo_with_a_move_is_found_by_the_month_key_of_a_gender_that_agrees() -> None:
+    """Only the month key survives a mistyped day of birth with a move to another area: it
+    finds the learner when the genders agree or either is not known, not when the other
+    gender is recorded (the cost of splitting the month keys by gender)."""
+    moved = {"date_of_birth": datetime.date(2008, 3, 15), "postcode": "LL57 2DG"}
+    shared = query_keys(vary(**moved)) & learner_keys(LEARNER)
+    assert shared
+    assert {key[0] for key in shared} == {"F"}
+    assert retrieved(vary(**moved, gender="0"), LEARNER)
+    assert retrieved(vary(**moved, gender="9"), LEARNER)
+    assert retrieved(vary(**moved), vary(gender="0"))
+    assert not retrieved(vary(**moved, gender="2"), LEARNER)
+    # With the same address or the day right, other keys find them whatever the gender.
+    assert retrieved(vary(date_of_birth=datetime.date(2008, 3, 15), gender="2"), LEARNER)
+    assert retrieved(vary(postcode="LL57 2DG", gender="2"), LEARNER)
+
+
+def test_a_given_name_counts_once_as_a_second_key() -> None:
+    """In crowded buckets of another date, the G and N keys of that date say one thing (a
+    Robert born that day): a learner sharing both is not kept; one sharing the G key and the
+    date-and-family D key is (the learner searched for, with day and month swapped)."""
+    keys, firm, _confirming = query_key_sets(LEARNER)
+    given, nickname, family = "G:2008-05-03|RBRT", "N:2008-05-03|robert", "D:2008-05-03|MK"
+    assert {given, nickname, family} <= keys - firm
+    assert key_evidence(given) == key_evidence(nickname) == GIVEN_NAME_EVIDENCE
+    assert key_evidence(family) == family
+    crowd = MAX_OPEN_BUCKET + 1
+    found = {
+        given: [1, 2, *range(100, 100 + crowd)],
+        nickname: [1, *range(200, 200 + crowd)],
+        family: [2, *range(300, 300 + crowd)],
+    }
+    assert select_candidates(found, firm) == {2}
+    # Two keys of another kind still count twice: two family-name heads of the same date.
+    heads = {"D:2008-05-03|MK": [3, *range(400, 400 + crowd)], "D:2008-05-03|JN": [3, 9]}
+    assert select_candidates(heads, firm) == {3, 9}
+
+
 def test_small_buckets_are_kept_whole() -> None:
     keys, firm, _confirming = query_key_sets(LEARNER)
     other = sorted(keys - firm)
@@ -229,7 +290,7 @@ def test_no_key_is_a_bare_date_of_birth() -> None:
             assert re.search(r"\d{4}-\d{2}-\d{2}", value)
             assert "|" in value
         if kind == "F":
-            assert re.fullmatch(r"[A-Z0-9]+\|\d{4}-\d{2}\|[a-z]", value), key
+            assert re.fullmatch(r"[A-Z0-9]+\|\d{4}-\d{2}\|[a-z]\|[12]", value), key
         if kind == "A":
             area, family, given_code = value.split("|")
             assert len(area) == 2, key
