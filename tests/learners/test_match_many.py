@@ -152,10 +152,10 @@ _OTHER_FAMILIES = ("Evans", "Hughes", "Morgan", "Price", "Davies", "Thomas", "Le
 
 def test_namesakes_born_on_the_swapped_date_are_left_out_of_a_crowded_bucket() -> None:
     """Roberts of other families born on 3 May share the G and N keys of a search for a Robert
-    Jones born on 5 March (day and month swapped, a date the search tries); with more of them than a bucket of
-    another date keeps, those two keys count as one (a given name) and they are left out, one
-    search at a time and many together, while the Robert Jones born on 3 May, who shares the
-    family name's D key too, is kept."""
+    Jones born on 5 March (day and month swapped, a date the search tries); with more of them
+    than a bucket of another date keeps, those two keys count as one (a given name) and they
+    are left out, one search at a time and many together, while the Robert Jones born on 3
+    May, who shares the family name's D key too, is kept."""
     swapped = datetime.date(2008, 5, 3)
     register = [
         dataclasses.replace(
