@@ -1,5 +1,6 @@
 """`lrs rebuild-match-keys`: stored blocking keys brought up to the current key scheme."""
 
+import datetime
 from collections.abc import Callable
 from io import StringIO
 
@@ -7,10 +8,18 @@ import pytest
 from django.core.management import call_command
 
 from lrs.core.actor import Actor
-from lrs.learners.details import LearnerDetails
-from lrs.learners.matching_adapter import keys_for
+from lrs.learners.details import LearnerDetails, SearchDetails
+from lrs.learners.matching_adapter import (
+    REBUILD_PAIRS_PER_STATEMENT,
+    KeyRebuild,
+    keys_for,
+    person_from,
+    rebuild_keys,
+)
 from lrs.learners.models import Learner, LearnerMatchKey
+from lrs.learners.selectors import search_learners
 from lrs.learners.services import register_learner
+from lrs.matching import query_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +61,109 @@ def test_keys_missing_or_stale_are_put_right_and_a_second_run_changes_nothing(
     again = StringIO()
     call_command("rebuild_match_keys", stdout=again)
     assert "0 keys added, 0 removed" in again.getvalue()
+
+
+def _old_scheme(learner: Learner) -> set[str]:
+    """The learner's keys as stored before 2026-12-06: F keys without the gender suffix."""
+    return {key.rsplit("|", 1)[0] if key.startswith("F:") else key for key in keys_for(learner)}
+
+
+def _store_old_scheme(*learners: Learner) -> None:
+    LearnerMatchKey.objects.filter(learner__in=learners).delete()
+    LearnerMatchKey.objects.bulk_create(
+        LearnerMatchKey(learner=learner, key=key)
+        for learner in learners
+        for key in sorted(_old_scheme(learner))
+    )
+
+
+def test_f_keys_of_the_old_scheme_are_replaced_by_those_split_by_gender(
+    online_actor: Actor, details: Callable[..., LearnerDetails]
+) -> None:
+    megan = register_learner(details=details(), actor=online_actor).learner
+    alex = register_learner(
+        details=details(
+            given_name="Alex",
+            family_name="Morgan",
+            gender="0",
+            middle_other_name="",
+            date_of_birth=datetime.date(2010, 6, 30),
+            last_known_postcode="NP20 1AA",
+        ),
+        actor=online_actor,
+    ).learner
+    rhodri = register_learner(
+        details=details(
+            given_name="Rhodri",
+            family_name="Evans",
+            gender="9",
+            middle_other_name="",
+            date_of_birth=datetime.date(2008, 11, 3),
+            last_known_postcode="LL57 2DG",
+        ),
+        actor=online_actor,
+    ).learner
+    assert megan is not None
+    assert alex is not None
+    assert rhodri is not None
+    learners = (megan, alex, rhodri)
+    _store_old_scheme(*learners)
+    stale = sum(len(_old_scheme(learner) - keys_for(learner)) for learner in learners)
+    new = sum(len(keys_for(learner) - _old_scheme(learner)) for learner in learners)
+    assert stale > 0
+    assert new > stale  # a learner of gender not known gets two F keys for each old one
+
+    result = rebuild_keys(chunk=2)
+
+    assert result == KeyRebuild(learners=3, added=new, removed=stale)
+    for learner in learners:
+        assert _stored(learner) == set(keys_for(learner))
+    assert {key[-2:] for key in _stored(megan) if key.startswith("F:")} == {"|2"}
+    for unknown in (alex, rhodri):
+        f_keys = {key for key in _stored(unknown) if key.startswith("F:")}
+        prefixes = {key.rsplit("|", 1)[0] for key in f_keys}
+        assert f_keys == {f"{prefix}|{gender}" for prefix in prefixes for gender in "12"}
+    assert rebuild_keys() == KeyRebuild(learners=3, added=0, removed=0)
+
+
+def test_a_search_finds_through_the_f_key_alone_only_after_the_rebuild(
+    online_actor: Actor, view_actor: Actor, details: Callable[..., LearnerDetails]
+) -> None:
+    megan = register_learner(details=details(), actor=online_actor).learner
+    assert megan is not None
+    _store_old_scheme(megan)
+    # The day of birth mistyped and a new postcode in another area: of the learner's keys only
+    # the F key (family name, month of birth, initial, gender) is among the search's.
+    search = SearchDetails(
+        given_name="Megan",
+        family_name="Pritchard",
+        date_of_birth=datetime.date(2009, 4, 13),
+        gender="2",
+        last_known_postcode="SA1 1NW",
+    )
+    shared = query_keys(person_from(search)) & keys_for(megan)
+    assert shared
+    assert {key[:2] for key in shared} == {"F:"}
+
+    before = search_learners(details=search, actor=view_actor)
+    assert megan not in before.learners
+
+    rebuild_keys()
+
+    after = search_learners(details=search, actor=view_actor)
+    assert megan in after.learners
+
+
+def test_many_stale_keys_in_one_chunk_are_all_removed(
+    online_actor: Actor, details: Callable[..., LearnerDetails]
+) -> None:
+    """More stale keys than one delete statement takes (`REBUILD_PAIRS_PER_STATEMENT`)."""
+    megan = register_learner(details=details(), actor=online_actor).learner
+    assert megan is not None
+    retired = [f"Z:retired-{number:05}" for number in range(REBUILD_PAIRS_PER_STATEMENT + 7)]
+    LearnerMatchKey.objects.bulk_create(LearnerMatchKey(learner=megan, key=key) for key in retired)
+
+    result = rebuild_keys()
+
+    assert result == KeyRebuild(learners=1, added=0, removed=len(retired))
+    assert _stored(megan) == set(keys_for(megan))

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from lrs.core.bulk import insert_rows
+from lrs.core.bulk import insert_new_rows, insert_rows
 from lrs.core.rows import load_by
 from lrs.learners.details import LearnerDetails, SearchDetails
 from lrs.learners.models import Learner, LearnerMatchKey, MatchingModel
@@ -124,51 +124,76 @@ class KeyRebuild:
     removed: int
 
 
+# Stale (key, learner) pairs one DELETE of `rebuild_keys` names: 2 parameters each, well under
+# SQLite's limit (32766 since 3.32, 999 before) and PostgreSQL's 65535.
+REBUILD_PAIRS_PER_STATEMENT = 400
+
+
 def rebuild_keys(
     *, chunk: int = 2_000, progress: Callable[[KeyRebuild], None] | None = None
 ) -> KeyRebuild:
     """Bring every learner's stored blocking keys up to the current key scheme.
 
-    Run after an upgrade that adds a kind of key (the area key of 2026-12-04): learners stored
-    before it lack the new keys, and searches only find them through the others. Goes through
-    the register in order of id, a chunk per transaction, adding missing keys and removing
-    keys the scheme no longer makes; safe to stop and run again, and while serving (a learner
-    updated meanwhile has its keys replaced by the update itself).
+    Run after an upgrade that changes the keys (the area keys of 2026-12-04, the F keys split
+    by gender of 2026-12-06): learners stored before it lack the new keys, and searches only
+    find them through the others. Goes through the register in order of id, a chunk per
+    transaction, adding missing keys and removing keys the scheme no longer makes; safe to
+    stop and run again, and while serving: the chunk's learners are locked while their keys
+    are put right, so an update (which locks its learner and replaces all its keys) comes
+    wholly before or after, and neither sees the other's keys half written.
+
+    A handful of statements per chunk: one read of the learners, one of their keys, the stale
+    keys deleted by their (key, learner) pairs a few hundred at a time, the missing ones
+    inserted many rows per statement.
     """
     learners = added = removed = 0
     last = 0
     while True:
-        batch = list(Learner.objects.filter(pk__gt=last).order_by("pk")[:chunk])
-        if not batch:
-            break
-        last = batch[-1].pk
-        stored: dict[int, set[str]] = {learner.pk: set() for learner in batch}
-        for learner_id, key in LearnerMatchKey.objects.filter(learner_id__in=stored).values_list(
-            "learner_id", "key"
-        ):
-            stored[learner_id].add(key)
-        missing: list[tuple[int, str]] = []
-        stale: list[tuple[int, str]] = []
-        for learner in batch:
-            wanted = keys_for(learner)
-            have = stored[learner.pk]
-            missing.extend((learner.pk, key) for key in sorted(wanted - have))
-            stale.extend((learner.pk, key) for key in sorted(have - wanted))
         with transaction.atomic():
-            # A learner updated since it was read has had its keys replaced: ignore a clash.
-            LearnerMatchKey.objects.bulk_create(
-                [LearnerMatchKey(learner_id=learner_id, key=key) for learner_id, key in missing],
-                batch_size=5_000,
-                ignore_conflicts=True,
+            # Locked for the transaction (FOR UPDATE on PostgreSQL; SQLite's transactions
+            # take the write lock from the start), so the keys computed stay those to store.
+            batch = list(
+                Learner.objects.select_for_update().filter(pk__gt=last).order_by("pk")[:chunk]
             )
-            for learner_id, key in stale:
-                LearnerMatchKey.objects.filter(learner_id=learner_id, key=key).delete()
+            if not batch:
+                break
+            last = batch[-1].pk
+            stored: dict[int, set[str]] = {learner.pk: set() for learner in batch}
+            for learner_id, key in LearnerMatchKey.objects.filter(
+                learner_id__in=stored
+            ).values_list("learner_id", "key"):
+                stored[learner_id].add(key)
+            missing: list[tuple[int, str]] = []
+            stale: list[tuple[str, int]] = []
+            for learner in batch:
+                wanted = keys_for(learner)
+                have = stored[learner.pk]
+                missing.extend((learner.pk, key) for key in sorted(wanted - have))
+                stale.extend((key, learner.pk) for key in sorted(have - wanted))
+            _delete_key_pairs(stale)
+            insert_new_rows(LearnerMatchKey, ("learner_id", "key"), missing)
         learners += len(batch)
         added += len(missing)
         removed += len(stale)
         if progress is not None:
             progress(KeyRebuild(learners, added, removed))
     return KeyRebuild(learners, added, removed)
+
+
+def _delete_key_pairs(pairs: list[tuple[str, int]]) -> None:
+    """Delete the stored keys given as (key, learner id) pairs: the primary key's own order,
+    so each pair is one look-up in its index."""
+    quote = connection.ops.quote_name
+    table = quote(LearnerMatchKey._meta.db_table)
+    columns = f"({quote('key')}, {quote('learner_id')})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), REBUILD_PAIRS_PER_STATEMENT):
+            part = pairs[start : start + REBUILD_PAIRS_PER_STATEMENT]
+            values = ", ".join(["(%s, %s)"] * len(part))
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {columns} IN (VALUES {values})",  # noqa: S608 - names come from model metadata
+                [value for pair in part for value in pair],
+            )
 
 
 # Learners a search considered, with their versions: (learner id, version number). A search
