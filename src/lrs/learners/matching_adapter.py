@@ -148,31 +148,49 @@ def rebuild_keys(
     """
     learners = added = removed = 0
     last = 0
+    quote = connection.ops.quote_name
+    read_keys = (
+        f"SELECT {quote('learner_id')}, {quote('key')} "  # noqa: S608 - names from model metadata
+        f"FROM {quote(LearnerMatchKey._meta.db_table)} "
+        f"WHERE {quote('learner_id')} BETWEEN %s AND %s"
+    )
     while True:
         with transaction.atomic():
             # Locked for the transaction (FOR UPDATE on PostgreSQL; SQLite's transactions
             # take the write lock from the start), so the keys computed stay those to store.
-            batch = list(
-                Learner.objects.select_for_update().filter(pk__gt=last).order_by("pk")[:chunk]
+            # Rows, not model instances: building those cost as much as computing the keys.
+            rows = list(
+                Learner.objects.select_for_update()
+                .filter(pk__gt=last)
+                .order_by("pk")
+                .values_list(*_SELECTED[:-1])[:chunk]
             )
-            if not batch:
+            if not rows:
                 break
-            last = batch[-1].pk
-            stored: dict[int, set[str]] = {learner.pk: set() for learner in batch}
-            for learner_id, key in LearnerMatchKey.objects.filter(
-                learner_id__in=stored
-            ).values_list("learner_id", "key"):
-                stored[learner_id].add(key)
+            first, last = rows[0][0], rows[-1][0]
+            # The chunk's keys are those of its range of ids; a learner registered meanwhile
+            # with an id in it (committed after the read above) is not the chunk's, and has
+            # its keys from its registration.
+            stored: dict[int, set[str]] = {row[0]: set() for row in rows}
+            with connection.cursor() as cursor:
+                cursor.execute(read_keys, [first, last])
+                for learner_id, key in cursor.fetchall():
+                    if learner_id in stored:
+                        stored[learner_id].add(key)
             missing: list[tuple[int, str]] = []
             stale: list[tuple[str, int]] = []
-            for learner in batch:
-                wanted = keys_for(learner)
-                have = stored[learner.pk]
-                missing.extend((learner.pk, key) for key in sorted(wanted - have))
-                stale.extend((key, learner.pk) for key in sorted(have - wanted))
+            for row in rows:
+                learner_id = row[0]
+                # Uncached: each learner is prepared once, and would only churn the cache.
+                wanted = prepared_learner_keys(
+                    prepare_uncached(_person_of_row(row, lambda value: value))
+                )
+                have = stored[learner_id]
+                missing.extend((learner_id, key) for key in sorted(wanted - have))
+                stale.extend((key, learner_id) for key in sorted(have - wanted))
             _delete_key_pairs(stale)
             insert_new_rows(LearnerMatchKey, ("learner_id", "key"), missing)
-        learners += len(batch)
+        learners += len(rows)
         added += len(missing)
         removed += len(stale)
         if progress is not None:
