@@ -1,11 +1,14 @@
 """`lrs rebuild-match-keys`: stored blocking keys brought up to the current key scheme."""
 
 import datetime
+import threading
+import time
 from collections.abc import Callable
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 
 from lrs.core.actor import Actor
 from lrs.learners.details import LearnerDetails, SearchDetails
@@ -18,7 +21,7 @@ from lrs.learners.matching_adapter import (
 )
 from lrs.learners.models import Learner, LearnerMatchKey
 from lrs.learners.selectors import search_learners
-from lrs.learners.services import register_learner
+from lrs.learners.services import register_learner, update_learner
 from lrs.matching import query_keys
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +170,66 @@ def test_many_stale_keys_in_one_chunk_are_all_removed(
 
     assert result == KeyRebuild(learners=1, added=0, removed=len(retired))
     assert _stored(megan) == set(keys_for(megan))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL only")
+def test_a_learner_updated_while_its_chunk_is_rebuilt_keeps_the_keys_of_its_new_details(
+    online_actor: Actor, details: Callable[..., LearnerDetails]
+) -> None:
+    """The rebuild waits for the update's transaction and reads the details it committed."""
+    megan = register_learner(details=details(), actor=online_actor).learner
+    assert megan is not None
+    _store_old_scheme(megan)
+    updated = threading.Event()
+    outcome: list[object] = []
+
+    def update() -> None:
+        try:
+            with transaction.atomic():
+                update_learner(
+                    uln=megan.uln,
+                    version_number=megan.version_number,
+                    changes={"date_of_birth": datetime.date(2009, 5, 12)},
+                    actor=online_actor,
+                )
+                updated.set()
+                _wait_for_a_blocked_session()
+        finally:
+            connection.close()
+
+    def rebuild() -> None:
+        try:
+            outcome.append(rebuild_keys())
+        finally:
+            connection.close()
+
+    updater = threading.Thread(target=update)
+    updater.start()
+    assert updated.wait(10)
+    rebuilder = threading.Thread(target=rebuild)
+    rebuilder.start()
+    updater.join(20)
+    rebuilder.join(20)
+
+    megan.refresh_from_db()
+    assert megan.date_of_birth == datetime.date(2009, 5, 12)
+    assert _stored(megan) == set(keys_for(megan))
+    assert outcome == [KeyRebuild(learners=1, added=0, removed=0)]
+
+
+def _wait_for_a_blocked_session() -> None:
+    """Return once another session waits for a lock (the rebuild, for the update's)."""
+    deadline = time.monotonic() + 10
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # The activity view is read once per transaction unless its snapshot is cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            (waiting,) = cursor.fetchone()
+            if waiting:
+                return
+            time.sleep(0.02)
