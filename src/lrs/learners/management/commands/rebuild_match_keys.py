@@ -11,10 +11,10 @@ from lrs.learners.matching_adapter import KeyRebuild, rebuild_keys
 class Command(BaseCommand):
     help = (
         "Bring every learner's stored blocking keys up to the current key scheme: after an "
-        "upgrade that adds a kind of search key, learners stored before it are found through "
-        "the new key only once this has run. Adds missing keys and removes keys no longer "
-        "made, a chunk of learners per transaction; safe to stop, to run again and to run "
-        "while the service is up."
+        "upgrade that adds or changes a kind of search key, learners stored before it are "
+        "found through the new keys only once this has run. Adds missing keys and removes "
+        "keys no longer made, a chunk of learners per transaction; safe to stop, to run again "
+        "and to run while the service is up."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
