@@ -36,7 +36,6 @@ from lrs.matching import (
 from lrs.matching.blocking import (
     BOUNDED_FIRM_KINDS,
     CONFIRMING_KIND,
-    GIVEN_NAME_EVIDENCE,
     GIVEN_NAME_KINDS,
     MAX_FIRM_BUCKET,
     MAX_OPEN_BUCKET,
@@ -244,14 +243,19 @@ def _candidate_sql(key_count: int, firm_count: int) -> str:
         f"WHEN firm = 1 AND (kind NOT IN ({bounded}) OR bucket <= {MAX_FIRM_BUCKET}) THEN 1 "
         f"WHEN bucket <= {MAX_OPEN_BUCKET} THEN 1 ELSE 0 END"
     )
-    evidence = f"CASE WHEN kind IN ({given_name}) THEN '{GIVEN_NAME_EVIDENCE}' ELSE {key} END"
+    # The keys that say something else, counted without count(DISTINCT ...) (which would make
+    # PostgreSQL sort every learner's pairs rather than hash them): a learner's keys are
+    # distinct, so they say as many things as its keys other than G and N, plus one for any G
+    # or N key among them.
+    given = f"CASE WHEN kind IN ({given_name}) THEN 1 ELSE 0 END"
+    evidence = f"count(*) - sum({given}) + max({given})"
     return (
         f"SELECT {columns} FROM {learner} WHERE {master_id} IS NULL AND {id_} IN ("  # noqa: S608
-        f"SELECT {learner_id} FROM (SELECT {learner_id}, {key}, "
+        f"SELECT {learner_id} FROM (SELECT {learner_id}, "
         f"CASE WHEN {key} {_in_keys(firm_count)} THEN 1 ELSE 0 END AS firm, "
         f"substr({key}, 1, 2) AS kind, count(*) OVER (PARTITION BY {key}) AS bucket "
         f"FROM {keys} WHERE {key} {_in_keys(key_count)}) AS found "
-        f"GROUP BY {learner_id} HAVING max({keeps}) = 1 OR count(DISTINCT {evidence}) >= 2 "
+        f"GROUP BY {learner_id} HAVING max({keeps}) = 1 OR {evidence} >= 2 "
         f"LIMIT {MAX_CANDIDATES})"
     )
 
