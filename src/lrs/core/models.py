@@ -15,8 +15,13 @@ class AuditEvent(models.Model):
     """
 
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Indexed by audit_user_action_time (user first), not by an index of its own.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     username = models.CharField(max_length=150)
     # Column organisation_id, as when this was a foreign key (lrs.organisations.Organisation).
@@ -39,6 +44,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["learner_id", "occurred_at"], name="audit_learner_time"),
             # An organisation's history (the service desk's audit pages), newest first.
             models.Index(fields=["organisation_id", "occurred_at"], name="audit_org_time"),
+            # A user's recent actions of one kind: the hourly limits (`lrs.core.limits`) and the
+            # capped-search signal (`lrs.core.security`), which run on every credit check,
+            # verification or capped search and would otherwise read the user's whole history.
+            models.Index(fields=["user", "action", "occurred_at"], name="audit_user_action_time"),
         ]
 
     def __str__(self) -> str:
