@@ -26,17 +26,19 @@ bunched at about 240 a day, so denser than the 183 a day of a million spread ove
 ``N:<dob>|<nickname group>``
     Date of birth and a nickname group id (Bob and Robert share "robert"). Finds a learner known
     by a nickname whose family name also changed. Mean 3.4, largest 19.
-``F:<family phonetic>|<yyyy-mm>|<given initial>|<gender>``
+``F:<family phonetic>|<yyyy-mm>|<given head>|<gender>``
     Metaphone code of the family name (or a part, or the previous name), birth month, a
-    nickname-proof initial of the given name (its own first letter and the first letter of each
-    nickname group it belongs to: Bob is stored under "b" and "r", as Robert is under "r"), and
-    the gender, "1" or "2" (a learner whose gender is not known or not specified stores both,
-    and a search giving no gender looks both up). Finds a learner whose recorded day of birth
-    differs, in particular a search on the first of the month for a learner recorded on the
-    true day (the reverse of the "first of the month" tip, which the date variants cover), and
-    a day mistyped. Without the initial a bucket would hold every Jones born in a month (about
-    250); with it, mean 3.2, largest 26, before the split by gender, which halves it. The one
-    search it costs: a day mistyped, a move and the other gender recorded, all at once.
+    nickname-proof head of the given name (the first two characters of the Metaphone code of
+    the name and of each nickname group it belongs to: Bob is stored under "BB" and "RB", as
+    Robert is under "RB"), and the gender, "1" or "2" (a learner whose gender is not known or
+    not specified stores both, and a search giving no gender looks both up). Finds a learner
+    whose recorded day of birth differs, in particular a search on the first of the month for
+    a learner recorded on the true day (the reverse of the "first of the month" tip, which the
+    date variants cover), and a day mistyped. With the given name's initial in place of its
+    head and without the gender, a bucket held a mean of 3.2 learners, largest 26, on the
+    1M register; the head and the gender divide it by about five. The searches they cost: a day
+    mistyped and a move with, at once, the other gender recorded or a slip in the given name
+    that changes its code's first two characters.
 ``P:<postcode>|<dob>``
     Postcode and date of birth. Finds a learner whose names were both recorded differently; also
     brings twins into view so that the decision step can keep them apart. Mean 1.0, largest 3.
@@ -190,8 +192,9 @@ _KNOWN_GENDERS = ("1", "2")
 _MAX_CODE_LENGTH = 20
 
 # Caps on the variant lists of a query. With three dates of birth, two birth months and at most
-# three given-name initials the count can reach D 3*5 + G 3*4 + N 3*3 + F 2*2*3 + P 3 + Q 5 +
-# A 2*2 + U, C, E 3 = 63; the final cut at MAX_QUERY_KEYS only ever drops trailing variants.
+# three given-name heads the count can reach D 3*5 + G 3*4 + N 3*3 + F 2*2*3 + P 3 + Q 5 +
+# A 2*2 + U, C, E 3 = 63 (the F keys twice over for a gender not known); the final cut at
+# MAX_QUERY_KEYS only ever drops trailing variants.
 _MAX_FAMILY_FORMS = 5
 _MAX_MONTH_FAMILY_FORMS = 2
 _MAX_GIVEN_FORMS = 4
@@ -230,7 +233,7 @@ def _family_codes(
     repeat across a register (a bulk import works out the keys of millions of learners)."""
     return _FamilyCodes(
         codes=tuple(_first_unique([_code(form) for form in family_forms], _MAX_FAMILY_FORMS)),
-        # The month keys pair the person's own family names with their own given-name initials
+        # The month keys pair the person's own family names with their own given-name heads
         # only (not the swapped-name variants), which keeps their number down; D and G cover a
         # swap.
         own=tuple(_first_unique([_code(form) for form in own_forms], own_limit)),
@@ -285,9 +288,9 @@ def _build(
     genders = _key_genders(person)
     for month in months:
         keys.extend(
-            f"F:{code}|{month}|{initial}|{gender}"
+            f"F:{code}|{month}|{head}|{gender}"
             for code in own_family_codes
-            for initial in person.given_initials
+            for head in person.given_heads
             for gender in genders
         )
     if usable_postcode:

@@ -66,16 +66,22 @@ def _surname_parts(normalised: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(parts))
 
 
-def _initials(given_first: str, groups: frozenset[str]) -> tuple[str, ...]:
-    """Return at most three initials that survive a nickname: the name's own and its groups'.
+def _heads(given_first: str, groups: frozenset[str]) -> tuple[str, ...]:
+    """Return at most three name heads that survive a nickname: the first two characters of
+    the Metaphone code of the name and of each of its nickname groups (the group's own name).
 
-    Bob gives ("b", "r"), Robert ("r",), Nell ("n", "e", "h") for Eleanor and Helen; beyond
-    three the first in alphabetical order are kept, so queries and records agree on the choice.
+    Bob gives ("BB", "RB"), Robert ("RB",), Nell ("NL", "EL", "HL") for Eleanor and Helen;
+    beyond three the groups first in alphabetical order are kept, so queries and records agree
+    on the choice. A name Metaphone does not code (another script) is its own code.
     """
     if not given_first:
         return ()
-    initials = [given_first[0], *sorted({group[0] for group in groups})]
-    return tuple(dict.fromkeys(initials))[:3]
+    heads = [_head(given_first), *(_head(group) for group in sorted(groups))]
+    return tuple(dict.fromkeys(head for head in heads if head))[:3]
+
+
+def _head(name: str) -> str:
+    return (phonetic(name) or name)[:2]
 
 
 class _Given(NamedTuple):
@@ -84,7 +90,7 @@ class _Given(NamedTuple):
     first: str
     phonetic: str
     groups: frozenset[str]
-    initials: tuple[str, ...]
+    heads: tuple[str, ...]
 
 
 class _Family(NamedTuple):
@@ -113,7 +119,7 @@ def _given(name: str) -> _Given:
         first=first,
         phonetic=phonetic(first) if first else "",
         groups=groups,
-        initials=_initials(first, groups),
+        heads=_heads(first, groups),
     )
 
 
@@ -178,7 +184,7 @@ class Prepared(NamedTuple):
     given_first: str  # first word, the name a person is usually called by
     given_phonetic: str
     given_groups: frozenset[str]  # nickname group ids
-    given_initials: tuple[str, ...]  # first letters of the given name and of its groups
+    given_heads: tuple[str, ...]  # code heads of the given name and of its groups (`_heads`)
     preferred: str
     preferred_groups: frozenset[str]
     middle: str  # compact middle names
@@ -206,7 +212,7 @@ def prepare_uncached(details: PersonDetails) -> Prepared:
     """Return the ``Prepared`` form of ``details`` without the cache of ``prepared``."""
     # The cached parts unpacked in their fields' order (``_Given``, ``_Family``): one step,
     # where reading eleven named fields cost as much as both cache look-ups.
-    given, given_words, given_first, given_phonetic, given_groups, given_initials = _given(
+    given, given_words, given_first, given_phonetic, given_groups, given_heads = _given(
         details.given_name
     )
     family_plain, family, family_parts, family_phonetic, family_stripped = _family(
@@ -245,7 +251,7 @@ def prepare_uncached(details: PersonDetails) -> Prepared:
             given_first,
             given_phonetic,
             given_groups,
-            given_initials,
+            given_heads,
             preferred_compact,
             preferred_groups,
             "".join(middle_words),
