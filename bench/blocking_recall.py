@@ -218,7 +218,7 @@ def _report(name: str, index: Index, searches: list[tuple[PersonDetails, int]]) 
         reached += number in found
     share = reached / len(searches) if searches else 0.0
     print(
-        f"  {name:44} {len(searches):>6,} {reached:>6,} {share:>8.2%} "
+        f"  {name:50} {len(searches):>6,} {reached:>6,} {share:>8.2%} "
         f"{_percentile(counts, 0.5):>5} {_percentile(counts, 0.95):>5} "
         f"{statistics.fmean(counts):>7.1f}"
     )
@@ -245,7 +245,7 @@ def main() -> None:
         f"(CPU {time.process_time() - started:.0f} s)"
     )
     print(
-        f"  {'search':44} {'count':>6} {'found':>6} {'share':>8} {'p50':>5} {'p95':>5} {'mean':>7}"
+        f"  {'search':50} {'count':>6} {'found':>6} {'share':>8} {'p50':>5} {'p95':>5} {'mean':>7}"
     )
 
     number_of = {learner.uln: number for number, learner in enumerate(register)}

@@ -120,14 +120,19 @@ name as given name and such a move, all 906. Still lost when the D bucket is cro
 name unrecognisable, a family name whose code changed but not its first two letters, and a move,
 all three at once.
 
-The F keys split by gender and the G and N keys counted as one second key (December 2026),
-measured by ``bench/blocking_recall.py`` (300,000 learners at the density of 10,000,000, in
-memory, 2,000 searches of each kind): the query generator's re-keyed learners fetched p50/p95/
-mean 30/98/38.1 candidates before and 27/75/31.9 after, the same 1,599 of 1,600 reaching the
-learner looked for. No kind of search measured lost a learner but a day mistyped with the
-other gender recorded (2,000 before, 1,989 after) and a family name changed with day and month
-swapped (1,998, 1,996): a day mistyped with a move, alone or with a slip in the given name,
-the middle name given or the gender not known, found as many as before.
+The F keys with the given name's code head and the gender, and the G and N keys counted as one
+second key (December 2026), measured by ``bench/blocking_recall.py`` (300,000 learners, in
+memory, 2,000 searches of each kind; before -> after). At the density of 10,000,000 the query
+generator's re-keyed learners fetched p50/p95/mean 30/98/38.1 candidates before and 25/61/28.4
+after, at the density of 1,000,000 14/35/15.5 and 13/32/14.6, the same 1,599 of 1,600 reaching
+the learner looked for. What it cost, all of it in searches with two or three details wrong
+at once (10M density, then 1M): a day mistyped with a move and a slip in the given name, 98.5%
+-> 82.0% and 81.5%; a slip in the given name with day and month swapped and a move, 98.9% ->
+85.4% and 99.3% -> 95.9%; a family name changed without the previous one, day and month swapped
+and a move, 91.7% -> 79.3% (at 1M 99.9% before and after); a day mistyped with the other gender
+recorded, 100% -> 99.3%. A day mistyped with a move, alone or with the gender not known, and a
+slip in the given name, the middle name given, a family name slipped or changed, each with a
+move, are all found as before.
 """
 
 from __future__ import annotations
