@@ -67,7 +67,7 @@ def test_keys_missing_or_stale_are_put_right_and_a_second_run_changes_nothing(
 
 
 def _old_scheme(learner: Learner) -> set[str]:
-    """The learner's keys as stored before 2026-12-06: F keys without the gender suffix."""
+    """The learner's keys with F keys of an older scheme: without the gender suffix."""
     return {key.rsplit("|", 1)[0] if key.startswith("F:") else key for key in keys_for(learner)}
 
 
@@ -136,7 +136,7 @@ def test_a_search_finds_through_the_f_key_alone_only_after_the_rebuild(
     assert megan is not None
     _store_old_scheme(megan)
     # The day of birth mistyped and a new postcode in another area: of the learner's keys only
-    # the F key (family name, month of birth, initial, gender) is among the search's.
+    # the F key (family name, month of birth, given-name code head, gender) is among the search's.
     search = SearchDetails(
         given_name="Megan",
         family_name="Pritchard",
