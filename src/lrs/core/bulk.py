@@ -268,6 +268,32 @@ def insert_new_rows(
             )
 
 
+def delete_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    per_statement: int = _ROWS_PER_STATEMENT,
+) -> None:
+    """Delete the rows whose `columns` hold one of the given tuples of values, `per_statement`
+    tuples a statement (`WHERE (a, b) IN (VALUES ...)`: PostgreSQL, and SQLite since 3.15).
+    With `columns` in the order of an index of the table, each tuple is one look-up in it."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    row_placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            part = rows[start : start + per_statement]
+            values = ", ".join([row_placeholders] * len(part))
+            cursor.execute(
+                f"DELETE FROM {table} WHERE ({names}) IN (VALUES {values})",  # noqa: S608 - names come from model metadata
+                [value for row in part for value in row],
+            )
+
+
 @dataclass(frozen=True)
 class SecondaryIndex:
     """An index or constraint set aside for a load: the statement that builds it again (as

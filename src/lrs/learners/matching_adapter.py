@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from lrs.core.bulk import insert_new_rows, insert_rows
+from lrs.core.bulk import delete_rows, insert_new_rows, insert_rows
 from lrs.core.rows import load_by
 from lrs.learners.details import LearnerDetails, SearchDetails
 from lrs.learners.models import Learner, LearnerMatchKey, MatchingModel
@@ -147,12 +147,6 @@ def rebuild_keys(
     """
     learners = added = removed = 0
     last = 0
-    quote = connection.ops.quote_name
-    read_keys = (
-        f"SELECT {quote('learner_id')}, {quote('key')} "  # noqa: S608 - names from model metadata
-        f"FROM {quote(LearnerMatchKey._meta.db_table)} "
-        f"WHERE {quote('learner_id')} BETWEEN %s AND %s"
-    )
     while True:
         with transaction.atomic():
             # Locked for the transaction (FOR UPDATE on PostgreSQL; SQLite's transactions
@@ -171,11 +165,11 @@ def rebuild_keys(
             # with an id in it (committed after the read above) is not the chunk's, and has
             # its keys from its registration.
             stored: dict[int, set[str]] = {row[0]: set() for row in rows}
-            with connection.cursor() as cursor:
-                cursor.execute(read_keys, [first, last])
-                for learner_id, key in cursor.fetchall():
-                    if learner_id in stored:
-                        stored[learner_id].add(key)
+            for learner_id, key in LearnerMatchKey.objects.filter(
+                learner_id__gte=first, learner_id__lte=last
+            ).values_list("learner_id", "key"):
+                if learner_id in stored:
+                    stored[learner_id].add(key)
             missing: list[tuple[int, str]] = []
             stale: list[tuple[str, int]] = []
             for row in rows:
@@ -187,7 +181,13 @@ def rebuild_keys(
                 have = stored[learner_id]
                 missing.extend((learner_id, key) for key in sorted(wanted - have))
                 stale.extend((key, learner_id) for key in sorted(have - wanted))
-            _delete_key_pairs(stale)
+            # In the primary key's order (key, learner): each pair one look-up in its index.
+            delete_rows(
+                LearnerMatchKey,
+                ("key", "learner_id"),
+                stale,
+                per_statement=REBUILD_PAIRS_PER_STATEMENT,
+            )
             insert_new_rows(LearnerMatchKey, ("learner_id", "key"), missing)
         learners += len(rows)
         added += len(missing)
@@ -195,22 +195,6 @@ def rebuild_keys(
         if progress is not None:
             progress(KeyRebuild(learners, added, removed))
     return KeyRebuild(learners, added, removed)
-
-
-def _delete_key_pairs(pairs: list[tuple[str, int]]) -> None:
-    """Delete the stored keys given as (key, learner id) pairs: the primary key's own order,
-    so each pair is one look-up in its index."""
-    quote = connection.ops.quote_name
-    table = quote(LearnerMatchKey._meta.db_table)
-    columns = f"({quote('key')}, {quote('learner_id')})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(pairs), REBUILD_PAIRS_PER_STATEMENT):
-            part = pairs[start : start + REBUILD_PAIRS_PER_STATEMENT]
-            values = ", ".join(["(%s, %s)"] * len(part))
-            cursor.execute(
-                f"DELETE FROM {table} WHERE {columns} IN (VALUES {values})",  # noqa: S608 - names come from model metadata
-                [value for pair in part for value in pair],
-            )
 
 
 # Learners a search considered, with their versions: (learner id, version number). A search
