@@ -38,8 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.matching.fit import learner_person, query_details
-from lrs.matching import learner_keys
-from lrs.matching.blocking import query_key_sets, select_candidates
+from bench.matching.ours import KeyIndex
 from lrs.matching.types import PersonDetails
 from lrs.synthetic import generate_register
 from lrs.synthetic.density import denser_register, pack_postcode
@@ -58,24 +57,6 @@ Edit = Callable[[PersonDetails, random.Random], PersonDetails | None]
 def _percentile(values: list[int], share: float) -> int:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-class Index:
-    """Every learner's stored keys, as the key table holds them: key -> learner numbers."""
-
-    def __init__(self, people: list[PersonDetails]) -> None:
-        self.buckets: dict[str, list[int]] = {}
-        for number, person in enumerate(people):
-            for key in learner_keys(person):
-                self.buckets.setdefault(key, []).append(number)
-
-    def candidates(self, query: PersonDetails) -> set[int]:
-        """The learners a search by `query` fetches (`select_candidates` on its keys)."""
-        keys = query_key_sets(query)
-        found = {
-            key: self.buckets[key] for key in keys.keys | keys.confirming if key in self.buckets
-        }
-        return select_candidates(found, keys.firm)
 
 
 # -- Changes a scenario applies to a registered learner ---------------------------------------
@@ -209,11 +190,11 @@ def _apply(
     return person
 
 
-def _report(name: str, index: Index, searches: list[tuple[PersonDetails, int]]) -> None:
+def _report(name: str, index: KeyIndex, searches: list[tuple[PersonDetails, int]]) -> None:
     counts: list[int] = []
     reached = 0
     for query, number in searches:
-        found = index.candidates(query)
+        found = index.positions(query)
         counts.append(len(found))
         reached += number in found
     share = reached / len(searches) if searches else 0.0
@@ -238,10 +219,10 @@ def main() -> None:
         denser_register(generate_register(args.learners, seed=args.seed, long_tail=True), factor)
     )
     people = [learner_person(learner) for learner in register]
-    index = Index(people)
+    index = KeyIndex(people)
     print(
         f"{args.learners:,} learners at the density of {max(args.density_of, args.learners):,}, "
-        f"seed {args.seed}: {sum(map(len, index.buckets.values())):,} keys stored "
+        f"seed {args.seed}: {sum(map(len, index.index.values())):,} keys stored "
         f"(CPU {time.process_time() - started:.0f} s)"
     )
     print(

@@ -36,7 +36,7 @@ from lrs.matching.estimate import (
     with_term_frequencies,
 )
 
-__all__ = ["BlockingIndex", "fit_on_searches", "person_details", "run_ours"]
+__all__ = ["BlockingIndex", "KeyIndex", "fit_on_searches", "person_details", "run_ours"]
 
 _OUTCOMES = {
     MatchKind.EXACT: Outcome.EXACT,
@@ -62,6 +62,26 @@ def person_details(record: Record) -> PersonDetails:
     )
 
 
+class KeyIndex:
+    """The key table of the learners app, in memory: blocking key -> positions of the people
+    stored, chosen for a search as the service chooses them (`select_candidates`: large
+    buckets of the search tips' variants and crowded firm D buckets keep only learners sharing
+    a second key; confirming keys only count as such)."""
+
+    def __init__(self, people: Sequence[PersonDetails]) -> None:
+        index: defaultdict[str, list[int]] = defaultdict(list)
+        for position, details in enumerate(people):
+            for key in learner_keys(details):
+                index[key].append(position)
+        self.index = dict(index)
+
+    def positions(self, query: PersonDetails) -> set[int]:
+        """The positions of the people a search by `query` fetches."""
+        keys, firm, confirming = query_key_sets(query)
+        found = {key: positions for key in keys | confirming if (positions := self.index.get(key))}
+        return select_candidates(found, firm)
+
+
 class BlockingIndex:
     """An inverted index from blocking key to register positions, built once."""
 
@@ -74,31 +94,23 @@ class BlockingIndex:
             Candidate(key=position, details=details)
             for position, details in enumerate(self.details)
         ]
-        index: defaultdict[str, list[int]] = defaultdict(list)
-        for position, details in enumerate(self.details):
-            for key in learner_keys(details):
-                index[key].append(position)
-        self.index = dict(index)
+        self.keys = KeyIndex(self.details)
 
     @property
     def key_count(self) -> int:
         """Number of distinct keys."""
-        return len(self.index)
+        return len(self.keys.index)
 
     @property
     def entry_count(self) -> int:
         """Number of (key, learner) entries: rows of the key table in the service."""
-        return sum(len(positions) for positions in self.index.values())
+        return sum(len(positions) for positions in self.keys.index.values())
 
     def candidates(self, query: PersonDetails) -> list[Candidate]:
         """Return the registered learners sharing a key with the query, each once, as the
-        service chooses them (`select_candidates`: large buckets of the search tips' variants
-        and crowded firm D buckets keep only learners sharing a second key; confirming keys only
-        count as such)."""
-        keys, firm, confirming = query_key_sets(query)
-        found = {key: positions for key in keys | confirming if (positions := self.index.get(key))}
+        service chooses them (`KeyIndex.positions`)."""
         offered = self.offered
-        return [offered[position] for position in select_candidates(found, firm)]
+        return [offered[position] for position in self.keys.positions(query)]
 
 
 def _decision(
