@@ -133,8 +133,8 @@ def rebuild_keys(
 ) -> KeyRebuild:
     """Bring every learner's stored blocking keys up to the current key scheme.
 
-    Run after an upgrade that changes the keys (the area keys of 2026-12-04, the F keys split
-    by gender of 2026-12-06): learners stored before it lack the new keys, and searches only
+    Run after an upgrade that changes the keys (the area keys of 2026-12-04, the F keys of
+    2026-12-06): learners stored before it lack the new keys, and searches only
     find them through the others. Goes through the register in order of id, a chunk per
     transaction, adding missing keys and removing keys the scheme no longer makes; safe to
     stop and run again, and while serving: the chunk's learners are locked while their keys
